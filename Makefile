@@ -1,0 +1,27 @@
+# Set-up and the two everyday commands. `make run` and `make test` create .venv on first use
+# and reinstall only when setup.cfg or pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= configs/plans/strategisk-plan-2023-2025.toml
+NAME   := $(basename $(notdir $(CONFIG)))
+OUTDIR := results/$(NAME)
+
+.PHONY: run test clean-venv
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sim run $(CONFIG) --deterministic --out $(OUTDIR)/budget.nc
+	$(BIN)/sim summary $(OUTDIR)/budget.nc
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean-venv:
+	rm -rf $(VENV)

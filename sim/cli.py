@@ -1,0 +1,116 @@
+"""Command line: ``sim validate``, ``sim run``, ``sim summary``.
+
+Every command that reads a config takes ``--set dotted.key=value`` (repeatable). A bad config,
+override or file exits with status 2 and a message naming the file, the key, the value and what
+is allowed; nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, config_hash, load_config
+from .results import ResultsError
+
+CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Override a config key, e.g. --set funds.pension.expected_return=4.5 (repeatable).")
+
+
+class UserError(click.ClickException):
+    """An error the user can fix: printed without a traceback, exit status 2."""
+
+    exit_code = 2
+
+
+def user_errors(fn):
+    """Turn the package's user-facing errors into :class:`UserError`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ConfigError, ResultsError) as exc:
+            raise UserError(str(exc)) from None
+    return wrapper
+
+
+def _check_writable(out: Path) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not _can_write(probe):
+        raise UserError(f"--out {out}: cannot write there ({probe} is not a writable folder)")
+    if out.is_dir():
+        raise UserError(f"--out {out}: is a folder; give a file name such as {out / 'budget.nc'}")
+
+
+def _can_write(folder: Path) -> bool:
+    import os
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sim")
+def cli() -> None:
+    """Risk simulator for a Swedish region's budget and pension portfolio."""
+
+
+@cli.command()
+@CONFIG_ARG
+@SET_OPTION
+@user_errors
+def validate(config: Path, overrides: tuple[str, ...]) -> None:
+    """Check a plan config: keys, units, sources, ranges and cross-field rules."""
+    cfg = load_config(config, overrides)
+    click.echo(f"{config}: OK ({cfg.meta.name}, {cfg.meta.first_year}-{cfg.meta.last_year}, "
+               f"sha256 {config_hash(cfg)[:12]})")
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--deterministic", is_flag=True,
+              help="Every risk factor at its forecast: the plan's own budget (one path).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (written atomically).")
+@SET_OPTION
+@user_errors
+def run(config: Path, deterministic: bool, out: Path, overrides: tuple[str, ...]) -> None:
+    """Run the budget model on a plan config and write the results as NetCDF."""
+    from .budget import BudgetPlan, FactorPaths, run_budget
+    from .results import budget_dataset, provenance, write_netcdf
+
+    cfg = load_config(config, overrides)
+    if not deterministic:
+        raise UserError("Monte Carlo runs need the scenario generator, which is not in this "
+                        "version; run with --deterministic for the plan's own budget")
+    _check_writable(out)
+    plan = BudgetPlan.from_config(cfg)
+    result = run_budget(plan, FactorPaths.at_forecast(plan))
+    ds = budget_dataset(plan, result, provenance(cfg, seed=None, mode="deterministic"))
+    try:
+        write_netcdf(ds, out)
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
+               f"config sha256 {ds.attrs['config_sha256'][:12]})")
+
+
+@cli.command()
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def summary(results: Path) -> None:
+    """Print the budget table of a results file in the seed's layout (whole mnkr)."""
+    from .report_table import budget_table
+    from .results import open_results
+
+    click.echo(budget_table(open_results(results)))
+
+
+def main() -> None:
+    cli()

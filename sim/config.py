@@ -1,0 +1,488 @@
+"""Load, override and validate a plan configuration.
+
+A plan config is a TOML file. Every number in it carries a unit and a source: scalars are inline
+tables ``{ value = 5.0, unit = "percent_per_year", source = "seed 001 ..." }``; tables of yearly
+figures (a budget line, a forecast) carry one ``unit`` and one ``source`` for their values, as the
+seed's tables do. A source is a seed file and table, a law or paper, ``derived: <how>`` or
+``assumption: <reason>``.
+
+Validation is pydantic v2: unknown keys are errors, NaN and infinity are refused, every unit is
+checked against the one the field expects, and cross-field rules (cost shares summing to one,
+series covering the plan years) are checked on the whole file. Any failure raises
+:class:`ConfigError`, whose message names the file, the key path, the value given and what is
+allowed; the CLI prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "ConfigError",
+    "PlanConfig",
+    "Quantity",
+    "Series",
+    "PlanLines",
+    "load_config",
+    "validate_config",
+    "apply_overrides",
+    "canonical_json",
+    "config_hash",
+]
+
+#: Units a config may use, with their meaning (shown in error messages).
+UNITS = {
+    "mnkr": "millions of SEK",
+    "percent_per_year": "annual change or rate in percent",
+    "fraction": "a share between 0 and 1",
+    "years": "a whole number of years",
+}
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used. The message is meant for the user, as is."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def _check_source(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError("a source is required: a seed file and table, a law or paper, "
+                         "'derived: <how>' or 'assumption: <reason>'")
+    for prefix in ("assumption", "derived"):
+        if text.lower().startswith(prefix):
+            rest = text[len(prefix):].lstrip(" :")
+            if len(rest) < 10:
+                raise ValueError(f"'{prefix}' needs a reason: write '{prefix}: <one-line reason>'")
+    return text
+
+
+Source = Annotated[str, AfterValidator(_check_source)]
+UnitName = Literal["mnkr", "percent_per_year", "fraction", "years"]
+
+
+class Quantity(_Strict):
+    """A scalar parameter with its unit and source."""
+
+    value: float
+    unit: UnitName
+    source: Source
+
+
+class Series(_Strict):
+    """Yearly figures with one unit and source, from ``first_year`` on.
+
+    ``extend`` says how years past the last value are filled: ``"none"`` (an error if they are
+    needed) or ``"carry_last"`` (the last value repeated, as the seed's plan does for years past
+    a forecast), with ``extend_source`` naming why.
+    """
+
+    unit: UnitName
+    source: Source
+    first_year: int = Field(ge=1900, le=2200)
+    values: list[float] = Field(min_length=1)
+    label: str | None = None
+    extend: Literal["none", "carry_last"] = "none"
+    extend_source: Source | None = None
+
+    @model_validator(mode="after")
+    def _extension_sourced(self) -> Series:
+        if self.extend != "none" and self.extend_source is None:
+            raise ValueError("extend_source is required when extend is not 'none'")
+        return self
+
+    @property
+    def last_year(self) -> int:
+        return self.first_year + len(self.values) - 1
+
+    def at(self, year: int) -> float:
+        """The value for ``year``, extended by the series' rule; KeyError if not covered."""
+        if year < self.first_year:
+            raise KeyError(year)
+        if year > self.last_year:
+            if self.extend == "carry_last":
+                return self.values[-1]
+            raise KeyError(year)
+        return self.values[year - self.first_year]
+
+
+def _unit_is(*allowed: str):
+    def check(q):
+        if q.unit not in allowed:
+            raise ValueError(f"unit must be {' or '.join(map(repr, allowed))}, got {q.unit!r}")
+        return q
+    return AfterValidator(check)
+
+
+def _in_range(lo: float | None = None, hi: float | None = None):
+    def check(q):
+        vals = q.values if isinstance(q, Series) else [q.value]
+        for v in vals:
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+                raise ValueError(f"value {v:g} is outside the allowed range {rng}")
+        return q
+    return AfterValidator(check)
+
+
+Mnkr = Annotated[Quantity, _unit_is("mnkr")]
+NonNegMnkr = Annotated[Quantity, _unit_is("mnkr"), _in_range(0.0)]
+Rate = Annotated[Quantity, _unit_is("percent_per_year"), _in_range(-100.0, 100.0)]
+Fraction = Annotated[Quantity, _unit_is("fraction"), _in_range(0.0, 1.0)]
+Years = Annotated[Quantity, _unit_is("years"), _in_range(0.0, 50.0)]
+MnkrSeries = Annotated[Series, _unit_is("mnkr")]
+RateSeries = Annotated[Series, _unit_is("percent_per_year"), _in_range(-100.0, 1000.0)]
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+class Meta(_Strict):
+    name: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+    first_year: int = Field(ge=1900, le=2200)
+    last_year: int = Field(ge=1900, le=2200)
+    source: Source
+
+    @model_validator(mode="after")
+    def _order(self) -> Meta:
+        if self.last_year < self.first_year:
+            raise ValueError(f"last_year ({self.last_year}) is before first_year ({self.first_year})")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+
+class PlanLines(_Strict):
+    """The plan's income-statement lines that the model takes as given, one value per plan year.
+
+    Costs are negative, as printed in the seed. The derived lines (nettokostnad, resultat,
+    balanskravsresultat, ...) are computed, never entered.
+    """
+
+    unit: Literal["mnkr"]
+    source: Source
+    operating_income: list[float]
+    operating_costs: list[float]
+    depreciation: list[float]
+    tax_revenue: list[float]
+    general_grants_equalisation: list[float]
+    financial_income: list[float]
+    financial_costs: list[float]
+
+    LINES: ClassVar[tuple[str, ...]] = ("operating_income", "operating_costs", "depreciation", "tax_revenue",
+             "general_grants_equalisation", "financial_income", "financial_costs")
+    #: Sign each line must have as printed: +1 income, -1 cost.
+    SIGNS: ClassVar[dict[str, int]] = {"operating_income": 1, "operating_costs": -1, "depreciation": -1, "tax_revenue": 1,
+             "general_grants_equalisation": 1, "financial_income": 1, "financial_costs": -1}
+
+    @model_validator(mode="after")
+    def _signs(self) -> PlanLines:
+        for name, sign in self.SIGNS.items():
+            for v in getattr(self, name):
+                if v * sign < 0:
+                    kind = "an income (>= 0)" if sign > 0 else "a cost (<= 0, negative as printed)"
+                    raise ValueError(f"{name}: value {v:g} has the wrong sign; it is {kind}")
+        return self
+
+
+class CostComponent(_Strict):
+    """One named part of the operating costs: its share of the base-year costs and its index."""
+
+    label: str = Field(min_length=1)
+    share: Fraction
+    index: str = Field(min_length=1, description="key of a series in [forecasts]")
+    lag_years: int = Field(0, ge=0, le=5)
+
+
+class Costs(_Strict):
+    base_year: int
+    components: dict[str, CostComponent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Costs:
+        total = math.fsum(c.share.value for c in self.components.values())
+        if abs(total - 1.0) > 1e-9:
+            parts = ", ".join(f"{k}={c.share.value:g}" for k, c in self.components.items())
+            raise ValueError(f"components: shares sum to {total:.10g}, must sum to 1 "
+                             f"(within 1e-9); got {parts}")
+        return self
+
+
+class Taxes(_Strict):
+    index: str = Field(min_length=1, description="tax-base growth series in [forecasts]")
+
+
+class Grants(_Strict):
+    """Parts of general grants and equalisation, where the source gives them (a cross-check)."""
+
+    unit: Literal["mnkr"]
+    source: Source
+    first_year: int
+    parts: dict[str, list[float]] = Field(min_length=1)
+
+
+class Fund(_Strict):
+    label: str = Field(min_length=1)
+    expected_return: Rate
+    unrealized_share: Fraction
+    capital: MnkrSeries
+
+    @model_validator(mode="after")
+    def _capital_non_negative(self) -> Fund:
+        if any(v < 0 for v in self.capital.values):
+            raise ValueError("capital: planned capital must be >= 0 mnkr")
+        return self
+
+
+class PensionLiability(_Strict):
+    provisions: MnkrSeries
+    inflation_index: str = Field(min_length=1)
+    lag_years: int = Field(1, ge=0, le=5)
+    indexed_share: Fraction
+
+
+class Rur(_Strict):
+    start_balance: NonNegMnkr
+    draw_when: Literal["tax_base_below_average", "any_deficit", "never"]
+    tax_base_growth_10y_average: Rate
+    max_draw_per_year: NonNegMnkr
+    reserve_share_above_goal: Fraction
+
+
+class BalanceRequirement(_Strict):
+    goal_share: Fraction
+    restore_within_years: Years
+    rur: Rur
+
+    @model_validator(mode="after")
+    def _whole_years(self) -> BalanceRequirement:
+        v = self.restore_within_years.value
+        if v != int(v) or v < 1:
+            raise ValueError(f"restore_within_years: value {v:g} must be a whole number >= 1")
+        return self
+
+
+class PlanConfig(_Strict):
+    """The whole plan configuration (see ``configs/plans/``)."""
+
+    meta: Meta
+    plan: PlanLines
+    forecasts: dict[str, RateSeries] = Field(min_length=1)
+    costs: Costs
+    taxes: Taxes
+    grants: Grants
+    funds: dict[str, Fund] = Field(min_length=1)
+    pension_liability: PensionLiability
+    balance_requirement: BalanceRequirement
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> PlanConfig:
+        years = self.meta.years
+        n = len(years)
+        for name in PlanLines.LINES:
+            got = len(getattr(self.plan, name))
+            if got != n:
+                raise ValueError(f"plan.{name}: {got} values given, need {n} "
+                                 f"(one per plan year {years[0]}-{years[-1]})")
+        if self.costs.base_year != years[0]:
+            raise ValueError(f"costs.base_year: {self.costs.base_year} must be the first plan "
+                             f"year {years[0]}")
+        for key, comp in self.costs.components.items():
+            self._need_series(f"costs.components.{key}.index", comp.index,
+                              years[0] - comp.lag_years, years[-1] - comp.lag_years)
+        self._need_series("taxes.index", self.taxes.index, years[0], years[-1])
+        pl = self.pension_liability
+        self._need_series("pension_liability.inflation_index", pl.inflation_index,
+                          years[0] - pl.lag_years, years[-1] - pl.lag_years)
+        self._need_covered("pension_liability.provisions", pl.provisions, years[0] - 1, years[-1])
+        for key, fund in self.funds.items():
+            self._need_covered(f"funds.{key}.capital", fund.capital, years[0], years[-1])
+        self._check_grants(years)
+        return self
+
+    def _need_series(self, where: str, key: str, first: int, last: int) -> None:
+        if key not in self.forecasts:
+            raise ValueError(f"{where}: {key!r} is not a series in [forecasts]; "
+                             f"allowed: {', '.join(sorted(self.forecasts))}")
+        self._need_covered(f"forecasts.{key}", self.forecasts[key], first, last)
+
+    @staticmethod
+    def _need_covered(where: str, series: Series, first: int, last: int) -> None:
+        for y in (first, last):
+            try:
+                series.at(y)
+            except KeyError:
+                raise ValueError(
+                    f"{where}: covers {series.first_year}-{series.last_year} "
+                    f"(extend={series.extend!r}) but {first}-{last} is needed") from None
+
+    def _check_grants(self, years: list[int]) -> None:
+        g = self.grants
+        lengths = {len(v) for v in g.parts.values()}
+        if len(lengths) != 1:
+            raise ValueError("grants.parts: every part needs the same number of years")
+        (m,) = lengths
+        for i in range(m):
+            year = g.first_year + i
+            if year not in years:
+                continue
+            total = math.fsum(v[i] for v in g.parts.values())
+            planned = self.plan.general_grants_equalisation[years.index(year)]
+            tol = 0.5 * (len(g.parts) + 1)  # each printed figure is rounded to whole mnkr
+            if abs(total - planned) > tol:
+                raise ValueError(
+                    f"grants.parts: the parts for {year} sum to {total:g} mnkr but "
+                    f"plan.general_grants_equalisation is {planned:g} (allowed rounding ±{tol:g})")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading, overrides, hashing
+# --------------------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML value (number, boolean, string, array, inline table); a bare word is a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        if text and all(ch.isalnum() or ch in "_-." for ch in text) and not text[0].isdigit():
+            return text
+        raise
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...],
+                    origin: str = "--set") -> dict[str, Any]:
+    """Return a copy of ``raw`` with each ``dotted.key=value`` applied.
+
+    The value is read as TOML (``4.5``, ``[1, 2]``, ``"text"``; a bare word is a string). A key
+    that names a ``{value, unit, source}`` quantity sets its value, so ``--set
+    funds.pension.expected_return=4.5`` works. The key must exist in the file: a misspelt key is
+    an error, not a silent addition.
+    """
+    out = copy.deepcopy(raw)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"{origin} {item!r}: expected KEY=VALUE, e.g. "
+                              "funds.pension.expected_return=4.5")
+        key, _, text = item.partition("=")
+        key = key.strip()
+        parts = key.split(".")
+        if not key or any(not p for p in parts):
+            raise ConfigError(f"{origin} {item!r}: the key {key!r} is not a dotted key path")
+        try:
+            value = _parse_value(text.strip())
+        except tomllib.TOMLDecodeError:
+            raise ConfigError(f"{origin} {key}: value {text!r} is not a TOML value "
+                              "(number, true/false, \"string\", [array])") from None
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            if not isinstance(node, dict) or part not in node:
+                raise ConfigError(f"{origin} {key}: no key {'.'.join(parts[:i + 1])!r} in the "
+                                  f"config; allowed here: {_allowed(node)}")
+            node = node[part]
+        last = parts[-1]
+        if not isinstance(node, dict) or last not in node:
+            raise ConfigError(f"{origin} {key}: no key {key!r} in the config; allowed here: "
+                              f"{_allowed(node)}")
+        target = node[last]
+        if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
+            target["value"] = value
+        else:
+            node[last] = value
+    return out
+
+
+def _allowed(node: Any) -> str:
+    return ", ".join(sorted(node)) if isinstance(node, dict) and node else "(none)"
+
+
+def _format_errors(name: str, exc: ValidationError, raw: dict[str, Any]) -> str:
+    lines = [f"{name}: invalid configuration ({exc.error_count()} "
+             f"error{'s' if exc.error_count() != 1 else ''})"]
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        # Cross-field checks name their key at the start of the message: join it to the loc.
+        head, sep, tail = msg.partition(": ")
+        if sep and head.replace(".", "").replace("_", "").isalnum() and " " not in head:
+            loc, msg = (f"{loc}.{head}" if loc else head), tail
+        loc = loc or "(top level)"
+        given = err.get("input")
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {loc}: unknown key (value {_short(given)}); check the spelling "
+                         "against configs/plans/strategisk-plan-2023-2025.toml")
+        elif isinstance(given, dict) or err["type"].startswith("missing"):
+            lines.append(f"  {loc}: {msg}")
+        else:
+            lines.append(f"  {loc}: value {_short(given)}: {msg}")
+    return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def validate_config(raw: dict[str, Any], name: str = "<config>") -> PlanConfig:
+    """Validate an already-parsed mapping; raises :class:`ConfigError` naming every bad key."""
+    try:
+        return PlanConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(name, exc, raw)) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PlanConfig:
+    """Read a TOML plan config, apply ``--set`` overrides and validate."""
+    path = Path(path)
+    raw = _read_toml(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+        name = f"{path} (with --set {' '.join(overrides)})"
+    else:
+        name = str(path)
+    return validate_config(raw, name)
+
+
+def canonical_json(cfg: PlanConfig) -> str:
+    """The validated config as canonical JSON: sorted keys, no whitespace, floats as Python prints."""
+    return json.dumps(cfg.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
+
+
+def config_hash(cfg: PlanConfig) -> str:
+    """SHA-256 of :func:`canonical_json`."""
+    return hashlib.sha256(canonical_json(cfg).encode("utf-8")).hexdigest()

@@ -1,0 +1,158 @@
+"""The command line: run, summary, validate; exit codes, atomic writes, provenance."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+
+from sim.cli import cli
+from sim.config import config_hash
+from sim.results import ResultsError, open_results, write_netcdf
+
+from .conftest import DEFAULT_CONFIG, read_reference_csv
+from .test_config import BROKEN, broken
+
+
+@pytest.fixture(scope="module")
+def results_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "budget.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_run_writes_every_seed_line_with_units_and_swedish_names(results_file, cfg):
+    ds = open_results(results_file)
+    seed = read_reference_csv("resultatbudget_2023_2028.csv")
+    assert dict(ds.sizes)["path"] == 1 and list(ds["year"].values) == list(range(2023, 2029))
+    for key, row in seed.items():
+        assert ds[key].dims == ("path", "year")
+        assert ds[key].attrs["units"] == "mnkr"
+        assert ds[key].attrs["long_name"] == row["label_sv"]
+        for j, year in enumerate(range(2023, 2029)):
+            assert abs(float(ds[key][0, j]) - row[year]) <= 1.5  # unrounded; the table test rounds
+    for key in ("rur_balance", "rur_drawn", "deficit_outstanding", "deficit_unrestored"):
+        assert ds[key].dims == ("path", "year") and ds[key].attrs["units"] == "mnkr"
+
+
+def test_run_records_its_provenance(results_file, cfg):
+    ds = open_results(results_file)
+    assert ds.attrs["config_sha256"] == config_hash(cfg)
+    assert json.loads(ds.attrs["config_json"])["meta"]["name"] == cfg.meta.name
+    versions = json.loads(ds.attrs["versions"])
+    assert {"sim", "numpy", "numba", "xarray"} <= set(versions)
+    assert ds.attrs["git_commit"]
+    assert ds.attrs["seed"] == "none (deterministic)"
+
+
+def test_summary_prints_the_seed_layout(results_file):
+    res = CliRunner().invoke(cli, ["summary", str(results_file)])
+    assert res.exit_code == 0, res.output
+    assert "Verksamhetens kostnader" in res.output
+    assert "-10 454" in res.output and "1 665" in res.output
+    assert "Behov av åtgärder för att nå 1 % och positivt balanskravsresultat" in res.output
+
+
+def test_validate_ok():
+    res = CliRunner().invoke(cli, ["validate", str(DEFAULT_CONFIG)])
+    assert res.exit_code == 0 and "OK" in res.output
+
+
+@pytest.mark.parametrize("what,old,new,key,words", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_config_exits_2_and_writes_nothing(tmp_path, what, old, new, key, words):
+    path = broken(tmp_path, old, new)
+    out = tmp_path / "out" / "x.nc"
+    res = CliRunner().invoke(cli, ["run", str(path), "--deterministic", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert key in res.output and "Traceback" not in res.output
+    assert not out.exists() and not out.parent.exists()
+
+
+def test_bad_set_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "x.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out",
+                                   str(out), "--set", "funds.pension.expected_return=abc"])
+    assert res.exit_code == 2
+    assert "funds.pension.expected_return" in res.output
+    assert not out.exists()
+
+
+def test_real_process_exits_2_without_traceback(tmp_path):
+    """The installed entry point, not only click's test runner."""
+    out = tmp_path / "x.nc"
+    proc = subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", "run",
+                           str(DEFAULT_CONFIG), "--deterministic", "--out", str(out),
+                           "--set", "balance_requirement.goal_share=nan"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "balance_requirement.goal_share" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_unwritable_out_exits_2(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out",
+                                       str(folder / "x.nc")])
+        if res.exit_code == 0:   # running as root: permissions do not bind; use a file as parent
+            blocker = tmp_path / "file"
+            blocker.write_text("")
+            res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic",
+                                           "--out", str(blocker / "x.nc")])
+        assert res.exit_code == 2 and "--out" in res.output
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, OSError])
+def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, exc):
+    out = tmp_path / "x.nc"
+    ds = xr.Dataset({"x": ("t", [1.0])})
+
+    def boom(self, path, **kwargs):
+        with open(path, "wb") as fh:
+            fh.write(b"partial")
+        raise exc
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
+    with pytest.raises(exc):
+        write_netcdf(ds, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_monte_carlo_without_generator_is_a_clear_error(tmp_path):
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--out", str(tmp_path / "x.nc")])
+    assert res.exit_code == 2 and "--deterministic" in res.output
+
+
+@pytest.mark.parametrize("content,words", [
+    (None, "no such results file"),
+    (b"CDF\x01 truncated", "not a readable NetCDF"),
+    ("foreign", "not a results file of this simulator"),
+])
+def test_bad_results_file(tmp_path, content, words):
+    path = tmp_path / "r.nc"
+    if content == "foreign":
+        xr.Dataset({"x": ("t", [1.0])}).to_netcdf(path, engine="h5netcdf")
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ResultsError, match=words):
+        open_results(path)
+    res = CliRunner().invoke(cli, ["summary", str(path)])
+    assert res.exit_code == 2 and words in res.output
+
+
+def test_truncated_results_file(results_file, tmp_path):
+    data = results_file.read_bytes()
+    cut = tmp_path / "cut.nc"
+    cut.write_bytes(data[: len(data) // 2])
+    res = CliRunner().invoke(cli, ["summary", str(cut)])
+    assert res.exit_code == 2 and "Traceback" not in res.output

@@ -1,0 +1,125 @@
+"""Config validation: the default config is valid, and each broken one is refused by key."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sim.config import ConfigError, apply_overrides, config_hash, load_config
+
+from .conftest import DEFAULT_CONFIG
+
+TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
+
+
+def broken(tmp_path, old: str, new: str):
+    assert old in TEXT, old
+    path = tmp_path / "broken.toml"
+    path.write_text(TEXT.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+# (what is wrong, text replaced, replacement, key path the message must name, words it must say)
+BROKEN = [
+    ("unknown key", "[taxes]\nindex", "[taxes]\nrate = 11.34\nindex", "taxes.rate", "unknown key"),
+    ("wrong type", 'first_year = 2023\nlast_year = 2028', 'first_year = "2023a"\nlast_year = 2028',
+     "meta.first_year", "valid integer"),
+    ("negative amount", "start_balance = { value = 1665,", "start_balance = { value = -5,",
+     "balance_requirement.rur.start_balance", "outside the allowed range"),
+    ("NaN", "expected_return = { value = 5.0,", "expected_return = { value = nan,",
+     "funds.pension.expected_return.value", "finite number"),
+    ("infinity", "goal_share = { value = 0.01,", "goal_share = { value = inf,",
+     "balance_requirement.goal_share.value", "finite number"),
+    ("shares not summing to one", "share = { value = 0.3252,", "share = { value = 0.3352,",
+     "costs.components", "sum to 1"),
+    ("wrong unit", 'start_balance = { value = 1665, unit = "mnkr"',
+     'start_balance = { value = 1665, unit = "fraction"',
+     "balance_requirement.rur.start_balance", "unit must be 'mnkr'"),
+    ("a source without a reason", 'source = "assumption: the remainder of the operating costs, so that the shares sum to one"',
+     'source = "assumption"', "costs.components.other_consumption.share.source", "needs a reason"),
+    ("a plan line one year short", "depreciation = [-263, -275, -281, -289, -269, -269]",
+     "depreciation = [-263, -275, -281, -289, -269]", "plan.depreciation", "need 6"),
+    ("a cost with an income's sign", "depreciation = [-263,", "depreciation = [263,",
+     "plan.depreciation", "wrong sign"),
+    ("an index that is not a forecast", 'index = "drug_cost_benefit"', 'index = "drug_costs"',
+     "costs.components.drugs.index", "not a series in [forecasts]"),
+    ("a forecast that does not reach the plan's last year",
+     'values = [5.0, 4.3, 5.0, 3.7, 3.6]\nextend = "carry_last"',
+     'values = [5.0, 4.3, 5.0, 3.7, 3.6]\nextend = "none"', "forecasts.tax_base_growth",
+     "2023-2028 is needed"),
+    ("grants' parts that do not add up", "parts.drug_grant = [922, 952, 982]",
+     "parts.drug_grant = [922, 852, 982]", "grants.parts", "sum to"),
+    ("an unknown draw rule", 'draw_when = "tax_base_below_average"', 'draw_when = "sometimes"',
+     "balance_requirement.rur.draw_when", "tax_base_below_average"),
+]
+
+
+@pytest.mark.parametrize("what,old,new,key,words", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_config_names_the_key(tmp_path, what, old, new, key, words):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    msg = str(info.value)
+    assert str(path) in msg
+    assert re.search(rf"(^|\s){re.escape(key)}(:|\s)", msg, re.M), msg
+    assert words in msg, msg
+
+
+def test_default_config_is_valid_and_its_hash_is_stable(cfg):
+    again = load_config(DEFAULT_CONFIG)
+    assert config_hash(again) == config_hash(cfg)
+    assert re.fullmatch(r"[0-9a-f]{64}", config_hash(cfg))
+
+
+def test_set_overrides_a_quantity_value():
+    cfg = load_config(DEFAULT_CONFIG, ["funds.pension.expected_return=4.5",
+                                       'meta.name="Variant"'])
+    assert cfg.funds["pension"].expected_return.value == 4.5
+    assert cfg.funds["pension"].expected_return.unit == "percent_per_year"
+    assert cfg.meta.name == "Variant"
+    assert config_hash(cfg) != config_hash(load_config(DEFAULT_CONFIG))
+
+
+def test_set_overrides_a_list():
+    cfg = load_config(DEFAULT_CONFIG, ["plan.depreciation=[-1, -2, -3, -4, -5, -6]"])
+    assert cfg.plan.depreciation == [-1, -2, -3, -4, -5, -6]
+
+
+@pytest.mark.parametrize("item,words", [
+    ("funds.pension.expected_retur=4.5", "no key 'funds.pension.expected_retur'"),
+    ("funds.pension.expected_return", "expected KEY=VALUE"),
+    ("funds.pension.expected_return=[1,", "is not a TOML value"),
+    ("nosuch.key=1", "no key 'nosuch'"),
+])
+def test_bad_set_is_refused(item, words):
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        load_config(DEFAULT_CONFIG, [item])
+
+
+def test_set_value_is_validated_like_the_file():
+    with pytest.raises(ConfigError) as info:
+        load_config(DEFAULT_CONFIG, ["balance_requirement.goal_share=1.5"])
+    assert "balance_requirement.goal_share: value 1.5" in str(info.value)
+    assert "--set balance_requirement.goal_share=1.5" in str(info.value)
+
+
+def test_overrides_do_not_touch_the_original():
+    raw = {"a": {"b": {"value": 1, "unit": "mnkr"}}}
+    out = apply_overrides(raw, ["a.b=2"])
+    assert raw["a"]["b"]["value"] == 1 and out["a"]["b"]["value"] == 2
+
+
+@pytest.mark.parametrize("content,words", [
+    ("this is = = not toml", "not valid TOML"),
+])
+def test_unreadable_file(tmp_path, content, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=words):
+        load_config(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "nope.toml")

@@ -21,22 +21,25 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
+from pydantic import Field, ValidationError, model_validator
+
+from .params import (
+    Fraction,
+    MnkrSeries,
+    NonNegMnkr,
+    Rate,
+    RateSeries,
+    Series,
+    Source,
+    Strict,
+    Years,
 )
 
 __all__ = [
     "ConfigError",
     "PlanConfig",
-    "Quantity",
-    "Series",
     "PlanLines",
     "load_config",
     "validate_config",
@@ -45,118 +48,16 @@ __all__ = [
     "config_hash",
 ]
 
-#: Units a config may use, with their meaning (shown in error messages).
-UNITS = {
-    "mnkr": "millions of SEK",
-    "percent_per_year": "annual change or rate in percent",
-    "fraction": "a share between 0 and 1",
-    "years": "a whole number of years",
-}
-
-
 class ConfigError(Exception):
     """A configuration that cannot be used. The message is meant for the user, as is."""
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-def _check_source(text: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ValueError("a source is required: a seed file and table, a law or paper, "
-                         "'derived: <how>' or 'assumption: <reason>'")
-    for prefix in ("assumption", "derived"):
-        if text.lower().startswith(prefix):
-            rest = text[len(prefix):].lstrip(" :")
-            if len(rest) < 10:
-                raise ValueError(f"'{prefix}' needs a reason: write '{prefix}: <one-line reason>'")
-    return text
-
-
-Source = Annotated[str, AfterValidator(_check_source)]
-UnitName = Literal["mnkr", "percent_per_year", "fraction", "years"]
-
-
-class Quantity(_Strict):
-    """A scalar parameter with its unit and source."""
-
-    value: float
-    unit: UnitName
-    source: Source
-
-
-class Series(_Strict):
-    """Yearly figures with one unit and source, from ``first_year`` on.
-
-    ``extend`` says how years past the last value are filled: ``"none"`` (an error if they are
-    needed) or ``"carry_last"`` (the last value repeated, as the seed's plan does for years past
-    a forecast), with ``extend_source`` naming why.
-    """
-
-    unit: UnitName
-    source: Source
-    first_year: int = Field(ge=1900, le=2200)
-    values: list[float] = Field(min_length=1)
-    label: str | None = None
-    extend: Literal["none", "carry_last"] = "none"
-    extend_source: Source | None = None
-
-    @model_validator(mode="after")
-    def _extension_sourced(self) -> Series:
-        if self.extend != "none" and self.extend_source is None:
-            raise ValueError("extend_source is required when extend is not 'none'")
-        return self
-
-    @property
-    def last_year(self) -> int:
-        return self.first_year + len(self.values) - 1
-
-    def at(self, year: int) -> float:
-        """The value for ``year``, extended by the series' rule; KeyError if not covered."""
-        if year < self.first_year:
-            raise KeyError(year)
-        if year > self.last_year:
-            if self.extend == "carry_last":
-                return self.values[-1]
-            raise KeyError(year)
-        return self.values[year - self.first_year]
-
-
-def _unit_is(*allowed: str):
-    def check(q):
-        if q.unit not in allowed:
-            raise ValueError(f"unit must be {' or '.join(map(repr, allowed))}, got {q.unit!r}")
-        return q
-    return AfterValidator(check)
-
-
-def _in_range(lo: float | None = None, hi: float | None = None):
-    def check(q):
-        vals = q.values if isinstance(q, Series) else [q.value]
-        for v in vals:
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
-                rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
-                raise ValueError(f"value {v:g} is outside the allowed range {rng}")
-        return q
-    return AfterValidator(check)
-
-
-Mnkr = Annotated[Quantity, _unit_is("mnkr")]
-NonNegMnkr = Annotated[Quantity, _unit_is("mnkr"), _in_range(0.0)]
-Rate = Annotated[Quantity, _unit_is("percent_per_year"), _in_range(-100.0, 100.0)]
-Fraction = Annotated[Quantity, _unit_is("fraction"), _in_range(0.0, 1.0)]
-Years = Annotated[Quantity, _unit_is("years"), _in_range(0.0, 50.0)]
-MnkrSeries = Annotated[Series, _unit_is("mnkr")]
-RateSeries = Annotated[Series, _unit_is("percent_per_year"), _in_range(-100.0, 1000.0)]
 
 # --------------------------------------------------------------------------------------------
 # Sections
 # --------------------------------------------------------------------------------------------
 
 
-class Meta(_Strict):
+class Meta(Strict):
     name: str = Field(min_length=1)
     region: str = Field(min_length=1)
     first_year: int = Field(ge=1900, le=2200)
@@ -174,7 +75,7 @@ class Meta(_Strict):
         return list(range(self.first_year, self.last_year + 1))
 
 
-class PlanLines(_Strict):
+class PlanLines(Strict):
     """The plan's income-statement lines that the model takes as given, one value per plan year.
 
     Costs are negative, as printed in the seed. The derived lines (nettokostnad, resultat,
@@ -207,7 +108,7 @@ class PlanLines(_Strict):
         return self
 
 
-class CostComponent(_Strict):
+class CostComponent(Strict):
     """One named part of the operating costs: its share of the base-year costs and its index."""
 
     label: str = Field(min_length=1)
@@ -216,7 +117,7 @@ class CostComponent(_Strict):
     lag_years: int = Field(0, ge=0, le=5)
 
 
-class Costs(_Strict):
+class Costs(Strict):
     base_year: int
     components: dict[str, CostComponent] = Field(min_length=1)
 
@@ -230,11 +131,11 @@ class Costs(_Strict):
         return self
 
 
-class Taxes(_Strict):
+class Taxes(Strict):
     index: str = Field(min_length=1, description="tax-base growth series in [forecasts]")
 
 
-class Grants(_Strict):
+class Grants(Strict):
     """Parts of general grants and equalisation, where the source gives them (a cross-check)."""
 
     unit: Literal["mnkr"]
@@ -243,7 +144,7 @@ class Grants(_Strict):
     parts: dict[str, list[float]] = Field(min_length=1)
 
 
-class Fund(_Strict):
+class Fund(Strict):
     label: str = Field(min_length=1)
     expected_return: Rate
     unrealized_share: Fraction
@@ -256,14 +157,14 @@ class Fund(_Strict):
         return self
 
 
-class PensionLiability(_Strict):
+class PensionLiability(Strict):
     provisions: MnkrSeries
     inflation_index: str = Field(min_length=1)
     lag_years: int = Field(1, ge=0, le=5)
     indexed_share: Fraction
 
 
-class Rur(_Strict):
+class Rur(Strict):
     start_balance: NonNegMnkr
     draw_when: Literal["tax_base_below_average", "any_deficit", "never"]
     tax_base_growth_10y_average: Rate
@@ -271,7 +172,7 @@ class Rur(_Strict):
     reserve_share_above_goal: Fraction
 
 
-class BalanceRequirement(_Strict):
+class BalanceRequirement(Strict):
     goal_share: Fraction
     restore_within_years: Years
     rur: Rur
@@ -284,7 +185,7 @@ class BalanceRequirement(_Strict):
         return self
 
 
-class PlanConfig(_Strict):
+class PlanConfig(Strict):
     """The whole plan configuration (see ``configs/plans/``)."""
 
     meta: Meta

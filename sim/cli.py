@@ -102,6 +102,39 @@ def run(config: Path, deterministic: bool, out: Path, overrides: tuple[str, ...]
 
 
 @cli.command()
+@CONFIG_ARG
+@click.option("--paths", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Number of paths.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed [default: simulation.seed of the config].")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Threads over blocks of paths; the result does not depend on it.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (written atomically).")
+@SET_OPTION
+@user_errors
+def esg(config: Path, paths: int, seed: int | None, threads: int, out: Path,
+        overrides: tuple[str, ...]) -> None:
+    """Write the scenario generator's monthly and yearly factor paths for inspection."""
+    from .esg import generate
+    from .progress import progress_bar
+    from .results import provenance, write_netcdf
+
+    cfg = load_config(config, overrides)
+    _check_writable(out)
+    seed = cfg.simulation.seed if seed is None else seed
+    with progress_bar(paths, "Scenarier") as advance:
+        ds = generate(cfg, paths, seed, threads=threads, progress=advance,
+                      attrs=provenance(cfg, seed=seed, mode="esg"))
+    try:
+        write_netcdf(ds, out)
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    click.echo(f"Wrote {out} ({paths} paths x {ds.sizes['month']} months, "
+               f"equity model {cfg.esg.equity.model}, seed {seed})")
+
+
+@cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from .esg.schema import ANNUAL_FACTORS, EsgConfig
 from .params import (
     Fraction,
     MnkrSeries,
@@ -115,6 +116,9 @@ class CostComponent(Strict):
     share: Fraction
     index: str = Field(min_length=1, description="key of a series in [forecasts]")
     lag_years: int = Field(0, ge=0, le=5)
+    drivers: list[str] = Field(default_factory=list,
+                               description="scenario-generator factors whose deviation from "
+                                           "forecast moves this component's growth")
 
 
 class Costs(Strict):
@@ -133,6 +137,7 @@ class Costs(Strict):
 
 class Taxes(Strict):
     index: str = Field(min_length=1, description="tax-base growth series in [forecasts]")
+    drivers: list[str] = Field(default_factory=list)
 
 
 class Grants(Strict):
@@ -162,6 +167,18 @@ class PensionLiability(Strict):
     inflation_index: str = Field(min_length=1)
     lag_years: int = Field(1, ge=0, le=5)
     indexed_share: Fraction
+    drivers: list[str] = Field(default_factory=list)
+
+
+class Simulation(Strict):
+    """How a Monte Carlo run is cut and seeded. The block size fixes each block's random
+    stream: it must never follow the number of threads or workers."""
+
+    source: Source
+    block_size: int = Field(ge=1, le=1_000_000)
+    horizon_years: int = Field(ge=1, le=40)
+    seed: int = Field(ge=0)
+    paths: int = Field(ge=1)
 
 
 class Rur(Strict):
@@ -197,6 +214,9 @@ class PlanConfig(Strict):
     funds: dict[str, Fund] = Field(min_length=1)
     pension_liability: PensionLiability
     balance_requirement: BalanceRequirement
+    simulation: Simulation
+    esg_model: str | None = Field(None, description="the model file the [esg] section came from")
+    esg: EsgConfig
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PlanConfig:
@@ -221,7 +241,27 @@ class PlanConfig(Strict):
         for key, fund in self.funds.items():
             self._need_covered(f"funds.{key}.capital", fund.capital, years[0], years[-1])
         self._check_grants(years)
+        self._check_esg(years)
         return self
+
+    def _check_esg(self, years: list[int]) -> None:
+        if self.simulation.horizon_years < len(years):
+            raise ValueError(f"simulation.horizon_years: {self.simulation.horizon_years} is "
+                             f"shorter than the plan's {len(years)} years")
+        self._need_series("esg.inflation.forecast", self.esg.inflation.forecast, years[0],
+                          years[-1])
+        for key, f in self.esg.annual.items():
+            if f.forecast is not None:
+                self._need_series(f"esg.annual.{key}.forecast", f.forecast, years[0], years[-1])
+        allowed = ("inflation",) + ANNUAL_FACTORS
+        where = [(f"costs.components.{k}.drivers", c.drivers) for k, c in self.costs.components.items()]
+        where += [("taxes.drivers", self.taxes.drivers),
+                  ("pension_liability.drivers", self.pension_liability.drivers)]
+        for loc, drivers in where:
+            for d in drivers:
+                if d not in allowed:
+                    raise ValueError(f"{loc}: {d!r} is not a budget driver; allowed: "
+                                     f"{', '.join(allowed)}")
 
     def _need_series(self, where: str, key: str, first: int, last: int) -> None:
         if key not in self.forecasts:
@@ -370,6 +410,13 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     """Read a TOML plan config, apply ``--set`` overrides and validate."""
     path = Path(path)
     raw = _read_toml(path)
+    if "esg_model" in raw:
+        if "esg" in raw:
+            raise ConfigError(f"{path}: give either esg_model or an [esg] section, not both")
+        model = raw["esg_model"]
+        if not isinstance(model, str):
+            raise ConfigError(f"{path}: esg_model: value {model!r} must be a path string")
+        raw["esg"] = _read_toml((path.parent / model).resolve())
     if overrides:
         raw = apply_overrides(raw, overrides)
         name = f"{path} (with --set {' '.join(overrides)})"

@@ -10,7 +10,10 @@ from sim.config import ConfigError, apply_overrides, config_hash, load_config
 
 from .conftest import DEFAULT_CONFIG
 
-TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
+MODEL = (DEFAULT_CONFIG.parent / "../models/esg-default.toml").resolve()
+# A copy in a temporary folder must still find the model file.
+TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+    'esg_model = "../models/esg-default.toml"', f'esg_model = "{MODEL.as_posix()}"')
 
 
 def broken(tmp_path, old: str, new: str):

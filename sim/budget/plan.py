@@ -15,7 +15,7 @@ All amounts are mnkr; growth and inflation are percent per year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -46,8 +46,11 @@ class BudgetPlan:
     component_labels: tuple[str, ...]
     component_base: np.ndarray        # (K,) base-year amount [mnkr, positive]
     component_growth: np.ndarray      # (K, Y) forecast growth of each index, at its lag [%]
+    component_lags: tuple[int, ...]   # (K,) years between a driver's year and its effect
+    component_drivers: tuple[tuple[str, ...], ...]  # scenario factors moving each component
     # Taxes.
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
+    tax_drivers: tuple[str, ...]
     # Funds.
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
@@ -58,6 +61,8 @@ class BudgetPlan:
     liability_opening: np.ndarray     # (Y,) provisions at the end of the previous year [mnkr]
     liability_inflation: np.ndarray   # (Y,) forecast inflation at the indexation lag [%]
     liability_indexed_share: float
+    liability_lag: int
+    liability_drivers: tuple[str, ...]
     # Balance requirement.
     goal_share: float
     restore_within_years: int
@@ -89,7 +94,10 @@ class BudgetPlan:
             component_labels=tuple(c.label for c in comps.values()),
             component_base=np.array([c.share.value * base_total for c in comps.values()]),
             component_growth=comp_growth,
+            component_lags=tuple(c.lag_years for c in comps.values()),
+            component_drivers=tuple(tuple(c.drivers) for c in comps.values()),
             tax_base_growth=series(cfg.taxes.index),
+            tax_drivers=tuple(cfg.taxes.drivers),
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),
@@ -99,6 +107,8 @@ class BudgetPlan:
             liability_opening=np.array([pl.provisions.at(y - 1) for y in years]),
             liability_inflation=series(pl.inflation_index, pl.lag_years),
             liability_indexed_share=pl.indexed_share.value,
+            liability_lag=pl.lag_years,
+            liability_drivers=tuple(pl.drivers),
             goal_share=br.goal_share.value,
             restore_within_years=int(br.restore_within_years.value),
             rur_start=br.rur.start_balance.value,
@@ -155,6 +165,39 @@ class FactorPaths:
             fund_return=tile(ret),
             fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]),
         )
+
+    @classmethod
+    def from_deviations(cls, plan: BudgetPlan, deviations: dict[str, np.ndarray],
+                        first_year: int) -> FactorPaths:
+        """The budget's factors from the scenario generator's yearly deviations from forecast.
+
+        ``deviations[name]`` is ``(N, Y')`` in percentage points for years ``first_year ...``
+        (``inflation`` and the yearly factors). Each budget part takes its forecast growth plus
+        the sum of its drivers' deviations in the year ``lag`` years earlier; a year before
+        ``first_year`` has no deviation (its outturn is known). Funds stay at their planned
+        return and operating income at plan.
+        """
+        n = next(iter(deviations.values())).shape[0]
+        base = cls.at_forecast(plan, n)
+
+        def shifted(drivers: tuple[str, ...], lag: int) -> np.ndarray:
+            total = np.zeros((n, plan.n_years))
+            for name in drivers:
+                dev = deviations[name]
+                for j, year in enumerate(plan.years):
+                    src = int(year) - lag - first_year
+                    if 0 <= src < dev.shape[1]:
+                        total[:, j] += dev[:, src]
+            return total
+
+        comp = base.component_growth.copy()
+        for k, (drivers, lag) in enumerate(zip(plan.component_drivers, plan.component_lags)):
+            comp[:, k] += shifted(drivers, lag)
+        return replace(
+            base, component_growth=comp,
+            tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),
+            liability_inflation=base.liability_inflation
+            + shifted(plan.liability_drivers, plan.liability_lag))
 
     @property
     def n_paths(self) -> int:

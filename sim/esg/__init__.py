@@ -1,0 +1,61 @@
+"""Economic scenario generator: correlated monthly and yearly risk factors, by block of paths.
+
+``generate(cfg, n_paths, seed)`` returns an ``xarray.Dataset`` (dims ``path``, ``month``,
+``year``, ``factor``). The equations, their parameters and sources are in
+``configs/models/esg-default.toml`` and README.md ("The scenario generator").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .model import OUTPUT_UNITS, EsgParams, generate_arrays
+from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS
+
+__all__ = ["generate", "esg_params", "EsgParams", "FACTORS", "MONTHLY_FACTORS", "ANNUAL_FACTORS",
+           "to_dataset"]
+
+
+def esg_params(cfg) -> EsgParams:
+    """Resolve a validated :class:`~sim.config.PlanConfig`'s generator to arrays."""
+    return EsgParams.from_config(cfg.esg, cfg.forecasts, cfg.meta.first_year, cfg.meta.last_year,
+                                 cfg.simulation.horizon_years)
+
+
+def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
+               attrs: dict | None = None) -> xr.Dataset:
+    """The generator's arrays as a Dataset with units and Swedish long names."""
+    labels = {"equity_regime": equity_model == "rsln2", "equity_variance": equity_model == "garch"}
+    data = {}
+    for key, (dims, units, long_name) in OUTPUT_UNITS.items():
+        if not labels.get(key, True):
+            continue
+        data[key] = xr.Variable(dims, out[key], attrs={"units": units, "long_name": long_name})
+    if p.steps > 1:
+        data["equity_step_log_return"] = xr.Variable(
+            ("path", "step"), out["equity_step"],
+            attrs={"units": "1", "long_name": "Aktier, logaritmisk avkastning per steg"})
+    n = out["kpif"].shape[0]
+    months = np.arange(f"{p.years[0]}-01", f"{p.years[-1] + 1}-01", dtype="datetime64[M]")
+    coords = {"path": np.arange(n), "year": p.years,
+              "month": np.arange(len(months)),
+              "time": ("month", months.astype("datetime64[ns]"), {"long_name": "Månad"}),
+              "factor": list(ANNUAL_FACTORS)}
+    if p.steps > 1 or equity_model == "garch":
+        coords["step"] = np.arange(len(months) * p.steps)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs or {})
+    ds.attrs["steps_per_month"] = p.steps
+    return ds
+
+
+def generate(cfg, n_paths: int, seed: int, threads: int = 1, deterministic: bool = False,
+             shocks: dict | None = None, levels: dict | None = None,
+             block_order: list[int] | None = None, progress=None,
+             attrs: dict | None = None) -> xr.Dataset:
+    """Simulate ``n_paths`` paths of every factor for a validated plan config."""
+    p = esg_params(cfg)
+    out = generate_arrays(p, n_paths, seed, cfg.simulation.block_size, threads=threads,
+                          deterministic=deterministic, shocks=shocks, levels=levels,
+                          block_order=block_order, progress=progress)
+    return to_dataset(p, out, cfg.esg.equity.model, attrs)

@@ -1,0 +1,129 @@
+"""Numba kernels of the scenario generator: innovations in, paths out, no I/O, no objects.
+
+Randomness is an input: the kernels only loop and fill their ``out`` arrays, so a test can feed
+them any shocks. Their plain references are the NumPy implementations in
+``tests/esg/reference_numpy.py``, held to the same paths within 1e-12.
+
+Units inside: the short rate and inflation in percent (annual rates), equity as log returns per
+step, the fixed-income return as a simple return per month.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+EQUITY_GBM = 0
+EQUITY_RSLN2 = 1
+EQUITY_GARCH = 2
+
+
+@njit(cache=True, nogil=True)
+def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
+               model, steps, gbm_drift, gbm_vol,
+               rs_mu1, rs_sigma1, rs_mu2, rs_sigma2, rs_p12, rs_p21, rs_pi2,
+               g_mu, g_omega, g_alpha, g_beta, g_nu, g_hbar,
+               r0, r_decay, r_theta, r_step_vol, fi_spread, fi_duration,
+               infl_forecast, infl_phi, infl_sigma, hi_on, hi_enter, hi_exit, hi_shift,
+               out_eq_step, out_eq_month, out_regime, out_h,
+               out_rate, out_fi, out_infl, out_infl_regime):
+    """Step every monthly factor of a block of paths through its months.
+
+    Shapes: ``B`` paths, ``M`` months, ``steps`` equity steps a month (``S = M * steps``).
+
+    Equity (``model``; ``eq_z`` (B, S) standard normal, ``regime_u`` (B, M) uniform,
+    ``eq_w`` (B, S) chi-square(nu) for GARCH-t), log return of step ``j``:
+
+    * GBM: ``x = gbm_drift + gbm_vol * z`` (drift and vol already per step);
+    * RSLN2 (Hardy 2001): regime ``s`` drawn from the stationary law in the first month (``u <
+      rs_pi2`` -> regime 2), then switching 1->2 when ``u < p12`` and 2->1 when ``u < p21`` at
+      each later month; ``x = mu_s / steps + sigma_s / sqrt(steps) * z``;
+    * GARCH(1,1)-t: ``h_t = omega + alpha eps_{t-1}^2 + beta h_{t-1}`` (``h_0 = hbar``),
+      ``x = g_mu + sqrt(h_t) * z * sqrt((nu - 2) / w)``.
+
+    Short rate (Vasicek, exact monthly step): ``r_{m+1} = theta + (r_m - theta) * decay +
+    step_vol * z``. Fixed-income return of month m: ``(r_m + spread) / 1200 - duration *
+    (r_{m+1} - r_m) / 100``.
+
+    Inflation: ``x_m = phi x_{m-1} + sigma z_m`` (``x_{-1} = 0``), high regime entered with
+    ``u < enter`` and left with ``u < exit`` (starting normal), ``pi_m = forecast_m + x_m +
+    shift * regime_m``.
+    """
+    n_paths, n_months = rate_z.shape
+    sqrt_steps = math.sqrt(steps)
+    t_scale = math.sqrt(max(g_nu - 2.0, 0.0))
+    for i in range(n_paths):
+        regime = 0
+        h = g_hbar
+        eps_prev = 0.0
+        r = r0
+        x = 0.0
+        hi = 0
+        for m in range(n_months):
+            # --- equity
+            if model == EQUITY_RSLN2:
+                u = regime_u[i, m]
+                if m == 0:
+                    regime = 1 if u < rs_pi2 else 0
+                elif regime == 0:
+                    if u < rs_p12:
+                        regime = 1
+                elif u < rs_p21:
+                    regime = 0
+                out_regime[i, m] = regime
+            total = 0.0
+            for j in range(steps):
+                k = m * steps + j
+                z = eq_z[i, k]
+                if model == EQUITY_GBM:
+                    step = gbm_drift + gbm_vol * z
+                elif model == EQUITY_RSLN2:
+                    if regime == 0:
+                        step = rs_mu1 / steps + rs_sigma1 / sqrt_steps * z
+                    else:
+                        step = rs_mu2 / steps + rs_sigma2 / sqrt_steps * z
+                else:
+                    if k > 0:
+                        h = g_omega + g_alpha * eps_prev * eps_prev + g_beta * h
+                    eps = math.sqrt(h) * z * t_scale / math.sqrt(eq_w[i, k])
+                    eps_prev = eps
+                    out_h[i, k] = h
+                    step = g_mu + eps
+                out_eq_step[i, k] = step
+                total += step
+            out_eq_month[i, m] = total
+            # --- short rate and fixed income
+            r_next = r_theta + (r - r_theta) * r_decay + r_step_vol * rate_z[i, m]
+            out_fi[i, m] = (r + fi_spread) / 1200.0 - fi_duration * (r_next - r) / 100.0
+            out_rate[i, m] = r_next
+            r = r_next
+            # --- inflation
+            x = infl_phi * x + infl_sigma * infl_z[i, m]
+            if hi_on:
+                u = infl_regime_u[i, m]
+                if hi == 0:
+                    if u < hi_enter:
+                        hi = 1
+                elif u < hi_exit:
+                    hi = 0
+            out_infl_regime[i, m] = hi
+            out_infl[i, m] = infl_forecast[m] + x + hi_shift * hi
+
+
+@njit(cache=True, nogil=True)
+def annual_nb(z, jumps, infl_dev, forecast, phi, sigma, beta, out_growth, out_dev):
+    """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + sigma_k z_{k,Y} +
+    jumps_{k,Y}`` (``d_{k,-1} = 0``), growth ``= forecast_k(Y) + d_{k,Y}`` [percent].
+
+    Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K); ``infl_dev`` (B, Y); ``forecast`` (K, Y);
+    ``phi``, ``sigma``, ``beta`` (K,).
+    """
+    n_paths, n_years, n_factors = z.shape
+    for i in range(n_paths):
+        for k in range(n_factors):
+            d = 0.0
+            for y in range(n_years):
+                d = phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k] + jumps[i, y, k]
+                out_dev[i, y, k] = d
+                out_growth[i, y, k] = forecast[k, y] + d

@@ -1,0 +1,322 @@
+"""The scenario generator's Python layer: parameters to arrays, random numbers by block, kernels,
+and the Dataset of paths.
+
+Reproducibility: paths are split into blocks of ``simulation.block_size`` (a config value, never
+derived from threads or workers). Block ``b`` draws every random number it needs from its own
+stream, ``numpy.random.SeedSequence(seed, spawn_key=(b,))`` with PCG64, in a fixed order. So the
+same seed and config give bit-identical paths whatever the number of threads and in any order of
+blocks, and the first ``N`` paths of a larger run equal a run of ``N`` paths when ``N`` is a
+multiple of the block size.
+
+Shocks are an input (:class:`Innovations`): any factor's correlated innovations can be replaced
+(``shocks``), and any output path overridden (``levels``), e.g. for a deterministic stress path or
+for common random numbers across two strategies.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import _kernels as K
+from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
+
+__all__ = ["EsgParams", "Innovations", "draw_innovations", "zero_innovations", "simulate_block",
+           "generate_arrays", "block_seed", "OUTPUT_UNITS"]
+
+_MODELS = {"gbm": K.EQUITY_GBM, "rsln2": K.EQUITY_RSLN2, "garch": K.EQUITY_GARCH}
+
+
+def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
+    """A lower-triangular L with L L' = c (Cholesky, with a tiny jitter for a singular c)."""
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        try:
+            return np.linalg.cholesky(c + 1e-12 * np.eye(len(c)))
+        except np.linalg.LinAlgError:
+            raise ValueError(f"correlation: the {what} block is not positive definite") from None
+
+
+@dataclass(frozen=True)
+class EsgParams:
+    """Everything the kernels need, resolved to numbers and arrays (percent for rates)."""
+
+    years: np.ndarray            # (Y,) calendar years simulated
+    steps: int                   # equity steps a month
+    model: int
+    gbm_drift: float             # per step
+    gbm_vol: float               # per step
+    rs: tuple                    # mu1, sigma1, mu2, sigma2, p12, p21, pi2
+    garch: tuple                 # mu, omega, alpha, beta, nu, hbar (per step)
+    rate: tuple                  # r0, decay, theta, step_vol, spread, duration
+    infl_forecast_year: np.ndarray  # (Y,) expected KPIF path [%]
+    infl: tuple                  # phi, sigma, hi_on, enter, exit, shift
+    annual_forecast: np.ndarray  # (K, Y) expected growth [%]
+    annual_phi: np.ndarray
+    annual_sigma: np.ndarray
+    annual_beta: np.ndarray
+    jump_rate: np.ndarray        # (K,) per year
+    jump_mean: np.ndarray        # (K,) percentage points
+    chol_monthly: np.ndarray     # (3, 3)
+    cond_mean: np.ndarray        # (6, 3): annual innovations given the year's monthly sum
+    cond_factor: np.ndarray      # (6, 6)
+
+    @classmethod
+    def from_config(cls, esg: EsgConfig, forecasts: dict, first_year: int, last_plan_year: int,
+                    horizon_years: int) -> EsgParams:
+        years = np.arange(first_year, first_year + horizon_years)
+        spm = esg.equity.steps_per_month
+        dt = 1.0 / (12 * spm)
+        gbm = esg.equity.gbm
+        mu, sig = gbm.mu.value / 100.0, gbm.sigma.value / 100.0
+        rs = esg.equity.rsln2
+        p12, p21 = rs.p12.value, rs.p21.value
+        g = esg.equity.garch
+        hbar = (g.long_run_vol.value / 100.0) ** 2 * dt
+        sr = esg.short_rate
+        kappa, dm = sr.kappa.value, 1.0 / 12.0
+        decay = math.exp(-kappa * dm)
+        step_vol = sr.sigma.value * (math.sqrt((1 - decay ** 2) / (2 * kappa)) if kappa > 0
+                                     else math.sqrt(dm))
+        inf = esg.inflation
+
+        def expected(series_key: str | None, year: int, revert_to: float | None = None) -> float:
+            if series_key is None:
+                return 0.0
+            s = forecasts[series_key]
+            if year <= last_plan_year:
+                return s.at(year)
+            last = s.at(last_plan_year)
+            if revert_to is None:
+                return last
+            return revert_to + (last - revert_to) * math.exp(-inf.reversion.value
+                                                             * (year - last_plan_year))
+
+        infl_path = np.array([expected(inf.forecast, int(y), inf.target.value) for y in years])
+        ann = [esg.annual[k] for k in ANNUAL_FACTORS]
+        c = np.array(esg.correlation.matrix)
+        m, a = len(MONTHLY_FACTORS), len(ANNUAL_FACTORS)
+        c_mm, c_am, c_aa = c[:m, :m], c[m:, :m], c[m:, m:]
+        chol = _psd_factor(c_mm, "monthly (equity, short_rate, inflation)")
+        cond_mean = c_am @ np.linalg.inv(c_mm)
+        cond_cov = c_aa - cond_mean @ c_am.T
+        w, v = np.linalg.eigh((cond_cov + cond_cov.T) / 2)
+        cond_factor = v * np.sqrt(np.maximum(w, 0.0))
+        return cls(
+            years=years, steps=spm, model=_MODELS[esg.equity.model],
+            gbm_drift=(mu - 0.5 * sig ** 2) * dt, gbm_vol=sig * math.sqrt(dt),
+            rs=(rs.mu_1.value, rs.sigma_1.value, rs.mu_2.value, rs.sigma_2.value, p12, p21,
+                p12 / (p12 + p21)),
+            garch=(g.mu.value / 100.0 * dt, hbar * (1 - g.alpha.value - g.beta.value),
+                   g.alpha.value, g.beta.value, g.nu.value, hbar),
+            rate=(sr.r0.value, decay, sr.theta.value, step_vol, esg.fixed_income.spread.value,
+                  esg.fixed_income.duration.value),
+            infl_forecast_year=infl_path,
+            infl=(inf.phi.value, inf.sigma.value, inf.high_regime.enabled,
+                  inf.high_regime.p_enter.value, inf.high_regime.p_exit.value,
+                  inf.high_regime.shift.value),
+            annual_forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),
+            annual_phi=np.array([f.phi.value for f in ann]),
+            annual_sigma=np.array([f.sigma.value for f in ann]),
+            annual_beta=np.array([f.inflation_beta.value for f in ann]),
+            jump_rate=np.array([f.jump_rate.value for f in ann]),
+            jump_mean=np.array([f.jump_mean.value for f in ann]),
+            chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,
+        )
+
+    @property
+    def n_months(self) -> int:
+        return 12 * len(self.years)
+
+
+@dataclass
+class Innovations:
+    """The random inputs of one block, correlated and ready for the kernels.
+
+    ``equity`` (B, S) standard normal per equity step; ``equity_w`` (B, S) chi-square(nu) draws
+    (GARCH-t); ``equity_regime_u`` and ``inflation_regime_u`` (B, M) uniforms; ``short_rate`` and
+    ``inflation`` (B, M) standard normal; ``annual`` (B, Y, 6) standard normal and ``jumps``
+    (B, Y, 6) in percentage points.
+    """
+
+    equity: np.ndarray
+    equity_w: np.ndarray
+    equity_regime_u: np.ndarray
+    short_rate: np.ndarray
+    inflation: np.ndarray
+    inflation_regime_u: np.ndarray
+    annual: np.ndarray
+    jumps: np.ndarray
+
+    @property
+    def n_paths(self) -> int:
+        return self.short_rate.shape[0]
+
+
+def block_seed(seed: int, block: int) -> np.random.SeedSequence:
+    """The seed sequence of block ``block``: the same for a given seed in every run."""
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def draw_innovations(p: EsgParams, rng: np.random.Generator, n: int) -> Innovations:
+    """Draw a block's random numbers in a fixed order, then correlate them.
+
+    Monthly: the equity steps' normals are summed to the month's equity innovation; with the
+    short rate's and inflation's own normals it is multiplied by the Cholesky factor of the
+    monthly correlation block, whose first row is (1, 0, 0), so the equity steps are kept as
+    drawn. Annual: the six budget factors' innovations are drawn given the year's normalised sum
+    of the monthly innovations (exact Gaussian conditioning), so the whole 9x9 correlation holds
+    between the yearly innovations.
+    """
+    m, y, s = p.n_months, len(p.years), p.steps
+    eq = rng.standard_normal((n, m * s))
+    raw_rate = rng.standard_normal((n, m))
+    raw_infl = rng.standard_normal((n, m))
+    eq_w = rng.chisquare(p.garch[4], size=(n, m * s)) if p.model == K.EQUITY_GARCH \
+        else np.ones((n, m * s))
+    reg_u = rng.random((n, m))
+    infl_u = rng.random((n, m))
+    raw_annual = rng.standard_normal((n, y, len(ANNUAL_FACTORS)))
+    counts = rng.poisson(p.jump_rate, size=(n, y, len(ANNUAL_FACTORS)))
+    jumps = rng.gamma(np.maximum(counts, 1e-300), 1.0, size=counts.shape) * p.jump_mean
+    jumps[counts == 0] = 0.0
+
+    eq_month = eq.reshape(n, m, s).sum(axis=2) / math.sqrt(s)
+    L = p.chol_monthly
+    rate = L[1, 0] * eq_month + L[1, 1] * raw_rate
+    infl = L[2, 0] * eq_month + L[2, 1] * raw_rate + L[2, 2] * raw_infl
+    return Innovations(eq, eq_w, reg_u, rate, infl, infl_u,
+                       _annual_given_monthly(p, eq_month, rate, infl, raw_annual), jumps)
+
+
+def _annual_given_monthly(p: EsgParams, eq_month, rate, infl, raw_annual) -> np.ndarray:
+    n, m = rate.shape
+    monthly = np.stack([eq_month, rate, infl], axis=-1).reshape(n, m // 12, 12, 3)
+    yearly_sum = monthly.sum(axis=2) / math.sqrt(12.0)                  # (n, Y, 3) ~ N(0, C_MM)
+    return yearly_sum @ p.cond_mean.T + raw_annual @ p.cond_factor.T
+
+
+def zero_innovations(p: EsgParams, n: int) -> Innovations:
+    """Every shock at zero: no innovations, no jumps, regime 1 and normal inflation throughout."""
+    m, y, s = p.n_months, len(p.years), p.steps
+    return Innovations(np.zeros((n, m * s)), np.full((n, m * s), max(p.garch[4], 3.0)),
+                       np.ones((n, m)), np.zeros((n, m)), np.zeros((n, m)), np.ones((n, m)),
+                       np.zeros((n, y, len(ANNUAL_FACTORS))), np.zeros((n, y, len(ANNUAL_FACTORS))))
+
+
+#: Output variables: (dims, units, Swedish long name).
+OUTPUT_UNITS = {
+    "equity_log_return": (("path", "month"), "1", "Aktier, logaritmisk avkastning per månad"),
+    "equity_regime": (("path", "month"), "1", "Aktiemarknadens regim (0 = lugn, 1 = orolig)"),
+    "equity_variance": (("path", "step"), "1", "Aktier, betingad varians per steg (GARCH)"),
+    "short_rate": (("path", "month"), "percent", "Kort ränta vid månadens slut"),
+    "fixed_income_return": (("path", "month"), "1", "Räntefonder, avkastning per månad"),
+    "kpif": (("path", "month"), "percent", "Inflation, KPIF (årstakt)"),
+    "inflation_regime": (("path", "month"), "1", "Inflationsregim (0 = normal, 1 = hög)"),
+    "kpif_annual": (("path", "year"), "percent", "Inflation, KPIF, årsgenomsnitt"),
+    "inflation_deviation": (("path", "year"), "percent", "KPIF, avvikelse från prognos"),
+    "annual_growth": (("path", "year", "factor"), "percent", "Budgetfaktorer, årlig förändring"),
+    "annual_deviation": (("path", "year", "factor"), "percent",
+                         "Budgetfaktorer, avvikelse från prognos"),
+}
+
+
+def simulate_block(p: EsgParams, inn: Innovations,
+                   levels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Run the kernels on one block's innovations. ``levels`` overrides output paths by name
+    (broadcast over paths); monthly overrides are applied before the yearly factors see them."""
+    n, m, s = inn.n_paths, p.n_months, p.steps
+    forecast_month = np.repeat(p.infl_forecast_year, 12)
+    out = {
+        "equity_step": np.empty((n, m * s)), "equity_log_return": np.empty((n, m)),
+        "equity_regime": np.zeros((n, m), dtype=np.int8),
+        "equity_variance": np.zeros((n, m * s)), "short_rate": np.empty((n, m)),
+        "fixed_income_return": np.empty((n, m)), "kpif": np.empty((n, m)),
+        "inflation_regime": np.zeros((n, m), dtype=np.int8),
+    }
+    K.monthly_nb(inn.equity, inn.equity_w, inn.equity_regime_u, inn.short_rate, inn.inflation,
+                 inn.inflation_regime_u, p.model, p.steps, p.gbm_drift, p.gbm_vol, *p.rs,
+                 *p.garch, *p.rate, forecast_month, *p.infl,
+                 out["equity_step"], out["equity_log_return"], out["equity_regime"],
+                 out["equity_variance"], out["short_rate"], out["fixed_income_return"],
+                 out["kpif"], out["inflation_regime"])
+    levels = levels or {}
+    for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
+        if key in levels:
+            out[key] = np.array(np.broadcast_to(levels[key], out[key].shape), dtype=float)
+    y = len(p.years)
+    # The deviation is the mean of the monthly deviations: exactly zero when every shock is.
+    out["inflation_deviation"] = (out["kpif"] - forecast_month).reshape(n, y, 12).mean(axis=2)
+    out["kpif_annual"] = p.infl_forecast_year[None] + out["inflation_deviation"]
+    out["annual_growth"] = np.empty((n, y, len(ANNUAL_FACTORS)))
+    out["annual_deviation"] = np.empty((n, y, len(ANNUAL_FACTORS)))
+    K.annual_nb(np.ascontiguousarray(inn.annual), np.ascontiguousarray(inn.jumps),
+                np.ascontiguousarray(out["inflation_deviation"]), p.annual_forecast,
+                p.annual_phi, p.annual_sigma, p.annual_beta,
+                out["annual_growth"], out["annual_deviation"])
+    for j, name in enumerate(ANNUAL_FACTORS):
+        if name in levels:
+            out["annual_growth"][:, :, j] = np.broadcast_to(levels[name], (n, y))
+            out["annual_deviation"][:, :, j] = out["annual_growth"][:, :, j] - p.annual_forecast[j]
+    return out
+
+
+def _apply_shocks(p: EsgParams, inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
+                  hi: int) -> Innovations:
+    """Replace named innovations (rows ``lo:hi`` of the given full-run arrays)."""
+    names = {"equity": "equity", "short_rate": "short_rate", "inflation": "inflation",
+             "jumps": "jumps"}
+    changes = {}
+    for key, arr in shocks.items():
+        arr = np.asarray(arr, dtype=float)
+        if key in names:
+            target = getattr(inn, names[key])
+            changes[names[key]] = np.array(np.broadcast_to(arr[lo:hi] if arr.shape[0] > 1
+                                                           else arr, target.shape))
+        elif key in ANNUAL_FACTORS:
+            j = ANNUAL_FACTORS.index(key)
+            ann = changes.get("annual", inn.annual.copy())
+            ann[:, :, j] = np.broadcast_to(arr[lo:hi] if arr.shape[0] > 1 else arr,
+                                           ann[:, :, j].shape)
+            changes["annual"] = ann
+        else:
+            raise ValueError(f"shocks: unknown factor {key!r}; allowed: "
+                             f"{', '.join(FACTORS + ('jumps',))}")
+    return replace(inn, **changes)
+
+
+def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, threads: int = 1,
+                    deterministic: bool = False, shocks: dict | None = None,
+                    levels: dict | None = None, block_order: list[int] | None = None,
+                    progress=None) -> dict[str, np.ndarray]:
+    """All paths, block by block (threads over blocks), gathered in block order."""
+    n_blocks = -(-n_paths // block_size)
+    order = list(range(n_blocks)) if block_order is None else list(block_order)
+    if sorted(order) != list(range(n_blocks)):
+        raise ValueError(f"block_order must be a permutation of range({n_blocks})")
+
+    def run(b: int) -> tuple[int, dict]:
+        lo, hi = b * block_size, min(n_paths, (b + 1) * block_size)
+        n = hi - lo
+        if deterministic:
+            inn = zero_innovations(p, n)
+        else:
+            inn = draw_innovations(p, np.random.Generator(np.random.PCG64(block_seed(seed, b))), n)
+        if shocks:
+            inn = _apply_shocks(p, inn, shocks, lo, hi)
+        res = simulate_block(p, inn, levels)
+        if progress is not None:
+            progress(n)
+        return b, res
+
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = dict(pool.map(run, order))
+    else:
+        results = dict(map(run, order))
+    keys = results[0].keys()
+    return {k: np.concatenate([results[b][k] for b in range(n_blocks)]) for k in keys}

@@ -1,0 +1,207 @@
+"""Validated parameters of the economic scenario generator (``configs/models/*.toml``)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..params import Fraction, Quantity, Rate, Strict, in_range, unit_is
+
+__all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "nearest_correlation"]
+
+#: Factors stepped monthly, in the order of their innovations.
+MONTHLY_FACTORS = ("equity", "short_rate", "inflation")
+#: Factors stepped yearly (the budget's), in the order of their innovations.
+ANNUAL_FACTORS = ("wages", "social_fees", "consumption", "tax_base", "drugs", "hired_staff")
+FACTORS = MONTHLY_FACTORS + ANNUAL_FACTORS
+
+PerMonth = Annotated[Quantity, unit_is("fraction_per_month")]
+PosPerMonth = Annotated[Quantity, unit_is("fraction_per_month"), in_range(0.0, 1.0)]
+Prob = Annotated[Quantity, unit_is("per_month"), in_range(0.0, 1.0)]
+PerYear = Annotated[Quantity, unit_is("per_year"), in_range(0.0, 50.0)]
+Vol = Annotated[Quantity, unit_is("percent_per_year"), in_range(0.0, 200.0)]
+RateVol = Annotated[Quantity, unit_is("percent_per_sqrt_year"), in_range(0.0, 50.0)]
+Points = Annotated[Quantity, unit_is("percent"), in_range(-100.0, 100.0)]
+NonNegPoints = Annotated[Quantity, unit_is("percent"), in_range(0.0, 100.0)]
+Coef = Annotated[Quantity, unit_is("dimensionless"), in_range(-10.0, 10.0)]
+AR = Annotated[Quantity, unit_is("dimensionless"), in_range(-0.999, 0.999)]
+DurationYears = Annotated[Quantity, unit_is("years"), in_range(0.0, 30.0)]
+
+
+class Gbm(Strict):
+    """Lognormal equity: ``log S(t+dt)/S(t) = (mu - sigma^2/2) dt + sigma sqrt(dt) Z``."""
+
+    mu: Rate
+    sigma: Vol
+
+
+class Rsln2(Strict):
+    """Two-regime regime-switching lognormal (Hardy 2001): monthly ``log return = mu_s + sigma_s Z``
+    with the regime ``s`` a Markov chain switching 1 -> 2 with ``p12`` and 2 -> 1 with ``p21`` a
+    month."""
+
+    mu_1: PerMonth
+    sigma_1: PosPerMonth
+    mu_2: PerMonth
+    sigma_2: PosPerMonth
+    p12: Prob
+    p21: Prob
+
+    @model_validator(mode="after")
+    def _chain_moves(self) -> Rsln2:
+        if self.p12.value + self.p21.value <= 0:
+            raise ValueError("p12: p12 and p21 are both zero; the chain has no stationary law")
+        return self
+
+
+class Garch(Strict):
+    """GARCH(1,1) with Student-t innovations, per step: ``x_t = mu + sqrt(h_t) e_t``,
+    ``h_t = omega + alpha (x_{t-1} - mu)^2 + beta h_{t-1}``, ``e_t`` a unit-variance t(nu)."""
+
+    mu: Rate
+    long_run_vol: Vol
+    alpha: Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 1.0)]
+    beta: Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 1.0)]
+    nu: Annotated[Quantity, unit_is("dimensionless"), in_range(2.1, 1000.0)]
+
+    @model_validator(mode="after")
+    def _stationary(self) -> Garch:
+        if self.alpha.value + self.beta.value >= 1.0:
+            raise ValueError(f"alpha: alpha + beta = {self.alpha.value + self.beta.value:g} must be "
+                             "below 1 for a finite long-run variance")
+        return self
+
+
+class Equity(Strict):
+    model: Literal["gbm", "rsln2", "garch"]
+    steps_per_month: int = Field(1, ge=1, le=31)
+    gbm: Gbm
+    rsln2: Rsln2
+    garch: Garch
+
+
+class ShortRate(Strict):
+    """Vasicek: ``dr = kappa (theta - r) dt + sigma dW``, stepped exactly month by month."""
+
+    r0: Rate
+    theta: Rate
+    kappa: PerYear
+    sigma: RateVol
+
+
+class FixedIncome(Strict):
+    """Monthly fund return = (r + spread) / 12 - duration x (change in r)."""
+
+    spread: Rate
+    duration: DurationYears
+
+
+class HighInflation(Strict):
+    enabled: bool
+    p_enter: Prob
+    p_exit: Prob
+    shift: NonNegPoints
+
+
+class Inflation(Strict):
+    """KPIF, annual rate at monthly steps: ``pi_m = f(m) + x_m + shift x [high regime]``,
+    ``x_m = phi x_{m-1} + sigma Z_m``; ``f`` the plan's forecast, reverting to ``target`` after."""
+
+    forecast: str = Field(min_length=1)
+    target: Rate
+    reversion: PerYear
+    phi: AR
+    sigma: NonNegPoints
+    high_regime: HighInflation
+
+
+class AnnualFactor(Strict):
+    """Yearly growth = forecast + d, ``d_Y = phi d_{Y-1} + beta x inflation deviation_Y +
+    sigma Z_Y + jumps_Y``; jumps: Poisson(``jump_rate``) counts of exponential(``jump_mean``)."""
+
+    label: str = Field(min_length=1)
+    forecast: str | None = Field(None, description="a [forecasts] series, or none for a pure deviation")
+    phi: AR
+    sigma: NonNegPoints
+    inflation_beta: Coef
+    jump_rate: PerYear
+    jump_mean: Points
+
+
+class Correlation(Strict):
+    factors: list[str]
+    matrix: list[list[float]]
+    repair: bool = False
+
+    @model_validator(mode="after")
+    def _valid(self) -> Correlation:
+        if tuple(self.factors) != FACTORS:
+            raise ValueError(f"factors: must list {list(FACTORS)} in this order, got {self.factors}")
+        c = np.array(self.matrix, dtype=float)
+        n = len(FACTORS)
+        if c.shape != (n, n):
+            raise ValueError(f"matrix: shape {c.shape}, must be {n}x{n} (one row per factor)")
+        if not np.allclose(c, c.T, atol=0, rtol=0):
+            i, j = np.argwhere(c != c.T)[0]
+            raise ValueError(f"matrix: not symmetric: [{FACTORS[i]}][{FACTORS[j]}] = {c[i, j]:g} "
+                             f"but [{FACTORS[j]}][{FACTORS[i]}] = {c[j, i]:g}")
+        if not np.all(np.diag(c) == 1.0):
+            raise ValueError("matrix: the diagonal must be all 1")
+        if np.abs(c).max() > 1.0:
+            raise ValueError("matrix: every entry must lie in [-1, 1]")
+        low = np.linalg.eigvalsh(c).min()
+        if low < -1e-10:
+            if not self.repair:
+                raise ValueError(f"matrix: not positive semi-definite (smallest eigenvalue "
+                                 f"{low:.4g}); fix it, or set correlation.repair = true to use "
+                                 "the nearest correlation matrix")
+            fixed = nearest_correlation(c)
+            warnings.warn("correlation.matrix is not positive semi-definite (smallest eigenvalue "
+                          f"{low:.4g}); using the nearest correlation matrix:\n"
+                          + np.array2string(fixed, precision=4, suppress_small=True),
+                          stacklevel=2)
+            object.__setattr__(self, "matrix", fixed.tolist())
+        return self
+
+
+class EsgConfig(Strict):
+    source: str = Field(min_length=1)
+    equity: Equity
+    short_rate: ShortRate
+    fixed_income: FixedIncome
+    inflation: Inflation
+    annual: dict[str, AnnualFactor]
+    correlation: Correlation
+
+    @model_validator(mode="after")
+    def _annual_factors(self) -> EsgConfig:
+        if tuple(self.annual) != ANNUAL_FACTORS:
+            raise ValueError(f"annual: must define {list(ANNUAL_FACTORS)} in this order, "
+                             f"got {list(self.annual)}")
+        return self
+
+
+def nearest_correlation(a: np.ndarray, tol: float = 1e-12, max_iter: int = 1000) -> np.ndarray:
+    """The nearest correlation matrix in the Frobenius norm (Higham 2002, alternating projections
+    with Dykstra's correction): N. J. Higham, IMA J. Numer. Anal. 22 (2002) 329-343."""
+    y = np.array(a, dtype=float)
+    ds = np.zeros_like(y)
+    for _ in range(max_iter):
+        r = y - ds
+        w, v = np.linalg.eigh((r + r.T) / 2)
+        x = (v * np.maximum(w, 0.0)) @ v.T
+        ds = x - r
+        y_new = x.copy()
+        np.fill_diagonal(y_new, 1.0)
+        if np.linalg.norm(y_new - y) <= tol * np.linalg.norm(y):
+            y = y_new
+            break
+        y = y_new
+    # Guard against rounding: clip eigenvalues at zero and rescale to a unit diagonal.
+    w, v = np.linalg.eigh((y + y.T) / 2)
+    y = (v * np.maximum(w, 0.0)) @ v.T
+    d = np.sqrt(np.diag(y))
+    return y / np.outer(d, d)

@@ -1,0 +1,85 @@
+"""Plain NumPy implementations of the generator's processes, written from the equations, vectorized
+over paths with a loop over time. The kernels are held to these within 1e-12."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def gbm(z, drift, vol):
+    return drift + vol * z
+
+
+def rsln2(z, u, steps, mu1, s1, mu2, s2, p12, p21):
+    n, n_steps = z.shape
+    n_months = n_steps // steps
+    regime = np.zeros((n, n_months), dtype=np.int8)
+    pi2 = p12 / (p12 + p21)
+    state = (u[:, 0] < pi2).astype(np.int8)
+    regime[:, 0] = state
+    for m in range(1, n_months):
+        switch = np.where(state == 0, u[:, m] < p12, u[:, m] < p21)
+        state = np.where(switch, 1 - state, state).astype(np.int8)
+        regime[:, m] = state
+    per_step = np.repeat(regime, steps, axis=1)
+    mu = np.where(per_step == 0, mu1, mu2) / steps
+    sig = np.where(per_step == 0, s1, s2) / math.sqrt(steps)
+    return mu + sig * z, regime
+
+
+def garch_t(z, w, mu, omega, alpha, beta, nu, hbar):
+    n, n_steps = z.shape
+    x = np.empty((n, n_steps))
+    h_out = np.empty((n, n_steps))
+    h = np.full(n, hbar)
+    eps = np.zeros(n)
+    for t in range(n_steps):
+        if t > 0:
+            h = omega + alpha * eps ** 2 + beta * h
+        eps = np.sqrt(h) * z[:, t] * math.sqrt(nu - 2.0) / np.sqrt(w[:, t])
+        h_out[:, t] = h
+        x[:, t] = mu + eps
+    return x, h_out
+
+
+def vasicek(z, r0, decay, theta, step_vol):
+    n, n_months = z.shape
+    r = np.empty((n, n_months))
+    prev = np.full(n, r0)
+    for m in range(n_months):
+        prev = theta + (prev - theta) * decay + step_vol * z[:, m]
+        r[:, m] = prev
+    return r
+
+
+def fixed_income(rates, r0, spread, duration):
+    start = np.concatenate([np.full((rates.shape[0], 1), r0), rates[:, :-1]], axis=1)
+    return (start + spread) / 1200.0 - duration * (rates - start) / 100.0
+
+
+def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift):
+    n, n_months = z.shape
+    out = np.empty((n, n_months))
+    regime = np.zeros((n, n_months), dtype=np.int8)
+    x = np.zeros(n)
+    state = np.zeros(n, dtype=np.int8)
+    for m in range(n_months):
+        x = phi * x + sigma * z[:, m]
+        if hi_on:
+            switch = np.where(state == 0, u[:, m] < p_enter, u[:, m] < p_exit)
+            state = np.where(switch, 1 - state, state).astype(np.int8)
+        regime[:, m] = state
+        out[:, m] = forecast_month[m] + x + shift * state
+    return out, regime
+
+
+def annual(z, jumps, infl_dev, forecast, phi, sigma, beta):
+    n, n_years, k = z.shape
+    growth = np.empty_like(z)
+    d = np.zeros((n, k))
+    for y in range(n_years):
+        d = phi * d + beta * infl_dev[:, y:y + 1] + sigma * z[:, y] + jumps[:, y]
+        growth[:, y] = forecast[:, y] + d
+    return growth

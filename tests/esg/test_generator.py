@@ -1,0 +1,355 @@
+"""The scenario generator against its NumPy reference, closed forms and its promises.
+
+Statistical checks use a fixed seed and a tolerance of Z standard errors, the standard error
+computed from theory (or, for fourth-moment quantities, from the sample). With Z = 4 a correct
+model fails a single check with probability about 6e-5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from sim.budget import BudgetPlan, FactorPaths, run_budget
+from sim.config import ConfigError, load_config
+from sim.esg import esg_params, generate
+from sim.esg.model import draw_innovations, generate_arrays, simulate_block, zero_innovations
+from sim.esg.schema import FACTORS, nearest_correlation
+
+from ..conftest import DEFAULT_CONFIG
+from . import reference_numpy as ref
+
+Z = 4.0
+
+
+def config(*overrides):
+    return load_config(DEFAULT_CONFIG, list(overrides))
+
+
+def draw(cfg, n, seed=1):
+    p = esg_params(cfg)
+    inn = draw_innovations(p, np.random.Generator(np.random.PCG64(seed)), n)
+    return p, inn, simulate_block(p, inn)
+
+
+# --------------------------------------------------------------------------------------------
+# The kernels equal a plain NumPy implementation fed the same shocks
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model,steps", [("gbm", 1), ("rsln2", 1), ("garch", 1), ("gbm", 21),
+                                         ("rsln2", 5)])
+def test_equity_equals_numpy_reference(model, steps):
+    cfg = config(f"esg.equity.model={model}", f"esg.equity.steps_per_month={steps}",
+                 "simulation.horizon_years=6")
+    p, inn, out = draw(cfg, 200)
+    if model == "gbm":
+        want = ref.gbm(inn.equity, p.gbm_drift, p.gbm_vol)
+    elif model == "rsln2":
+        want, regime = ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.rs[:6])
+        np.testing.assert_array_equal(out["equity_regime"], regime)
+    else:
+        want, h = ref.garch_t(inn.equity, inn.equity_w, *p.garch)
+        np.testing.assert_allclose(out["equity_variance"], h, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out["equity_step"], want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["equity_log_return"],
+                               want.reshape(200, -1, steps).sum(axis=2), rtol=0, atol=1e-12)
+
+
+def test_rate_fixed_income_and_inflation_equal_numpy_reference():
+    cfg = config("esg.inflation.high_regime.enabled=true", "simulation.horizon_years=10")
+    p, inn, out = draw(cfg, 300)
+    r0, decay, theta, step_vol, spread, duration = p.rate
+    rates = ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
+    np.testing.assert_allclose(out["short_rate"], rates, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["fixed_income_return"],
+                               ref.fixed_income(rates, r0, spread, duration), rtol=0, atol=1e-12)
+    infl, regime = ref.inflation(inn.inflation, inn.inflation_regime_u,
+                                 np.repeat(p.infl_forecast_year, 12), *p.infl)
+    np.testing.assert_allclose(out["kpif"], infl, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out["inflation_regime"], regime)
+    assert regime.any(), "the high regime should occur in 300 paths x 10 years"
+    growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual_forecast,
+                        p.annual_phi, p.annual_sigma, p.annual_beta)
+    np.testing.assert_allclose(out["annual_growth"], growth, rtol=0, atol=1e-12)
+    assert inn.jumps.any(), "jumps should occur in 300 paths x 10 years"
+
+
+# --------------------------------------------------------------------------------------------
+# Closed forms
+# --------------------------------------------------------------------------------------------
+
+
+def test_gbm_log_return_moments_at_several_horizons():
+    cfg = config("esg.equity.model=gbm", "simulation.horizon_years=6")
+    n = 20000
+    _, _, out = draw(cfg, n, seed=11)
+    mu, sigma = 0.07, 0.16
+    cum = np.cumsum(out["equity_log_return"], axis=1)
+    for months in (1, 12, 60):
+        t = months / 12
+        x = cum[:, months - 1]
+        mean, var = (mu - sigma ** 2 / 2) * t, sigma ** 2 * t
+        assert abs(x.mean() - mean) < Z * math.sqrt(var / n), months
+        assert abs(x.var(ddof=1) - var) < Z * var * math.sqrt(2 / (n - 1)), months
+
+
+def test_vasicek_rate_mean_and_variance():
+    n = 20000
+    # a start away from theta shows the mean's decay
+    cfg = config("simulation.horizon_years=10", "esg.short_rate.r0=6.0")
+    _, _, out = draw(cfg, n, seed=12)
+    r0, theta, kappa, sigma = 6.0, 2.5, 0.25, 1.2
+    for months in (1, 12, 120):
+        t = months / 12
+        r = out["short_rate"][:, months - 1]
+        mean = theta + (r0 - theta) * math.exp(-kappa * t)
+        var = sigma ** 2 * (1 - math.exp(-2 * kappa * t)) / (2 * kappa)
+        assert abs(r.mean() - mean) < Z * math.sqrt(var / n), months
+        assert abs(r.var(ddof=1) - var) < Z * var * math.sqrt(2 / (n - 1)), months
+
+
+def test_inflation_ar1_mean_variance_and_autocorrelation():
+    cfg = config("simulation.horizon_years=6")
+    n = 20000
+    p, _, out = draw(cfg, n, seed=13)
+    phi, sigma = 0.93, 0.35
+    dev = out["kpif"] - np.repeat(p.infl_forecast_year, 12)[None]
+    for m in (0, 11, 47):
+        var_m = sigma ** 2 * (1 - phi ** (2 * (m + 1))) / (1 - phi ** 2)
+        var_next = sigma ** 2 * (1 - phi ** (2 * (m + 2))) / (1 - phi ** 2)
+        x, x1 = dev[:, m], dev[:, m + 1]
+        assert abs(x.mean()) < Z * math.sqrt(var_m / n)
+        assert abs(x.var(ddof=1) - var_m) < Z * var_m * math.sqrt(2 / (n - 1))
+        rho = phi * math.sqrt(var_m / var_next)
+        assert abs(np.corrcoef(x, x1)[0, 1] - rho) < Z * (1 - rho ** 2) / math.sqrt(n)
+
+
+def test_garch_unconditional_variance_and_fat_tails():
+    cfg = config("esg.equity.model=garch", "simulation.horizon_years=10")
+    n = 10000
+    p, _, out = draw(cfg, n, seed=14)
+    mu, hbar, nu = p.garch[0], p.garch[5], p.garch[4]
+    eps = out["equity_step"] - mu
+    # E[eps_t^2] = hbar at every t (h_0 = hbar); the SE from the sample's own spread of eps^2,
+    # over paths (paths are independent; months within a path are not).
+    per_path = (eps ** 2).mean(axis=1)
+    se = per_path.std(ddof=1) / math.sqrt(n)
+    assert abs(per_path.mean() - hbar) < Z * se
+    # Kurtosis: above 3 (normal) and above the t(nu) innovations' own 3 + 6/(nu - 4).
+    std = eps / math.sqrt(hbar)
+    kurt = (std ** 4).mean()
+    assert kurt > 3 + 6 / (nu - 4)
+
+
+def rsln2_exact_12_month(mu, sigma, p12, p21):
+    """Mean and variance of the 12-month log return of a stationary RSLN2 chain, exactly."""
+    P = np.array([[1 - p12, p12], [p21, 1 - p21]])
+    pi = np.array([p21, p12]) / (p12 + p21)
+    mu, var = np.asarray(mu), np.asarray(sigma) ** 2
+    mean = 12 * pi @ mu
+    # Var(sum mu_s) = sum_ij Cov(mu_si, mu_sj), Cov at lag k = sum_ab pi_a P^k_ab mu_a mu_b - m^2
+    m1 = pi @ mu
+    var_mu = 0.0
+    for i in range(12):
+        for j in range(12):
+            pk = np.linalg.matrix_power(P, abs(i - j))
+            var_mu += (pi[:, None] * pk * np.outer(mu, mu)).sum() - m1 ** 2
+    return mean, 12 * pi @ var + var_mu
+
+
+def test_rsln2_regime_probabilities_and_12_month_moments():
+    cfg = config("esg.equity.model=rsln2", "simulation.horizon_years=6")
+    n = 40000
+    p, _, out = draw(cfg, n, seed=15)
+    mu1, s1, mu2, s2, p12, p21, pi2 = p.rs
+    for m in (0, 5, 23):
+        frac = out["equity_regime"][:, m].mean()
+        assert abs(frac - pi2) < Z * math.sqrt(pi2 * (1 - pi2) / n), m
+    mean, var = rsln2_exact_12_month([mu1, mu2], [s1, s2], p12, p21)
+    r12 = out["equity_log_return"][:, :12].sum(axis=1)
+    assert abs(r12.mean() - mean) < Z * math.sqrt(var / n)
+    kurt = ((r12 - mean) ** 4).mean() / var ** 2
+    assert abs(r12.var(ddof=1) - var) < Z * var * math.sqrt((kurt - 1) / n)
+
+
+# --------------------------------------------------------------------------------------------
+# Correlation
+# --------------------------------------------------------------------------------------------
+
+
+def test_correlations_of_innovations_are_recovered():
+    cfg = config("simulation.horizon_years=20")
+    n = 3000
+    p = esg_params(cfg)
+    inn = draw_innovations(p, np.random.Generator(np.random.PCG64(16)), n)
+    c = np.array(cfg.esg.correlation.matrix)
+    # monthly: pooled over paths and months (independent draws)
+    monthly = np.stack([inn.equity, inn.short_rate, inn.inflation], axis=-1).reshape(-1, 3)
+    got = np.corrcoef(monthly.T)
+    k = monthly.shape[0]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert abs(got[i, j] - c[i, j]) < Z * (1 - c[i, j] ** 2) / math.sqrt(k), (i, j)
+    # yearly: the year's normalised monthly sums and the yearly factors' innovations
+    yearly_m = np.stack([inn.equity, inn.short_rate, inn.inflation], axis=-1)
+    yearly_m = yearly_m.reshape(n, -1, 12, 3).sum(axis=2) / math.sqrt(12)
+    allv = np.concatenate([yearly_m, inn.annual], axis=-1).reshape(-1, len(FACTORS))
+    got = np.corrcoef(allv.T)
+    k = allv.shape[0]
+    for i in range(len(FACTORS)):
+        for j in range(i + 1, len(FACTORS)):
+            assert abs(got[i, j] - c[i, j]) < Z * (1 - c[i, j] ** 2) / math.sqrt(k), \
+                (FACTORS[i], FACTORS[j], got[i, j], c[i, j])
+    # every innovation has unit variance
+    assert np.allclose(allv.var(axis=0), 1.0, atol=Z * math.sqrt(2 / k))
+
+
+def test_matrix_not_psd_is_an_error_naming_the_key():
+    bad = "esg.correlation.matrix=" + str(_not_psd().tolist())
+    with pytest.raises(ConfigError, match=r"esg\.correlation\.matrix: .*not positive semi-definite"):
+        config(bad)
+
+
+def test_matrix_not_psd_is_repaired_with_a_warning_when_asked():
+    bad = "esg.correlation.matrix=" + str(_not_psd().tolist())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cfg = config(bad, "esg.correlation.repair=true")
+    assert any("nearest correlation matrix" in str(w.message) for w in caught)
+    fixed = np.array(cfg.esg.correlation.matrix)
+    assert np.linalg.eigvalsh(fixed).min() > -1e-10
+    np.testing.assert_allclose(np.diag(fixed), 1.0, atol=1e-12)
+
+
+def _not_psd():
+    c = np.eye(len(FACTORS))
+    c[0, 1] = c[1, 0] = 0.9
+    c[1, 2] = c[2, 1] = 0.9
+    c[0, 2] = c[2, 0] = -0.9
+    return c
+
+
+def test_nearest_correlation_matches_highams_example():
+    """Higham (2002), section 4: the nearest correlation matrix to [[1,1,0],[1,1,1],[0,1,1]]."""
+    x = nearest_correlation(np.array([[1.0, 1, 0], [1, 1, 1], [0, 1, 1]]))
+    want = np.array([[1, 0.7607, 0.1573], [0.7607, 1, 0.7607], [0.1573, 0.7607, 1]])
+    np.testing.assert_allclose(x, want, atol=1e-4)
+
+
+# --------------------------------------------------------------------------------------------
+# Forecast, zero shocks, and the budget
+# --------------------------------------------------------------------------------------------
+
+
+def test_zero_volatility_reproduces_the_forecast_exactly(cfg):
+    sets = ["esg.inflation.sigma=0"] + [f"esg.annual.{k}.sigma=0" for k in cfg.esg.annual] \
+        + [f"esg.annual.{k}.jump_rate=0" for k in cfg.esg.annual]
+    zc = config(*sets)
+    p, _, out = draw(zc, 50, seed=17)
+    np.testing.assert_array_equal(out["kpif"], np.broadcast_to(np.repeat(p.infl_forecast_year, 12),
+                                                               out["kpif"].shape))
+    np.testing.assert_array_equal(out["annual_growth"],
+                                  np.broadcast_to(p.annual_forecast.T, out["annual_growth"].shape))
+
+
+def test_plan_years_follow_the_plans_forecast_and_revert_after(cfg):
+    p = esg_params(config("simulation.horizon_years=12"))
+    np.testing.assert_array_equal(p.infl_forecast_year[:6], [2.7, 2.6, 2.5, 2.5, 2.5, 2.5])
+    after = p.infl_forecast_year[6:]
+    assert np.all(np.diff(after) < 0) and np.all(after > 2.0) and after[-1] < 2.05
+
+
+def test_zero_shocks_give_the_seeds_budget(cfg, plan):
+    """Every shock at zero: the budget driven by the generator equals the plan's own budget."""
+    p = esg_params(cfg)
+    out = simulate_block(p, zero_innovations(p, 2))
+    devs = {"inflation": out["inflation_deviation"]}
+    devs.update({k: out["annual_deviation"][:, :, j] for j, k in enumerate(cfg.esg.annual)})
+    from_esg = run_budget(plan, FactorPaths.from_deviations(plan, devs, int(p.years[0])))
+    at_plan = run_budget(plan, FactorPaths.at_forecast(plan, 2))
+    for key in at_plan:
+        np.testing.assert_array_equal(from_esg[key], at_plan[key], err_msg=key)
+
+
+def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg, plan):
+    """Inflation 1 point above forecast in 2024 only: pension costs (lag 1) move in 2025, the
+    liability's financial cost (lag 1) in 2025, nothing in 2024."""
+    devs = {k: np.zeros((1, 6)) for k in ("inflation",) + tuple(cfg.esg.annual)}
+    devs["inflation"][0, 1] = 1.0
+    f = FactorPaths.from_deviations(plan, devs, 2023)
+    base = FactorPaths.at_forecast(plan)
+    k = plan.component_keys.index("pension_costs")
+    diff = f.component_growth - base.component_growth
+    np.testing.assert_array_equal(diff[0, k], [0, 0, 1, 0, 0, 0])
+    assert np.count_nonzero(diff) == 1
+    np.testing.assert_array_equal(f.liability_inflation - base.liability_inflation,
+                                  [[0, 0, 1, 0, 0, 0]])
+
+
+# --------------------------------------------------------------------------------------------
+# Reproducible by block; shocks as input
+# --------------------------------------------------------------------------------------------
+
+
+def digest(out: dict) -> str:
+    h = hashlib.sha256()
+    for key in sorted(out):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(out[key]).tobytes())
+    return h.hexdigest()
+
+
+def test_bit_identical_for_threads_and_block_order(cfg):
+    p = esg_params(cfg)
+    one = digest(generate_arrays(p, 2500, 7, block_size=1000, threads=1))
+    two = digest(generate_arrays(p, 2500, 7, block_size=1000, threads=2))
+    rev = digest(generate_arrays(p, 2500, 7, block_size=1000, threads=2, block_order=[2, 1, 0]))
+    assert one == two == rev
+    assert one != digest(generate_arrays(p, 2500, 8, block_size=1000))
+
+
+def test_a_larger_run_starts_with_the_smaller_one(cfg):
+    p = esg_params(cfg)
+    small = generate_arrays(p, 2000, 7, block_size=1000)
+    large = generate_arrays(p, 5000, 7, block_size=1000)
+    for key in small:
+        np.testing.assert_array_equal(small[key], large[key][:2000])
+
+
+def test_injected_equity_shocks_give_the_hand_computed_path():
+    """GBM with injected innovations: month m's log return is (mu - sigma^2/2)/12 + sigma
+    sqrt(1/12) z_m."""
+    cfg = config("esg.equity.model=gbm")
+    z = np.linspace(-3, 3, 72)[None]
+    out = generate_arrays(esg_params(cfg), 3, 5, block_size=1000, shocks={"equity": z})
+    want = (0.07 - 0.16 ** 2 / 2) / 12 + 0.16 * math.sqrt(1 / 12) * z[0]
+    for i in range(3):
+        np.testing.assert_allclose(out["equity_log_return"][i], want, rtol=0, atol=1e-15)
+
+
+def test_common_random_numbers_two_strategies_share_paths(cfg):
+    """Two configs that differ in one parameter, same seed: the other factors are identical."""
+    a = generate(cfg, 500, 3)
+    b = generate(config("esg.fixed_income.duration=5.0"), 500, 3)
+    np.testing.assert_array_equal(a["equity_log_return"], b["equity_log_return"])
+    np.testing.assert_array_equal(a["short_rate"], b["short_rate"])
+    assert not np.array_equal(a["fixed_income_return"], b["fixed_income_return"])
+
+
+def test_level_paths_override_a_factor():
+    cfg = config()
+    kpif = np.full(72, 8.0)
+    ds = generate(cfg, 4, 1, levels={"kpif": kpif})
+    np.testing.assert_array_equal(ds["kpif"].values, np.broadcast_to(kpif, (4, 72)))
+    want = np.broadcast_to(8.0 - np.array([2.7, 2.6, 2.5, 2.5, 2.5, 2.5]), (4, 6))
+    np.testing.assert_allclose(ds["inflation_deviation"].values, want, atol=1e-12)
+
+
+def test_unknown_shock_is_a_clear_error(cfg):
+    with pytest.raises(ValueError, match="unknown factor 'equty'"):
+        generate(cfg, 2, 1, shocks={"equty": np.zeros((1, 72))})

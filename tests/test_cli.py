@@ -156,3 +156,27 @@ def test_truncated_results_file(results_file, tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     res = CliRunner().invoke(cli, ["summary", str(cut)])
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_esg_writes_factor_paths(tmp_path):
+    out = tmp_path / "esg.nc"
+    res = CliRunner().invoke(cli, ["esg", str(DEFAULT_CONFIG), "--paths", "1500", "--seed", "3",
+                                   "--threads", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ds = open_results(out)
+    assert ds.sizes["path"] == 1500 and ds.sizes["month"] == 72 and ds.attrs["seed"] == 3
+    assert ds["kpif"].attrs["units"] == "percent" and ds["kpif"].attrs["long_name"]
+    assert {"equity_log_return", "short_rate", "fixed_income_return", "annual_growth"} <= set(ds)
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--paths", "0"], "--paths"),
+    (["--set", "esg.equity.model=lognormal"], "esg.equity.model"),
+    (["--set", "esg.equity.rsln2.p12=1.5"], "esg.equity.rsln2.p12"),
+    (["--set", "simulation.horizon_years=41"], "simulation.horizon_years"),
+])
+def test_esg_bad_input_exits_2(tmp_path, args, words):
+    out = tmp_path / "esg.nc"
+    res = CliRunner().invoke(cli, ["esg", str(DEFAULT_CONFIG), "--out", str(out)] + args)
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert not out.exists()

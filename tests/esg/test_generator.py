@@ -353,3 +353,32 @@ def test_level_paths_override_a_factor():
 def test_unknown_shock_is_a_clear_error(cfg):
     with pytest.raises(ValueError, match="unknown factor 'equty'"):
         generate(cfg, 2, 1, shocks={"equty": np.zeros((1, 72))})
+
+
+@pytest.mark.slow
+def test_daily_steps_over_ten_years_keep_gbm_moments():
+    """21 steps a month for 10 years: the monthly and 10-year log returns keep the closed form."""
+    cfg = config("esg.equity.model=gbm", "esg.equity.steps_per_month=21",
+                 "simulation.horizon_years=10")
+    n = 4000
+    _, _, out = draw(cfg, n, seed=18)
+    assert out["equity_step"].shape == (n, 120 * 21)
+    mu, sigma = 0.07, 0.16
+    for months in (1, 120):
+        x = out["equity_log_return"][:, :months].sum(axis=1)
+        t = months / 12
+        var = sigma ** 2 * t
+        assert abs(x.mean() - (mu - sigma ** 2 / 2) * t) < Z * math.sqrt(var / n)
+        assert abs(x.var(ddof=1) - var) < Z * var * math.sqrt(2 / (n - 1))
+
+
+@pytest.mark.slow
+def test_forty_year_horizon_rsln2_long_run_mean():
+    """The longest horizon: the 40-year mean log return is 480 x the stationary monthly mean."""
+    cfg = config("simulation.horizon_years=40")
+    n = 20000
+    p, _, out = draw(cfg, n, seed=19)
+    mu1, s1, mu2, s2, p12, p21, pi2 = p.rs
+    total = out["equity_log_return"].sum(axis=1)
+    mean = 480 * ((1 - pi2) * mu1 + pi2 * mu2)
+    assert abs(total.mean() - mean) < Z * total.std(ddof=1) / math.sqrt(n)

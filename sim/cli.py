@@ -135,6 +135,69 @@ def esg(config: Path, paths: int, seed: int | None, threads: int, out: Path,
 
 
 @cli.command()
+@CONFIG_ARG
+@click.argument("returns", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (written atomically).")
+@SET_OPTION
+@user_errors
+def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -> None:
+    """Run the three portfolios over a monthly path of returns from RETURNS (CSV).
+
+    RETURNS has the columns month (YYYY-MM, consecutive, from a January), equity_return and
+    fixed_income_return (simple monthly returns as fractions: -0.06 is -6 %); lines starting
+    with # are comments. Example: configs/replay/stress-2008-like.csv.
+    """
+    import numpy as np
+    import xarray as xr
+
+    from .labels import LABELS_SV
+    from .portfolio import FundParams, portfolio_variables, run_funds
+    from .portfolio.replay import ReplayError, read_returns_csv
+    from .results import provenance, write_netcdf
+
+    cfg = load_config(config, overrides)
+    for key, fund in cfg.funds.items():
+        if fund.strategy.rebalance_per_month != 1:
+            raise UserError(f"funds.{key}.strategy.rebalance_per_month: replayed returns are "
+                            "monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
+    try:
+        months, eq, fi = read_returns_csv(returns)
+    except ReplayError as exc:
+        raise UserError(str(exc)) from None
+    _check_writable(out)
+    n_years = -(-len(months) // 12)
+    params = [FundParams.from_config(k, f, 1, cfg.meta.first_year, n_years)
+              for k, f in cfg.funds.items()]
+    res = run_funds(params, np.log1p(eq)[None], fi[None], 1)
+    first = int(months[0].astype("datetime64[Y]").astype(int)) + 1970
+    data = portfolio_variables(res)
+    data["equity_return"] = xr.Variable(("path", "month"), eq[None], attrs={
+        "units": "1", "long_name": LABELS_SV["equity_return"]})
+    data["fixed_income_return"] = xr.Variable(("path", "month"), fi[None], attrs={
+        "units": "1", "long_name": LABELS_SV["fixed_income_return"]})
+    coords = {"path": [0], "fund": list(cfg.funds),
+              "fund_label": ("fund", [f.label for f in cfg.funds.values()]),
+              "month": np.arange(len(months)),
+              "time": ("month", months.astype("datetime64[ns]")),
+              "year": np.arange(first, first + n_years)}
+    attrs = provenance(cfg, seed=None, mode="replay")
+    attrs["returns_file"] = str(returns)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    try:
+        write_netcdf(ds, out)
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    pension = list(cfg.funds).index("pension") if "pension" in cfg.funds else 0
+    click.echo(f"Wrote {out} ({len(months)} months, {len(params)} funds)")
+    for j, k in enumerate(cfg.funds):
+        fall = res["worst_fall_12m_total"][0, j]
+        click.echo(f"  {k:12s} value {res['value_end'][0, j, -1]:9.0f} mnkr, worst 12-month "
+                   f"fall {fall:6.1%}" + (f", months below the floor "
+                   f"{int(res['breach_months_total'][0, j])}" if j == pension else ""))
+
+
+@cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:

@@ -21,13 +21,16 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from .esg.schema import ANNUAL_FACTORS, EsgConfig
 from .params import (
     Fraction,
+    Quantity,
+    in_range,
+    unit_is,
     MnkrSeries,
     NonNegMnkr,
     Rate,
@@ -149,11 +152,67 @@ class Grants(Strict):
     parts: dict[str, list[float]] = Field(min_length=1)
 
 
+Dimensionless = Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 100.0)]
+Months = Annotated[Quantity, unit_is("months"), in_range(1.0, 600.0)]
+Vol = Annotated[Quantity, unit_is("percent_per_year"), in_range(0.0, 200.0)]
+
+
+class Trading(Strict):
+    """How often and how cheaply a portfolio trades."""
+
+    rebalance_per_month: int = Field(1, ge=1, le=31, description="1 monthly, 4 weekly, 21 daily")
+    no_trade_band: Fraction
+    transaction_cost: Fraction
+
+
+class FixedMix(Trading):
+    """A constant share of equity funds, rebalanced back to it (0 for pure fixed income)."""
+
+    kind: Literal["fixed_mix"]
+    equity_weight: Fraction
+
+
+class Dynamic(Trading):
+    """The dynamic allocation strategy of Bilaga 2 (README: "The pension portfolio's rule").
+
+    ``F = floor_share x H`` with ``H`` the highest NAV over ``window`` month-ends;
+    ``w = clip((V - F) / (V s), min_equity, max_equity)``, ``s = clip(stress_z x vol x sqrt(h),
+    stress_min, stress_max)``, ``vol`` an EWMA of the path's own equity returns.
+    """
+
+    kind: Literal["dynamic"]
+    floor_share: Fraction
+    window: Months
+    min_equity: Fraction
+    max_equity: Fraction
+    stress_z: Dimensionless
+    stress_min: Fraction
+    stress_max: Fraction
+    ewma_lambda: Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 0.9999)]
+    initial_vol: Vol
+    initial_high: Annotated[Quantity, unit_is("dimensionless"), in_range(1.0, 10.0)]
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Dynamic:
+        if self.min_equity.value > self.max_equity.value:
+            raise ValueError(f"min_equity: {self.min_equity.value:g} is above max_equity "
+                             f"{self.max_equity.value:g}")
+        if self.stress_min.value > self.stress_max.value or self.stress_min.value <= 0:
+            raise ValueError(f"stress_min: must be > 0 and <= stress_max "
+                             f"({self.stress_min.value:g}, {self.stress_max.value:g})")
+        if self.window.value != int(self.window.value):
+            raise ValueError(f"window: {self.window.value:g} must be a whole number of months")
+        return self
+
+
 class Fund(Strict):
     label: str = Field(min_length=1)
     expected_return: Rate
     unrealized_share: Fraction
     capital: MnkrSeries
+    flows: MnkrSeries
+    loss_limit: Fraction
+    strategy: FixedMix | Dynamic = Field(discriminator="kind")
 
     @model_validator(mode="after")
     def _capital_non_negative(self) -> Fund:
@@ -240,6 +299,14 @@ class PlanConfig(Strict):
         self._need_covered("pension_liability.provisions", pl.provisions, years[0] - 1, years[-1])
         for key, fund in self.funds.items():
             self._need_covered(f"funds.{key}.capital", fund.capital, years[0], years[-1])
+            horizon_end = years[0] + self.simulation.horizon_years - 1
+            self._need_covered(f"funds.{key}.flows", fund.flows, years[0] + 1,
+                               max(horizon_end, years[0] + 1))
+            steps = self.esg.equity.steps_per_month
+            if steps % fund.strategy.rebalance_per_month:
+                raise ValueError(f"funds.{key}.strategy.rebalance_per_month: "
+                                 f"{fund.strategy.rebalance_per_month} must divide "
+                                 f"esg.equity.steps_per_month ({steps})")
         self._check_grants(years)
         self._check_esg(years)
         return self

@@ -31,6 +31,28 @@ LABELS_SV: dict[str, str] = {
     "other_financial_income": "Övriga finansiella intäkter",
     "fund_return": "Avkastning per portfölj",
     "fund_unrealized": "Orealiserad värdeförändring per portfölj",
+    # Portfolios (dims path, fund, month / year)
+    "fund_nav": "Andelsvärde (index, start = 1)",
+    "fund_value": "Marknadsvärde",
+    "fund_floor": "Skyddsnivå",
+    "fund_equity_weight": "Andel aktiefonder",
+    "fund_year_return": "Årets avkastning",
+    "fund_realized": "Realiserat resultat",
+    "fund_unrealized_change": "Förändring av orealiserat resultat",
+    "fund_value_end": "Marknadsvärde vid årets slut",
+    "fund_cost_basis": "Anskaffningsvärde vid årets slut",
+    "fund_breach_months": "Månader under skyddsnivån",
+    "fund_cash_lock_months": "Månader med aktieandel under 5 %",
+    "fund_transaction_costs": "Transaktionskostnader",
+    "fund_worst_fall_12m": "Största värdefall under 12 månader",
+    "fund_breach_months_total": "Månader under skyddsnivån, hela perioden",
+    "fund_first_breach_month": "Första månad under skyddsnivån (-1 = ingen)",
+    "fund_worst_depth_below_floor": "Största avstånd till skyddsnivån (negativt = under)",
+    "fund_worst_fall_12m_total": "Största värdefall under 12 månader, hela perioden",
+    "fund_cash_lock_months_total": "Månader med aktieandel under 5 %, hela perioden",
+    "fund_loss_limit": "Högsta tillåtna värdefall enligt Bilaga 2",
+    "equity_return": "Aktiefonder, avkastning per månad",
+    "fixed_income_return": "Räntefonder, avkastning per månad",
 }
 
 #: Short Swedish headings for tables.

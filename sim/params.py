@@ -22,6 +22,7 @@ UNITS = {
     "per_month": "a probability or intensity per month",
     "per_year": "a rate or intensity per year",
     "years": "a number of years",
+    "months": "a number of months",
     "dimensionless": "a pure number (a coefficient, degrees of freedom)",
 }
 
@@ -61,8 +62,8 @@ class Series(Strict):
     """Yearly figures with one unit and source, from ``first_year`` on.
 
     ``extend`` says how years past the last value are filled: ``"none"`` (an error if they are
-    needed) or ``"carry_last"`` (the last value repeated, as the seed's plan does for years past
-    a forecast), with ``extend_source`` naming why.
+    needed), ``"carry_last"`` (the last value repeated, as the seed's plan does for years past
+    a forecast) or ``"zero"``, with ``extend_source`` naming why.
     """
 
     unit: UnitName
@@ -70,7 +71,7 @@ class Series(Strict):
     first_year: int = Field(ge=1900, le=2200)
     values: list[float] = Field(min_length=1)
     label: str | None = None
-    extend: Literal["none", "carry_last"] = "none"
+    extend: Literal["none", "carry_last", "zero"] = "none"
     extend_source: Source | None = None
 
     @model_validator(mode="after")
@@ -90,6 +91,8 @@ class Series(Strict):
         if year > self.last_year:
             if self.extend == "carry_last":
                 return self.values[-1]
+            if self.extend == "zero":
+                return 0.0
             raise KeyError(year)
         return self.values[year - self.first_year]
 

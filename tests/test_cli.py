@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import numpy as np
 import subprocess
 import sys
 
@@ -178,5 +180,44 @@ def test_esg_writes_factor_paths(tmp_path):
 def test_esg_bad_input_exits_2(tmp_path, args, words):
     out = tmp_path / "esg.nc"
     res = CliRunner().invoke(cli, ["esg", str(DEFAULT_CONFIG), "--out", str(out)] + args)
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert not out.exists()
+
+
+REPLAY_CSV = DEFAULT_CONFIG.parents[1] / "replay" / "stress-2008-like.csv"
+
+
+def test_replay_runs_the_documented_example(tmp_path):
+    out = tmp_path / "replay.nc"
+    res = CliRunner().invoke(cli, ["replay", str(DEFAULT_CONFIG), str(REPLAY_CSV), "--out",
+                                   str(out)])
+    assert res.exit_code == 0, res.output
+    ds = open_results(out)
+    assert ds.sizes["month"] == 36 and list(ds["fund"].values) == ["pension", "medium_term",
+                                                                   "short_term"]
+    w = ds["fund_equity_weight"].sel(fund="pension").values[0]
+    assert w[:6].min() > 0.5 and w[10] < 0.05          # de-risked at the trough
+    assert ds["fund_value"].attrs["units"] == "mnkr"
+    np.testing.assert_allclose(ds["fund_year_return"].values,
+                               ds["fund_realized"].values + ds["fund_unrealized_change"].values,
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize("content,words", [
+    ("month,equity,fixed_income_return\n2008-01,0.1,0.0\n", "header"),
+    ("month,equity_return,fixed_income_return\n2008-02,0.1,0.0\n", "starts in January"),
+    ("month,equity_return,fixed_income_return\n2008-01,0.1,0.0\n2008-03,0.1,0.0\n",
+     "consecutive"),
+    ("month,equity_return,fixed_income_return\n2008-01,abc,0.0\n", "line 2: equity_return 'abc'"),
+    ("month,equity_return,fixed_income_return\n2008-01,-1.5,0.0\n", "above -1"),
+    ("month,equity_return,fixed_income_return\n2008-13,0.1,0.0\n", "not YYYY-MM"),
+    ("month,equity_return,fixed_income_return\n2008-01,0.1\n", "2 values, expected 3"),
+    ("# only a comment\n", "no data"),
+])
+def test_replay_bad_file_exits_2(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    out = tmp_path / "r.nc"
+    res = CliRunner().invoke(cli, ["replay", str(DEFAULT_CONFIG), str(path), "--out", str(out)])
     assert res.exit_code == 2 and words in res.output, res.output
     assert not out.exists()

@@ -1,0 +1,83 @@
+"""Replay the portfolio strategies over a given monthly path of returns (a CSV file).
+
+Format (UTF-8, comma-separated, lines starting with ``#`` are comments)::
+
+    month,equity_return,fixed_income_return
+    2008-01,-0.060,0.004
+    2008-02,-0.030,0.004
+
+* ``month``: ``YYYY-MM``, consecutive months, starting in January (flows and the yearly
+  accounting follow calendar years);
+* ``equity_return``: the equity funds' simple total return in the month, as a fraction (-0.06
+  is -6 %), above -1;
+* ``fixed_income_return``: the fixed-income funds' simple return in the month, as a fraction,
+  above -1.
+
+The funds start at the plan's start values; replay year ``k`` takes the plan's flows of year
+``first_year + k``. Returns are monthly, so every fund must rebalance monthly.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ReplayError", "read_returns_csv"]
+
+COLUMNS = ("month", "equity_return", "fixed_income_return")
+
+
+class ReplayError(ValueError):
+    """A returns file that cannot be replayed; the message names the line and the problem."""
+
+
+def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read a returns CSV: (months as datetime64[M], equity simple returns, fixed-income returns)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReplayError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReplayError(f"{path}: cannot read ({exc})") from None
+    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise ReplayError(f"{path}: no data; expected a header {','.join(COLUMNS)}")
+    header = [h.strip() for h in next(csv.reader([rows[0][1]]))]
+    if tuple(header) != COLUMNS:
+        raise ReplayError(f"{path}, line {rows[0][0]}: header {','.join(header)!r}; expected "
+                          f"{','.join(COLUMNS)!r}")
+    months, eq, fi = [], [], []
+    for n, line in rows[1:]:
+        cells = [c.strip() for c in next(csv.reader([line]))]
+        if len(cells) != 3:
+            raise ReplayError(f"{path}, line {n}: {len(cells)} values, expected 3 ({line!r})")
+        try:
+            month = np.datetime64(cells[0], "M")
+        except ValueError:
+            raise ReplayError(f"{path}, line {n}: month {cells[0]!r} is not YYYY-MM") from None
+        values = []
+        for name, cell in zip(COLUMNS[1:], cells[1:]):
+            try:
+                v = float(cell)
+            except ValueError:
+                raise ReplayError(f"{path}, line {n}: {name} {cell!r} is not a number") from None
+            if not math.isfinite(v) or v <= -1.0:
+                raise ReplayError(f"{path}, line {n}: {name} {cell} must be a finite fraction "
+                                  "above -1 (-0.06 is -6 %)")
+            values.append(v)
+        if months and month != months[-1] + 1:
+            raise ReplayError(f"{path}, line {n}: month {cells[0]} does not follow "
+                              f"{months[-1]}; months must be consecutive")
+        months.append(month)
+        eq.append(values[0])
+        fi.append(values[1])
+    if not months:
+        raise ReplayError(f"{path}: a header but no months")
+    if (months[0].astype(int) % 12) != 0:
+        raise ReplayError(f"{path}: the first month is {months[0]}; a replay starts in January")
+    return np.array(months), np.array(eq), np.array(fi)

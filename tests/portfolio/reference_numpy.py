@@ -1,0 +1,110 @@
+"""The portfolio rule and its accounting in plain NumPy, vectorized over paths with a loop over
+steps, written from the README's description. Held to the numba kernel within 1e-12."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def target_weight(p, nav, high, var, steps_per_year, horizon):
+    if p.kind == 0:
+        return np.full_like(nav, p.w_fixed)
+    floor = p.floor_share * high
+    s = np.clip(p.stress_z * np.sqrt(var * steps_per_year) * np.sqrt(horizon), p.s_min, p.s_max)
+    return np.clip((nav - floor) / (nav * s), p.w_min, p.w_max)
+
+
+def sell(amount, value, basis):
+    """Average cost: (realized, basis removed); nothing when the holding or amount is zero."""
+    ok = (value > 0) & (amount > 0)
+    frac = np.where(ok, amount / np.where(value > 0, value, 1.0), 0.0)
+    removed = basis * frac
+    return np.where(ok, amount - removed, 0.0), removed
+
+
+def run(p, eq_step, fi_month, steps):
+    n, months = fi_month.shape
+    years = -(-months // 12)
+    spy = 12.0 * steps
+    horizon = p.rebalance_every / spy
+    units = np.full(n, p.start_value)
+    var = np.full(n, p.var0)
+    ring = np.full((n, p.window), p.high0)
+    w0 = target_weight(p, np.ones(n), np.full(n, p.high0), var, spy, horizon)
+    eq = w0 * p.start_value
+    fi = p.start_value - eq
+    b_eq, b_fi = eq.copy(), fi.copy()
+    realized = np.zeros(n)
+    navs = [np.ones(n)]               # month-end NAVs with the start first
+    out = {k: np.zeros((n, years)) for k in ("return", "realized", "unrealized_change",
+                                              "value_end", "cost_basis", "breach_months",
+                                              "worst_fall_12m")}
+    out["equity_weight"] = np.zeros((n, months))
+    out["nav"] = np.zeros((n, months))
+    prev_value = np.full(n, p.start_value)
+    prev_unreal = np.zeros(n)
+    flow = np.zeros(n)
+    for m in range(months):
+        y = m // 12
+        if m % 12 == 0:
+            flow = np.full(n, p.flows[y] if y > 0 else 0.0)
+            value = eq + fi
+            nav = value / units
+            buy = np.maximum(flow, 0.0)
+            pay = np.minimum(np.maximum(-flow, 0.0), value)
+            share = eq / value
+            units = units + buy / nav - pay / nav
+            r1, rem1 = sell(pay * share, eq, b_eq)
+            r2, rem2 = sell(pay * (1 - share), fi, b_fi)
+            realized += r1 + r2
+            eq = eq + buy * share - pay * share
+            fi = fi + buy * (1 - share) - pay * (1 - share)
+            b_eq = b_eq + buy * share - rem1
+            b_fi = b_fi + buy * (1 - share) - rem2
+            flow = np.where(flow < 0, -pay, flow)
+        g = (1.0 + fi_month[:, m]) ** (1.0 / steps)
+        for j in range(steps):
+            k = m * steps + j
+            if k % p.rebalance_every == 0:
+                value = eq + fi
+                nav = value / units
+                high = np.maximum(ring.max(axis=1), nav)
+                w = target_weight(p, nav, high, var, spy, horizon)
+                trade = np.where(np.abs(w - eq / value) > p.band, w * value - eq, 0.0)
+                up, down = np.maximum(trade, 0.0), np.maximum(-trade, 0.0)
+                r_up, rem_up = sell(up, fi, b_fi)
+                r_dn, rem_dn = sell(down, eq, b_eq)
+                eq, fi = eq + up - down, fi - up + down
+                b_eq = b_eq + up - rem_dn
+                b_fi = b_fi - rem_up + down
+                c = p.cost * np.abs(trade)
+                from_fi = fi >= c
+                fi, b_fi = np.where(from_fi, fi - c, fi), np.where(from_fi, b_fi - c, b_fi)
+                eq, b_eq = np.where(from_fi, eq, eq - c), np.where(from_fi, b_eq, b_eq - c)
+                realized += r_up + r_dn - c
+            x = eq_step[:, k]
+            eq = eq * np.exp(x)
+            fi = fi * g
+            var = p.lam * var + (1 - p.lam) * x * x
+        value = eq + fi
+        nav = value / units
+        ring[:, m % p.window] = nav
+        floor = p.floor_share * ring.max(axis=1)
+        out["nav"][:, m] = nav
+        out["equity_weight"][:, m] = eq / value
+        if p.kind == 1:
+            out["breach_months"][:, y] += nav < floor
+        past = np.stack(navs[-12:], axis=1)
+        out["worst_fall_12m"][:, y] = np.maximum(out["worst_fall_12m"][:, y],
+                                                 (1 - nav[:, None] / past).max(axis=1))
+        navs.append(nav)
+        if m % 12 == 11 or m == months - 1:
+            unreal = value - b_eq - b_fi
+            out["return"][:, y] = value - prev_value - flow
+            out["realized"][:, y] = realized
+            out["unrealized_change"][:, y] = unreal - prev_unreal
+            out["value_end"][:, y] = value
+            out["cost_basis"][:, y] = b_eq + b_fi
+            prev_value, prev_unreal = value, unreal
+            realized = np.zeros(n)
+    return out

@@ -1,0 +1,254 @@
+"""The portfolios: a six-month example by hand, the NumPy reference, properties and gap risk."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from sim.config import load_config
+from sim.esg import esg_params
+from sim.esg.model import generate_arrays
+from sim.portfolio import FundParams, fund_params, run_fund, run_funds
+from sim.portfolio import _kernels as K
+
+from ..conftest import DEFAULT_CONFIG
+from . import reference_numpy as ref
+
+Z = 4.0
+
+
+def dynamic(**changes) -> FundParams:
+    """A dynamic strategy with s fixed at 0.2 (s_min = s_max), no band, no costs."""
+    base = FundParams(key="test", kind=K.DYNAMIC, w_fixed=math.nan, floor_share=0.85, window=24,
+                      w_min=0.0, w_max=1.0, stress_z=3.0, s_min=0.2, s_max=0.2, lam=0.97,
+                      var0=0.002, high0=1.0, band=0.0, cost=0.0, rebalance_every=1,
+                      start_value=100.0, flows=np.zeros(10))
+    return dataclasses.replace(base, **changes)
+
+
+EQUITY_6M = np.log1p([0.10, -0.25, -0.10, 0.05, 0.20, 0.0])[None]
+FLAT_FI = np.zeros((1, 6))
+
+# By hand. Start: NAV 1, high 1, floor 0.85, cushion 0.15, w = 0.15 / 0.2 = 0.75: 75 equity, 25
+# fixed income. The window is 3 month-ends, so the peak of month 1 leaves it at month 4.
+#  month 1: equity +10 % -> 82.5 + 25 = 107.5; high 1.075, floor 91.375; w = 82.5/107.5.
+#  month 2: rebalance to 0.75 x 107.5 = 80.625 (sell 1.875; realized 1.875 x (1 - 75/82.5) =
+#           0.1704545); equity -25 % -> 60.46875 + 26.875 = 87.34375 < floor 91.375: breach.
+#  month 3: cushion < 0 -> w = 0: sell all 60.46875 at cost 73.2954545: realized -12.8267045.
+#           87.34375 in fixed income; the high 1.075 is still in the window: breach.
+#  month 4: still w = 0. At month end the window is {0.8734375} x 3: high 0.8734375,
+#           floor 74.2421875, no breach.
+#  month 5: cushion 0.15 again -> w = 0.75: buy 65.5078125; equity +20 % -> 78.609375 +
+#           21.8359375 = 100.4453125; high 1.004453125, floor 85.37851563; w = 0.7826087.
+#  month 6: rebalance to 0.75 (sell 3.2753906; realized 3.2753906 x (1 - 65.5078125/78.609375)
+#           = 0.5458984); equity flat.
+HAND = {
+    #          value        high(NAV)    floor        weight       trade        realized
+    1: (107.5,       1.075,       91.375,      82.5 / 107.5, 0.0,         0.0),
+    2: (87.34375,    1.075,       91.375,      60.46875 / 87.34375, -1.875, 0.1704545454545),
+    3: (87.34375,    1.075,       91.375,      0.0,         -60.46875,   -12.8267045454545),
+    4: (87.34375,    0.8734375,   74.2421875,  0.0,         0.0,         0.0),
+    5: (100.4453125, 1.004453125, 85.37851563, 78.609375 / 100.4453125, 65.5078125, 0.0),
+    6: (100.4453125, 1.004453125, 85.37851563, 0.75,        -3.2753906,  0.5458984375),
+}
+
+
+def test_six_months_by_hand():
+    p = dynamic(window=3)
+    out = run_fund(p, EQUITY_6M, FLAT_FI, 1)
+    cum_realized = 0.0
+    prev_equity = 75.0
+    for m, (value, high, floor, weight, trade, realized) in HAND.items():
+        j = m - 1
+        assert math.isclose(out["value"][0, j], value, rel_tol=1e-12), m
+        assert math.isclose(out["floor"][0, j], floor, rel_tol=1e-9), m
+        assert math.isclose(out["floor"][0, j] / 0.85 / 100.0, high, rel_tol=1e-9), m
+        assert math.isclose(out["equity_weight"][0, j], weight, rel_tol=1e-12, abs_tol=1e-15), m
+        # the trade at the start of the month: equity after trading, less equity held before
+        equity_end = out["equity_weight"][0, j] * out["value"][0, j]
+        got_trade = equity_end / math.exp(EQUITY_6M[0, j]) - prev_equity
+        assert math.isclose(got_trade, trade, rel_tol=1e-7, abs_tol=1e-9), m
+        prev_equity = equity_end
+        # realized to date: the same run cut after month m closes its (partial) year there
+        cut = run_fund(p, EQUITY_6M[:, :m], FLAT_FI[:, :m], 1)
+        cum_realized += realized
+        assert math.isclose(cut["realized"][0, 0], cum_realized, rel_tol=1e-9, abs_tol=1e-9), m
+    assert list(out["breach_months"][0]) == [2]
+    assert out["first_breach_month"][0] == 1
+    assert math.isclose(out["worst_depth_below_floor"][0], 87.34375 / 91.375 - 1, rel_tol=1e-12)
+    # return = value change = realized + change in unrealized
+    assert math.isclose(out["return"][0, 0], 0.4453125, rel_tol=1e-12)
+    assert math.isclose(out["unrealized_change"][0, 0], 0.4453125 - (-12.1103515625),
+                        rel_tol=1e-9)
+
+
+def test_with_a_24_month_window_the_portfolio_stays_in_fixed_income():
+    """Unlike the 3-month window, the Bilaga 2 window keeps the old peak: no re-risking."""
+    out = run_fund(dynamic(), EQUITY_6M, FLAT_FI, 1)
+    np.testing.assert_array_equal(out["equity_weight"][0, 2:], 0.0)
+    assert out["breach_months"][0, 0] == 5      # months 2-6
+
+
+def test_the_floor_falls_when_the_peak_leaves_the_window_and_risk_comes_back():
+    """A rise, a crash into fixed income, then flat: 24 months after the peak the floor drops to
+    85 % of the lower level and the strategy buys equity again."""
+    eq = np.zeros((1, 48))
+    eq[0, :6] = np.log(1.03)
+    eq[0, 6] = np.log(0.6)
+    out = run_fund(dynamic(), eq, np.zeros((1, 48)), 1)
+    w = out["equity_weight"][0]
+    locked = np.flatnonzero(w == 0.0)
+    assert locked[0] == 7 and w[29] == 0.0
+    # month-ends 5..28 hold the peak (month 5); at month-end 29 it has left the window ...
+    assert out["floor"][0, 29] < out["floor"][0, 28]
+    # ... and at the next rebalancing (the start of month 30) the strategy buys equity again
+    assert w[30] > 0.5
+
+
+def test_fixed_mix_holds_its_weight():
+    p = dataclasses.replace(dynamic(), kind=K.FIXED_MIX, w_fixed=0.25)
+    out = run_fund(p, EQUITY_6M, FLAT_FI, 1)
+    after_trade = 0.25 * np.exp(EQUITY_6M[0]) / (0.25 * np.exp(EQUITY_6M[0]) + 0.75)
+    np.testing.assert_allclose(out["equity_weight"][0], after_trade, rtol=1e-12)
+    assert np.isnan(out["floor"]).all() and out["breach_months"].sum() == 0
+
+
+# --------------------------------------------------------------------------------------------
+# The kernel against the NumPy reference
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model,steps,per_month", [("rsln2", 1, 1), ("garch", 1, 1),
+                                                   ("gbm", 20, 4), ("gbm", 20, 20)])
+def test_kernel_equals_numpy_reference(model, steps, per_month):
+    """Same returns in, same values, weights and gains out: to 1e-12 relative, or 1e-12 of the
+    portfolio's start value for sums that cancel (the scalar kernel and the vectorized reference
+    add in different orders; a few thousand roundings of 1e-16 on values of that size)."""
+    over = [f"esg.equity.model={model}", f"esg.equity.steps_per_month={steps}",
+            f"funds.pension.strategy.rebalance_per_month={per_month}",
+            "simulation.horizon_years=6"]
+    cfg = load_config(DEFAULT_CONFIG, over)
+    out = generate_arrays(esg_params(cfg), 300, 4, block_size=1000)
+    for p in fund_params(cfg):
+        got = run_fund(p, out["equity_step"], out["fixed_income_return"], steps)
+        want = ref.run(p, out["equity_step"], out["fixed_income_return"], steps)
+        for key, arr in want.items():
+            np.testing.assert_allclose(got[key], arr, rtol=1e-12, atol=1e-12 * p.start_value,
+                                       err_msg=f"{p.key}.{key}")
+
+
+# --------------------------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------------------------
+
+returns = st.lists(st.floats(-0.1, 0.1), min_size=24, max_size=24)
+
+
+@settings(max_examples=150, deadline=None)
+@given(eq=returns, fi=st.lists(st.floats(-0.02, 0.02), min_size=24, max_size=24),
+       flows=st.lists(st.floats(-20, 60), min_size=1, max_size=1),
+       w_max=st.floats(0.1, 1.0), band=st.floats(0, 0.1), cost=st.floats(0, 0.01),
+       z=st.floats(0.5, 5.0))
+def test_accounting_reconciles_and_values_stay_positive(eq, fi, flows, w_max, band, cost, z):
+    """Monthly log returns within +-10 % and payouts of at most 20 keep the value positive; the
+    value change less the flow is the return, which is realized plus the unrealized change."""
+    p = dynamic(w_max=w_max, band=band, cost=cost, stress_z=z, s_min=0.05, s_max=0.5,
+                flows=np.array([0.0] + flows))
+    assert len(eq) == 24  # two years: the flow applies at the start of the second
+    out = run_fund(p, np.array([eq]), np.array([fi]), 1)
+    assert (out["value"] > 0).all()
+    assert ((out["equity_weight"] >= 0) & (out["equity_weight"] <= 1 + 1e-12)).all()
+    np.testing.assert_allclose(out["return"], out["realized"] + out["unrealized_change"],
+                               atol=1e-9)
+    change = np.diff(np.concatenate([[100.0], out["value_end"][0]]))
+    np.testing.assert_allclose(change - p.flows[:2], out["return"][0], atol=1e-9)
+    assert (out["cost_basis"] >= -1e-9).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(nav=st.floats(0.01, 10), high=st.floats(0.01, 20), var=st.floats(0, 0.05),
+       w_min=st.floats(0, 0.5), span=st.floats(0, 0.5), z=st.floats(0, 6))
+def test_target_weight_stays_within_bounds(nav, high, var, w_min, span, z):
+    w = K.target_weight_nb(K.DYNAMIC, 0.0, nav, high, var, 12.0, 1 / 12, 0.85, w_min,
+                           w_min + span, z, 0.05, 0.5)
+    assert w_min <= w <= w_min + span
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.floats(1, 1e4), gain=st.floats(0.001, 2.0), frac=st.floats(0.001, 1.0))
+def test_a_sale_above_average_cost_realizes_a_gain(value, gain, frac):
+    basis = value / (1 + gain)
+    realized, removed = K._sell(frac * value, value, basis)
+    assert realized > 0 and math.isclose(realized + removed, frac * value, rel_tol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(eq=st.lists(st.floats(math.log(1 - 0.049), 0.05), min_size=60, max_size=60),
+       fi=st.lists(st.floats(0, 0.01), min_size=3, max_size=3))
+def test_small_steps_never_breach_the_floor(eq, fi):
+    """Rebalanced every step with s >= 5 %: a step's loss below 5 % cannot take the NAV under
+    the floor (the exposure is at most cushion / s), so there is no breach at all."""
+    p = dynamic(s_min=0.05, s_max=0.5, stress_z=3.0, rebalance_every=1)
+    out = run_fund(p, np.array([eq]), np.array([fi]), 20)
+    assert out["breach_months_total"][0] == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Gap risk, on the same random numbers
+# --------------------------------------------------------------------------------------------
+
+
+def breach_frequency(p, eq_step, steps):
+    fi = np.zeros((eq_step.shape[0], eq_step.shape[1] // steps))
+    out = run_fund(p, eq_step, fi, steps)
+    return (out["breach_months_total"] > 0).mean()
+
+
+@pytest.fixture(scope="module")
+def uniforms():
+    return np.random.default_rng(2024).random((4000, 60 * 20))
+
+
+def daily_normal(u, vol=0.20):
+    return stats.norm.ppf(u) * vol / math.sqrt(240)
+
+
+def test_breaches_grow_with_the_multiplier(uniforms):
+    eq = daily_normal(uniforms)
+    freq = [breach_frequency(dynamic(stress_z=z, s_min=0.01, s_max=0.9, rebalance_every=20,
+                                     w_max=1.0, var0=0.2 ** 2 / 240, lam=0.97), eq, 20)
+            for z in (4.0, 2.0, 1.0)]
+    assert freq[0] < freq[1] < freq[2], freq
+
+
+def test_breaches_grow_with_fatter_tails(uniforms):
+    nu = 3.0
+    t_scaled = stats.t.ppf(uniforms, nu) * math.sqrt((nu - 2) / nu) * 0.20 / math.sqrt(240)
+    p = dynamic(stress_z=2.0, s_min=0.01, s_max=0.9, rebalance_every=20, var0=0.2 ** 2 / 240,
+                lam=0.97)
+    normal, fat = breach_frequency(p, daily_normal(uniforms), 20), breach_frequency(p, t_scaled, 20)
+    assert normal < fat, (normal, fat)
+
+
+def test_breaches_grow_with_less_frequent_rebalancing(uniforms):
+    """At a fixed multiplier (s fixed at 0.1): trading daily, weekly, monthly. (With s = z vol
+    sqrt(h) the multiplier itself rises as h shrinks, which can outweigh the protection.)"""
+    eq = daily_normal(uniforms)
+    p = dynamic(s_min=0.1, s_max=0.1)
+    freq = [breach_frequency(dataclasses.replace(p, rebalance_every=k), eq, 20) for k in (1, 5, 20)]
+    assert freq[0] < freq[1] < freq[2], freq
+
+
+def test_all_funds_run_on_common_returns(cfg):
+    out = generate_arrays(esg_params(cfg), 50, 1, block_size=1000)
+    res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
+    assert res["value_end"].shape == (50, 3, 6)
+    # the short-term buffer holds no equity; the medium-term is rebalanced within its band
+    assert (res["equity_weight"][:, 2] == 0).all()
+    assert np.abs(res["equity_weight"][:, 1] - 0.25).max() < 0.02 + 0.1

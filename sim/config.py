@@ -205,12 +205,22 @@ class Dynamic(Trading):
         return self
 
 
+class Payouts(Strict):
+    """Pension payouts from ``from_year`` on: ``first_amount x (1 + growth)^(year - from_year)``
+    mnkr a year, taken from the fund at the start of each year, on top of ``flows``."""
+
+    from_year: int = Field(ge=1900, le=2200)
+    first_amount: NonNegMnkr
+    growth: Rate
+
+
 class Fund(Strict):
     label: str = Field(min_length=1)
     expected_return: Rate
     unrealized_share: Fraction
     capital: MnkrSeries
     flows: MnkrSeries
+    payouts: Payouts | None = None
     loss_limit: Fraction
     strategy: FixedMix | Dynamic = Field(discriminator="kind")
 

@@ -55,6 +55,12 @@ class FundParams:
                     n_years: int) -> FundParams:
         st = fund.strategy
         flows = np.array([0.0] + [fund.flows.at(first_year + y) for y in range(1, n_years)])
+        if fund.payouts is not None:
+            po = fund.payouts
+            years = first_year + np.arange(n_years)
+            due = (years >= po.from_year) & (np.arange(n_years) > 0)
+            flows -= np.where(due, po.first_amount.value * (1 + po.growth.value / 100.0)
+                              ** (years - po.from_year), 0.0)
         common = dict(key=key, band=st.no_trade_band.value, cost=st.transaction_cost.value,
                       rebalance_every=steps_per_month // st.rebalance_per_month,
                       start_value=fund.capital.at(first_year), flows=flows)

@@ -252,3 +252,14 @@ def test_all_funds_run_on_common_returns(cfg):
     # the short-term buffer holds no equity; the medium-term is rebalanced within its band
     assert (res["equity_weight"][:, 2] == 0).all()
     assert np.abs(res["equity_weight"][:, 1] - 0.25).max() < 0.02 + 0.1
+
+
+def test_payouts_start_in_their_year_and_grow(cfg):
+    """40-year horizon: no payout before 2040, then 100 mnkr growing 10 % a year."""
+    long = load_config(DEFAULT_CONFIG, ["simulation.horizon_years=40"])
+    pension = fund_params(long)[0]
+    years = 2023 + np.arange(40)
+    assert (pension.flows[(years > 2028) & (years < 2040)] == 0).all()
+    np.testing.assert_allclose(pension.flows[years == 2040], [-100.0])
+    np.testing.assert_allclose(pension.flows[years == 2042], [-121.0])
+    np.testing.assert_allclose(pension.flows[1:6], [-49, -178, -141, -746, -221])

@@ -122,6 +122,9 @@ class CostComponent(Strict):
     drivers: list[str] = Field(default_factory=list,
                                description="scenario-generator factors whose deviation from "
                                            "forecast moves this component's growth")
+    elasticity: Quantity | None = Field(
+        None, description="percent change of the component per point of its drivers' "
+                          "deviation (default 1)")
 
 
 class Costs(Strict):

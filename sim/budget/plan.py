@@ -48,6 +48,7 @@ class BudgetPlan:
     component_growth: np.ndarray      # (K, Y) forecast growth of each index, at its lag [%]
     component_lags: tuple[int, ...]   # (K,) years between a driver's year and its effect
     component_drivers: tuple[tuple[str, ...], ...]  # scenario factors moving each component
+    component_elasticity: np.ndarray  # (K,) growth points per point of the drivers' deviation
     # Taxes.
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_drivers: tuple[str, ...]
@@ -96,6 +97,8 @@ class BudgetPlan:
             component_growth=comp_growth,
             component_lags=tuple(c.lag_years for c in comps.values()),
             component_drivers=tuple(tuple(c.drivers) for c in comps.values()),
+            component_elasticity=np.array([1.0 if c.elasticity is None else c.elasticity.value
+                                           for c in comps.values()]),
             tax_base_growth=series(cfg.taxes.index),
             tax_drivers=tuple(cfg.taxes.drivers),
             fund_keys=tuple(cfg.funds),
@@ -192,7 +195,7 @@ class FactorPaths:
 
         comp = base.component_growth.copy()
         for k, (drivers, lag) in enumerate(zip(plan.component_drivers, plan.component_lags)):
-            comp[:, k] += shifted(drivers, lag)
+            comp[:, k] += plan.component_elasticity[k] * shifted(drivers, lag)
         return replace(
             base, component_growth=comp,
             tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),

@@ -109,7 +109,8 @@ class EsgParams:
         return cls(
             years=years, steps=spm, model=_MODELS[esg.equity.model],
             gbm_drift=(mu - 0.5 * sig ** 2) * dt, gbm_vol=sig * math.sqrt(dt),
-            rs=(rs.mu_1.value, rs.sigma_1.value, rs.mu_2.value, rs.sigma_2.value, p12, p21,
+            rs=(rs.mu_1.value + rs.mean_shift.value, rs.sigma_1.value,
+                rs.mu_2.value + rs.mean_shift.value, rs.sigma_2.value, p12, p21,
                 p12 / (p12 + p21)),
             garch=(g.mu.value / 100.0 * dt, hbar * (1 - g.alpha.value - g.beta.value),
                    g.alpha.value, g.beta.value, g.nu.value, hbar),

@@ -39,9 +39,10 @@ class Gbm(Strict):
 
 
 class Rsln2(Strict):
-    """Two-regime regime-switching lognormal (Hardy 2001): monthly ``log return = mu_s + sigma_s Z``
-    with the regime ``s`` a Markov chain switching 1 -> 2 with ``p12`` and 2 -> 1 with ``p21`` a
-    month."""
+    """Two-regime regime-switching lognormal (Hardy 2001): monthly ``log return = mu_s + shift +
+    sigma_s Z`` with the regime ``s`` a Markov chain switching 1 -> 2 with ``p12`` and 2 -> 1
+    with ``p21`` a month. ``mean_shift`` moves the long-run mean and keeps the published
+    volatilities and switching (the shape of the tails)."""
 
     mu_1: PerMonth
     sigma_1: PosPerMonth
@@ -49,6 +50,7 @@ class Rsln2(Strict):
     sigma_2: PosPerMonth
     p12: Prob
     p21: Prob
+    mean_shift: PerMonth = Field(description="added to both regimes' means")
 
     @model_validator(mode="after")
     def _chain_moves(self) -> Rsln2:

@@ -277,15 +277,16 @@ def test_zero_shocks_give_the_seeds_budget(cfg, plan):
 
 
 def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg, plan):
-    """Inflation 1 point above forecast in 2024 only: pension costs (lag 1) move in 2025, the
-    liability's financial cost (lag 1) in 2025, nothing in 2024."""
+    """Inflation 1 point above forecast in 2024 only: pension costs (lag 1) grow 2.9 points more
+    in 2025 (their elasticity, derived from seed 001's change table), the liability's
+    financial cost (lag 1) moves in 2025, nothing in 2024."""
     devs = {k: np.zeros((1, 6)) for k in ("inflation",) + tuple(cfg.esg.annual)}
     devs["inflation"][0, 1] = 1.0
     f = FactorPaths.from_deviations(plan, devs, 2023)
     base = FactorPaths.at_forecast(plan)
     k = plan.component_keys.index("pension_costs")
     diff = f.component_growth - base.component_growth
-    np.testing.assert_array_equal(diff[0, k], [0, 0, 1, 0, 0, 0])
+    np.testing.assert_allclose(diff[0, k], [0, 0, 2.9, 0, 0, 0], rtol=1e-15)
     assert np.count_nonzero(diff) == 1
     np.testing.assert_array_equal(f.liability_inflation - base.liability_inflation,
                                   [[0, 0, 1, 0, 0, 0]])

@@ -223,6 +223,8 @@ class Fund(Strict):
     unrealized_share: Fraction
     capital: MnkrSeries
     flows: MnkrSeries
+    rebase_to_capital: bool = Field(False, description="at each year start, draw off (or "
+                                    "refill) to the planned capital instead of `flows`")
     payouts: Payouts | None = None
     loss_limit: Fraction
     strategy: FixedMix | Dynamic = Field(discriminator="kind")

@@ -48,6 +48,7 @@ class FundParams:
     rebalance_every: int      # generator steps between rebalancings
     start_value: float        # mnkr at the start of the first year
     flows: np.ndarray         # (Y,) net flow at the start of each year, 0 for the first
+    target: np.ndarray        # (Y,) value to rebase to at the start of each year, NaN for none
     cash_lock: float = CASH_LOCK_DEFAULT
 
     @classmethod
@@ -61,9 +62,14 @@ class FundParams:
             due = (years >= po.from_year) & (np.arange(n_years) > 0)
             flows -= np.where(due, po.first_amount.value * (1 + po.growth.value / 100.0)
                               ** (years - po.from_year), 0.0)
+        target = np.full(n_years, np.nan)
+        if fund.rebase_to_capital:
+            target = np.array([fund.capital.at(min(first_year + y, fund.capital.last_year))
+                               if fund.capital.extend == "none" else
+                               fund.capital.at(first_year + y) for y in range(n_years)])
         common = dict(key=key, band=st.no_trade_band.value, cost=st.transaction_cost.value,
                       rebalance_every=steps_per_month // st.rebalance_per_month,
-                      start_value=fund.capital.at(first_year), flows=flows)
+                      start_value=fund.capital.at(first_year), flows=flows, target=target)
         if st.kind == "fixed_mix":
             return cls(kind=K.FIXED_MIX, w_fixed=st.equity_weight.value, floor_share=0.0,
                        window=1, w_min=0.0, w_max=1.0, stress_z=0.0, s_min=1.0, s_max=1.0,
@@ -85,7 +91,7 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
                          f"{(n, m * steps_per_month)} (paths, months x steps_per_month)")
     y = -(-m // 12)
-    if len(p.flows) < y:
+    if len(p.flows) < y or len(p.target) < y:
         raise ValueError(f"flows: {len(p.flows)} years given, {y} needed")
     mon = {k: np.empty((n, m)) for k in MONTHLY_KEYS}
     yr = {k: np.zeros((n, y)) for k in YEARLY_KEYS}
@@ -95,6 +101,7 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
                    p.rebalance_every, p.kind, p.w_fixed, p.floor_share, p.window, p.w_min,
                    p.w_max, p.stress_z, p.s_min, p.s_max, p.lam, p.var0, p.high0, p.band, p.cost,
                    p.cash_lock, p.start_value, np.ascontiguousarray(p.flows[:y], dtype=np.float64),
+                   np.ascontiguousarray(p.target[:y], dtype=np.float64),
                    *(mon[k] for k in MONTHLY_KEYS), *(yr[k] for k in YEARLY_KEYS), path)
     out = {**mon, **yr}
     out.update({k: path[:, j] for j, k in enumerate(PATH_KEYS)})

@@ -54,7 +54,7 @@ def _sell(amount, value, basis):
 @njit(cache=True, nogil=True)
 def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor_share, window,
                  w_min, w_max, stress_z, s_min, s_max, lam, var0, high0, band, cost, cash_lock,
-                 start_value, flows,
+                 start_value, flows, target,
                  out_nav, out_value, out_floor, out_weight,
                  out_y_return, out_y_realized, out_y_dunreal, out_y_value, out_y_basis,
                  out_y_breach, out_y_lock, out_y_cost, out_y_fall12, out_path):
@@ -62,7 +62,8 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
 
     Per equity step ``k`` of month ``m`` (``steps`` a month): at the first step of a year after
     the first, the year's net flow buys (or sells) units at the current NAV, pro rata to the
-    holdings; every ``rebalance_every`` steps the target weight is set (``target_weight_nb``)
+    holdings (where ``target[y]`` is not NaN the flow instead brings the value to it: the
+    return is drawn off, or a loss refilled); every ``rebalance_every`` steps the target weight is set (``target_weight_nb``)
     and traded if it differs from the held weight by more than ``band``, at ``cost`` times the
     traded amount (a realized loss); then equity grows by ``exp(eq_step)`` and fixed income by
     ``(1 + fi_month)^(1/steps)``, and the EWMA variance is updated with the step's equity log
@@ -108,8 +109,10 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
         for m in range(n_months):
             if m % 12 == 0:
                 y = m // 12
-                flow = flows[y] if y > 0 else 0.0
                 value = eq + fi
+                flow = flows[y] if y > 0 else 0.0
+                if y > 0 and not math.isnan(target[y]):
+                    flow = target[y] - value
                 if flow > 0.0 and value > 0.0:
                     units += flow / (value / units)
                     a_eq = flow * eq / value

@@ -47,8 +47,10 @@ def run(p, eq_step, fi_month, steps):
     for m in range(months):
         y = m // 12
         if m % 12 == 0:
-            flow = np.full(n, p.flows[y] if y > 0 else 0.0)
             value = eq + fi
+            flow = np.full(n, p.flows[y] if y > 0 else 0.0)
+            if y > 0 and not np.isnan(p.target[y]):
+                flow = p.target[y] - value
             nav = value / units
             buy = np.maximum(flow, 0.0)
             pay = np.minimum(np.maximum(-flow, 0.0), value)

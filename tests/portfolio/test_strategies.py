@@ -28,7 +28,7 @@ def dynamic(**changes) -> FundParams:
     base = FundParams(key="test", kind=K.DYNAMIC, w_fixed=math.nan, floor_share=0.85, window=24,
                       w_min=0.0, w_max=1.0, stress_z=3.0, s_min=0.2, s_max=0.2, lam=0.97,
                       var0=0.002, high0=1.0, band=0.0, cost=0.0, rebalance_every=1,
-                      start_value=100.0, flows=np.zeros(10))
+                      start_value=100.0, flows=np.zeros(10), target=np.full(10, np.nan))
     return dataclasses.replace(base, **changes)
 
 
@@ -263,3 +263,12 @@ def test_payouts_start_in_their_year_and_grow(cfg):
     np.testing.assert_allclose(pension.flows[years == 2040], [-100.0])
     np.testing.assert_allclose(pension.flows[years == 2042], [-121.0])
     np.testing.assert_allclose(pension.flows[1:6], [-49, -178, -141, -746, -221])
+
+
+def test_rebasing_draws_the_return_off_each_year(cfg):
+    """The liquidity funds start each year at their planned capital: the year's return is what
+    the budget takes as financial income."""
+    out = generate_arrays(esg_params(cfg), 200, 9, block_size=1000)
+    res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
+    medium = res["value_end"][:, 1] - res["return"][:, 1]      # value at each year's start
+    np.testing.assert_allclose(medium, 1920.0, rtol=1e-12)

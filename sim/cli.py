@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, config_hash, load_config
+from .engine import STORE_MODES
 from .results import ResultsError
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
@@ -74,31 +75,64 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 
 @cli.command()
 @CONFIG_ARG
+@click.option("--paths", type=click.IntRange(min=1), default=None,
+              help="Number of paths [default: simulation.paths of the config].")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed [default: simulation.seed of the config].")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (written atomically); the summary CSV goes beside it.")
+@click.option("--store", type=click.Choice(STORE_MODES), default="summary", show_default=True,
+              help="summary: statistics only (memory bounded in the number of paths); annual: "
+                   "also every path's yearly results; monthly: also monthly paths (float32).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads over blocks of paths [default: all cores]; results do not depend "
+                   "on it.")
 @click.option("--deterministic", is_flag=True,
               help="Every risk factor at its forecast: the plan's own budget (one path).")
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="NetCDF file to write (written atomically).")
 @SET_OPTION
 @user_errors
-def run(config: Path, deterministic: bool, out: Path, overrides: tuple[str, ...]) -> None:
-    """Run the budget model on a plan config and write the results as NetCDF."""
-    from .budget import BudgetPlan, FactorPaths, run_budget
-    from .results import budget_dataset, provenance, write_netcdf
+def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
+        threads: int | None, deterministic: bool, overrides: tuple[str, ...]) -> None:
+    """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
+    from .results import provenance, write_csv_rows, write_netcdf
 
     cfg = load_config(config, overrides)
-    if not deterministic:
-        raise UserError("Monte Carlo runs need the scenario generator, which is not in this "
-                        "version; run with --deterministic for the plan's own budget")
     _check_writable(out)
-    plan = BudgetPlan.from_config(cfg)
-    result = run_budget(plan, FactorPaths.at_forecast(plan))
-    ds = budget_dataset(plan, result, provenance(cfg, seed=None, mode="deterministic"))
+    if deterministic:
+        from .budget import BudgetPlan, FactorPaths, run_budget
+        from .results import budget_dataset
+
+        plan = BudgetPlan.from_config(cfg)
+        result = run_budget(plan, FactorPaths.at_forecast(plan))
+        ds = budget_dataset(plan, result, provenance(cfg, seed=None, mode="deterministic"))
+        _write(ds, out, write_netcdf)
+        click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
+                   f"config sha256 {ds.attrs['config_sha256'][:12]})")
+        return
+    import os
+
+    from .engine import run as run_mc
+    from .progress import progress_bar
+    from .report_table import summary_frame_rows
+
+    paths = cfg.simulation.paths if paths is None else paths
+    seed = cfg.simulation.seed if seed is None else seed
+    threads = threads or os.cpu_count() or 1
+    with progress_bar(paths, "Scenarier") as advance:
+        ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance)
+    ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
+    ds.attrs.update({"paths": paths, "store": store})
+    csv_path = out.with_name(out.stem + "_summary.csv")
+    _write(ds, out, write_netcdf)
+    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
+    click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths, seed {seed}, store {store})")
+
+
+def _write(obj, path: Path, writer) -> None:
     try:
-        write_netcdf(ds, out)
+        writer(obj, path)
     except OSError as exc:
-        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
-    click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
-               f"config sha256 {ds.attrs['config_sha256'][:12]})")
+        raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
 
 
 @cli.command()
@@ -201,11 +235,18 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:
-    """Print the budget table of a results file in the seed's layout (whole mnkr)."""
-    from .report_table import budget_table
+    """Print a results file: the Monte Carlo summary, or the budget in the seed's layout."""
+    from .report_table import budget_table, monte_carlo_table
     from .results import open_results
 
-    click.echo(budget_table(open_results(results)))
+    ds = open_results(results)
+    if ds.attrs.get("mode") == "monte_carlo":
+        click.echo(monte_carlo_table(ds))
+    elif "operating_income" in ds:
+        click.echo(budget_table(ds))
+    else:
+        raise UserError(f"{results}: a {ds.attrs.get('mode', 'results')} file has no summary "
+                        "table; open it with xarray")
 
 
 def main() -> None:

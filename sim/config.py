@@ -226,7 +226,11 @@ class Fund(Strict):
     rebase_to_capital: bool = Field(False, description="at each year start, draw off (or "
                                     "refill) to the planned capital instead of `flows`")
     payouts: Payouts | None = None
-    loss_limit: Fraction
+    loss_limit: Fraction | None = None
+    bkr_treatment: Literal["sales", "plan"] = Field(
+        "sales", description="in a Monte Carlo run, what the balanskravsresultat counts of the "
+        "fund's return: 'sales' -- the gains and losses realized by its sales (average cost); "
+        "'plan' -- the return less unrealized_share of it, as the plan treats the fund")
     strategy: FixedMix | Dynamic = Field(discriminator="kind")
 
     @model_validator(mode="after")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import xarray as xr
 
 from .budget import BALANCE_KEYS, LINE_KEYS
 
-__all__ = ["format_mnkr", "budget_table"]
+__all__ = ["format_mnkr", "budget_table", "monte_carlo_table", "summary_frame_rows"]
 
 #: Rows of the balance-requirement block under the seed's table.
 BALANCE_ROWS = ("rur_drawn", "rur_reserved", "balance_requirement_result_after_rur", "rur_balance",
@@ -47,3 +48,81 @@ def budget_table(ds: xr.Dataset) -> str:
 
     lines += [row(k) for k in LINE_KEYS] + [""] + [row(k) for k in BALANCE_ROWS]
     return "\n".join(lines)
+
+
+def monte_carlo_table(ds: xr.Dataset) -> str:
+    """The finance plan's probabilities and distributions, per plan year (Swedish labels).
+
+    Probabilities carry their Monte Carlo standard error and the 95 % Wilson interval.
+    """
+    years = [int(y) for y in ds["year"].values]
+    lw, cw = 42, 25
+    head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
+    n = int(ds.attrs.get("paths", 0))
+    lines = [ds.attrs.get("title", ""),
+             f"Monte Carlo: {n:,} scenarier, seed {ds.attrs.get('seed')}".replace(",", " "),
+             "", "Sannolikheter, % (± medelfel; [95 % Wilson-intervall])", head]
+
+    def prob_row(label: str, name: str, fund: str | None = None) -> str:
+        sel = {"fund": fund} if fund else {}
+        p = ds[f"p_{name}"].sel(**sel).values
+        se = ds[f"p_{name}_se"].sel(**sel).values
+        lo = ds[f"p_{name}_lo"].sel(**sel).values
+        hi = ds[f"p_{name}_hi"].sel(**sel).values
+        cells = [(f"{100 * a:.1f} ±{100 * b:.1f} [{100 * c:.1f}–{100 * d:.1f}]").replace(".", ",")
+                 for a, b, c, d in zip(p, se, lo, hi)]
+        return f"{label:<{lw}}" + "".join(f"{c:>{cw}}" for c in cells)
+
+    lines += [prob_row("Balanskravsresultat < 0", "deficit"),
+              prob_row("Balanskravsresultat < 1 %-målet", "below_goal"),
+              prob_row("Underskott ej återställt inom tre år", "unrestored"),
+              prob_row("Resultatutjämningsreserven förbrukad", "rur_used_up")]
+    funds = list(ds["fund"].values)
+    if "pension" in funds:
+        lines.append(prob_row("Pensionsportföljen under skyddsnivån", "fund_breach", "pension"))
+    for f in funds:
+        if np.isfinite(ds["fund_loss_limit"].sel(fund=f).item()):
+            limit = ds["fund_loss_limit"].sel(fund=f).item()
+            lines.append(prob_row(f"{f}: 12-månadersfall > {100 * limit:.0f} %",
+                                  "fund_fall_over_limit", f))
+    lines += ["", "Fördelning, mnkr", head]
+    for key, label in (("net_result", "Årets resultat"), ("bkr", "Balanskravsresultat")):
+        lines.append(f"{label + ', plan':<{lw}}" + "".join(
+            f"{format_mnkr(v):>{cw}}" for v in ds[f"{key}_plan"].values))
+        lines.append(f"{'  medelvärde (medelfel)':<{lw}}" + "".join(
+            f"{format_mnkr(m) + ' (' + format_mnkr(s) + ')':>{cw}}"
+            for m, s in zip(ds[f"{key}_mean"].values, ds[f"{key}_mean_se"].values)))
+        for q, qlabel in ((0.5, "  median"), (0.05, "  5 %-kvantil"), (0.01, "  1 %-kvantil")):
+            vals = ds[f"{key}_quantile"].sel(quantile=q).values
+            lines.append(f"{qlabel:<{lw}}" + "".join(f"{format_mnkr(v):>{cw}}" for v in vals))
+        lines.append(f"{'  förväntat underskott 5 % (ES)':<{lw}}" + "".join(
+            f"{format_mnkr(v):>{cw}}" for v in ds[f"{key}_es05"].values))
+    if "pension" in funds:
+        lines += ["", "Pensionsportföljen: årets avkastning, %", head]
+        for q, qlabel in ((0.05, "  5 %-kvantil"), (0.5, "  median"), (0.95, "  95 %-kvantil")):
+            vals = ds["fund_return_pct_quantile"].sel(quantile=q, fund="pension").values
+            lines.append(f"{qlabel:<{lw}}" + "".join(f"{v:>{cw}.1f}".replace(".", ",")
+                                                     for v in vals))
+    lines += ["", "Vad driver underskotten: bidrag till balanskravsresultatets avvikelse från",
+              "plan, mnkr -- medelvärde i scenarier med underskott (i alla scenarier)", head]
+    for d in ds["driver"].values:
+        bad = ds["contribution_mean_deficit"].sel(driver=d).values
+        allv = ds["contribution_mean"].sel(driver=d).values
+        lines.append(f"{str(d):<{lw}}" + "".join(
+            f"{format_mnkr(a) + ' (' + format_mnkr(b) + ')':>{cw}}" for a, b in zip(bad, allv)))
+    return "\n".join(lines)
+
+
+def summary_frame_rows(ds: xr.Dataset) -> list[dict]:
+    """The summary as tidy rows (statistic, fund, driver, quantile, year, value) for CSV."""
+    rows = []
+    for name, da in ds.data_vars.items():
+        if "path" in da.dims or da.ndim == 0:      # per-path results are not the summary
+            continue
+        for idx in np.ndindex(da.shape):
+            labels = {dim: ds[dim].values[i] for dim, i in zip(da.dims, idx)}
+            rows.append({"statistic": name, "units": da.attrs.get("units", ""),
+                         "fund": labels.get("fund", ""), "driver": labels.get("driver", ""),
+                         "quantile": labels.get("quantile", ""),
+                         "year": labels.get("year", ""), "value": float(da.values[idx])})
+    return rows

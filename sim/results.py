@@ -20,7 +20,8 @@ from .budget import BudgetPlan
 from .config import PlanConfig, canonical_json, config_hash
 from .labels import LABELS_SV
 
-__all__ = ["budget_dataset", "provenance", "write_netcdf", "open_results", "ResultsError"]
+__all__ = ["budget_dataset", "provenance", "write_netcdf", "write_csv_rows", "open_results",
+           "ResultsError"]
 
 #: Attribute that marks a file as ours.
 FORMAT_ATTR = "sim_format"
@@ -108,6 +109,28 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv_rows(rows: list[dict], path: str | Path) -> Path:
+    """Write rows (dicts with the same keys) as CSV, atomically like :func:`write_netcdf`."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

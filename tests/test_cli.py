@@ -130,11 +130,6 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, exc):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_monte_carlo_without_generator_is_a_clear_error(tmp_path):
-    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--out", str(tmp_path / "x.nc")])
-    assert res.exit_code == 2 and "--deterministic" in res.output
-
-
 @pytest.mark.parametrize("content,words", [
     (None, "no such results file"),
     (b"CDF\x01 truncated", "not a readable NetCDF"),

@@ -7,7 +7,7 @@ the independent pure-Python implementation in ``tests/budget/test_balance.py``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # Codes of the RUR draw rule (see sim.budget.plan.DRAW_MODES).
 DRAW_NEVER = 0
@@ -15,7 +15,7 @@ DRAW_TAX_BASE_BELOW_AVERAGE = 1
 DRAW_ANY_DEFICIT = 2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def balance_requirement_nb(bkr, goal, tax_base_growth, rur_start, draw_mode, growth_average,
                            max_draw, reserve_share, window,
                            out_drawn, out_reserved, out_balance, out_after, out_restored,
@@ -36,7 +36,7 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rur_start, draw_mode, gro
     Arrays are ``(N, Y)``; ``out_after`` is the balanskravsresultat after RUR draw and reservation.
     """
     n, ny = bkr.shape
-    for i in prange(n):
+    for i in range(n):
         outstanding = np.zeros(ny)
         balance = rur_start
         for t in range(ny):

@@ -1,0 +1,113 @@
+"""Statistics of Monte Carlo results: probabilities with their uncertainty, streaming quantiles.
+
+* :func:`wilson` -- the 95 % Wilson score interval of a binomial proportion (Wilson 1927), which
+  stays inside [0, 1] and behaves for probabilities near 0 or 1, where the normal interval does
+  not.
+* :class:`Histogram` -- fixed-width bins that accumulate block by block in bounded memory;
+  quantiles and expected shortfall come from the bins, exact to half a bin width (values
+  outside the range are counted and their exact extremes kept).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["wilson", "standard_error", "Histogram"]
+
+Z95 = 1.959963984540054
+
+
+def standard_error(p: np.ndarray, n: int) -> np.ndarray:
+    """Monte Carlo standard error of a proportion: sqrt(p (1 - p) / n)."""
+    return np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / n)
+
+
+def wilson(k: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the Wilson score interval for ``k`` successes in ``n``."""
+    k = np.asarray(k, dtype=float)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+
+
+@dataclass
+class Histogram:
+    """Counts of values in ``bins`` equal bins over ``[lo, hi)``, one histogram per column.
+
+    ``add(x)`` takes an ``(n, columns)`` array. Integer counts make the accumulation exact and
+    independent of the order of blocks.
+    """
+
+    lo: float
+    hi: float
+    bins: int
+    columns: int
+    counts: np.ndarray = field(init=False)
+    below: np.ndarray = field(init=False)
+    above: np.ndarray = field(init=False)
+    vmin: np.ndarray = field(init=False)
+    vmax: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.counts = np.zeros((self.columns, self.bins), dtype=np.int64)
+        self.below = np.zeros(self.columns, dtype=np.int64)
+        self.above = np.zeros(self.columns, dtype=np.int64)
+        self.vmin = np.full(self.columns, np.inf)
+        self.vmax = np.full(self.columns, -np.inf)
+
+    @property
+    def width(self) -> float:
+        return (self.hi - self.lo) / self.bins
+
+    def add(self, x: np.ndarray) -> None:
+        x = np.asarray(x, dtype=float).reshape(-1, self.columns)
+        self.vmin = np.minimum(self.vmin, x.min(axis=0))
+        self.vmax = np.maximum(self.vmax, x.max(axis=0))
+        idx = np.floor((x - self.lo) / self.width).astype(np.int64)
+        self.below += (idx < 0).sum(axis=0)
+        self.above += (idx >= self.bins).sum(axis=0)
+        for c in range(self.columns):
+            inside = idx[(idx[:, c] >= 0) & (idx[:, c] < self.bins), c]
+            self.counts[c] += np.bincount(inside, minlength=self.bins)
+
+    @property
+    def n(self) -> int:
+        return int(self.counts[0].sum() + self.below[0] + self.above[0])
+
+    def quantile(self, q: float) -> np.ndarray:
+        """The q-quantile of each column, interpolated within its bin (NaN if it falls outside
+        the range)."""
+        out = np.empty(self.columns)
+        target = q * self.n
+        for c in range(self.columns):
+            cum = self.below[c] + np.cumsum(self.counts[c])
+            if target < self.below[c] or target > cum[-1]:
+                out[c] = math.nan
+                continue
+            j = int(np.searchsorted(cum, target, side="left"))
+            before = cum[j] - self.counts[c, j]
+            frac = (target - before) / self.counts[c, j] if self.counts[c, j] else 0.0
+            out[c] = self.lo + (j + frac) * self.width
+        return out
+
+    def shortfall(self, q: float) -> np.ndarray:
+        """Expected shortfall: the mean of the lowest ``q`` share of each column (bin centres,
+        the partial bin pro rata; NaN if the tail leaves the range)."""
+        out = np.empty(self.columns)
+        target = q * self.n
+        centres = self.lo + (np.arange(self.bins) + 0.5) * self.width
+        for c in range(self.columns):
+            if self.below[c] > 0:
+                out[c] = math.nan
+                continue
+            cum = np.cumsum(self.counts[c])
+            j = int(np.searchsorted(cum, target, side="left"))
+            full = self.counts[c, :j]
+            rest = target - full.sum()
+            out[c] = ((full * centres[:j]).sum() + rest * centres[j]) / target
+        return out

@@ -1,0 +1,295 @@
+"""The Monte Carlo run: blocks of paths through the generator, the portfolios and the budget.
+
+Each block of ``simulation.block_size`` paths draws its own random stream (see
+:mod:`sim.esg.model`), runs the numba kernels and returns its per-path yearly results; the main
+thread folds the blocks into a :class:`Summary` **in block order**, so the result is
+bit-identical for any number of threads and any order in which blocks finish. In ``summary``
+mode memory does not grow with the number of paths: counts, sums and fixed-bin histograms only.
+``annual`` also keeps every path's yearly results, ``monthly`` its monthly paths (float32).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import xarray as xr
+
+from .analysis import Histogram, standard_error, wilson
+from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
+from .esg import esg_params
+from .esg.model import (ANNUAL_FACTORS, Innovations, block_seed, draw_innovations,
+                        simulate_block, zero_innovations)
+from .labels import LABELS_SV
+from .portfolio import fund_params, portfolio_variables, run_funds
+
+__all__ = ["Engine", "Summary", "run", "STORE_MODES"]
+
+STORE_MODES = ("summary", "annual", "monthly")
+QUANTILES = (0.01, 0.05, 0.5, 0.95)
+#: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
+MNKR_RANGE = (-30000.0, 30000.0, 60000)
+
+
+@dataclass
+class Engine:
+    """Everything a block needs, resolved once from a validated plan config."""
+
+    cfg: object
+    seed: int
+
+    def __post_init__(self):
+        cfg = self.cfg
+        self.plan = BudgetPlan.from_config(cfg)
+        self.esg = esg_params(cfg)
+        self.funds = fund_params(cfg)
+        self.steps = cfg.esg.equity.steps_per_month
+        self.block_size = cfg.simulation.block_size
+        self.first_year = cfg.meta.first_year
+        self.loss_limits = np.array([np.nan if f.loss_limit is None else f.loss_limit.value
+                                     for f in cfg.funds.values()])
+        self.by_sales = np.array([f.bkr_treatment == "sales" for f in cfg.funds.values()])
+        self.plan_lines = run_budget(self.plan, FactorPaths.at_forecast(self.plan))
+        self.drivers = self.plan.component_keys + ("tax_revenue",) + tuple(
+            f"fund_{k}" for k in self.plan.fund_keys) + ("financial_costs",)
+
+    def n_blocks(self, n_paths: int) -> int:
+        return -(-n_paths // self.block_size)
+
+    def innovations(self, b: int, n: int, deterministic: bool = False) -> Innovations:
+        if deterministic:
+            return zero_innovations(self.esg, n)
+        rng = np.random.Generator(np.random.PCG64(block_seed(self.seed, b)))
+        return draw_innovations(self.esg, rng, n)
+
+    def run_block(self, inn: Innovations, keep_monthly: bool = False) -> dict[str, np.ndarray]:
+        """Factors -> funds -> budget for one block's innovations; yearly arrays per path."""
+        esg = simulate_block(self.esg, inn)
+        funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps)
+        y = self.plan.n_years
+        devs = {"inflation": esg["inflation_deviation"]}
+        devs.update({k: esg["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
+        ret = funds["return"][:, :, :y]
+        unrealized = np.where(self.by_sales[None, :, None], funds["unrealized_change"][:, :, :y],
+                              self.plan.fund_unrealized_share[None, :, None] * ret)
+        factors = replace(FactorPaths.from_deviations(self.plan, devs, self.first_year),
+                          fund_return=np.ascontiguousarray(ret),
+                          fund_unrealized=np.ascontiguousarray(unrealized))
+        out = run_budget(self.plan, factors)
+        out["contributions"] = self.contributions(out)
+        out["kpif_annual"] = esg["kpif_annual"][:, :y]
+        out["annual_growth"] = esg["annual_growth"][:, :y]
+        for key, arr in funds.items():
+            out[f"funds_{key}"] = arr
+        if keep_monthly:
+            for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
+                out[f"esg_{key}"] = esg[key].astype(np.float32)
+        return out
+
+    def contributions(self, out: dict[str, np.ndarray]) -> np.ndarray:
+        """Each driver's part of the balanskravsresultat's deviation from plan [mnkr],
+        ``(N, D, Y)``; they add up exactly to ``bkr - bkr_plan``."""
+        base = self.plan_lines
+        comp = out["operating_cost_components"] - base["operating_cost_components"]
+        tax = (out["tax_revenue"] - base["tax_revenue"])[:, None]
+        realized = out["fund_return"] - out["fund_unrealized"]
+        realized_plan = base["fund_return"] - base["fund_unrealized"]
+        fin = (out["financial_costs"] - base["financial_costs"])[:, None]
+        return np.concatenate([comp, tax, realized - realized_plan, fin], axis=1)
+
+
+class Summary:
+    """Streaming statistics of a run, folded block by block in block order."""
+
+    def __init__(self, engine: Engine):
+        self.e = engine
+        y, p, d = engine.plan.n_years, len(engine.funds), len(engine.drivers)
+        self.n = 0
+        self.count = {k: np.zeros(y, np.int64) for k in
+                      ("deficit", "below_goal", "unrestored", "rur_used_up")}
+        self.fund_count = {k: np.zeros((p, y), np.int64) for k in ("breach", "fall_over_limit")}
+        self.fund_ever = {k: np.zeros(p, np.int64) for k in ("breach", "fall_over_limit")}
+        self.sum = {k: np.zeros(y) for k in ("net_result", "balance_requirement_result")}
+        self.sumsq = {k: np.zeros(y) for k in self.sum}
+        self.contrib_all = np.zeros((d, y))
+        self.contrib_deficit = np.zeros((d, y))
+        self.hist = {k: Histogram(*MNKR_RANGE, columns=y) for k in self.sum}
+        self.return_pct = Histogram(-100.0, 100.0, 20000, columns=p * y)
+        self.fall = Histogram(0.0, 1.0, 10000, columns=p)
+
+    def add(self, r: dict[str, np.ndarray]) -> None:
+        e = self.e
+        y = e.plan.n_years
+        bkr = r["balance_requirement_result"]
+        deficit = bkr < 0
+        self.n += bkr.shape[0]
+        self.count["deficit"] += deficit.sum(axis=0)
+        self.count["below_goal"] += (bkr < r["required_result_1pct"]).sum(axis=0)
+        self.count["unrestored"] += (r["deficit_unrestored"] > 0).sum(axis=0)
+        self.count["rur_used_up"] += ((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0)
+        breach = r["funds_breach_months"][:, :, :y] > 0
+        over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
+        self.fund_count["breach"] += breach.sum(axis=0)
+        self.fund_count["fall_over_limit"] += over.sum(axis=0)
+        self.fund_ever["breach"] += breach.any(axis=2).sum(axis=0)
+        self.fund_ever["fall_over_limit"] += over.any(axis=2).sum(axis=0)
+        for k in self.sum:
+            self.sum[k] += r[k].sum(axis=0)
+            self.sumsq[k] += (r[k] ** 2).sum(axis=0)
+            self.hist[k].add(r[k])
+        c = r["contributions"]
+        self.contrib_all += c.sum(axis=0)
+        self.contrib_deficit += (c * deficit[:, None, :]).sum(axis=0)
+        start = r["funds_value_end"][:, :, :y] - r["funds_return"][:, :, :y]
+        pct = 100.0 * r["funds_return"][:, :, :y] / np.where(start > 0, start, np.nan)
+        self.return_pct.add(np.nan_to_num(pct, nan=0.0).reshape(pct.shape[0], -1))
+        self.fall.add(r["funds_worst_fall_12m"][:, :, :y].max(axis=2))
+
+    def dataset(self) -> xr.Dataset:
+        e, n = self.e, self.n
+        years = e.plan.years
+        funds = list(e.plan.fund_keys)
+        data: dict[str, tuple] = {}
+
+        def prob(name: str, k: np.ndarray, dims: tuple, label: str) -> None:
+            p = k / n
+            lo, hi = wilson(k, n)
+            data[f"p_{name}"] = (dims, p, {"units": "1", "long_name": label})
+            data[f"p_{name}_se"] = (dims, standard_error(p, n),
+                                    {"units": "1", "long_name": f"{label}, medelfel"})
+            data[f"p_{name}_lo"] = (dims, lo, {"units": "1", "long_name": f"{label}, 95 % undre"})
+            data[f"p_{name}_hi"] = (dims, hi, {"units": "1", "long_name": f"{label}, 95 % övre"})
+
+        prob("deficit", self.count["deficit"], ("year",), "Sannolikhet för negativt balanskravsresultat")
+        prob("below_goal", self.count["below_goal"], ("year",),
+             "Sannolikhet för balanskravsresultat under 1 %-målet")
+        prob("unrestored", self.count["unrestored"], ("year",),
+             "Sannolikhet för underskott ej återställt inom tre år")
+        prob("rur_used_up", self.count["rur_used_up"], ("year",),
+             "Sannolikhet att resultatutjämningsreserven är förbrukad")
+        prob("fund_breach", self.fund_count["breach"], ("fund", "year"),
+             "Sannolikhet för värde under skyddsnivån under året")
+        prob("fund_fall_over_limit", self.fund_count["fall_over_limit"], ("fund", "year"),
+             "Sannolikhet för värdefall över gränsen under 12 månader")
+        prob("fund_breach_ever", self.fund_ever["breach"], ("fund",),
+             "Sannolikhet för värde under skyddsnivån någon gång")
+        prob("fund_fall_over_limit_ever", self.fund_ever["fall_over_limit"], ("fund",),
+             "Sannolikhet för värdefall över gränsen någon gång")
+        for key, name in (("net_result", "net_result"), ("balance_requirement_result", "bkr")):
+            mean = self.sum[key] / n
+            var = np.maximum(self.sumsq[key] / n - mean ** 2, 0.0) * n / max(n - 1, 1)
+            label = LABELS_SV[key]
+            data[f"{name}_mean"] = (("year",), mean, {"units": "mnkr", "long_name": f"{label}, medelvärde"})
+            data[f"{name}_mean_se"] = (("year",), np.sqrt(var / n),
+                                       {"units": "mnkr", "long_name": f"{label}, medelvärde, medelfel"})
+            data[f"{name}_std"] = (("year",), np.sqrt(var), {"units": "mnkr", "long_name": f"{label}, standardavvikelse"})
+            q = np.array([self.hist[key].quantile(x) for x in QUANTILES])
+            data[f"{name}_quantile"] = (("quantile", "year"), q,
+                                        {"units": "mnkr", "long_name": f"{label}, kvantil"})
+            data[f"{name}_es05"] = (("year",), self.hist[key].shortfall(0.05),
+                                    {"units": "mnkr", "long_name": f"{label}, förväntat underskott 5 %"})
+            data[f"{name}_plan"] = (("year",), e.plan_lines[key][0],
+                                    {"units": "mnkr", "long_name": f"{label}, plan"})
+        data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0],
+                                             {"units": "mnkr", "long_name": LABELS_SV["required_result_1pct"]})
+        q = np.array([self.return_pct.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), len(funds), -1)
+        data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q,
+                                            {"units": "percent", "long_name": "Årets avkastning, kvantil"})
+        data["fund_worst_fall_12m_quantile"] = (
+            ("quantile", "fund"), np.array([self.fall.quantile(x) for x in QUANTILES]),
+            {"units": "1", "long_name": "Största värdefall under 12 månader, kvantil"})
+        data["fund_loss_limit"] = (("fund",), e.loss_limits,
+                                   {"units": "1", "long_name": LABELS_SV["fund_loss_limit"]})
+        n_def = np.maximum(self.count["deficit"], 1)
+        data["contribution_mean"] = (("driver", "year"), self.contrib_all / n, {
+            "units": "mnkr", "long_name": "Bidrag till balanskravsresultatets avvikelse från plan, alla scenarier"})
+        data["contribution_mean_deficit"] = (("driver", "year"), np.where(
+            self.count["deficit"] > 0, self.contrib_deficit / n_def, np.nan), {
+            "units": "mnkr", "long_name": "Bidrag till avvikelsen från plan, scenarier med underskott"})
+        coords = {"year": years, "quantile": list(QUANTILES), "fund": funds,
+                  "fund_label": ("fund", list(e.plan.fund_labels)),
+                  "driver": list(e.drivers)}
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs["paths"] = n
+        return ds
+
+
+def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool) -> xr.Dataset:
+    """Per-path yearly (and monthly) results of every block, concatenated in block order."""
+    cat = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+    n, y = cat["net_result"].shape
+    data = {}
+    for key in LINE_KEYS + BALANCE_KEYS:
+        data[key] = xr.Variable(("path", "year"), cat[key], {"units": "mnkr",
+                                                             "long_name": LABELS_SV[key]})
+    data["kpif_annual"] = xr.Variable(("path", "year"), cat["kpif_annual"],
+                                      {"units": "percent", "long_name": "Inflation, KPIF"})
+    data["annual_growth"] = xr.Variable(("path", "year", "factor"), cat["annual_growth"],
+                                        {"units": "percent", "long_name": "Budgetfaktorer, årlig förändring"})
+    data["contributions"] = xr.Variable(("path", "driver", "year"), cat["contributions"],
+                                        {"units": "mnkr", "long_name": "Bidrag till avvikelsen från plan"})
+    funds = {k.removeprefix("funds_"): v for k, v in cat.items() if k.startswith("funds_")}
+    fund_vars = portfolio_variables(funds)
+    for name, var in fund_vars.items():
+        if "year" in var.dims:            # the funds run the generator's horizon; keep it
+            var = xr.Variable(tuple("horizon_year" if d == "year" else d for d in var.dims),
+                              var.data, var.attrs)
+        if "month" in var.dims and not monthly:
+            continue
+        data[name] = var
+    coords = {"path": np.arange(n), "factor": list(ANNUAL_FACTORS),
+              "horizon_year": e.esg.years}
+    if monthly:
+        for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
+            data[f"esg_{key}"] = xr.Variable(("path", "month"), cat[f"esg_{key}"],
+                                             {"units": "percent" if key in ("short_rate", "kpif") else "1"})
+        coords["month"] = np.arange(cat["esg_kpif"].shape[1])
+    return xr.Dataset(data, coords=coords)
+
+
+def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
+        block_order: list[int] | None = None, progress=None) -> xr.Dataset:
+    """Run ``n_paths`` paths; return the summary (and per-path results when asked)."""
+    if store not in STORE_MODES:
+        raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
+    e = Engine(cfg, seed)
+    n_blocks = e.n_blocks(n_paths)
+    order = list(range(n_blocks)) if block_order is None else list(block_order)
+    keep_monthly = store == "monthly"
+
+    def work(b: int) -> tuple[int, dict]:
+        lo, hi = b * e.block_size, min(n_paths, (b + 1) * e.block_size)
+        out = e.run_block(e.innovations(b, hi - lo), keep_monthly)
+        if progress is not None:
+            progress(hi - lo)
+        return b, out
+
+    summary = Summary(e)
+    kept: dict[int, dict] = {}
+    pending: dict[int, dict] = {}
+    nxt = 0
+
+    def fold(b: int, out: dict) -> None:
+        nonlocal nxt
+        pending[b] = out
+        while nxt in pending:                # fold strictly in block order
+            block = pending.pop(nxt)
+            summary.add(block)
+            if store != "summary":
+                kept[nxt] = block
+            nxt += 1
+
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for b, out in pool.map(work, order):
+                fold(b, out)
+    else:
+        for b in order:
+            fold(*work(b))
+    ds = summary.dataset()
+    if store != "summary":
+        ds = xr.merge([ds, _paths_dataset(e, [kept[b] for b in range(n_blocks)], keep_monthly)],
+                      combine_attrs="override")
+    ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
+    return ds

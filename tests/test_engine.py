@@ -1,0 +1,134 @@
+"""The integrated Monte Carlo run: the pieces agree, probabilities converge, results do not
+depend on threads or block order, and bad input is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from sim.budget import FactorPaths, run_budget
+from sim.cli import cli
+from sim.engine import Engine, run
+from sim.esg.model import simulate_block
+from sim.portfolio import run_funds
+from sim.results import open_results
+
+from .conftest import DEFAULT_CONFIG
+
+
+def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg, plan):
+    """Same injected shocks: the engine's budget equals the budget model fed factor paths
+    written out here from the generator's output and the plan config's drivers."""
+    e = Engine(cfg, seed=5)
+    inn = e.innovations(3, 40)
+    got = e.run_block(inn)
+    esg = simulate_block(e.esg, inn)
+    funds = run_funds(e.funds, esg["equity_step"], esg["fixed_income_return"], 1)
+    dev = dict(zip(cfg.esg.annual, np.moveaxis(esg["annual_deviation"], 2, 0)))
+    infl = esg["inflation_deviation"]
+    by_hand = FactorPaths.at_forecast(plan, 40)
+    g = by_hand.component_growth
+    g[:, 0] += dev["wages"]                                   # own staff wages
+    g[:, 1] += dev["social_fees"]
+    g[:, 2, 1:] += 2.9 * infl[:, :-1]                         # pensions: inflation, a year later
+    g[:, 3] += dev["wages"] + dev["hired_staff"]
+    g[:, 4] += dev["drugs"]
+    g[:, 5] += dev["wages"]                                   # purchased care
+    g[:, 6] += dev["consumption"]
+    by_hand.tax_base_growth[:] += dev["tax_base"]
+    by_hand.liability_inflation[:, 1:] += infl[:, :-1]
+    by_hand.fund_return[:] = funds["return"]
+    unreal = funds["unrealized_change"].copy()
+    unreal[:, 1:] = 0.0                                        # liquidity funds: as the plan
+    by_hand.fund_unrealized[:] = unreal
+    want = run_budget(plan, by_hand)
+    for key in ("operating_costs", "tax_revenue", "financial_income", "financial_costs",
+                "net_result", "balance_requirement_result", "rur_balance", "deficit_outstanding"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-9, err_msg=key)
+
+
+def test_contributions_add_up_to_the_deviation_from_plan(cfg):
+    e = Engine(cfg, seed=5)
+    out = e.run_block(e.innovations(0, 200))
+    total = out["contributions"].sum(axis=1)
+    np.testing.assert_allclose(total, out["balance_requirement_result"]
+                               - e.plan_lines["balance_requirement_result"], atol=1e-9)
+
+
+def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg):
+    """Every factor at forecast: the cost, tax and liability contributions are all zero."""
+    e = Engine(cfg, seed=5)
+    out = e.run_block(e.innovations(0, 3, deterministic=True))
+    budget_drivers = [i for i, d in enumerate(e.drivers) if not d.startswith("fund_")]
+    assert np.abs(out["contributions"][:, budget_drivers]).max() < 1e-9
+
+
+def test_probabilities_converge_like_one_over_root_n(cfg):
+    """20 independent runs at N and at 4N: the spread of P(deficit 2023) halves. The bounds
+    are the 95 % interval of the ratio of two sample standard deviations (F with 19, 19 df)."""
+    def spread(n):
+        est = [run(cfg, n, seed=1000 + s).p_deficit.values[0] for s in range(20)]
+        return np.std(est, ddof=1)
+    ratio = spread(500) / spread(2000)
+    f_lo, f_hi = stats.f.ppf([0.025, 0.975], 19, 19)
+    assert 2 * math.sqrt(f_lo) < ratio < 2 * math.sqrt(f_hi), ratio
+
+
+def digest(ds) -> str:
+    h = hashlib.sha256()
+    for name in sorted(ds.data_vars):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(ds[name].values).tobytes())
+    return h.hexdigest()
+
+
+def test_bit_identical_for_threads_and_block_order(cfg):
+    small = cfg.model_copy(update={"simulation": cfg.simulation.model_copy(
+        update={"block_size": 300})})
+    one = run(small, 1500, 9, threads=1, store="annual")
+    two = run(small, 1500, 9, threads=2, store="annual")
+    rev = run(small, 1500, 9, threads=2, store="annual", block_order=[4, 3, 2, 1, 0])
+    assert digest(one) == digest(two) == digest(rev)
+    assert digest(one) != digest(run(small, 1500, 10, threads=1, store="annual"))
+
+
+def test_summary_and_annual_agree(cfg):
+    """The streamed summary equals statistics computed from the kept paths."""
+    ds = run(cfg, 3000, 4, store="annual")
+    bkr = ds["balance_requirement_result"].values
+    np.testing.assert_array_equal(ds.p_deficit.values, (bkr < 0).mean(axis=0))
+    np.testing.assert_allclose(ds.bkr_mean.values, bkr.mean(axis=0), rtol=1e-12)
+    med = np.median(bkr, axis=0)
+    np.testing.assert_allclose(ds.bkr_quantile.sel(quantile=0.5).values, med, atol=1.0)
+
+
+def test_make_run_equivalent_writes_netcdf_and_csv(tmp_path):
+    out = tmp_path / "res" / "run.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--seed", "1",
+                                   "--threads", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ds = open_results(out)
+    assert ds.attrs["mode"] == "monte_carlo" and ds.attrs["paths"] == 2000
+    csv = (tmp_path / "res" / "run_summary.csv").read_text().splitlines()
+    assert csv[0] == "statistic,units,fund,driver,quantile,year,value"
+    row = next(r for r in csv if r.startswith("p_deficit,1,,,,2023,"))
+    assert float(row.split(",")[-1]) == pytest.approx(float(ds.p_deficit.values[0]), abs=0)
+    res = CliRunner().invoke(cli, ["summary", str(out)])
+    assert res.exit_code == 0 and "Balanskravsresultat < 0" in res.output
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--paths", "0"], "--paths"),
+    (["--store", "everything"], "--store"),
+    (["--set", "simulation.block_size=0"], "simulation.block_size"),
+])
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, words):
+    out = tmp_path / "run.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--out", str(out)] + args)
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert list(tmp_path.iterdir()) == []

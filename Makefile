@@ -16,9 +16,13 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+PATHS  ?= 100000
+SEED   ?= 20230101
+
 run: $(STAMP)
 	$(BIN)/sim run $(CONFIG) --deterministic --out $(OUTDIR)/budget.nc
-	$(BIN)/sim summary $(OUTDIR)/budget.nc
+	$(BIN)/sim run $(CONFIG) --paths $(PATHS) --seed $(SEED) --out $(OUTDIR)/run.nc
+	$(BIN)/sim summary $(OUTDIR)/run.nc
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

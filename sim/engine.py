@@ -22,11 +22,13 @@ from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, Innovations, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
 from .labels import LABELS_SV
-from .portfolio import fund_params, portfolio_variables, run_funds
+from .portfolio import MONTHLY_KEYS, fund_params, portfolio_variables, run_funds
 
 __all__ = ["Engine", "Summary", "run", "STORE_MODES"]
 
 STORE_MODES = ("summary", "annual", "monthly")
+#: Per-path yearly results kept by ``--store annual``.
+KEPT_KEYS = frozenset(LINE_KEYS + BALANCE_KEYS + ("kpif_annual", "annual_growth", "contributions"))
 QUANTILES = (0.01, 0.05, 0.5, 0.95)
 #: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
 MNKR_RANGE = (-30000.0, 30000.0, 60000)
@@ -53,6 +55,9 @@ class Engine:
         self.plan_lines = run_budget(self.plan, FactorPaths.at_forecast(self.plan))
         self.drivers = self.plan.component_keys + ("tax_revenue",) + tuple(
             f"fund_{k}" for k in self.plan.fund_keys) + ("financial_costs",)
+        self.driver_labels = self.plan.component_labels + (LABELS_SV["tax_revenue"],) + tuple(
+            f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
+            "Finansiella kostnader (pensionsskulden)",)
 
     def n_blocks(self, n_paths: int) -> int:
         return -(-n_paths // self.block_size)
@@ -209,7 +214,8 @@ class Summary:
             "units": "mnkr", "long_name": "Bidrag till avvikelsen från plan, scenarier med underskott"})
         coords = {"year": years, "quantile": list(QUANTILES), "fund": funds,
                   "fund_label": ("fund", list(e.plan.fund_labels)),
-                  "driver": list(e.drivers)}
+                  "driver": list(e.drivers),
+                  "driver_label": ("driver", list(e.driver_labels))}
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
         return ds
@@ -270,14 +276,20 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     pending: dict[int, dict] = {}
     nxt = 0
 
+    monthly_fund_keys = {f"funds_{k}" for k in MONTHLY_KEYS}
+
     def fold(b: int, out: dict) -> None:
         nonlocal nxt
         pending[b] = out
         while nxt in pending:                # fold strictly in block order
             block = pending.pop(nxt)
             summary.add(block)
-            if store != "summary":
-                kept[nxt] = block
+            if store != "summary":           # keep only what the per-path Dataset writes
+                kept[nxt] = {k: v for k, v in block.items() if k in KEPT_KEYS
+                             or k.startswith("esg_")
+                             or k.startswith("funds_") and k not in monthly_fund_keys}
+                if keep_monthly:             # monthly paths as float32
+                    kept[nxt].update({k: block[k].astype(np.float32) for k in monthly_fund_keys})
             nxt += 1
 
     if threads > 1:

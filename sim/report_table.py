@@ -105,10 +105,10 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
                                                      for v in vals))
     lines += ["", "Vad driver underskotten: bidrag till balanskravsresultatets avvikelse från",
               "plan, mnkr -- medelvärde i scenarier med underskott (i alla scenarier)", head]
-    for d in ds["driver"].values:
+    for d, label in zip(ds["driver"].values, ds["driver_label"].values):
         bad = ds["contribution_mean_deficit"].sel(driver=d).values
         allv = ds["contribution_mean"].sel(driver=d).values
-        lines.append(f"{str(d):<{lw}}" + "".join(
+        lines.append(f"{str(label)[:lw - 1]:<{lw}}" + "".join(
             f"{format_mnkr(a) + ' (' + format_mnkr(b) + ')':>{cw}}" for a, b in zip(bad, allv)))
     return "\n".join(lines)
 

@@ -19,6 +19,15 @@ EQUITY_RSLN2 = 1
 EQUITY_GARCH = 2
 
 
+@njit(cache=True, nogil=True, inline="always")
+def markov_step(state, u, p_leave_0, p_leave_1):
+    """One month of a two-state chain: leave state 0 when ``u < p_leave_0``, state 1 when
+    ``u < p_leave_1``."""
+    if state == 0:
+        return 1 if u < p_leave_0 else 0
+    return 0 if u < p_leave_1 else 1
+
+
 @njit(cache=True, nogil=True)
 def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
                model, steps, gbm_drift, gbm_vol,
@@ -66,11 +75,8 @@ def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
                 u = regime_u[i, m]
                 if m == 0:
                     regime = 1 if u < rs_pi2 else 0
-                elif regime == 0:
-                    if u < rs_p12:
-                        regime = 1
-                elif u < rs_p21:
-                    regime = 0
+                else:
+                    regime = markov_step(regime, u, rs_p12, rs_p21)
                 out_regime[i, m] = regime
             total = 0.0
             for j in range(steps):
@@ -101,12 +107,7 @@ def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
             # --- inflation
             x = infl_phi * x + infl_sigma * infl_z[i, m]
             if hi_on:
-                u = infl_regime_u[i, m]
-                if hi == 0:
-                    if u < hi_enter:
-                        hi = 1
-                elif u < hi_exit:
-                    hi = 0
+                hi = markov_step(hi, infl_regime_u[i, m], hi_enter, hi_exit)
             out_infl_regime[i, m] = hi
             out_infl[i, m] = infl_forecast[m] + x + hi_shift * hi
 

@@ -179,8 +179,9 @@ def draw_innovations(p: EsgParams, rng: np.random.Generator, n: int) -> Innovati
     raw_infl = rng.standard_normal((n, m))
     eq_w = rng.chisquare(p.garch[4], size=(n, m * s)) if p.model == K.EQUITY_GARCH \
         else np.ones((n, m * s))
-    reg_u = rng.random((n, m))
-    infl_u = rng.random((n, m))
+    # Uniforms only where the model uses them (the draw order is fixed for a given config).
+    reg_u = rng.random((n, m)) if p.model == K.EQUITY_RSLN2 else np.ones((n, m))
+    infl_u = rng.random((n, m)) if p.infl[2] else np.ones((n, m))
     raw_annual = rng.standard_normal((n, y, len(ANNUAL_FACTORS)))
     counts = rng.poisson(p.jump_rate, size=(n, y, len(ANNUAL_FACTORS)))
     jumps = rng.gamma(np.maximum(counts, 1e-300), 1.0, size=counts.shape) * p.jump_mean

@@ -83,9 +83,11 @@ class FundParams:
 
 
 def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
-             steps_per_month: int) -> dict[str, np.ndarray]:
+             steps_per_month: int, out: dict[str, np.ndarray] | None = None
+             ) -> dict[str, np.ndarray]:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
-    simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays."""
+    simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
+    written into ``out`` when given (contiguous arrays of those shapes)."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -93,8 +95,8 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
     y = -(-m // 12)
     if len(p.flows) < y or len(p.target) < y:
         raise ValueError(f"flows: {len(p.flows)} years given, {y} needed")
-    mon = {k: np.empty((n, m)) for k in MONTHLY_KEYS}
-    yr = {k: np.zeros((n, y)) for k in YEARLY_KEYS}
+    if out is None:
+        out = _allocate(n, m, y)
     path = np.empty((n, K.N_PATH_STATS))
     K.portfolio_nb(np.ascontiguousarray(equity_step, dtype=np.float64),
                    np.ascontiguousarray(fixed_income, dtype=np.float64), steps_per_month,
@@ -102,9 +104,16 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
                    p.w_max, p.stress_z, p.s_min, p.s_max, p.lam, p.var0, p.high0, p.band, p.cost,
                    p.cash_lock, p.start_value, np.ascontiguousarray(p.flows[:y], dtype=np.float64),
                    np.ascontiguousarray(p.target[:y], dtype=np.float64),
-                   *(mon[k] for k in MONTHLY_KEYS), *(yr[k] for k in YEARLY_KEYS), path)
-    out = {**mon, **yr}
-    out.update({k: path[:, j] for j, k in enumerate(PATH_KEYS)})
+                   *(out[k] for k in MONTHLY_KEYS), *(out[k] for k in YEARLY_KEYS), path)
+    for j, k in enumerate(PATH_KEYS):
+        out[k][...] = path[:, j]
+    return out
+
+
+def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+    out = {k: np.empty(lead + (n, m)) for k in MONTHLY_KEYS}
+    out.update({k: np.zeros(lead + (n, y)) for k in YEARLY_KEYS})
+    out.update({k: np.empty(lead + (n,)) for k in PATH_KEYS})
     return out
 
 
@@ -147,6 +156,13 @@ def fund_params(cfg, n_years: int | None = None) -> list[FundParams]:
 
 def run_funds(params: list[FundParams], equity_step: np.ndarray, fixed_income: np.ndarray,
               steps_per_month: int) -> dict[str, np.ndarray]:
-    """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1."""
-    runs = [run_fund(p, equity_step, fixed_income, steps_per_month) for p in params]
-    return {k: np.stack([r[k] for r in runs], axis=1) for k in runs[0]}
+    """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
+
+    Each fund fills its own contiguous slab of a (fund, path, ...) array; the result is a
+    (path, fund, ...) view of it, so nothing is copied."""
+    n, m = fixed_income.shape
+    slabs = _allocate(n, m, -(-m // 12), lead=(len(params),))
+    for j, p in enumerate(params):
+        run_fund(p, equity_step, fixed_income, steps_per_month,
+                 out={k: v[j] for k, v in slabs.items()})
+    return {k: np.moveaxis(v, 0, 1) for k, v in slabs.items()}

@@ -78,12 +78,14 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
     n_paths, n_months = fi_month.shape
     steps_per_year = 12.0 * steps
     horizon = rebalance_every / steps_per_year
+    ring = np.empty(window)
+    hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
     for i in range(n_paths):
         units = start_value
         var = var0
-        ring = np.full(window, high0)
+        ring[:] = high0
+        ring_high = high0            # max of the ring, kept up to date at each month end
         pos = 0
-        hist = np.empty(12)          # the last 12 month-end NAVs (and the start)
         hist[0] = 1.0
         n_hist = 1
         hist_pos = 1
@@ -137,16 +139,16 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
                     fi -= amount - a_eq
                     b_fi -= rem
                     flow = -amount
-            growth_fi = (1.0 + fi_month[i, m]) ** (1.0 / steps)
+            growth_fi = 1.0 + fi_month[i, m]
+            if steps > 1:
+                growth_fi = growth_fi ** (1.0 / steps)
             for j in range(steps):
                 k = m * steps + j
                 if k % rebalance_every == 0:
                     value = eq + fi
                     if value > 0.0 and units > 0.0:
                         nav = value / units
-                        high = nav
-                        for q in range(window):
-                            high = max(high, ring[q])
+                        high = max(ring_high, nav)
                         w = target_weight_nb(kind, w_fixed, nav, high, var, steps_per_year,
                                              horizon, floor_share, w_min, w_max, stress_z,
                                              s_min, s_max)
@@ -182,12 +184,16 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
             # --- month end
             value = eq + fi
             nav = value / units if units > 0.0 else 0.0
+            leaving = ring[pos]
             ring[pos] = nav
             pos = (pos + 1) % window
-            high = ring[0]
-            for q in range(1, window):
-                high = max(high, ring[q])
-            floor_nav = floor_share * high
+            if nav >= ring_high:
+                ring_high = nav
+            elif leaving >= ring_high:   # the old high left the window: rescan
+                ring_high = ring[0]
+                for q in range(1, window):
+                    ring_high = max(ring_high, ring[q])
+            floor_nav = floor_share * ring_high
             weight = eq / value if value > 0.0 else 0.0
             out_nav[i, m] = nav
             out_value[i, m] = value
@@ -206,9 +212,10 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
                     y_lock += 1
             else:
                 out_floor[i, m] = math.nan
-            for q in range(n_hist):
-                fall = 1.0 - nav / hist[q]
-                y_fall = max(y_fall, fall)
+            past_high = hist[0]
+            for q in range(1, n_hist):
+                past_high = max(past_high, hist[q])
+            y_fall = max(y_fall, 1.0 - nav / past_high)
             hist[hist_pos % 12] = nav
             hist_pos += 1
             n_hist = min(n_hist + 1, 12)

@@ -8,7 +8,7 @@ CONFIG ?= configs/plans/strategisk-plan-2023-2025.toml
 NAME   := $(basename $(notdir $(CONFIG)))
 OUTDIR := results/$(NAME)
 
-.PHONY: run test clean-venv
+.PHONY: run test bench clean-venv
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,7 +21,7 @@ from sim.esg.model import draw_innovations, generate_arrays, simulate_block, zer
 from sim.esg.schema import FACTORS, nearest_correlation
 
 from ..conftest import DEFAULT_CONFIG
-from . import reference_numpy as ref
+from benchmarks import _esg_reference as ref
 
 Z = 4.0
 

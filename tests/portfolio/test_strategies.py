@@ -18,7 +18,7 @@ from sim.portfolio import FundParams, fund_params, run_fund, run_funds
 from sim.portfolio import _kernels as K
 
 from ..conftest import DEFAULT_CONFIG
-from . import reference_numpy as ref
+from benchmarks import _portfolio_reference as ref
 
 Z = 4.0
 

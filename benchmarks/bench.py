@@ -1,0 +1,153 @@
+"""The benchmark: the engine against its NumPy reference and against drawing its random numbers.
+
+    python -m benchmarks.bench            # the full benchmark (make bench), several minutes
+    python -m benchmarks.bench --smoke    # tiny sizes, one repeat: checks that it runs (CI)
+
+For each case it prints path-steps per second of the engine (1 and 2 threads, summary mode) and
+of the NumPy reference, the time to draw the same random numbers with the engine's own
+generator (the "RNG limit"), their ratios, thread scaling, JIT compile time cold and with the
+cache, start-up to the first path, and peak memory. Times are medians of ``--repeats`` runs;
+every ratio compares numbers measured in the same run of this script. Nothing here asserts a
+time: the targets are printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "plans" / "strategisk-plan-2023-2025.toml"
+
+#: (name, paths, years, steps a month, NumPy reference paths)
+CASES = [("100 000 x 360 months", 100_000, 30, 1, 10_000),
+         ("1 000 000 x 72 months", 1_000_000, 6, 1, 20_000),
+         ("daily: 20 000 x 30 years x 21 steps", 20_000, 30, 21, 500)]
+SMOKE = [("smoke: 2 000 x 72 months", 2_000, 6, 1, 500),
+         ("smoke daily: 200 x 6 years x 21 steps", 200, 6, 21, 50)]
+
+
+def config(years: int, steps: int):
+    from sim.config import load_config
+    return load_config(CONFIG, [f"simulation.horizon_years={years}",
+                                f"esg.equity.steps_per_month={steps}"])
+
+
+def median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def rng_only(cfg, n: int, seed: int, threads: int) -> None:
+    """Draw every random number the run draws, with the engine's generator, and nothing else."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.engine import Engine
+
+    e = Engine(cfg, seed)
+
+    def draw(b: int) -> None:
+        lo, hi = b * e.block_size, min(n, (b + 1) * e.block_size)
+        e.innovations(b, hi - lo)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(draw, range(e.n_blocks(n))))
+
+
+def numpy_reference(cfg, n: int, seed: int) -> None:
+    from sim.engine import Engine
+
+    from .reference_numpy import full_model
+
+    e = Engine(cfg, seed)
+    full_model(e, e.innovations(0, n))
+
+
+def subprocess_seconds(code: str, env: dict) -> tuple[float, int]:
+    """Run ``code`` in a fresh interpreter; (its printed seconds, peak RSS in kB)."""
+    wrapper = ("import resource,time;t0=time.perf_counter();" + code +
+               ";print(time.perf_counter()-t0);"
+               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", wrapper], env=env, capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split()
+    return float(out[-2]), int(out[-1])
+
+
+def startup(cache_dir: str) -> float:
+    """Seconds from a fresh interpreter to the first block of paths done."""
+    code = ("from sim.config import load_config;from sim.engine import run;"
+            f"run(load_config({str(CONFIG)!r}), 1000, 1, threads=1)")
+    return subprocess_seconds(code, {**os.environ, "NUMBA_CACHE_DIR": cache_dir})[0]
+
+
+def peak_memory_kb(n: int, years: int, steps: int) -> int:
+    code = ("from benchmarks.bench import config;from sim.engine import run;"
+            f"run(config({years}, {steps}), {n}, 1, threads=2)")
+    return subprocess_seconds(code, dict(os.environ))[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    from sim.engine import run
+
+    cases = SMOKE if args.smoke else CASES
+    repeats = 1 if args.smoke else args.repeats
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}")
+    print(f"Medians of {repeats} runs; throughput in million path-steps per second.\n")
+    for name, n, years, steps, n_ref in cases:
+        cfg = config(years, steps)
+        path_steps = n * years * 12 * steps
+        run(cfg, min(n, 2000), 1, threads=1)                         # compile / load the cache
+        t2 = median_time(lambda: run(cfg, n, 1, threads=2), repeats)
+        t1 = median_time(lambda: run(cfg, n, 1, threads=1), repeats)
+        t_rng = median_time(lambda: rng_only(cfg, n, 1, threads=2), repeats)
+        t_ref = median_time(lambda: numpy_reference(cfg, n_ref, 1), max(1, min(repeats, 3)))
+        ref_rate = n_ref * years * 12 * steps / t_ref
+        print(f"== {name}")
+        print(f"  engine, 2 threads      {t2:8.2f} s   {path_steps / t2 / 1e6:9.1f} M/s")
+        print(f"  engine, 1 thread       {t1:8.2f} s   {path_steps / t1 / 1e6:9.1f} M/s")
+        print(f"  RNG limit, 2 threads   {t_rng:8.2f} s   (drawing the same random numbers)")
+        print(f"  NumPy reference        {path_steps / ref_rate:8.2f} s   {ref_rate / 1e6:9.1f} M/s"
+              f"   (measured on {n_ref} paths, scaled)")
+        print(f"  engine / NumPy         {path_steps / t2 / ref_rate:8.1f} x      (target >= 12, "
+              f"stretch 15; 1 thread: {path_steps / t1 / ref_rate:.1f} x)")
+        print(f"  engine / RNG limit     {t2 / t_rng:8.2f}        (target <= 1.7, stretch 1.5)")
+        print(f"  threads 1 -> 2         {t1 / t2:8.2f} x      (target >= 1.8)")
+        if not args.smoke:
+            print(f"  peak memory            {peak_memory_kb(n, years, steps) / 1024:8.0f} MiB"
+                  "   (target <= 1024 MiB for 1 000 000 paths)")
+        print()
+    if not args.smoke:
+        with tempfile.TemporaryDirectory() as cache:
+            cold = startup(cache)
+            warm = statistics.median(startup(cache) for _ in range(3))
+        print(f"JIT: cold start to the first path {cold:.1f} s (compiling every kernel); with "
+              f"the cache warm {warm:.2f} s (target <= 0.5 s; includes importing numpy, xarray, "
+              "numba)")
+    t_big = None
+    if not args.smoke:
+        cfg = config(30, 1)
+        run(cfg, 2000, 1)
+        t_big = median_time(lambda: run(cfg, 1_000_000, 1, threads=2), 3)
+        print(f"1 000 000 x 360 months: {t_big:.1f} s (target <= 4 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The whole model in plain NumPy: what a competent analyst would write, vectorized over paths
+with a loop over time. It is the benchmark's yardstick and a second implementation to check the
+engine against: fed the same random numbers, it gives the engine's results to 1e-10
+(``tests/test_benchmark.py``).
+
+* factors: ``_esg_reference`` (each process from its equation);
+* portfolios: ``_portfolio_reference`` (the rule and the average-cost accounting);
+* budget: the resultatbudget lines are NumPy already (:func:`sim.budget.lines.budget_lines`);
+  the balance requirement's year recursion is written here, vectorized over paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.budget import FactorPaths
+from sim.budget.lines import budget_lines
+from sim.esg.model import ANNUAL_FACTORS, EsgParams, Innovations
+from sim.esg._kernels import EQUITY_GARCH, EQUITY_GBM
+
+from . import _esg_reference as esg_ref
+from . import _portfolio_reference as port_ref
+
+__all__ = ["factors", "balance_requirement", "full_model"]
+
+
+def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
+    """Every factor path from the innovations, as :func:`sim.esg.model.simulate_block`."""
+    n, steps = inn.n_paths, p.steps
+    if p.model == EQUITY_GBM:
+        eq = esg_ref.gbm(inn.equity, p.gbm_drift, p.gbm_vol)
+    elif p.model == EQUITY_GARCH:
+        eq, _ = esg_ref.garch_t(inn.equity, inn.equity_w, *p.garch)
+    else:
+        eq, _ = esg_ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.rs[:6])
+    r0, decay, theta, step_vol, spread, duration = p.rate
+    rates = esg_ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
+    forecast_month = np.repeat(p.infl_forecast_year, 12)
+    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month, *p.infl)
+    y = len(p.years)
+    dev = (kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
+    growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual_forecast, p.annual_phi,
+                            p.annual_sigma, p.annual_beta)
+    return {"equity_step": eq, "short_rate": rates,
+            "fixed_income_return": esg_ref.fixed_income(rates, r0, spread, duration),
+            "kpif": kpif, "inflation_deviation": dev,
+            "kpif_annual": p.infl_forecast_year[None] + dev,
+            "annual_growth": growth, "annual_deviation": growth - p.annual_forecast.T[None]}
+
+
+def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
+    """RUR draw, first-in-first-out restoration and reservation, all paths at once."""
+    n, ny = bkr.shape
+    balance = np.full(n, plan.rur_start)
+    outstanding = np.zeros((n, ny))
+    out = {k: np.zeros((n, ny)) for k in ("rur_drawn", "rur_reserved", "rur_balance",
+                                           "balance_requirement_result_after_rur",
+                                           "deficit_restored", "deficit_outstanding",
+                                           "deficit_unrestored")}
+    for t in range(ny):
+        b = bkr[:, t]
+        if plan.rur_draw_mode == 2:
+            allowed = np.ones(n, bool)
+        elif plan.rur_draw_mode == 1:
+            allowed = growth[:, t] < plan.rur_tax_base_growth_average
+        else:
+            allowed = np.zeros(n, bool)
+        drawn = np.where((b < 0) & allowed,
+                         np.minimum(np.minimum(-b, balance), plan.rur_max_draw), 0.0)
+        balance = balance - drawn
+        after = b + drawn
+        outstanding[:, t] = np.where(after < 0, -after, 0.0)
+        avail = np.where(after >= 0, after, 0.0)
+        restored = np.zeros(n)
+        for v in range(t):
+            take = np.minimum(avail, outstanding[:, v])
+            outstanding[:, v] -= take
+            avail -= take
+            restored += take
+        reserved = np.where((after >= 0) & (avail > goal[:, t]),
+                            plan.rur_reserve_share * (avail - goal[:, t]), 0.0)
+        balance = balance + reserved
+        out["rur_drawn"][:, t] = drawn
+        out["rur_reserved"][:, t] = reserved
+        out["rur_balance"][:, t] = balance
+        out["balance_requirement_result_after_rur"][:, t] = after - reserved
+        out["deficit_restored"][:, t] = restored
+        out["deficit_outstanding"][:, t] = outstanding[:, :t + 1].sum(axis=1)
+        overdue = np.arange(t + 1) <= t - plan.restore_within_years
+        out["deficit_unrestored"][:, t] = outstanding[:, :t + 1][:, overdue].sum(axis=1)
+    return out
+
+
+def full_model(engine, inn: Innovations) -> dict[str, np.ndarray]:
+    """Factors -> the three portfolios -> budget -> balance requirement, for one block."""
+    f = factors(engine.esg, inn)
+    runs = [port_ref.run(p, f["equity_step"], f["fixed_income_return"], engine.steps)
+            for p in engine.funds]
+    funds = {k: np.stack([r[k] for r in runs], axis=1) for k in runs[0]}
+    plan = engine.plan
+    y = plan.n_years
+    devs = {"inflation": f["inflation_deviation"]}
+    devs.update({k: f["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
+    ret = funds["return"][:, :, :y]
+    unrealized = np.where(engine.by_sales[None, :, None], funds["unrealized_change"][:, :, :y],
+                          plan.fund_unrealized_share[None, :, None] * ret)
+    fp = replace(FactorPaths.from_deviations(plan, devs, engine.first_year),
+                 fund_return=ret, fund_unrealized=unrealized)
+    out = budget_lines(plan, fp)
+    out.update(balance_requirement(plan, out["balance_requirement_result"],
+                                   out["required_result_1pct"], fp.tax_base_growth))
+    out.update({f"funds_{k}": v for k, v in funds.items()})
+    return out

@@ -51,28 +51,37 @@ def run(p, eq_step, fi_month, steps):
             flow = np.full(n, p.flows[y] if y > 0 else 0.0)
             if y > 0 and not np.isnan(p.target[y]):
                 flow = p.target[y] - value
-            nav = value / units
+            live = (units > 0) & (value > 0)
+            safe_value = np.where(live, value, 1.0)
+            nav = np.where(live, value / np.where(units > 0, units, 1.0), 1.0)
+            share = np.where(live, eq / safe_value, 0.0)
+            # contributions: pro rata into a live fund; an empty one restarts at NAV 1 in fixed income
             buy = np.maximum(flow, 0.0)
-            pay = np.minimum(np.maximum(-flow, 0.0), value)
-            share = eq / value
-            units = units + buy / nav - pay / nav
-            r1, rem1 = sell(pay * share, eq, b_eq)
-            r2, rem2 = sell(pay * (1 - share), fi, b_fi)
-            realized += r1 + r2
-            eq = eq + buy * share - pay * share
-            fi = fi + buy * (1 - share) - pay * (1 - share)
-            b_eq = b_eq + buy * share - rem1
-            b_fi = b_fi + buy * (1 - share) - rem2
-            flow = np.where(flow < 0, -pay, flow)
+            units = units + buy / nav
+            # payouts: pro rata, or everything when the payout is the whole value
+            want = np.where(live, np.maximum(-flow, 0.0), 0.0)
+            full = live & (want >= value)
+            part = np.where(full, 0.0, want)
+            r1, rem1 = sell(part * share, eq, b_eq)
+            r2, rem2 = sell(part * (1 - share), fi, b_fi)
+            realized += r1 + r2 + np.where(full, value - b_eq - b_fi, 0.0)
+            units = np.where(full, 0.0, units - part / nav)
+            eq = np.where(full, 0.0, eq + buy * share - part * share)
+            fi = np.where(full, 0.0, fi + buy * (1 - share) - part * (1 - share))
+            b_eq = np.where(full, 0.0, b_eq + buy * share - rem1)
+            b_fi = np.where(full, 0.0, b_fi + buy * (1 - share) - rem2)
+            flow = np.where(flow < 0, -np.where(full, value, part), flow)
         g = (1.0 + fi_month[:, m]) ** (1.0 / steps)
         for j in range(steps):
             k = m * steps + j
             if k % p.rebalance_every == 0:
                 value = eq + fi
-                nav = value / units
+                live = (units > 0) & (value > 0)
+                value = np.where(live, value, 1.0)       # an empty fund does not trade
+                nav = value / np.where(live, units, 1.0)
                 high = np.maximum(ring.max(axis=1), nav)
                 w = target_weight(p, nav, high, var, spy, horizon)
-                trade = np.where(np.abs(w - eq / value) > p.band, w * value - eq, 0.0)
+                trade = np.where(live & (np.abs(w - eq / value) > p.band), w * value - eq, 0.0)
                 up, down = np.maximum(trade, 0.0), np.maximum(-trade, 0.0)
                 r_up, rem_up = sell(up, fi, b_fi)
                 r_dn, rem_dn = sell(down, eq, b_eq)
@@ -89,16 +98,16 @@ def run(p, eq_step, fi_month, steps):
             fi = fi * g
             var = p.lam * var + (1 - p.lam) * x * x
         value = eq + fi
-        nav = value / units
+        nav = np.where(units > 0, value / np.where(units > 0, units, 1.0), 0.0)
         ring[:, m % p.window] = nav
         floor = p.floor_share * ring.max(axis=1)
         out["nav"][:, m] = nav
-        out["equity_weight"][:, m] = eq / value
+        out["equity_weight"][:, m] = np.where(value > 0, eq / np.where(value > 0, value, 1.0), 0.0)
         if p.kind == 1:
-            out["breach_months"][:, y] += nav < floor
-        past = np.stack(navs[-12:], axis=1)
-        out["worst_fall_12m"][:, y] = np.maximum(out["worst_fall_12m"][:, y],
-                                                 (1 - nav[:, None] / past).max(axis=1))
+            out["breach_months"][:, y] += (floor > 0) & (nav < floor)
+        past = np.stack(navs[-12:], axis=1).max(axis=1)
+        fall = np.where(past > 0, 1 - nav / np.where(past > 0, past, 1.0), 0.0)
+        out["worst_fall_12m"][:, y] = np.maximum(out["worst_fall_12m"][:, y], fall)
         navs.append(nav)
         if m % 12 == 11 or m == months - 1:
             unreal = value - b_eq - b_fi

@@ -115,30 +115,36 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
                 flow = flows[y] if y > 0 else 0.0
                 if y > 0 and not math.isnan(target[y]):
                     flow = target[y] - value
-                if flow > 0.0 and value > 0.0:
-                    units += flow / (value / units)
-                    a_eq = flow * eq / value
+                if flow > 0.0:
+                    if units > 0.0 and value > 0.0:
+                        units += flow / (value / units)
+                        a_eq = flow * eq / value
+                    else:                    # an empty fund restarts at NAV 1, in fixed income
+                        units = flow
+                        a_eq = 0.0
                     eq += a_eq
                     b_eq += a_eq
                     fi += flow - a_eq
                     b_fi += flow - a_eq
-                elif flow > 0.0:
-                    units += flow
-                    fi += flow
-                    b_fi += flow
-                elif flow < 0.0 and value > 0.0:
-                    amount = min(-flow, value)
-                    units -= amount / (value / units)
-                    a_eq = amount * eq / value
-                    r, rem = _sell(a_eq, eq, b_eq)
-                    realized += r
-                    eq -= a_eq
-                    b_eq -= rem
-                    r, rem = _sell(amount - a_eq, fi, b_fi)
-                    realized += r
-                    fi -= amount - a_eq
-                    b_fi -= rem
-                    flow = -amount
+                elif flow < 0.0 and units > 0.0 and value > 0.0:
+                    if -flow >= value:       # paid out in full: the fund is empty
+                        realized += value - b_eq - b_fi
+                        eq = fi = b_eq = b_fi = units = 0.0
+                        flow = -value
+                    else:
+                        amount = -flow
+                        units -= amount / (value / units)
+                        a_eq = amount * eq / value
+                        r, rem = _sell(a_eq, eq, b_eq)
+                        realized += r
+                        eq -= a_eq
+                        b_eq -= rem
+                        r, rem = _sell(amount - a_eq, fi, b_fi)
+                        realized += r
+                        fi -= amount - a_eq
+                        b_fi -= rem
+                elif flow < 0.0:
+                    flow = 0.0                   # nothing to pay out from
             growth_fi = 1.0 + fi_month[i, m]
             if steps > 1:
                 growth_fi = growth_fi ** (1.0 / steps)
@@ -198,7 +204,7 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
             out_nav[i, m] = nav
             out_value[i, m] = value
             out_weight[i, m] = weight
-            if kind == DYNAMIC:
+            if kind == DYNAMIC and floor_nav > 0.0:
                 out_floor[i, m] = floor_nav * units
                 depth = nav / floor_nav - 1.0
                 worst_depth = min(worst_depth, depth)
@@ -215,7 +221,8 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
             past_high = hist[0]
             for q in range(1, n_hist):
                 past_high = max(past_high, hist[q])
-            y_fall = max(y_fall, 1.0 - nav / past_high)
+            if past_high > 0.0:
+                y_fall = max(y_fall, 1.0 - nav / past_high)
             hist[hist_pos % 12] = nav
             hist_pos += 1
             n_hist = min(n_hist + 1, 12)

@@ -272,3 +272,20 @@ def test_rebasing_draws_the_return_off_each_year(cfg):
     res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
     medium = res["value_end"][:, 1] - res["return"][:, 1]      # value at each year's start
     np.testing.assert_allclose(medium, 1920.0, rtol=1e-12)
+
+
+def test_a_fund_paid_out_in_full_is_empty_and_stays_consistent():
+    """A payout larger than the fund sells everything (realizing the gains), leaves it empty,
+    and a later contribution restarts it; kernel and NumPy reference agree throughout."""
+    rng = np.random.default_rng(5)
+    eq = rng.normal(0.005, 0.04, (50, 48))
+    fi = np.full((50, 48), 0.002)
+    p = dynamic(flows=np.array([0.0, -60.0, -200.0, 30.0]))
+    got = run_fund(p, eq, fi, 1)
+    want = ref.run(p, eq, fi, 1)
+    for key, arr in want.items():
+        np.testing.assert_allclose(got[key], arr, rtol=1e-12, atol=1e-9, err_msg=key)
+    assert (got["value_end"][:, 2] == 0).all()           # emptied in year 3
+    np.testing.assert_allclose(got["return"], got["realized"] + got["unrealized_change"],
+                               atol=1e-9)
+    assert (got["value_end"][:, 3] > 0).all()            # refilled in year 4

@@ -10,6 +10,7 @@ mode memory does not grow with the number of paths: counts, sums and fixed-bin h
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -86,7 +87,8 @@ class Engine:
         out["kpif_annual"] = esg["kpif_annual"][:, :y]
         out["annual_growth"] = esg["annual_growth"][:, :y]
         for key, arr in funds.items():
-            out[f"funds_{key}"] = arr
+            if keep_monthly or key not in MONTHLY_KEYS:   # monthly fund paths only when kept
+                out[f"funds_{key}"] = arr
         if keep_monthly:
             for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
                 out[f"esg_{key}"] = esg[key].astype(np.float32)
@@ -293,9 +295,15 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
             nxt += 1
 
     if threads > 1:
+        # At most 2 x threads blocks in flight, so finished blocks never pile up in memory.
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            for b, out in pool.map(work, order):
-                fold(b, out)
+            in_flight = deque()
+            for b in order:
+                in_flight.append(pool.submit(work, b))
+                if len(in_flight) >= 2 * threads:
+                    fold(*in_flight.popleft().result())
+            while in_flight:
+                fold(*in_flight.popleft().result())
     else:
         for b in order:
             fold(*work(b))

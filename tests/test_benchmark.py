@@ -35,7 +35,7 @@ def test_reference_equals_engine(overrides):
     cfg = load_config(DEFAULT_CONFIG, overrides)
     e = Engine(cfg, seed=11)
     inn = e.innovations(2, 150)
-    got = e.run_block(inn)
+    got = e.run_block(inn, keep_monthly=True)
     want = ref.full_model(e, inn)
     for key in KEYS:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-6, err_msg=key)

@@ -54,6 +54,8 @@ class Histogram:
     vmax: np.ndarray = field(init=False)
 
     def __post_init__(self):
+        self._buffer: list[np.ndarray] = []
+        self._buffered = 0
         self.counts = np.zeros((self.columns, self.bins), dtype=np.int64)
         self.below = np.zeros(self.columns, dtype=np.int64)
         self.above = np.zeros(self.columns, dtype=np.int64)
@@ -64,6 +66,9 @@ class Histogram:
     def width(self) -> float:
         return (self.hi - self.lo) / self.bins
 
+    #: Rows buffered before they are counted: one bincount per flush, not per block.
+    FLUSH_ROWS = 65536
+
     def add(self, x: np.ndarray) -> None:
         x = np.asarray(x, dtype=float).reshape(-1, self.columns)
         self.vmin = np.minimum(self.vmin, x.min(axis=0))
@@ -71,19 +76,30 @@ class Histogram:
         idx = np.floor((x - self.lo) / self.width).astype(np.int64)
         self.below += (idx < 0).sum(axis=0)
         self.above += (idx >= self.bins).sum(axis=0)
-        for c in range(self.columns):
-            inside = idx[(idx[:, c] >= 0) & (idx[:, c] < self.bins), c]
-            self.counts[c] += np.bincount(inside, minlength=self.bins)
+        inside = (idx >= 0) & (idx < self.bins)
+        flat = (idx + np.arange(self.columns) * self.bins)[inside]   # column-major bin ids
+        self._buffer.append(flat)
+        self._buffered += flat.size
+        if self._buffered >= self.FLUSH_ROWS * self.columns:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffered:
+            ids = np.concatenate(self._buffer)
+            self.counts += np.bincount(ids, minlength=self.columns * self.bins).reshape(
+                self.columns, self.bins)
+        self._buffer, self._buffered = [], 0
 
     @property
     def n(self) -> int:
+        self._flush()
         return int(self.counts[0].sum() + self.below[0] + self.above[0])
 
     def quantile(self, q: float) -> np.ndarray:
         """The q-quantile of each column, interpolated within its bin (NaN if it falls outside
         the range)."""
         out = np.empty(self.columns)
-        target = q * self.n
+        target = q * self.n                      # n flushes the buffer
         for c in range(self.columns):
             cum = self.below[c] + np.cumsum(self.counts[c])
             if target < self.below[c] or target > cum[-1]:

@@ -83,8 +83,8 @@ class FundParams:
 
 
 def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
-             steps_per_month: int, out: dict[str, np.ndarray] | None = None
-             ) -> dict[str, np.ndarray]:
+             steps_per_month: int, out: dict[str, np.ndarray] | None = None,
+             equity_growth: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (contiguous arrays of those shapes)."""
@@ -98,7 +98,10 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
     if out is None:
         out = _allocate(n, m, y)
     path = np.empty((n, K.N_PATH_STATS))
-    K.portfolio_nb(np.ascontiguousarray(equity_step, dtype=np.float64),
+    equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
+    if equity_growth is None:
+        equity_growth = np.exp(equity_step)
+    K.portfolio_nb(equity_step, equity_growth,
                    np.ascontiguousarray(fixed_income, dtype=np.float64), steps_per_month,
                    p.rebalance_every, p.kind, p.w_fixed, p.floor_share, p.window, p.w_min,
                    p.w_max, p.stress_z, p.s_min, p.s_max, p.lam, p.var0, p.high0, p.band, p.cost,
@@ -162,7 +165,9 @@ def run_funds(params: list[FundParams], equity_step: np.ndarray, fixed_income: n
     (path, fund, ...) view of it, so nothing is copied."""
     n, m = fixed_income.shape
     slabs = _allocate(n, m, -(-m // 12), lead=(len(params),))
+    equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
+    growth = np.exp(equity_step)                  # once for every fund
     for j, p in enumerate(params):
         run_fund(p, equity_step, fixed_income, steps_per_month,
-                 out={k: v[j] for k, v in slabs.items()})
+                 out={k: v[j] for k, v in slabs.items()}, equity_growth=growth)
     return {k: np.moveaxis(v, 0, 1) for k, v in slabs.items()}

@@ -52,7 +52,7 @@ def _sell(amount, value, basis):
 
 
 @njit(cache=True, nogil=True)
-def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor_share, window,
+def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_fixed, floor_share, window,
                  w_min, w_max, stress_z, s_min, s_max, lam, var0, high0, band, cost, cash_lock,
                  start_value, flows, target,
                  out_nav, out_value, out_floor, out_weight,
@@ -60,7 +60,8 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
                  out_y_breach, out_y_lock, out_y_cost, out_y_fall12, out_path):
     """Run one portfolio over a block of paths.
 
-    Per equity step ``k`` of month ``m`` (``steps`` a month): at the first step of a year after
+    ``eq_growth`` is ``exp(eq_step)``, computed once for all funds. Per equity step ``k`` of
+    month ``m`` (``steps`` a month): at the first step of a year after
     the first, the year's net flow buys (or sells) units at the current NAV, pro rata to the
     holdings (where ``target[y]`` is not NaN the flow instead brings the value to it: the
     return is drawn off, or a loss refilled); every ``rebalance_every`` steps the target weight is set (``target_weight_nb``)
@@ -80,6 +81,7 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
     horizon = rebalance_every / steps_per_year
     ring = np.empty(window)
     hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
+    fi_only = kind == FIXED_MIX and w_fixed == 0.0
     for i in range(n_paths):
         units = start_value
         var = var0
@@ -149,6 +151,9 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
             if steps > 1:
                 growth_fi = growth_fi ** (1.0 / steps)
             for j in range(steps):
+                if fi_only and eq == 0.0:          # nothing to rebalance, no equity
+                    fi *= growth_fi
+                    continue
                 k = m * steps + j
                 if k % rebalance_every == 0:
                     value = eq + fi
@@ -183,10 +188,11 @@ def portfolio_nb(eq_step, fi_month, steps, rebalance_every, kind, w_fixed, floor
                                     b_eq -= c
                                 realized -= c
                                 costs += c
-                x = eq_step[i, k]
-                eq *= math.exp(x)
+                eq *= eq_growth[i, k]
                 fi *= growth_fi
-                var = lam * var + (1.0 - lam) * x * x
+                if kind == DYNAMIC:
+                    x = eq_step[i, k]
+                    var = lam * var + (1.0 - lam) * x * x
             # --- month end
             value = eq + fi
             nav = value / units if units > 0.0 else 0.0

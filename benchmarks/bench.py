@@ -77,10 +77,14 @@ def numpy_reference(cfg, n: int, seed: int) -> None:
 
 
 def subprocess_seconds(code: str, env: dict) -> tuple[float, int]:
-    """Run ``code`` in a fresh interpreter; (its printed seconds, peak RSS in kB)."""
-    wrapper = ("import resource,time;t0=time.perf_counter();" + code +
+    """Run ``code`` in a fresh interpreter; (its printed seconds, peak RSS in kB).
+
+    The peak is VmHWM of /proc/self/status: ru_maxrss survives fork and exec on Linux, so a
+    child would report the benchmark's own peak."""
+    wrapper = ("import time;t0=time.perf_counter();" + code +
                ";print(time.perf_counter()-t0);"
-               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+               "print(next(l.split()[1] for l in open('/proc/self/status') "
+               "if l.startswith('VmHWM')))")
     out = subprocess.run([sys.executable, "-c", wrapper], env=env, capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()
     return float(out[-2]), int(out[-1])

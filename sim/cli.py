@@ -8,6 +8,7 @@ is allowed; nothing is written.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import click
@@ -52,7 +53,6 @@ def _check_writable(out: Path) -> None:
 
 
 def _can_write(folder: Path) -> bool:
-    import os
     return os.access(folder, os.W_OK | os.X_OK)
 
 
@@ -109,8 +109,6 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
         click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
-    import os
-
     from .engine import run as run_mc
     from .progress import progress_bar
     from .report_table import summary_frame_rows

@@ -194,6 +194,7 @@ class Dynamic(Trading):
     ewma_lambda: Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 0.9999)]
     initial_vol: Vol
     initial_high: Annotated[Quantity, unit_is("dimensionless"), in_range(1.0, 10.0)]
+    cash_lock_below: Fraction
 
     @model_validator(mode="after")
     def _bounds(self) -> Dynamic:

@@ -22,10 +22,6 @@ YEARLY_KEYS = ("return", "realized", "unrealized_change", "value_end", "cost_bas
 PATH_KEYS = ("breach_months_total", "first_breach_month", "worst_depth_below_floor",
              "worst_fall_12m_total", "cash_lock_months_total")
 
-#: Weight below which a dynamic portfolio counts as "cash locked" (Bilaga 2 charts).
-CASH_LOCK_DEFAULT = 0.05
-
-
 @dataclass(frozen=True)
 class FundParams:
     """One fund's strategy as numbers (per generator step where it matters)."""
@@ -49,7 +45,7 @@ class FundParams:
     start_value: float        # mnkr at the start of the first year
     flows: np.ndarray         # (Y,) net flow at the start of each year, 0 for the first
     target: np.ndarray        # (Y,) value to rebase to at the start of each year, NaN for none
-    cash_lock: float = CASH_LOCK_DEFAULT
+    cash_lock: float = 0.0    # equity weight below which a month counts as "cash lock"
 
     @classmethod
     def from_config(cls, key: str, fund, steps_per_month: int, first_year: int,
@@ -79,7 +75,8 @@ class FundParams:
                    window=int(st.window.value), w_min=st.min_equity.value,
                    w_max=st.max_equity.value, stress_z=st.stress_z.value,
                    s_min=st.stress_min.value, s_max=st.stress_max.value,
-                   lam=st.ewma_lambda.value, var0=var0, high0=st.initial_high.value, **common)
+                   lam=st.ewma_lambda.value, var0=var0, high0=st.initial_high.value,
+                   cash_lock=st.cash_lock_below.value, **common)
 
 
 def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,

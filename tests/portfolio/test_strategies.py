@@ -28,7 +28,8 @@ def dynamic(**changes) -> FundParams:
     base = FundParams(key="test", kind=K.DYNAMIC, w_fixed=math.nan, floor_share=0.85, window=24,
                       w_min=0.0, w_max=1.0, stress_z=3.0, s_min=0.2, s_max=0.2, lam=0.97,
                       var0=0.002, high0=1.0, band=0.0, cost=0.0, rebalance_every=1,
-                      start_value=100.0, flows=np.zeros(10), target=np.full(10, np.nan))
+                      start_value=100.0, flows=np.zeros(10), target=np.full(10, np.nan),
+                      cash_lock=0.05)
     return dataclasses.replace(base, **changes)
 
 

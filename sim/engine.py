@@ -66,8 +66,7 @@ class Engine:
     def innovations(self, b: int, n: int, deterministic: bool = False) -> Innovations:
         if deterministic:
             return zero_innovations(self.esg, n)
-        rng = np.random.Generator(np.random.PCG64(block_seed(self.seed, b)))
-        return draw_innovations(self.esg, rng, n)
+        return draw_innovations(self.esg, block_seed(self.seed, b), n)
 
     def run_block(self, inn: Innovations, keep_monthly: bool = False) -> dict[str, np.ndarray]:
         """Factors -> funds -> budget for one block's innovations; yearly arrays per path."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
+
+from . import _rng as R
 
 EQUITY_GBM = 0
 EQUITY_RSLN2 = 1
@@ -128,3 +131,82 @@ def annual_nb(z, jumps, infl_dev, forecast, phi, sigma, beta, out_growth, out_de
                 d = phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k] + jumps[i, y, k]
                 out_dev[i, y, k] = d
                 out_growth[i, y, k] = forecast[k, y] + d
+
+
+@njit(cache=True, nogil=True)
+def draw_nb(states, steps, chol, cond_mean, cond_factor, need_regime, need_infl_regime,
+            garch, nu, jump_rate, jump_mean,
+            out_eq, out_w, out_regime_u, out_rate, out_infl, out_infl_u, out_annual,
+            out_jumps):
+    """Draw a block's innovations from each path's own xoroshiro128++ stream (``states``,
+    one row per path), in a fixed order per path, and correlate them.
+
+    Per month: ``steps`` equity normals (each with a chi-square(nu) draw for GARCH-t), then the
+    short rate's and inflation's normals, correlated with the month's equity innovation by the
+    lower Cholesky factor ``chol`` (first row (1, 0, 0), so equity steps stay as drawn); then
+    the regime uniforms the model uses. Per year: six normals for the yearly factors, drawn
+    given the year's normalised sums of the monthly innovations (``cond_mean``,
+    ``cond_factor``), and each factor's jumps: a Poisson(rate) count of exponential(mean)
+    sizes, whose sum is mean x Gamma(count).
+    """
+    n, n_months = out_rate.shape
+    n_factors = out_annual.shape[2]
+    root_steps = math.sqrt(steps)
+    root12 = math.sqrt(12.0)
+    raw = np.empty(n_factors)
+    ysum = np.empty(3)
+    for i in range(n):
+        s0 = states[i, 0]
+        s1 = states[i, 1]
+        ysum[:] = 0.0
+        for m in range(n_months):
+            total = 0.0
+            for j in range(steps):
+                k = m * steps + j
+                s0, s1, z = R.normal(s0, s1)
+                out_eq[i, k] = z
+                total += z
+                if garch:
+                    s0, s1, g = R.gamma(s0, s1, 0.5 * nu)
+                    out_w[i, k] = 2.0 * g
+                else:
+                    out_w[i, k] = 1.0
+            z_eq = total / root_steps
+            s0, s1, e_r = R.normal(s0, s1)
+            s0, s1, e_pi = R.normal(s0, s1)
+            z_r = chol[1, 0] * z_eq + chol[1, 1] * e_r
+            z_pi = chol[2, 0] * z_eq + chol[2, 1] * e_r + chol[2, 2] * e_pi
+            out_rate[i, m] = z_r
+            out_infl[i, m] = z_pi
+            if need_regime:
+                s0, s1, u = R.uniform(s0, s1)
+                out_regime_u[i, m] = u
+            else:
+                out_regime_u[i, m] = 1.0
+            if need_infl_regime:
+                s0, s1, u = R.uniform(s0, s1)
+                out_infl_u[i, m] = u
+            else:
+                out_infl_u[i, m] = 1.0
+            ysum[0] += z_eq
+            ysum[1] += z_r
+            ysum[2] += z_pi
+            if m % 12 == 11:
+                y = m // 12
+                for f in range(n_factors):
+                    s0, s1, raw[f] = R.normal(s0, s1)
+                for f in range(n_factors):
+                    a = 0.0
+                    for q in range(3):
+                        a += cond_mean[f, q] * ysum[q] / root12
+                    for q in range(n_factors):
+                        a += cond_factor[f, q] * raw[q]
+                    out_annual[i, y, f] = a
+                    jump = 0.0
+                    if jump_rate[f] > 0.0:
+                        s0, s1, count = R.poisson_small(s0, s1, jump_rate[f])
+                        if count > 0:
+                            s0, s1, g = R.gamma(s0, s1, float(count))
+                            jump = jump_mean[f] * g
+                    out_jumps[i, y, f] = jump
+                ysum[:] = 0.0

@@ -2,8 +2,9 @@
 and the Dataset of paths.
 
 Reproducibility: paths are split into blocks of ``simulation.block_size`` (a config value, never
-derived from threads or workers). Block ``b`` draws every random number it needs from its own
-stream, ``numpy.random.SeedSequence(seed, spawn_key=(b,))`` with PCG64, in a fixed order. So the
+derived from threads or workers). Block ``b``'s seed sequence is
+``numpy.random.SeedSequence(seed, spawn_key=(b,))``; it seeds one xoroshiro128++ stream per path
+(:mod:`sim.esg._rng`), from which the path's numbers are drawn in a fixed order. So the
 same seed and config give bit-identical paths whatever the number of threads and in any order of
 blocks, and the first ``N`` paths of a larger run equal a run of ``N`` paths when ``N`` is a
 multiple of the block size.
@@ -22,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import _kernels as K
+from ._rng import path_states
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
 __all__ = ["EsgParams", "Innovations", "draw_innovations", "zero_innovations", "simulate_block",
@@ -163,9 +165,11 @@ def block_seed(seed: int, block: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(block,))
 
 
-def draw_innovations(p: EsgParams, rng: np.random.Generator, n: int) -> Innovations:
-    """Draw a block's random numbers in a fixed order, then correlate them.
+def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int) -> Innovations:
+    """Draw a block's random numbers and correlate them (:func:`sim.esg._kernels.draw_nb`).
 
+    Each of the ``n`` paths has its own xoroshiro128++ stream seeded from ``seed`` (the block's
+    seed sequence), so a path's numbers do not depend on threads or the order of blocks.
     Monthly: the equity steps' normals are summed to the month's equity innovation; with the
     short rate's and inflation's own normals it is multiplied by the Cholesky factor of the
     monthly correlation block, whose first row is (1, 0, 0), so the equity steps are kept as
@@ -174,32 +178,16 @@ def draw_innovations(p: EsgParams, rng: np.random.Generator, n: int) -> Innovati
     between the yearly innovations.
     """
     m, y, s = p.n_months, len(p.years), p.steps
-    eq = rng.standard_normal((n, m * s))
-    raw_rate = rng.standard_normal((n, m))
-    raw_infl = rng.standard_normal((n, m))
-    eq_w = rng.chisquare(p.garch[4], size=(n, m * s)) if p.model == K.EQUITY_GARCH \
-        else np.ones((n, m * s))
-    # Uniforms only where the model uses them (the draw order is fixed for a given config).
-    reg_u = rng.random((n, m)) if p.model == K.EQUITY_RSLN2 else np.ones((n, m))
-    infl_u = rng.random((n, m)) if p.infl[2] else np.ones((n, m))
-    raw_annual = rng.standard_normal((n, y, len(ANNUAL_FACTORS)))
-    counts = rng.poisson(p.jump_rate, size=(n, y, len(ANNUAL_FACTORS)))
-    jumps = rng.gamma(np.maximum(counts, 1e-300), 1.0, size=counts.shape) * p.jump_mean
-    jumps[counts == 0] = 0.0
-
-    eq_month = eq.reshape(n, m, s).sum(axis=2) / math.sqrt(s)
-    L = p.chol_monthly
-    rate = L[1, 0] * eq_month + L[1, 1] * raw_rate
-    infl = L[2, 0] * eq_month + L[2, 1] * raw_rate + L[2, 2] * raw_infl
-    return Innovations(eq, eq_w, reg_u, rate, infl, infl_u,
-                       _annual_given_monthly(p, eq_month, rate, infl, raw_annual), jumps)
-
-
-def _annual_given_monthly(p: EsgParams, eq_month, rate, infl, raw_annual) -> np.ndarray:
-    n, m = rate.shape
-    monthly = np.stack([eq_month, rate, infl], axis=-1).reshape(n, m // 12, 12, 3)
-    yearly_sum = monthly.sum(axis=2) / math.sqrt(12.0)                  # (n, Y, 3) ~ N(0, C_MM)
-    return yearly_sum @ p.cond_mean.T + raw_annual @ p.cond_factor.T
+    k = len(ANNUAL_FACTORS)
+    inn = Innovations(np.empty((n, m * s)), np.empty((n, m * s)), np.empty((n, m)),
+                      np.empty((n, m)), np.empty((n, m)), np.empty((n, m)),
+                      np.empty((n, y, k)), np.empty((n, y, k)))
+    K.draw_nb(path_states(seed, n), s, p.chol_monthly, p.cond_mean, p.cond_factor,
+              p.model == K.EQUITY_RSLN2, bool(p.infl[2]), p.model == K.EQUITY_GARCH,
+              float(p.garch[4]), p.jump_rate, p.jump_mean,
+              inn.equity, inn.equity_w, inn.equity_regime_u, inn.short_rate, inn.inflation,
+              inn.inflation_regime_u, inn.annual, inn.jumps)
+    return inn
 
 
 def zero_innovations(p: EsgParams, n: int) -> Innovations:
@@ -307,7 +295,7 @@ def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, thre
         if deterministic:
             inn = zero_innovations(p, n)
         else:
-            inn = draw_innovations(p, np.random.Generator(np.random.PCG64(block_seed(seed, b))), n)
+            inn = draw_innovations(p, block_seed(seed, b), n)
         if shocks:
             inn = _apply_shocks(p, inn, shocks, lo, hi)
         res = simulate_block(p, inn, levels)

@@ -25,19 +25,19 @@ N_PATH_STATS = 5
 
 
 @njit(cache=True, nogil=True)
-def target_weight_nb(kind, w_fixed, nav, high, var_step, steps_per_year, horizon_years,
-                     floor_share, w_min, w_max, stress_z, s_min, s_max):
+def target_weight_nb(kind, w_fixed, nav, high, var_step, stress_scale, floor_share, w_min,
+                     w_max, s_min, s_max):
     """The equity weight the strategy wants now.
 
     Fixed mix: ``w_fixed``. Dynamic: ``clip((nav - F) / (nav s), w_min, w_max)`` with
     ``F = floor_share * high`` and ``s = clip(z * vol * sqrt(h), s_min, s_max)``, ``vol`` the
-    annualized EWMA volatility and ``h`` the years to the next rebalancing.
+    annualized EWMA volatility and ``h`` the years to the next rebalancing; ``stress_scale`` is
+    ``z * sqrt(steps_per_year * h)``, so ``s = clip(stress_scale * sqrt(var_step), ...)``.
     """
     if kind == FIXED_MIX:
         return w_fixed
     floor = floor_share * high
-    vol = math.sqrt(var_step * steps_per_year)
-    s = min(max(stress_z * vol * math.sqrt(horizon_years), s_min), s_max)
+    s = min(max(stress_scale * math.sqrt(var_step), s_min), s_max)
     w = (nav - floor) / (nav * s)
     return min(max(w, w_min), w_max)
 
@@ -77,8 +77,7 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
     against any month-end of the 12 before it, among months ending in the year.
     """
     n_paths, n_months = fi_month.shape
-    steps_per_year = 12.0 * steps
-    horizon = rebalance_every / steps_per_year
+    stress_scale = stress_z * math.sqrt(float(rebalance_every))   # z sqrt(steps_per_year h)
     ring = np.empty(window)
     hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
     fi_only = kind == FIXED_MIX and w_fixed == 0.0
@@ -91,8 +90,8 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
         hist[0] = 1.0
         n_hist = 1
         hist_pos = 1
-        w0 = target_weight_nb(kind, w_fixed, 1.0, high0, var, steps_per_year, horizon,
-                              floor_share, w_min, w_max, stress_z, s_min, s_max)
+        w0 = target_weight_nb(kind, w_fixed, 1.0, high0, var, stress_scale, floor_share, w_min,
+                              w_max, s_min, s_max)
         eq = w0 * start_value
         fi = start_value - eq
         b_eq = eq
@@ -160,9 +159,8 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                     if value > 0.0 and units > 0.0:
                         nav = value / units
                         high = max(ring_high, nav)
-                        w = target_weight_nb(kind, w_fixed, nav, high, var, steps_per_year,
-                                             horizon, floor_share, w_min, w_max, stress_z,
-                                             s_min, s_max)
+                        w = target_weight_nb(kind, w_fixed, nav, high, var, stress_scale,
+                                             floor_share, w_min, w_max, s_min, s_max)
                         if abs(w - eq / value) > band:
                             trade = w * value - eq
                             if trade > 0.0:

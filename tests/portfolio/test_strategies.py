@@ -176,8 +176,8 @@ def test_accounting_reconciles_and_values_stay_positive(eq, fi, flows, w_max, ba
 @given(nav=st.floats(0.01, 10), high=st.floats(0.01, 20), var=st.floats(0, 0.05),
        w_min=st.floats(0, 0.5), span=st.floats(0, 0.5), z=st.floats(0, 6))
 def test_target_weight_stays_within_bounds(nav, high, var, w_min, span, z):
-    w = K.target_weight_nb(K.DYNAMIC, 0.0, nav, high, var, 12.0, 1 / 12, 0.85, w_min,
-                           w_min + span, z, 0.05, 0.5)
+    w = K.target_weight_nb(K.DYNAMIC, 0.0, nav, high, var, z, 0.85, w_min, w_min + span,
+                           0.05, 0.5)
     assert w_min <= w <= w_min + span
 
 

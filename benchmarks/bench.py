@@ -119,10 +119,11 @@ def main(argv: list[str] | None = None) -> None:
         cfg = config(years, steps)
         path_steps = n * years * 12 * steps
         run(cfg, min(n, 2000), 1, threads=1)                         # compile / load the cache
-        t2 = median_time(lambda: run(cfg, n, 1, threads=2), repeats)
-        t1 = median_time(lambda: run(cfg, n, 1, threads=1), repeats)
-        t_rng = median_time(lambda: rng_only(cfg, n, 1, threads=2), repeats)
-        t_ref = median_time(lambda: numpy_reference(cfg, n_ref, 1), max(1, min(repeats, 3)))
+        t2 = median_time(lambda cfg=cfg, n=n: run(cfg, n, 1, threads=2), repeats)
+        t1 = median_time(lambda cfg=cfg, n=n: run(cfg, n, 1, threads=1), repeats)
+        t_rng = median_time(lambda cfg=cfg, n=n: rng_only(cfg, n, 1, threads=2), repeats)
+        t_ref = median_time(lambda cfg=cfg, n_ref=n_ref: numpy_reference(cfg, n_ref, 1),
+                            max(1, min(repeats, 3)))
         ref_rate = n_ref * years * 12 * steps / t_ref
         print(f"== {name}")
         print(f"  engine, 2 threads      {t2:8.2f} s   {path_steps / t2 / 1e6:9.1f} M/s")

@@ -101,7 +101,7 @@ class EsgParams:
         infl_path = np.array([expected(inf.forecast, int(y), inf.target.value) for y in years])
         ann = [esg.annual[k] for k in ANNUAL_FACTORS]
         c = np.array(esg.correlation.matrix)
-        m, a = len(MONTHLY_FACTORS), len(ANNUAL_FACTORS)
+        m = len(MONTHLY_FACTORS)
         c_mm, c_am, c_aa = c[:m, :m], c[m:, :m], c[m:, m:]
         chol = _psd_factor(c_mm, "monthly (equity, short_rate, inflation)")
         cond_mean = c_am @ np.linalg.inv(c_mm)

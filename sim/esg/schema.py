@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..params import Fraction, Quantity, Rate, Strict, in_range, unit_is
+from ..params import Quantity, Rate, Strict, in_range, unit_is
 
 __all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "nearest_correlation"]
 

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.budget import BudgetPlan, FactorPaths, run_budget
+from sim.budget import FactorPaths, run_budget
 from sim.config import ConfigError, load_config
 from sim.esg import esg_params, generate
 from sim.esg.model import draw_innovations, generate_arrays, simulate_block, zero_innovations

@@ -91,10 +91,16 @@ def subprocess_seconds(code: str, env: dict) -> tuple[float, int]:
 
 
 def startup(cache_dir: str) -> float:
-    """Seconds from a fresh interpreter to the first block of paths done."""
-    code = ("from sim.config import load_config;from sim.engine import run;"
-            f"run(load_config({str(CONFIG)!r}), 1000, 1, threads=1)")
-    return subprocess_seconds(code, {**os.environ, "NUMBA_CACHE_DIR": cache_dir})[0]
+    """Seconds from a fresh interpreter to the first block of paths done (loading the config,
+    importing the package and its kernels; the results Dataset comes after)."""
+    code = ("from sim.config import load_config;from sim.engine import run;first=[];"
+            "run(load_config(" + repr(str(CONFIG)) + "), 2000, 1, threads=1, "
+            "progress=lambda n: first or first.append(time.perf_counter()-t0));"
+            "print(first[0]);t0=time.perf_counter()")
+    out = subprocess.run([sys.executable, "-c", "import time;t0=time.perf_counter();" + code],
+                         env={**os.environ, "NUMBA_CACHE_DIR": cache_dir}, capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout.split()
+    return float(out[-1])
 
 
 def peak_memory_kb(n: int, years: int, steps: int) -> int:

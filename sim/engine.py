@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
-import xarray as xr
 
 from .analysis import Histogram, standard_error, wilson
 from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
@@ -152,7 +151,10 @@ class Summary:
         self.return_pct.add(np.nan_to_num(pct, nan=0.0).reshape(pct.shape[0], -1))
         self.fall.add(r["funds_worst_fall_12m"][:, :, :y].max(axis=2))
 
-    def dataset(self) -> xr.Dataset:
+    def dataset(self):
+        """The summary as an xarray Dataset (dims year, fund, quantile, driver)."""
+        import xarray as xr  # imported here: a run's first paths do not wait for xarray
+
         e, n = self.e, self.n
         years = e.plan.years
         funds = list(e.plan.fund_keys)
@@ -222,8 +224,10 @@ class Summary:
         return ds
 
 
-def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool) -> xr.Dataset:
+def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
     """Per-path yearly (and monthly) results of every block, concatenated in block order."""
+    import xarray as xr
+
     cat = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     n, y = cat["net_result"].shape
     data = {}
@@ -256,7 +260,7 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool) -> xr.Dataset:
 
 
 def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
-        block_order: list[int] | None = None, progress=None) -> xr.Dataset:
+        block_order: list[int] | None = None, progress=None):
     """Run ``n_paths`` paths; return the summary (and per-path results when asked)."""
     if store not in STORE_MODES:
         raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
@@ -308,6 +312,7 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
             fold(*work(b))
     ds = summary.dataset()
     if store != "summary":
+        import xarray as xr
         ds = xr.merge([ds, _paths_dataset(e, [kept[b] for b in range(n_blocks)], keep_monthly)],
                       combine_attrs="override")
     ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from .model import OUTPUT_UNITS, EsgParams, generate_arrays
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS
@@ -24,8 +23,10 @@ def esg_params(cfg) -> EsgParams:
 
 
 def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
-               attrs: dict | None = None) -> xr.Dataset:
+               attrs: dict | None = None):
     """The generator's arrays as a Dataset with units and Swedish long names."""
+    import xarray as xr  # imported here: a run's first paths do not wait for xarray
+
     labels = {"equity_regime": equity_model == "rsln2", "equity_variance": equity_model == "garch"}
     data = {}
     for key, (dims, units, long_name) in OUTPUT_UNITS.items():
@@ -52,7 +53,7 @@ def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
 def generate(cfg, n_paths: int, seed: int, threads: int = 1, deterministic: bool = False,
              shocks: dict | None = None, levels: dict | None = None,
              block_order: list[int] | None = None, progress=None,
-             attrs: dict | None = None) -> xr.Dataset:
+             attrs: dict | None = None):
     """Simulate ``n_paths`` paths of every factor for a validated plan config."""
     p = esg_params(cfg)
     out = generate_arrays(p, n_paths, seed, cfg.simulation.block_size, threads=threads,

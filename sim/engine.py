@@ -70,7 +70,8 @@ class Engine:
     def run_block(self, inn: Innovations, keep_monthly: bool = False) -> dict[str, np.ndarray]:
         """Factors -> funds -> budget for one block's innovations; yearly arrays per path."""
         esg = simulate_block(self.esg, inn)
-        funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps)
+        funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
+                          monthly=keep_monthly)
         y = self.plan.n_years
         devs = {"inflation": esg["inflation_deviation"]}
         devs.update({k: esg["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
@@ -85,8 +86,7 @@ class Engine:
         out["kpif_annual"] = esg["kpif_annual"][:, :y]
         out["annual_growth"] = esg["annual_growth"][:, :y]
         for key, arr in funds.items():
-            if keep_monthly or key not in MONTHLY_KEYS:   # monthly fund paths only when kept
-                out[f"funds_{key}"] = arr
+            out[f"funds_{key}"] = arr
         if keep_monthly:
             for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
                 out[f"esg_{key}"] = esg[key].astype(np.float32)

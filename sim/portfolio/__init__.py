@@ -81,10 +81,12 @@ class FundParams:
 
 def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
              steps_per_month: int, out: dict[str, np.ndarray] | None = None,
-             equity_growth: np.ndarray | None = None) -> dict[str, np.ndarray]:
+             equity_growth: np.ndarray | None = None, monthly: bool = True
+             ) -> dict[str, np.ndarray]:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
-    written into ``out`` when given (contiguous arrays of those shapes)."""
+    written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
+    the monthly arrays are left out."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -93,7 +95,8 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
     if len(p.flows) < y or len(p.target) < y:
         raise ValueError(f"flows: {len(p.flows)} years given, {y} needed")
     if out is None:
-        out = _allocate(n, m, y)
+        out = _allocate(n, m, y, monthly=monthly)
+    dummy = np.empty((1, 1))
     path = np.empty((n, K.N_PATH_STATS))
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     if equity_growth is None:
@@ -103,15 +106,17 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
                    p.rebalance_every, p.kind, p.w_fixed, p.floor_share, p.window, p.w_min,
                    p.w_max, p.stress_z, p.s_min, p.s_max, p.lam, p.var0, p.high0, p.band, p.cost,
                    p.cash_lock, p.start_value, np.ascontiguousarray(p.flows[:y], dtype=np.float64),
-                   np.ascontiguousarray(p.target[:y], dtype=np.float64),
-                   *(out[k] for k in MONTHLY_KEYS), *(out[k] for k in YEARLY_KEYS), path)
+                   np.ascontiguousarray(p.target[:y], dtype=np.float64), monthly,
+                   *(out[k] if monthly else dummy for k in MONTHLY_KEYS),
+                   *(out[k] for k in YEARLY_KEYS), path)
     for j, k in enumerate(PATH_KEYS):
         out[k][...] = path[:, j]
     return out
 
 
-def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
-    out = {k: np.empty(lead + (n, m)) for k in MONTHLY_KEYS}
+def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = (),
+              monthly: bool = True) -> dict[str, np.ndarray]:
+    out = {k: np.empty(lead + (n, m)) for k in MONTHLY_KEYS} if monthly else {}
     out.update({k: np.zeros(lead + (n, y)) for k in YEARLY_KEYS})
     out.update({k: np.empty(lead + (n,)) for k in PATH_KEYS})
     return out
@@ -155,16 +160,16 @@ def fund_params(cfg, n_years: int | None = None) -> list[FundParams]:
 
 
 def run_funds(params: list[FundParams], equity_step: np.ndarray, fixed_income: np.ndarray,
-              steps_per_month: int) -> dict[str, np.ndarray]:
+              steps_per_month: int, monthly: bool = True) -> dict[str, np.ndarray]:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
 
     Each fund fills its own contiguous slab of a (fund, path, ...) array; the result is a
     (path, fund, ...) view of it, so nothing is copied."""
     n, m = fixed_income.shape
-    slabs = _allocate(n, m, -(-m // 12), lead=(len(params),))
+    slabs = _allocate(n, m, -(-m // 12), lead=(len(params),), monthly=monthly)
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     growth = np.exp(equity_step)                  # once for every fund
     for j, p in enumerate(params):
         run_fund(p, equity_step, fixed_income, steps_per_month,
-                 out={k: v[j] for k, v in slabs.items()}, equity_growth=growth)
+                 out={k: v[j] for k, v in slabs.items()}, equity_growth=growth, monthly=monthly)
     return {k: np.moveaxis(v, 0, 1) for k, v in slabs.items()}

@@ -54,13 +54,14 @@ def _sell(amount, value, basis):
 @njit(cache=True, nogil=True)
 def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_fixed, floor_share, window,
                  w_min, w_max, stress_z, s_min, s_max, lam, var0, high0, band, cost, cash_lock,
-                 start_value, flows, target,
+                 start_value, flows, target, monthly,
                  out_nav, out_value, out_floor, out_weight,
                  out_y_return, out_y_realized, out_y_dunreal, out_y_value, out_y_basis,
                  out_y_breach, out_y_lock, out_y_cost, out_y_fall12, out_path):
     """Run one portfolio over a block of paths.
 
-    ``eq_growth`` is ``exp(eq_step)``, computed once for all funds. Per equity step ``k`` of
+    ``eq_growth`` is ``exp(eq_step)``, computed once for all funds. The monthly outputs
+    (``out_nav`` ... ``out_weight``) are written only when ``monthly`` is true. Per equity step ``k`` of
     month ``m`` (``steps`` a month): at the first step of a year after
     the first, the year's net flow buys (or sells) units at the current NAV, pro rata to the
     holdings (where ``target[y]`` is not NaN the flow instead brings the value to it: the
@@ -205,11 +206,12 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                     ring_high = max(ring_high, ring[q])
             floor_nav = floor_share * ring_high
             weight = eq / value if value > 0.0 else 0.0
-            out_nav[i, m] = nav
-            out_value[i, m] = value
-            out_weight[i, m] = weight
+            if monthly:
+                out_nav[i, m] = nav
+                out_value[i, m] = value
+                out_weight[i, m] = weight
+                out_floor[i, m] = floor_nav * units if kind == DYNAMIC else math.nan
             if kind == DYNAMIC and floor_nav > 0.0:
-                out_floor[i, m] = floor_nav * units
                 depth = nav / floor_nav - 1.0
                 worst_depth = min(worst_depth, depth)
                 if depth < 0.0:
@@ -220,8 +222,6 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                 if weight < cash_lock:
                     lock_months += 1
                     y_lock += 1
-            else:
-                out_floor[i, m] = math.nan
             past_high = hist[0]
             for q in range(1, n_hist):
                 past_high = max(past_high, hist[q])

@@ -290,3 +290,12 @@ def test_a_fund_paid_out_in_full_is_empty_and_stays_consistent():
     np.testing.assert_allclose(got["return"], got["realized"] + got["unrealized_change"],
                                atol=1e-9)
     assert (got["value_end"][:, 3] > 0).all()            # refilled in year 4
+
+
+def test_yearly_results_do_not_depend_on_writing_monthly_paths(cfg):
+    out = generate_arrays(esg_params(cfg), 300, 2, block_size=1000)
+    args = (fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
+    with_monthly, without = run_funds(*args, monthly=True), run_funds(*args, monthly=False)
+    assert "nav" not in without
+    for key, arr in without.items():
+        np.testing.assert_array_equal(arr, with_monthly[key], err_msg=key)

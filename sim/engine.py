@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .analysis import Histogram, standard_error, wilson
 from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
+from .budget.block import BlockBudget
 from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, Innovations, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
@@ -53,6 +54,8 @@ class Engine:
                                      for f in cfg.funds.values()])
         self.by_sales = np.array([f.bkr_treatment == "sales" for f in cfg.funds.values()])
         self.plan_lines = run_budget(self.plan, FactorPaths.at_forecast(self.plan))
+        self.budget = BlockBudget(self.plan, ("inflation",) + ANNUAL_FACTORS, self.by_sales,
+                                  self.plan_lines)
         self.drivers = self.plan.component_keys + ("tax_revenue",) + tuple(
             f"fund_{k}" for k in self.plan.fund_keys) + ("financial_costs",)
         self.driver_labels = self.plan.component_labels + (LABELS_SV["tax_revenue"],) + tuple(
@@ -73,16 +76,9 @@ class Engine:
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
                           monthly=keep_monthly)
         y = self.plan.n_years
-        devs = {"inflation": esg["inflation_deviation"]}
-        devs.update({k: esg["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
-        ret = funds["return"][:, :, :y]
-        unrealized = np.where(self.by_sales[None, :, None], funds["unrealized_change"][:, :, :y],
-                              self.plan.fund_unrealized_share[None, :, None] * ret)
-        factors = replace(FactorPaths.from_deviations(self.plan, devs, self.first_year),
-                          fund_return=np.ascontiguousarray(ret),
-                          fund_unrealized=np.ascontiguousarray(unrealized))
-        out = run_budget(self.plan, factors)
-        out["contributions"] = self.contributions(out)
+        dev = np.concatenate([esg["inflation_deviation"][:, None],
+                              np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
+        out = self.budget(dev, funds["return"], funds["unrealized_change"])
         out["kpif_annual"] = esg["kpif_annual"][:, :y]
         out["annual_growth"] = esg["annual_growth"][:, :y]
         for key, arr in funds.items():
@@ -91,17 +87,6 @@ class Engine:
             for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
                 out[f"esg_{key}"] = esg[key].astype(np.float32)
         return out
-
-    def contributions(self, out: dict[str, np.ndarray]) -> np.ndarray:
-        """Each driver's part of the balanskravsresultat's deviation from plan [mnkr],
-        ``(N, D, Y)``; they add up exactly to ``bkr - bkr_plan``."""
-        base = self.plan_lines
-        comp = out["operating_cost_components"] - base["operating_cost_components"]
-        tax = (out["tax_revenue"] - base["tax_revenue"])[:, None]
-        realized = out["fund_return"] - out["fund_unrealized"]
-        realized_plan = base["fund_return"] - base["fund_unrealized"]
-        fin = (out["financial_costs"] - base["financial_costs"])[:, None]
-        return np.concatenate([comp, tax, realized - realized_plan, fin], axis=1)
 
 
 class Summary:

@@ -77,3 +77,82 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rur_start, draw_mode, gro
             out_restored[i, t] = restored
             out_outstanding[i, t] = total
             out_unrestored[i, t] = overdue
+
+
+@njit(cache=True, nogil=True)
+def budget_block_nb(dev, fund_ret, fund_unreal, comp_plan, comp_growth, comp_lag, comp_w,
+                    tax_plan, tax_growth, tax_w, liab_open, liab_w, liab_lag, liab_share,
+                    oi_plan, dep_plan, grants_plan, fc_plan, measures, other_fin, unreal_share,
+                    by_sales, goal_share, base_comp, base_tax, base_real, base_fc,
+                    out_lines, out_comp, out_contrib, out_tax_growth):
+    """The resultatbudget of a block of paths from the factors' yearly deviations.
+
+    The same model as :func:`sim.budget.plan.FactorPaths.from_deviations` followed by
+    :func:`sim.budget.lines.budget_lines` (their NumPy code is this kernel's reference, to
+    1e-12), in one pass per path. ``dev`` (N, F, Y') holds each factor's deviation from its
+    forecast [points] for the generator's years, the plan's first year first; a part's growth
+    is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no deviation before the first
+    year). Fund returns count in financial income; the balanskravsresultat removes their
+    unrealized part: the accounting's for funds counted by sales, else ``unreal_share`` of the
+    return. ``out_lines`` (N, 14, Y) follows ``LINE_KEYS``; ``out_contrib`` (N, K + 2 + P, Y)
+    splits the balanskravsresultat's deviation from plan by driver.
+    """
+    n, n_factors, n_dev_years = dev.shape
+    n_comp, n_years = comp_plan.shape
+    n_funds = fund_ret.shape[1]
+    cost_ratio = np.empty(n_comp)
+    for i in range(n):
+        cost_ratio[:] = 1.0
+        tax_ratio = 1.0
+        for t in range(n_years):
+            # operating costs, component by component
+            costs = 0.0
+            for k in range(n_comp):
+                src = t - comp_lag[k]
+                d = 0.0
+                if 0 <= src < n_dev_years:
+                    for f in range(n_factors):
+                        d += comp_w[k, f] * dev[i, f, src]
+                g = comp_growth[k, t]
+                cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+                c = comp_plan[k, t] * cost_ratio[k]
+                out_comp[i, k, t] = -c
+                out_contrib[i, k, t] = -c - base_comp[k, t]
+                costs += c
+            operating_costs = measures[t] - costs
+            net_operating_cost = oi_plan[t] + operating_costs + dep_plan[t]
+            # taxes
+            d = 0.0
+            if t < n_dev_years:
+                for f in range(n_factors):
+                    d += tax_w[f] * dev[i, f, t]
+            g = tax_growth[t]
+            out_tax_growth[i, t] = g + d
+            tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+            tax = tax_plan[t] * tax_ratio
+            operating_result = net_operating_cost + tax + grants_plan[t]
+            # financial items
+            income = other_fin[t]
+            unrealized = 0.0
+            for p in range(n_funds):
+                r = fund_ret[i, p, t]
+                u = fund_unreal[i, p, t] if by_sales[p] else unreal_share[p] * r
+                income += r
+                unrealized += u
+                out_contrib[i, n_comp + 1 + p, t] = (r - u) - base_real[p, t]
+            src = t - liab_lag
+            d = 0.0
+            if 0 <= src < n_dev_years:
+                for f in range(n_factors):
+                    d += liab_w[f] * dev[i, f, src]
+            fin_costs = fc_plan[t] - liab_share * liab_open[t] * d / 100.0
+            net_result = operating_result + income + fin_costs
+            bkr = net_result - unrealized
+            required = goal_share * (tax + grants_plan[t])
+            out_contrib[i, n_comp, t] = tax - base_tax[t]
+            out_contrib[i, n_comp + 1 + n_funds, t] = fin_costs - base_fc[t]
+            row = (oi_plan[t], operating_costs, dep_plan[t], net_operating_cost, tax,
+                   grants_plan[t], operating_result, income, fin_costs, net_result,
+                   -unrealized, bkr, required, required - bkr)
+            for j in range(14):
+                out_lines[i, j, t] = row[j]

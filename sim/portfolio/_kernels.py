@@ -162,7 +162,7 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                         high = max(ring_high, nav)
                         w = target_weight_nb(kind, w_fixed, nav, high, var, stress_scale,
                                              floor_share, w_min, w_max, s_min, s_max)
-                        if abs(w - eq / value) > band:
+                        if abs(w * value - eq) > band * value:   # |w - eq/value| > band
                             trade = w * value - eq
                             if trade > 0.0:
                                 r, rem = _sell(trade, fi, b_fi)
@@ -205,27 +205,27 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                 for q in range(1, window):
                     ring_high = max(ring_high, ring[q])
             floor_nav = floor_share * ring_high
-            weight = eq / value if value > 0.0 else 0.0
             if monthly:
                 out_nav[i, m] = nav
                 out_value[i, m] = value
-                out_weight[i, m] = weight
+                out_weight[i, m] = eq / value if value > 0.0 else 0.0
                 out_floor[i, m] = floor_nav * units if kind == DYNAMIC else math.nan
+            # comparisons instead of divisions where the division cannot change the result
             if kind == DYNAMIC and floor_nav > 0.0:
-                depth = nav / floor_nav - 1.0
-                worst_depth = min(worst_depth, depth)
-                if depth < 0.0:
+                if nav < floor_nav * (1.0 + worst_depth):
+                    worst_depth = min(worst_depth, nav / floor_nav - 1.0)
+                if nav < floor_nav:
                     breach_months += 1
                     y_breach += 1
                     if first_breach < 0:
                         first_breach = m
-                if weight < cash_lock:
+                if eq < cash_lock * value if value > 0.0 else cash_lock > 0.0:
                     lock_months += 1
                     y_lock += 1
             past_high = hist[0]
             for q in range(1, n_hist):
                 past_high = max(past_high, hist[q])
-            if past_high > 0.0:
+            if past_high > 0.0 and nav < past_high * (1.0 - y_fall):
                 y_fall = max(y_fall, 1.0 - nav / past_high)
             hist[hist_pos % 12] = nav
             hist_pos += 1

@@ -56,7 +56,7 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
     Probabilities carry their Monte Carlo standard error and the 95 % Wilson interval.
     """
     years = [int(y) for y in ds["year"].values]
-    lw, cw = 42, 25
+    lw, cw = 52, 25
     head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
     n = int(ds.attrs.get("paths", 0))
     lines = [ds.attrs.get("title", ""),

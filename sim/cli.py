@@ -158,10 +158,7 @@ def esg(config: Path, paths: int, seed: int | None, threads: int, out: Path,
     with progress_bar(paths, "Scenarier") as advance:
         ds = generate(cfg, paths, seed, threads=threads, progress=advance,
                       attrs=provenance(cfg, seed=seed, mode="esg"))
-    try:
-        write_netcdf(ds, out)
-    except OSError as exc:
-        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    _write(ds, out, write_netcdf)
     click.echo(f"Wrote {out} ({paths} paths x {ds.sizes['month']} months, "
                f"equity model {cfg.esg.equity.model}, seed {seed})")
 
@@ -216,10 +213,7 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     attrs = provenance(cfg, seed=None, mode="replay")
     attrs["returns_file"] = str(returns)
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    try:
-        write_netcdf(ds, out)
-    except OSError as exc:
-        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    _write(ds, out, write_netcdf)
     pension = list(cfg.funds).index("pension") if "pension" in cfg.funds else 0
     click.echo(f"Wrote {out} ({len(months)} months, {len(params)} funds)")
     for j, k in enumerate(cfg.funds):

@@ -10,12 +10,11 @@ mode memory does not grow with the number of paths: counts, sums and fixed-bin h
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import blocks
 from .analysis import Histogram, standard_error, wilson
 from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
 from .budget.block import BlockBudget
@@ -63,7 +62,7 @@ class Engine:
             "Finansiella kostnader (pensionsskulden)",)
 
     def n_blocks(self, n_paths: int) -> int:
-        return -(-n_paths // self.block_size)
+        return blocks.n_blocks(n_paths, self.block_size)
 
     def innovations(self, b: int, n: int, deterministic: bool = False) -> Innovations:
         if deterministic:
@@ -250,55 +249,30 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     if store not in STORE_MODES:
         raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
     e = Engine(cfg, seed)
-    n_blocks = e.n_blocks(n_paths)
-    order = list(range(n_blocks)) if block_order is None else list(block_order)
     keep_monthly = store == "monthly"
+    monthly_fund_keys = {f"funds_{k}" for k in MONTHLY_KEYS}
 
-    def work(b: int) -> tuple[int, dict]:
-        lo, hi = b * e.block_size, min(n_paths, (b + 1) * e.block_size)
+    def work(b: int) -> dict:
+        lo, hi = blocks.bounds(b, n_paths, e.block_size)
         out = e.run_block(e.innovations(b, hi - lo), keep_monthly)
         if progress is not None:
             progress(hi - lo)
-        return b, out
+        return out
 
     summary = Summary(e)
-    kept: dict[int, dict] = {}
-    pending: dict[int, dict] = {}
-    nxt = 0
-
-    monthly_fund_keys = {f"funds_{k}" for k in MONTHLY_KEYS}
-
-    def fold(b: int, out: dict) -> None:
-        nonlocal nxt
-        pending[b] = out
-        while nxt in pending:                # fold strictly in block order
-            block = pending.pop(nxt)
-            summary.add(block)
-            if store != "summary":           # keep only what the per-path Dataset writes
-                kept[nxt] = {k: v for k, v in block.items() if k in KEPT_KEYS
-                             or k.startswith("esg_")
-                             or k.startswith("funds_") and k not in monthly_fund_keys}
-                if keep_monthly:             # monthly paths as float32
-                    kept[nxt].update({k: block[k].astype(np.float32) for k in monthly_fund_keys})
-            nxt += 1
-
-    if threads > 1:
-        # At most 2 x threads blocks in flight, so finished blocks never pile up in memory.
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            in_flight = deque()
-            for b in order:
-                in_flight.append(pool.submit(work, b))
-                if len(in_flight) >= 2 * threads:
-                    fold(*in_flight.popleft().result())
-            while in_flight:
-                fold(*in_flight.popleft().result())
-    else:
-        for b in order:
-            fold(*work(b))
+    kept = []
+    for _, block in blocks.in_block_order(work, e.n_blocks(n_paths), threads, block_order):
+        summary.add(block)                   # folded strictly in block order
+        if store != "summary":               # keep only what the per-path Dataset writes
+            part = {k: v for k, v in block.items() if k in KEPT_KEYS or k.startswith("esg_")
+                    or k.startswith("funds_") and k not in monthly_fund_keys}
+            if keep_monthly:                 # monthly paths as float32
+                part.update({k: block[k].astype(np.float32) for k in monthly_fund_keys})
+            kept.append(part)
     ds = summary.dataset()
     if store != "summary":
         import xarray as xr
-        ds = xr.merge([ds, _paths_dataset(e, [kept[b] for b in range(n_blocks)], keep_monthly)],
+        ds = xr.merge([ds, _paths_dataset(e, kept, keep_monthly)],
                       combine_attrs="override")
     ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
     return ds

@@ -95,17 +95,17 @@ def budget_dataset(plan: BudgetPlan, out: dict[str, np.ndarray], attrs: dict[str
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then a rename.
+def _atomic_write(path: str | Path, write) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
-    An interrupted write leaves no partial file under ``path``.
+    An interrupted or failed write leaves no partial file under ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        write(tmp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
@@ -116,26 +116,22 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to ``path`` as NetCDF (h5netcdf), atomically."""
+    return _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+
+
 def write_csv_rows(rows: list[dict], path: str | Path) -> Path:
-    """Write rows (dicts with the same keys) as CSV, atomically like :func:`write_netcdf`."""
+    """Write rows (dicts with the same keys) as CSV, atomically."""
     import csv
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return _atomic_write(path, write)
 
 
 def open_results(path: str | Path) -> xr.Dataset:

@@ -132,3 +132,8 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, words):
     res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--out", str(out)] + args)
     assert res.exit_code == 2 and words in res.output, res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_block_order_must_be_a_permutation(cfg):
+    with pytest.raises(ValueError, match="permutation"):
+        run(cfg, 2000, 1, block_order=[0, 0])

@@ -17,11 +17,11 @@ for common random numbers across two strategies.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import blocks
 from . import _kernels as K
 from ._rng import path_states
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
@@ -255,24 +255,18 @@ def simulate_block(p: EsgParams, inn: Innovations,
     return out
 
 
-def _apply_shocks(p: EsgParams, inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
+def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
                   hi: int) -> Innovations:
-    """Replace named innovations (rows ``lo:hi`` of the given full-run arrays)."""
-    names = {"equity": "equity", "short_rate": "short_rate", "inflation": "inflation",
-             "jumps": "jumps"}
+    """Replace named innovations with rows ``lo:hi`` of the given arrays (one row: every path)."""
     changes = {}
     for key, arr in shocks.items():
         arr = np.asarray(arr, dtype=float)
-        if key in names:
-            target = getattr(inn, names[key])
-            changes[names[key]] = np.array(np.broadcast_to(arr[lo:hi] if arr.shape[0] > 1
-                                                           else arr, target.shape))
+        rows = arr[lo:hi] if arr.shape[0] > 1 else arr
+        if key in ("equity", "short_rate", "inflation", "jumps"):
+            changes[key] = np.array(np.broadcast_to(rows, getattr(inn, key).shape))
         elif key in ANNUAL_FACTORS:
-            j = ANNUAL_FACTORS.index(key)
-            ann = changes.get("annual", inn.annual.copy())
-            ann[:, :, j] = np.broadcast_to(arr[lo:hi] if arr.shape[0] > 1 else arr,
-                                           ann[:, :, j].shape)
-            changes["annual"] = ann
+            ann = changes.setdefault("annual", inn.annual.copy())
+            ann[:, :, ANNUAL_FACTORS.index(key)] = np.broadcast_to(rows, ann.shape[:2])
         else:
             raise ValueError(f"shocks: unknown factor {key!r}; allowed: "
                              f"{', '.join(FACTORS + ('jumps',))}")
@@ -284,29 +278,17 @@ def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, thre
                     levels: dict | None = None, block_order: list[int] | None = None,
                     progress=None) -> dict[str, np.ndarray]:
     """All paths, block by block (threads over blocks), gathered in block order."""
-    n_blocks = -(-n_paths // block_size)
-    order = list(range(n_blocks)) if block_order is None else list(block_order)
-    if sorted(order) != list(range(n_blocks)):
-        raise ValueError(f"block_order must be a permutation of range({n_blocks})")
-
-    def run(b: int) -> tuple[int, dict]:
-        lo, hi = b * block_size, min(n_paths, (b + 1) * block_size)
-        n = hi - lo
-        if deterministic:
-            inn = zero_innovations(p, n)
-        else:
-            inn = draw_innovations(p, block_seed(seed, b), n)
+    def run(b: int) -> dict:
+        lo, hi = blocks.bounds(b, n_paths, block_size)
+        inn = (zero_innovations(p, hi - lo) if deterministic
+               else draw_innovations(p, block_seed(seed, b), hi - lo))
         if shocks:
-            inn = _apply_shocks(p, inn, shocks, lo, hi)
+            inn = _apply_shocks(inn, shocks, lo, hi)
         res = simulate_block(p, inn, levels)
         if progress is not None:
-            progress(n)
-        return b, res
+            progress(hi - lo)
+        return res
 
-    if threads > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = dict(pool.map(run, order))
-    else:
-        results = dict(map(run, order))
-    keys = results[0].keys()
-    return {k: np.concatenate([results[b][k] for b in range(n_blocks)]) for k in keys}
+    results = [res for _, res in blocks.in_block_order(
+        run, blocks.n_blocks(n_paths, block_size), threads, block_order)]
+    return {k: np.concatenate([r[k] for r in results]) for k in results[0]}

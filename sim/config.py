@@ -458,7 +458,7 @@ def _allowed(node: Any) -> str:
     return ", ".join(sorted(node)) if isinstance(node, dict) and node else "(none)"
 
 
-def _format_errors(name: str, exc: ValidationError, raw: dict[str, Any]) -> str:
+def _format_errors(name: str, exc: ValidationError) -> str:
     lines = [f"{name}: invalid configuration ({exc.error_count()} "
              f"error{'s' if exc.error_count() != 1 else ''})"]
     for err in exc.errors(include_url=False):
@@ -490,7 +490,7 @@ def validate_config(raw: dict[str, Any], name: str = "<config>") -> PlanConfig:
     try:
         return PlanConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(name, exc, raw)) from None
+        raise ConfigError(_format_errors(name, exc)) from None
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PlanConfig:

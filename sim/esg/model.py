@@ -224,7 +224,9 @@ def simulate_block(p: EsgParams, inn: Innovations,
     out = {
         "equity_step": np.empty((n, m * s)), "equity_log_return": np.empty((n, m)),
         "equity_regime": np.zeros((n, m), dtype=np.int8),
-        "equity_variance": np.zeros((n, m * s)), "short_rate": np.empty((n, m)),
+        # the conditional variance only exists for GARCH (the kernel writes it nowhere else)
+        "equity_variance": np.zeros((n, m * s) if p.model == K.EQUITY_GARCH else (1, 1)),
+        "short_rate": np.empty((n, m)),
         "fixed_income_return": np.empty((n, m)), "kpif": np.empty((n, m)),
         "inflation_regime": np.zeros((n, m), dtype=np.int8),
     }
@@ -234,6 +236,8 @@ def simulate_block(p: EsgParams, inn: Innovations,
                  out["equity_step"], out["equity_log_return"], out["equity_regime"],
                  out["equity_variance"], out["short_rate"], out["fixed_income_return"],
                  out["kpif"], out["inflation_regime"])
+    if p.model != K.EQUITY_GARCH:
+        del out["equity_variance"]           # a placeholder: only GARCH has a variance path
     levels = levels or {}
     for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
         if key in levels:

@@ -60,9 +60,10 @@ class FundParams:
                               ** (years - po.from_year), 0.0)
         target = np.full(n_years, np.nan)
         if fund.rebase_to_capital:
-            target = np.array([fund.capital.at(min(first_year + y, fund.capital.last_year))
-                               if fund.capital.extend == "none" else
-                               fund.capital.at(first_year + y) for y in range(n_years)])
+            cap = fund.capital
+            # past a series with no extension rule, the capital is held at its last value
+            target = np.array([cap.at(min(year, cap.last_year) if cap.extend == "none" else year)
+                               for year in range(first_year, first_year + n_years)])
         common = dict(key=key, band=st.no_trade_band.value, cost=st.transaction_cost.value,
                       rebalance_every=steps_per_month // st.rebalance_per_month,
                       start_value=fund.capital.at(first_year), flows=flows, target=target)

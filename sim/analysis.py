@@ -4,7 +4,8 @@
   stays inside [0, 1] and behaves for probabilities near 0 or 1, where the normal interval does
   not.
 * :class:`Histogram` -- fixed-width bins that accumulate block by block in bounded memory;
-  quantiles and expected shortfall come from the bins, exact to half a bin width (values
+  a quantile is interpolated within its bin, so it is off by less than one bin width;
+  expected shortfall averages bin centres, so it is off by at most half a bin width (values
   outside the range are counted and their exact extremes kept).
 """
 

@@ -15,39 +15,31 @@ from sim.esg import _rng as R
 Z = 4.0
 
 
+NORMAL, GAMMA, POISSON = range(3)
+
+
+@njit
+def _draws(kind, s0, s1, arg, n):
+    """``n`` draws of one kind from the stream (s0, s1): normals, Gamma(arg) or Poisson(arg)
+    (raw 64-bit outputs would lose bits as float64: see _u64)."""
+    out = np.empty(n)
+    s0, s1 = uint64(s0), uint64(s1)
+    for k in range(n):
+        if kind == NORMAL:
+            s0, s1, out[k] = R.normal(s0, s1)
+        elif kind == GAMMA:
+            s0, s1, out[k] = R.gamma(s0, s1, arg)
+        else:
+            s0, s1, x = R.poisson_small(s0, s1, arg)
+            out[k] = x
+    return out
+
+
 @njit
 def _u64(s0, s1, n):
     out = np.empty(n, dtype=np.uint64)
-    s0, s1 = uint64(s0), uint64(s1)
     for k in range(n):
         s0, s1, out[k] = R.next_u64(s0, s1)
-    return out
-
-
-@njit
-def _normals(s0, s1, n):
-    out = np.empty(n)
-    s0, s1 = uint64(s0), uint64(s1)
-    for k in range(n):
-        s0, s1, out[k] = R.normal(s0, s1)
-    return out
-
-
-@njit
-def _gammas(s0, s1, shape, n):
-    out = np.empty(n)
-    s0, s1 = uint64(s0), uint64(s1)
-    for k in range(n):
-        s0, s1, out[k] = R.gamma(s0, s1, shape)
-    return out
-
-
-@njit
-def _poissons(s0, s1, lam, n):
-    out = np.empty(n)
-    s0, s1 = uint64(s0), uint64(s1)
-    for k in range(n):
-        s0, s1, out[k] = R.poisson_small(s0, s1, lam)
     return out
 
 
@@ -62,7 +54,7 @@ def test_xoroshiro_equals_the_published_algorithm(s0, s1):
 
 def test_normal_moments_tails_and_shape():
     n = 4_000_000
-    z = _normals(12345, 678, n)
+    z = _draws(NORMAL, 12345, 678, 0.0, n)
     assert abs(z.mean()) < Z / math.sqrt(n)
     assert abs(z.var() - 1) < Z * math.sqrt(2 / n)
     assert abs((z ** 3).mean()) < Z * math.sqrt(15 / n)
@@ -76,7 +68,7 @@ def test_normal_moments_tails_and_shape():
 @pytest.mark.parametrize("shape", [0.4, 1.0, 3.0, 7.5])
 def test_gamma_mean_and_variance(shape):
     n = 400_000
-    g = _gammas(5, 6, shape, n)
+    g = _draws(GAMMA, 5, 6, shape, n)
     assert abs(g.mean() - shape) < Z * math.sqrt(shape / n)
     # Var(sample variance) ~ (mu4 - sigma^4) / n with mu4 = 3 k^2 + 6 k for Gamma(k, 1)
     assert abs(g.var() - shape) < Z * math.sqrt((3 * shape ** 2 + 6 * shape - shape ** 2) / n)
@@ -85,7 +77,7 @@ def test_gamma_mean_and_variance(shape):
 @pytest.mark.parametrize("lam", [0.15, 0.25, 2.0])
 def test_poisson_mean_and_variance(lam):
     n = 400_000
-    k = _poissons(7, 8, lam, n)
+    k = _draws(POISSON, 7, 8, lam, n)
     assert abs(k.mean() - lam) < Z * math.sqrt(lam / n)
     assert abs(k.var() - lam) < Z * math.sqrt((lam + 2 * lam ** 2) / n)
 
@@ -102,6 +94,6 @@ def test_path_states_are_reproducible_and_never_zero():
 def test_paths_of_a_block_are_independent():
     """Neighbouring paths' streams are uncorrelated (first 100 000 normals)."""
     states = R.path_states(np.random.SeedSequence(1), 2)
-    a = _normals(states[0, 0], states[0, 1], 100_000)
-    b = _normals(states[1, 0], states[1, 1], 100_000)
+    a = _draws(NORMAL, states[0, 0], states[0, 1], 0.0, 100_000)
+    b = _draws(NORMAL, states[1, 0], states[1, 1], 0.0, 100_000)
     assert abs(np.corrcoef(a, b)[0, 1]) < Z / math.sqrt(100_000)

@@ -90,7 +90,8 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
         pos = 0
         hist[0] = 1.0
         n_hist = 1
-        hist_pos = 1
+        hist_pos = 1                 # next slot of ``hist`` (kept below 12: no modulo)
+        rebal_count = 0              # steps since the last rebalancing (no modulo either)
         w0 = target_weight_nb(kind, w_fixed, 1.0, high0, var, stress_scale, floor_share, w_min,
                               w_max, s_min, s_max)
         eq = w0 * start_value
@@ -155,7 +156,11 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                     fi *= growth_fi
                     continue
                 k = m * steps + j
-                if k % rebalance_every == 0:
+                rebal_due = rebal_count == 0
+                rebal_count += 1
+                if rebal_count == rebalance_every:
+                    rebal_count = 0
+                if rebal_due:
                     value = eq + fi
                     if value > 0.0 and units > 0.0:
                         nav = value / units
@@ -195,15 +200,18 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
             # --- month end
             value = eq + fi
             nav = value / units if units > 0.0 else 0.0
-            leaving = ring[pos]
-            ring[pos] = nav
-            pos = (pos + 1) % window
-            if nav >= ring_high:
-                ring_high = nav
-            elif leaving >= ring_high:   # the old high left the window: rescan
-                ring_high = ring[0]
-                for q in range(1, window):
-                    ring_high = max(ring_high, ring[q])
+            if kind == DYNAMIC:          # only the dynamic rule has a floor
+                leaving = ring[pos]
+                ring[pos] = nav
+                pos += 1
+                if pos == window:
+                    pos = 0
+                if nav >= ring_high:
+                    ring_high = nav
+                elif leaving >= ring_high:   # the old high left the window: rescan
+                    ring_high = ring[0]
+                    for q in range(1, window):
+                        ring_high = max(ring_high, ring[q])
             floor_nav = floor_share * ring_high
             if monthly:
                 out_nav[i, m] = nav
@@ -227,8 +235,10 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                 past_high = max(past_high, hist[q])
             if past_high > 0.0 and nav < past_high * (1.0 - y_fall):
                 y_fall = max(y_fall, 1.0 - nav / past_high)
-            hist[hist_pos % 12] = nav
+            hist[hist_pos] = nav
             hist_pos += 1
+            if hist_pos == 12:
+                hist_pos = 0
             n_hist = min(n_hist + 1, 12)
             if m % 12 == 11 or m == n_months - 1:
                 y = m // 12

@@ -458,7 +458,8 @@ def _allowed(node: Any) -> str:
     return ", ".join(sorted(node)) if isinstance(node, dict) and node else "(none)"
 
 
-def _format_errors(name: str, exc: ValidationError) -> str:
+def _format_errors(name: str, exc: ValidationError,
+                   example: str = "configs/plans/strategisk-plan-2023-2025.toml") -> str:
     lines = [f"{name}: invalid configuration ({exc.error_count()} "
              f"error{'s' if exc.error_count() != 1 else ''})"]
     for err in exc.errors(include_url=False):
@@ -472,7 +473,7 @@ def _format_errors(name: str, exc: ValidationError) -> str:
         given = err.get("input")
         if err["type"] == "extra_forbidden":
             lines.append(f"  {loc}: unknown key (value {_short(given)}); check the spelling "
-                         "against configs/plans/strategisk-plan-2023-2025.toml")
+                         f"against {example}")
         elif isinstance(given, dict) or err["type"].startswith("missing"):
             lines.append(f"  {loc}: {msg}")
         else:

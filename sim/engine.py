@@ -19,7 +19,7 @@ from .analysis import Histogram, standard_error, wilson
 from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
 from .budget.block import BlockBudget
 from .esg import esg_params
-from .esg.model import (ANNUAL_FACTORS, Innovations, block_seed, draw_innovations,
+from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
 from .labels import LABELS_SV
 from .portfolio import MONTHLY_KEYS, fund_params, portfolio_variables, run_funds
@@ -69,15 +69,26 @@ class Engine:
             return zero_innovations(self.esg, n)
         return draw_innovations(self.esg, block_seed(self.seed, b), n)
 
-    def run_block(self, inn: Innovations, keep_monthly: bool = False) -> dict[str, np.ndarray]:
-        """Factors -> funds -> budget for one block's innovations; yearly arrays per path."""
-        esg = simulate_block(self.esg, inn)
+    def run_block(self, inn: Innovations, keep_monthly: bool = False,
+                  shifts: Shifts | None = None,
+                  fund_offset: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> dict[str, np.ndarray]:
+        """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
+        innovations; yearly arrays per path.
+
+        ``fund_offset`` (return, unrealized change), each (P, Y) mnkr, is added to the funds'
+        yearly results as the budget sees them (the funds' own outputs are left as simulated):
+        the deterministic stress test uses it to measure a scenario against the plan."""
+        esg = simulate_block(self.esg, inn, shifts)
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
                           monthly=keep_monthly)
         y = self.plan.n_years
         dev = np.concatenate([esg["inflation_deviation"][:, None],
                               np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
-        out = self.budget(dev, funds["return"], funds["unrealized_change"])
+        ret, unreal = funds["return"], funds["unrealized_change"]
+        if fund_offset is not None:
+            ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
+        out = self.budget(dev, ret, unreal)
         out["kpif_annual"] = esg["kpif_annual"][:, :y]
         out["annual_growth"] = esg["annual_growth"][:, :y]
         for key, arr in funds.items():
@@ -244,17 +255,24 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
 
 
 def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
-        block_order: list[int] | None = None, progress=None):
-    """Run ``n_paths`` paths; return the summary (and per-path results when asked)."""
+        block_order: list[int] | None = None, progress=None, shifts: Shifts | None = None,
+        engine: Engine | None = None):
+    """Run ``n_paths`` paths; return the summary (and per-path results when asked).
+
+    ``shifts`` moves the factor paths (:class:`sim.esg.model.Shifts`, one row for every path or
+    one row per path): a stress scenario as the centre of the run, or one factor set low or
+    high on the same random numbers. ``engine`` reuses an :class:`Engine` built for ``cfg``
+    and ``seed``."""
     if store not in STORE_MODES:
         raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
-    e = Engine(cfg, seed)
+    e = Engine(cfg, seed) if engine is None else engine
     keep_monthly = store == "monthly"
     monthly_fund_keys = {f"funds_{k}" for k in MONTHLY_KEYS}
 
     def work(b: int) -> dict:
         lo, hi = blocks.bounds(b, n_paths, e.block_size)
-        out = e.run_block(e.innovations(b, hi - lo), keep_monthly)
+        out = e.run_block(e.innovations(b, hi - lo), keep_monthly,
+                          None if shifts is None else shifts.rows(lo, hi))
         if progress is not None:
             progress(hi - lo)
         return out

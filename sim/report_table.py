@@ -9,7 +9,8 @@ import xarray as xr
 
 from .budget import BALANCE_KEYS, LINE_KEYS
 
-__all__ = ["format_mnkr", "budget_table", "monte_carlo_table", "summary_frame_rows"]
+__all__ = ["format_mnkr", "budget_table", "monte_carlo_table", "stress_table",
+           "summary_frame_rows"]
 
 #: Rows of the balance-requirement block under the seed's table.
 BALANCE_ROWS = ("rur_drawn", "rur_reserved", "balance_requirement_result_after_rur", "rur_balance",
@@ -113,16 +114,70 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def stress_table(ds: xr.Dataset) -> str:
+    """Scenarios side by side: per result, a row per scenario and a column per year."""
+    years = [int(y) for y in ds["year"].values]
+    labels = [str(x) for x in ds["scenario_label"].values]
+    lw, cw = max(len(x) for x in labels) + 4, 9
+    head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
+    n = int(ds.attrs.get("paths", 0))
+    lines = [ds.attrs.get("title", ""), "Stresstester: varje scenario deterministiskt (alla "
+             "slumpchocker noll)" + (f"; Monte Carlo med {n:,} scenarier runt varje".replace(
+                 ",", " ") if n else ""), ""]
+    funds = list(ds["fund"].values)
+    fund_labels = dict(zip(funds, (str(x) for x in ds["fund_label"].values)))
+
+    def block(title: str, values, fmt=format_mnkr) -> None:
+        lines.append(title)
+        lines.append(head)
+        for lab, row in zip(labels, values):
+            lines.append(f"  {lab:<{lw - 2}}" + "".join(f"{fmt(v):>{cw}}" for v in row))
+        lines.append("")
+
+    def pct(v: float) -> str:
+        return "–" if math.isnan(v) else f"{100 * v:.1f}".replace(".", ",")
+
+    block("Årets resultat, mnkr", ds["net_result"].values)
+    block("Balanskravsresultat, mnkr", ds["balance_requirement_result"].values)
+    block("Marginal till 1 %-målet, mnkr (negativ: målet nås inte)", ds["margin_to_goal"].values)
+    block("Disposition av resultatutjämningsreserv, mnkr", ds["rur_drawn"].values)
+    block("Balanskravsunderskott att återställa, mnkr", ds["deficit_outstanding"].values)
+    block("Återställt balanskravsunderskott, mnkr", ds["deficit_restored"].values)
+    block("Finansiella intäkter, mnkr", ds["financial_income"].values)
+    block("Finansiella kostnader, mnkr", ds["financial_costs"].values)
+    for f in funds:
+        block(f"{fund_labels[f]}: värde vid årets slut, mnkr", ds["fund_value"].sel(fund=f).values)
+    if "pension" in funds:
+        block("Pensionsportföljen: skyddsnivå vid årets slut, mnkr",
+              ds["fund_floor"].sel(fund="pension").values)
+        block("Pensionsportföljen: månader under skyddsnivån",
+              ds["fund_breach_months"].sel(fund="pension").values, lambda v: f"{v:.0f}")
+    block("Aktier: årets avkastning, %", ds["equity_return"].values, pct)
+    block("Inflation, KPIF, årsgenomsnitt, %", ds["kpif_annual"].values / 100.0, pct)
+    if n:
+        block("Monte Carlo: P(balanskravsresultat < 0), %", ds["p_deficit"].values, pct)
+        block("Monte Carlo: P(under 1 %-målet), %", ds["p_below_goal"].values, pct)
+        block("Monte Carlo: balanskravsresultat, medelvärde, mnkr", ds["bkr_mean"].values)
+        block("Monte Carlo: balanskravsresultat, 5 %-kvantil, mnkr",
+              ds["bkr_quantile"].sel(quantile=0.05).values)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+#: Columns of the tidy CSV, in order; a column is left empty where a statistic has no such dim.
+_CSV_DIMS = ("scenario", "factor", "setting", "fund", "driver", "quantile", "year")
+
+
 def summary_frame_rows(ds: xr.Dataset) -> list[dict]:
-    """The summary as tidy rows (statistic, fund, driver, quantile, year, value) for CSV."""
+    """Every statistic as tidy rows (statistic, units, its dims' labels, value) for CSV."""
     rows = []
+    dims = [d for d in _CSV_DIMS if d in ds.dims]
     for name, da in ds.data_vars.items():
         if "path" in da.dims or da.ndim == 0:      # per-path results are not the summary
             continue
         for idx in np.ndindex(da.shape):
             labels = {dim: ds[dim].values[i] for dim, i in zip(da.dims, idx)}
-            rows.append({"statistic": name, "units": da.attrs.get("units", ""),
-                         "fund": labels.get("fund", ""), "driver": labels.get("driver", ""),
-                         "quantile": labels.get("quantile", ""),
-                         "year": labels.get("year", ""), "value": float(da.values[idx])})
+            row = {"statistic": name, "units": da.attrs.get("units", "")}
+            row.update({d: labels.get(d, "") for d in dims})
+            row["value"] = float(da.values[idx])
+            rows.append(row)
     return rows

@@ -51,12 +51,12 @@ def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
 
 
 def generate(cfg, n_paths: int, seed: int, threads: int = 1, deterministic: bool = False,
-             shocks: dict | None = None, levels: dict | None = None,
+             shocks: dict | None = None, shifts=None,
              block_order: list[int] | None = None, progress=None,
              attrs: dict | None = None):
     """Simulate ``n_paths`` paths of every factor for a validated plan config."""
     p = esg_params(cfg)
     out = generate_arrays(p, n_paths, seed, cfg.simulation.block_size, threads=threads,
-                          deterministic=deterministic, shocks=shocks, levels=levels,
+                          deterministic=deterministic, shocks=shocks, shifts=shifts,
                           block_order=block_order, progress=progress)
     return to_dataset(p, out, cfg.esg.equity.model, attrs)

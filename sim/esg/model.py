@@ -10,8 +10,9 @@ blocks, and the first ``N`` paths of a larger run equal a run of ``N`` paths whe
 multiple of the block size.
 
 Shocks are an input (:class:`Innovations`): any factor's correlated innovations can be replaced
-(``shocks``), and any output path overridden (``levels``), e.g. for a deterministic stress path or
-for common random numbers across two strategies.
+(``shocks``), and any factor's path moved by a given amount (:class:`Shifts`), e.g. a stress
+scenario as the centre of a Monte Carlo, or one factor set low or high on the same random
+numbers for a sensitivity.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from . import _kernels as K
 from ._rng import path_states
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
-__all__ = ["EsgParams", "Innovations", "draw_innovations", "zero_innovations", "simulate_block",
+__all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
            "generate_arrays", "block_seed", "OUTPUT_UNITS"]
 
 _MODELS = {"gbm": K.EQUITY_GBM, "rsln2": K.EQUITY_RSLN2, "garch": K.EQUITY_GARCH}
@@ -160,6 +161,45 @@ class Innovations:
         return self.short_rate.shape[0]
 
 
+@dataclass
+class Shifts:
+    """Amounts added to the generator's paths, per path (one row: every path).
+
+    ``equity`` (N|1, M) to the month's equity log return (spread evenly over its steps);
+    ``short_rate`` (N|1, M) percentage points to the short rate at the month's end, the
+    fixed-income return following (``+ shift_{m-1} / 1200 - duration (shift_m - shift_{m-1})
+    / 100``); ``kpif`` (N|1, M) percentage points to KPIF, before the yearly factors see the
+    inflation deviation (so their ``inflation_beta`` carries it on); ``annual`` (N|1, Y, 6)
+    percentage points to the yearly factors' growth, after their own dynamics.
+    """
+
+    equity: np.ndarray
+    short_rate: np.ndarray
+    kpif: np.ndarray
+    annual: np.ndarray
+
+    @classmethod
+    def zeros(cls, p: EsgParams, n: int = 1) -> Shifts:
+        m, y = p.n_months, len(p.years)
+        return cls(np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m)),
+                   np.zeros((n, y, len(ANNUAL_FACTORS))))
+
+    @property
+    def n_rows(self) -> int:
+        return self.equity.shape[0]
+
+    def rows(self, lo: int, hi: int) -> Shifts:
+        """Rows ``lo:hi`` (the paths of a block); a one-row Shifts applies to every path."""
+        if self.n_rows == 1:
+            return self
+        return Shifts(self.equity[lo:hi], self.short_rate[lo:hi], self.kpif[lo:hi],
+                      self.annual[lo:hi])
+
+    def __add__(self, other: Shifts) -> Shifts:
+        return Shifts(self.equity + other.equity, self.short_rate + other.short_rate,
+                      self.kpif + other.kpif, self.annual + other.annual)
+
+
 def block_seed(seed: int, block: int) -> np.random.SeedSequence:
     """The seed sequence of block ``block``: the same for a given seed in every run."""
     return np.random.SeedSequence(seed, spawn_key=(block,))
@@ -216,9 +256,9 @@ OUTPUT_UNITS = {
 
 
 def simulate_block(p: EsgParams, inn: Innovations,
-                   levels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Run the kernels on one block's innovations. ``levels`` overrides output paths by name
-    (broadcast over paths); monthly overrides are applied before the yearly factors see them."""
+                   shifts: Shifts | None = None) -> dict[str, np.ndarray]:
+    """Run the kernels on one block's innovations, moved by ``shifts`` when given
+    (see :class:`Shifts`; monthly shifts are applied before the yearly factors see them)."""
     n, m, s = inn.n_paths, p.n_months, p.steps
     forecast_month = np.repeat(p.infl_forecast_year, 12)
     out = {
@@ -238,10 +278,15 @@ def simulate_block(p: EsgParams, inn: Innovations,
                  out["kpif"], out["inflation_regime"])
     if p.model != K.EQUITY_GARCH:
         del out["equity_variance"]           # a placeholder: only GARCH has a variance path
-    levels = levels or {}
-    for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
-        if key in levels:
-            out[key] = np.array(np.broadcast_to(levels[key], out[key].shape), dtype=float)
+    if shifts is not None:
+        eq = shifts.equity
+        out["equity_log_return"] += eq
+        out["equity_step"] += np.repeat(eq / s, s, axis=1) if s > 1 else eq
+        sr = shifts.short_rate
+        before = np.concatenate([np.zeros((sr.shape[0], 1)), sr[:, :-1]], axis=1)
+        out["short_rate"] += sr
+        out["fixed_income_return"] += before / 1200.0 - p.rate[5] * (sr - before) / 100.0
+        out["kpif"] += shifts.kpif
     y = len(p.years)
     # The deviation is the mean of the monthly deviations: exactly zero when every shock is.
     out["inflation_deviation"] = (out["kpif"] - forecast_month).reshape(n, y, 12).mean(axis=2)
@@ -252,10 +297,9 @@ def simulate_block(p: EsgParams, inn: Innovations,
                 np.ascontiguousarray(out["inflation_deviation"]), p.annual_forecast,
                 p.annual_phi, p.annual_sigma, p.annual_beta,
                 out["annual_growth"], out["annual_deviation"])
-    for j, name in enumerate(ANNUAL_FACTORS):
-        if name in levels:
-            out["annual_growth"][:, :, j] = np.broadcast_to(levels[name], (n, y))
-            out["annual_deviation"][:, :, j] = out["annual_growth"][:, :, j] - p.annual_forecast[j]
+    if shifts is not None:
+        out["annual_growth"] += shifts.annual
+        out["annual_deviation"] += shifts.annual
     return out
 
 
@@ -279,7 +323,7 @@ def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
 
 def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, threads: int = 1,
                     deterministic: bool = False, shocks: dict | None = None,
-                    levels: dict | None = None, block_order: list[int] | None = None,
+                    shifts: Shifts | None = None, block_order: list[int] | None = None,
                     progress=None) -> dict[str, np.ndarray]:
     """All paths, block by block (threads over blocks), gathered in block order."""
     def run(b: int) -> dict:
@@ -288,7 +332,7 @@ def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, thre
                else draw_innovations(p, block_seed(seed, b), hi - lo))
         if shocks:
             inn = _apply_shocks(inn, shocks, lo, hi)
-        res = simulate_block(p, inn, levels)
+        res = simulate_block(p, inn, None if shifts is None else shifts.rows(lo, hi))
         if progress is not None:
             progress(hi - lo)
         return res

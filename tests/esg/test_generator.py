@@ -17,8 +17,9 @@ import pytest
 from sim.budget import FactorPaths, run_budget
 from sim.config import ConfigError, load_config
 from sim.esg import esg_params, generate
-from sim.esg.model import draw_innovations, generate_arrays, simulate_block, zero_innovations
-from sim.esg.schema import FACTORS, nearest_correlation
+from sim.esg.model import (Shifts, draw_innovations, generate_arrays, simulate_block,
+                           zero_innovations)
+from sim.esg.schema import ANNUAL_FACTORS, FACTORS, nearest_correlation
 
 from ..conftest import DEFAULT_CONFIG
 from benchmarks import _esg_reference as ref
@@ -343,13 +344,43 @@ def test_common_random_numbers_two_strategies_share_paths(cfg):
     assert not np.array_equal(a["fixed_income_return"], b["fixed_income_return"])
 
 
-def test_level_paths_override_a_factor():
-    cfg = config()
-    kpif = np.full(72, 8.0)
-    ds = generate(cfg, 4, 1, levels={"kpif": kpif})
-    np.testing.assert_array_equal(ds["kpif"].values, np.broadcast_to(kpif, (4, 72)))
-    want = np.broadcast_to(8.0 - np.array([2.7, 2.6, 2.5, 2.5, 2.5, 2.5]), (4, 6))
-    np.testing.assert_allclose(ds["inflation_deviation"].values, want, atol=1e-12)
+def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
+    """Shifts on the same random numbers: each path moves by exactly the shift; the
+    fixed-income return follows the rate's shift by carry and duration, and the yearly factors
+    follow the inflation shift through their inflation beta."""
+    p = esg_params(cfg)
+    m, y = p.n_months, len(p.years)
+    sh = Shifts.zeros(p)
+    sh.equity[0, 5] = -0.2
+    sh.short_rate[0, 10:] = 3.0
+    sh.kpif[0, :12] = 6.0
+    sh.annual[0, 1, ANNUAL_FACTORS.index("drugs")] = 5.0
+    a = generate_arrays(p, 7, 3, block_size=1000)
+    b = generate_arrays(p, 7, 3, block_size=1000, shifts=sh)
+    d = {k: b[k] - a[k] for k in a}
+    np.testing.assert_allclose(d["equity_log_return"], np.broadcast_to(sh.equity, (7, m)),
+                               atol=1e-15)
+    np.testing.assert_allclose(d["equity_step"], d["equity_log_return"], atol=1e-15)
+    np.testing.assert_allclose(d["short_rate"], np.broadcast_to(sh.short_rate, (7, m)),
+                               atol=1e-12)
+    dur = cfg.esg.fixed_income.duration.value
+    want_fi = np.zeros(m)
+    want_fi[10] = -dur * 3.0 / 100          # the rate jumps at the end of month 10
+    want_fi[11:] = 3.0 / 1200               # and carries 3 points more from then on
+    np.testing.assert_allclose(d["fixed_income_return"], np.broadcast_to(want_fi, (7, m)),
+                               atol=1e-15)
+    want_infl = np.zeros(y)
+    want_infl[0] = 6.0
+    np.testing.assert_allclose(d["inflation_deviation"], np.broadcast_to(want_infl, (7, y)),
+                               atol=1e-12)
+    want_growth = 6.0 * np.outer(want_infl / 6.0, p.annual_beta)   # beta x the year's deviation
+    want_growth[1, ANNUAL_FACTORS.index("drugs")] += 5.0
+    phi = p.annual_phi                    # the first year's response persists through phi
+    got = d["annual_growth"]
+    np.testing.assert_allclose(got[:, 0], np.broadcast_to(6.0 * p.annual_beta, (7, 6)),
+                               atol=1e-12)
+    np.testing.assert_allclose(got[:, 1] - phi * got[:, 0],
+                               np.broadcast_to(want_growth[1], (7, 6)), atol=1e-12)
 
 
 def test_unknown_shock_is_a_clear_error(cfg):

@@ -1,0 +1,122 @@
+"""Run stress scenarios: each deterministically, and optionally as the centre of a Monte Carlo.
+
+The result is one Dataset with a ``scenario`` dimension (the plan's own world, ``bas``, first):
+the deterministic budget, balance requirement and portfolios per scenario and year, and with
+``paths`` the Monte Carlo summary of :class:`sim.engine.Summary` around each scenario, all on
+the same random numbers (the same seed and blocks for every scenario).
+
+Deterministic means every random shock at zero. The budget factors then sit at their forecasts,
+but the portfolios do not earn their budgeted return (with zero shocks the equity model earns
+its calm-regime drift, not its long-run mean). So the deterministic budget counts the funds'
+results as **the plan's budgeted return plus the scenario's effect** (the scenario's simulated
+fund results minus those of ``bas``): ``bas`` is exactly the plan, and every scenario is the
+plan moved by what the scenario does. The portfolio values, floors and breaches reported are
+the strategy's own simulated paths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Engine
+from ..engine import run as run_mc
+from ..esg.model import zero_innovations
+from ..labels import LABELS_SV
+from .scenario import BASE, Scenario, scenario_shifts
+
+__all__ = ["run_stress", "DETERMINISTIC_KEYS"]
+
+#: Per scenario and year from the deterministic run: (name, source key, units, Swedish label).
+DETERMINISTIC_KEYS = (
+    ("net_result", "net_result", "mnkr", LABELS_SV["net_result"]),
+    ("balance_requirement_result", "balance_requirement_result", "mnkr",
+     LABELS_SV["balance_requirement_result"]),
+    ("required_result_1pct", "required_result_1pct", "mnkr", LABELS_SV["required_result_1pct"]),
+    ("financial_income", "financial_income", "mnkr", LABELS_SV["financial_income"]),
+    ("financial_costs", "financial_costs", "mnkr", LABELS_SV["financial_costs"]),
+    ("operating_costs", "operating_costs", "mnkr", LABELS_SV["operating_costs"]),
+    ("tax_revenue", "tax_revenue", "mnkr", LABELS_SV["tax_revenue"]),
+    ("rur_drawn", "rur_drawn", "mnkr", LABELS_SV["rur_drawn"]),
+    ("rur_balance", "rur_balance", "mnkr", LABELS_SV["rur_balance"]),
+    ("balance_requirement_result_after_rur", "balance_requirement_result_after_rur", "mnkr",
+     LABELS_SV["balance_requirement_result_after_rur"]),
+    ("deficit_restored", "deficit_restored", "mnkr", LABELS_SV["deficit_restored"]),
+    ("deficit_outstanding", "deficit_outstanding", "mnkr", LABELS_SV["deficit_outstanding"]),
+    ("deficit_unrestored", "deficit_unrestored", "mnkr", LABELS_SV["deficit_unrestored"]),
+    ("kpif_annual", "kpif_annual", "percent", "Inflation, KPIF, årsgenomsnitt"),
+)
+
+
+def _plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
+    """What turns the zero-shock funds' yearly results into the plan's budgeted ones."""
+    y = e.plan.n_years
+    base = e.run_block(zero_innovations(e.esg, 1))
+    planned = e.plan.planned_fund_return()
+    return (planned - base["funds_return"][0, :, :y],
+            planned * e.plan.fund_unrealized_share[:, None]
+            - base["funds_unrealized_change"][0, :, :y])
+
+
+def _deterministic(e: Engine, shifts, offset) -> dict[str, tuple]:
+    """One path with every random shock at zero, moved by the scenario's shifts."""
+    r = e.run_block(zero_innovations(e.esg, 1), keep_monthly=True, shifts=shifts,
+                    fund_offset=offset)
+    y = e.plan.n_years
+    out = {name: (("year",), r[key][0, :y], {"units": u, "long_name": lab})
+           for name, key, u, lab in DETERMINISTIC_KEYS}
+    out["margin_to_goal"] = (("year",), (r["balance_requirement_result"]
+                                         - r["required_result_1pct"])[0, :y],
+                             {"units": "mnkr", "long_name": "Marginal till 1 %-målet"})
+    out["cost_component"] = (("component", "year"), -r["operating_cost_components"][0, :, :y],
+                             {"units": "mnkr", "long_name": "Verksamhetens kostnader per kostnadsslag"})
+    out["fund_value"] = (("fund", "year"), r["funds_value_end"][0, :, :y],
+                         {"units": "mnkr", "long_name": "Portföljens värde vid årets slut"})
+    out["fund_return"] = (("fund", "year"), r["funds_return"][0, :, :y] + offset[0],
+                          {"units": "mnkr", "long_name": "Portföljens avkastning i budgeten "
+                                                         "(plan + scenariots effekt)"})
+    floor = r["funds_floor"][0, :, 11::12][:, :y]      # the floor at each year's last month
+    out["fund_floor"] = (("fund", "year"), floor,
+                         {"units": "mnkr", "long_name": "Skyddsnivå vid årets slut"})
+    out["fund_breach_months"] = (("fund", "year"), r["funds_breach_months"][0, :, :y],
+                                 {"units": "months", "long_name": "Månader under skyddsnivån"})
+    out["fund_worst_fall_12m"] = (("fund", "year"), r["funds_worst_fall_12m"][0, :, :y],
+                                  {"units": "1", "long_name": "Största värdefall under 12 månader"})
+    eq = r["esg_equity_log_return"][0].astype(np.float64).reshape(-1, 12).sum(axis=1)[:y]
+    out["equity_return"] = (("year",), np.expm1(eq),
+                            {"units": "1", "long_name": "Aktier, årets avkastning"})
+    out["short_rate_end"] = (("year",), r["esg_short_rate"][0, 11::12][:y].astype(np.float64),
+                             {"units": "percent", "long_name": "Kort ränta vid årets slut"})
+    return out
+
+
+def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int = 0,
+               threads: int = 1, progress=None):
+    """The scenarios (with ``bas`` first) as a Dataset with a ``scenario`` dimension."""
+    import xarray as xr
+
+    e = Engine(cfg, seed)
+    if not any(k == "bas" for k, _ in scenarios):
+        scenarios = [("bas", BASE)] + list(scenarios)
+    parts = []
+    offset = _plan_offset(e)
+    for key, sc in scenarios:
+        shifts = scenario_shifts(sc, e.esg, key)
+        data = _deterministic(e, shifts, offset)
+        ds = xr.Dataset(data, coords={"year": e.plan.years, "fund": list(e.plan.fund_keys),
+                                      "component": list(e.plan.component_keys)})
+        if paths:
+            mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts, engine=e,
+                        progress=progress)
+            ds = xr.merge([ds, mc], combine_attrs="override")
+        parts.append(ds.expand_dims(scenario=[key]))
+    out = xr.concat(parts, dim="scenario", combine_attrs="override")
+    out = out.assign_coords(
+        scenario_label=("scenario", [sc.label for _, sc in scenarios]),
+        scenario_description=("scenario", [sc.description for _, sc in scenarios]),
+        scenario_source=("scenario", [sc.source for _, sc in scenarios]),
+        fund_label=("fund", list(e.plan.fund_labels)),
+        component_label=("component", list(e.plan.component_labels)))
+    out.attrs.update({"paths": int(paths), "scenarios": ", ".join(k for k, _ in scenarios),
+                      "scenario_json": "[" + ", ".join(
+                          sc.model_dump_json() for _, sc in scenarios) + "]"})
+    return out

@@ -275,6 +275,135 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
 
 
 @cli.command()
+@CONFIG_ARG
+@click.option("--paths", type=click.IntRange(min=100), default=10000, show_default=True,
+              help="Monte Carlo paths of the tornado (the same random numbers for every bar).")
+@click.option("--sd", "k", type=click.FloatRange(min=0.0, min_open=True), default=1.0,
+              show_default=True, help="Low and high settings: -SD and +SD standard deviations.")
+@click.option("--sobol-samples", type=click.IntRange(min=16), default=1024, show_default=True,
+              help="Saltelli base samples (a power of two); the model runs samples x 11 times.")
+@click.option("--calibration-paths", type=click.IntRange(min=1000), default=20000,
+              show_default=True, help="Generator paths that measure each factor's standard "
+                                      "deviation.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed [default: simulation.seed of the config].")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads over blocks of paths [default: all cores].")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write; the CSV goes beside it.")
+@SET_OPTION
+@user_errors
+def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibration_paths: int,
+                seed: int | None, threads: int | None, out: Path,
+                overrides: tuple[str, ...]) -> None:
+    """Tornado and Sobol indices of the balanskravsresultat per risk factor.
+
+    Each factor is moved alone to -SD and +SD standard deviations of its yearly value (in every
+    year) on the same random numbers as a base run; the table shows the change of the mean
+    balanskravsresultat and of P(deficit). Sobol indices (SALib) split the variance of the
+    deterministic model's balanskravsresultat over independent N(0, 1) factor settings.
+    """
+    from .progress import progress_bar
+    from .report_table import sensitivity_table, summary_frame_rows
+    from .results import provenance, write_csv_rows, write_netcdf
+    from .stress.sensitivity import calibrate, sensitivity_dataset, sobol, tornado
+    from .engine import Engine
+
+    if sobol_samples & (sobol_samples - 1):
+        raise UserError(f"--sobol-samples: {sobol_samples} is not a power of two "
+                        "(e.g. 512, 1024, 2048)")
+    cfg = load_config(config, overrides)
+    _check_writable(out)
+    seed = cfg.simulation.seed if seed is None else seed
+    threads = threads or os.cpu_count() or 1
+    e = Engine(cfg, seed)
+    units = calibrate(e, calibration_paths, seed, threads)
+    runs = 1 + 2 * len(units.active)
+    with progress_bar(paths * runs, "Tornado") as advance:
+        tor = tornado(cfg, e, units, paths, seed, k, threads, advance)
+    sob = sobol(e, units, sobol_samples, seed)
+    ds = sensitivity_dataset(e, units, tor, sob, k)
+    ds.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
+    ds.attrs.update({"paths": paths, "sobol_samples": sobol_samples,
+                     "calibration_paths": calibration_paths, "setting_sd": k})
+    csv_path = out.with_name(out.stem + ".csv")
+    _write(ds, out, write_netcdf)
+    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
+    click.echo(sensitivity_table(ds))
+    click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths a bar, seed {seed})")
+
+
+@cli.command("reverse-stress")
+@CONFIG_ARG
+@click.option("--year", type=int, required=True, help="The plan year whose balanskravsresultat "
+                                                      "is brought to zero.")
+@click.option("--calibration-paths", type=click.IntRange(min=1000), default=20000,
+              show_default=True, help="Generator paths that measure each factor's standard "
+                                      "deviation.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the calibration [default: simulation.seed of the config].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the point as a scenario file (TOML) that sim stress reruns.")
+@SET_OPTION
+@user_errors
+def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | None,
+                   out: Path | None, overrides: tuple[str, ...]) -> None:
+    """The smallest combined shock that brings the YEAR balanskravsresultat below zero.
+
+    Measured in standard deviations of the factors' yearly values, with the config's factor
+    correlation (Mahalanobis distance): the most likely point on the failure boundary.
+    """
+    from scipy.stats import norm
+
+    from .engine import Engine
+    from .esg.schema import FACTORS
+    from .stress.sensitivity import (FACTOR_LABELS_SV, calibrate, point_scenario,
+                                     reverse_stress as find_point, scenario_toml)
+
+    cfg = load_config(config, overrides)
+    if out is not None:
+        _check_writable(out)
+    seed = cfg.simulation.seed if seed is None else seed
+    e = Engine(cfg, seed)
+    years = [int(y) for y in e.plan.years]
+    if year not in years:
+        raise UserError(f"--year: {year} is not a plan year; allowed: {years[0]}-{years[-1]}")
+    units = calibrate(e, calibration_paths, seed)
+    p = find_point(e, units, year)
+    t = years.index(year)
+    click.echo(f"Omvänt stresstest {year}: balanskravsresultat enligt plan "
+               f"{p.bkr_plan:,.0f} mnkr".replace(",", " "))
+    if p.bkr_plan <= 0:
+        click.echo("Planen har redan ett balanskravsresultat under noll det året: ingen chock "
+                   "behövs.")
+    else:
+        click.echo(f"Minsta kombinerade chock: {p.beta:.2f} standardavvikelser från planen "
+                   f"(normalapproximation av sannolikheten: {100 * norm.sf(p.beta):.1f} %)"
+                   .replace(".", ","))
+        if not p.converged:
+            click.echo(f"Varning: iterationen konvergerade inte på {p.iterations} steg.")
+        click.echo(f"\n{'Faktor':<28}{'std.avv.':>10}{'ändring ' + str(year):>16}"
+                   f"{'effekt, mnkr/std.avv.':>24}")
+        for i, f in enumerate(FACTORS):
+            unit = "%" if f == "equity" else "%-enheter"
+            change = units.sd[i, t] * p.z[i] * (100.0 if f == "equity" else 1.0)
+            click.echo(f"{FACTOR_LABELS_SV[f]:<28}{p.z[i]:>+10.2f}{change:>+11.2f} {unit:<9}"
+                       f"{p.gradient[i]:>22.1f}".replace(".", ","))
+    if out is not None:
+        from .results import _atomic_write
+        text = scenario_toml(point_scenario(e, units, p))
+
+        def write(tmp: str) -> None:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        try:
+            _atomic_write(out, write)
+        except OSError as exc:
+            raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+        click.echo(f"Wrote {out}: rerun it with sim stress {config} {out}")
+
+
+@cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:
@@ -288,6 +417,9 @@ def summary(results: Path) -> None:
     elif ds.attrs.get("mode") == "stress":
         from .report_table import stress_table
         click.echo(stress_table(ds))
+    elif ds.attrs.get("mode") == "sensitivity":
+        from .report_table import sensitivity_table
+        click.echo(sensitivity_table(ds))
     elif "operating_income" in ds:
         click.echo(budget_table(ds))
     else:

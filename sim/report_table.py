@@ -163,6 +163,47 @@ def stress_table(ds: xr.Dataset) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def sensitivity_table(ds: xr.Dataset) -> str:
+    """The tornado (sorted by its widest bar over the years) and the Sobol indices."""
+    years = [int(y) for y in ds["year"].values]
+    k = float(ds["setting_sd"].values[1])
+    lw, cw = 30, 15
+    head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
+    n = int(ds.attrs.get("paths", 0))
+    spread = np.nan_to_num(np.abs(ds["bkr_mean_change"].values).max(axis=(1, 2)), nan=-1.0)
+    order = [i for i in np.argsort(-spread) if spread[i] >= 0]
+    labels = [str(x) for x in ds["factor_label"].values]
+    sd_str = f"{k:g}".replace(".", ",")
+    lines = [ds.attrs.get("title", ""),
+             f"Känslighet: varje faktor ensam -{sd_str} / +{sd_str} standardavvikelser, samma "
+             f"slumptal ({format_mnkr(n)} scenarier)", "",
+             "Balanskravsresultat, förändring av medelvärdet, mnkr (låg / hög)", head,
+             f"{'  bas: medelvärde':<{lw}}" + "".join(
+                 f"{format_mnkr(v):>{cw}}" for v in ds["bkr_mean_base"].values)]
+    for i in order:
+        lo, hi = ds["bkr_mean_change"].values[i]
+        lines.append(f"  {labels[i]:<{lw - 2}}" + "".join(
+            f"{format_mnkr(a) + ' / ' + format_mnkr(b):>{cw}}" for a, b in zip(lo, hi)))
+
+    def pts(v: float) -> str:
+        return "–" if math.isnan(v) else f"{100 * v:+.1f}".replace(".", ",")
+
+    lines += ["", "P(balanskravsresultat < 0), förändring, procentenheter (låg / hög)", head,
+              f"{'  bas, %':<{lw}}" + "".join(f"{100 * v:>{cw}.1f}".replace(".", ",")
+                                              for v in ds["p_deficit_base"].values)]
+    for i in order:
+        lo, hi = ds["p_deficit_change"].values[i]
+        lines.append(f"  {labels[i]:<{lw - 2}}" + "".join(
+            f"{pts(a) + ' / ' + pts(b):>{cw}}" for a, b in zip(lo, hi)))
+    lines += ["", "Sobolindex för balanskravsresultatet, första ordningen / totalt "
+              f"({int(ds.attrs.get('sobol_samples', 0))} basurval)", head]
+    for i in order:
+        s1, st = ds["sobol_first"].values[i], ds["sobol_total"].values[i]
+        lines.append(f"  {labels[i]:<{lw - 2}}" + "".join(
+            f"{f'{a:.2f} / {b:.2f}'.replace('.', ','):>{cw}}" for a, b in zip(s1, st)))
+    return "\n".join(lines) + "\n"
+
+
 #: Columns of the tidy CSV, in order; a column is left empty where a statistic has no such dim.
 _CSV_DIMS = ("scenario", "factor", "setting", "fund", "driver", "quantile", "year")
 

@@ -118,7 +118,7 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
     seed = cfg.simulation.seed if seed is None else seed
     threads = threads or os.cpu_count() or 1
     with progress_bar(paths, "Scenarier") as advance:
-        ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance)
+        ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance, fans=True)
     ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
     ds.attrs.update({"paths": paths, "store": store})
     csv_path = out.with_name(out.stem + "_summary.csv")

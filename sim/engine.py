@@ -29,7 +29,11 @@ __all__ = ["Engine", "Summary", "run", "STORE_MODES"]
 STORE_MODES = ("summary", "annual", "monthly")
 #: Per-path yearly results kept by ``--store annual``.
 KEPT_KEYS = frozenset(LINE_KEYS + BALANCE_KEYS + ("kpif_annual", "annual_growth", "contributions"))
-QUANTILES = (0.01, 0.05, 0.5, 0.95)
+QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+#: Grids of the monthly fan statistics (``fans=True``): value and floor as multiples of the
+#: fund's start value, and the equity weight.
+VALUE_RATIO_RANGE = (0.0, 4.0, 4000)
+WEIGHT_RANGE = (0.0, 1.0 + 1e-9, 1000)
 #: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
 MNKR_RANGE = (-30000.0, 30000.0, 60000)
 
@@ -102,8 +106,9 @@ class Engine:
 class Summary:
     """Streaming statistics of a run, folded block by block in block order."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, fans: bool = False):
         self.e = engine
+        self.fans = fans
         y, p, d = engine.plan.n_years, len(engine.funds), len(engine.drivers)
         self.n = 0
         self.count = {k: np.zeros(y, np.int64) for k in
@@ -117,6 +122,18 @@ class Summary:
         self.hist = {k: Histogram(*MNKR_RANGE, columns=y) for k in self.sum}
         self.return_pct = Histogram(-100.0, 100.0, 20000, columns=p * y)
         self.fall = Histogram(0.0, 1.0, 10000, columns=p)
+        self.ret_sum = np.zeros(p)
+        self.ret_sumsq = np.zeros(p)
+        self.ret_n = 0
+        if fans:
+            m = engine.esg.n_months
+            self.start = np.array([f.start_value for f in engine.funds])
+            self.value_fan = Histogram(*VALUE_RATIO_RANGE, columns=p * m)
+            self.floor_fan = Histogram(*VALUE_RATIO_RANGE, columns=p * m)
+            self.weight_fan = Histogram(*WEIGHT_RANGE, columns=p * m)
+            self.lock = np.zeros((p, m), np.int64)
+            self.cash_lock = np.array([f.cash_lock for f in engine.funds])
+            self.dynamic = np.array([f.kind == 1 for f in engine.funds])
 
     def add(self, r: dict[str, np.ndarray]) -> None:
         e = self.e
@@ -143,8 +160,21 @@ class Summary:
         self.contrib_deficit += (c * deficit[:, None, :]).sum(axis=0)
         start = r["funds_value_end"][:, :, :y] - r["funds_return"][:, :, :y]
         pct = 100.0 * r["funds_return"][:, :, :y] / np.where(start > 0, start, np.nan)
-        self.return_pct.add(np.nan_to_num(pct, nan=0.0).reshape(pct.shape[0], -1))
+        pct = np.nan_to_num(pct, nan=0.0)
+        self.return_pct.add(pct.reshape(pct.shape[0], -1))
+        self.ret_sum += pct.sum(axis=(0, 2))
+        self.ret_sumsq += (pct ** 2).sum(axis=(0, 2))
+        self.ret_n += pct.shape[0] * pct.shape[2]
         self.fall.add(r["funds_worst_fall_12m"][:, :, :y].max(axis=2))
+        if self.fans:
+            n = bkr.shape[0]
+            scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
+            self.value_fan.add((r["funds_value"] / scale).reshape(n, -1))
+            floor = np.nan_to_num(r["funds_floor"] / scale, nan=0.0)
+            self.floor_fan.add(floor.reshape(n, -1))
+            w = r["funds_equity_weight"]
+            self.weight_fan.add(w.reshape(n, -1))
+            self.lock += ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
 
     def dataset(self):
         """The summary as an xarray Dataset (dims year, fund, quantile, driver)."""
@@ -202,6 +232,33 @@ class Summary:
         data["fund_worst_fall_12m_quantile"] = (
             ("quantile", "fund"), np.array([self.fall.quantile(x) for x in QUANTILES]),
             {"units": "1", "long_name": "Största värdefall under 12 månader, kvantil"})
+        mean = self.ret_sum / max(self.ret_n, 1)
+        data["fund_return_pct_mean"] = (("fund",), mean, {
+            "units": "percent", "long_name": "Årets avkastning, medelvärde över år och scenarier"})
+        data["fund_return_pct_std"] = (("fund",), np.sqrt(np.maximum(
+            self.ret_sumsq / max(self.ret_n, 1) - mean ** 2, 0.0)), {
+            "units": "percent", "long_name": "Årets avkastning, standardavvikelse"})
+        counts = self.fall.counts.reshape(len(funds), 100, -1).sum(axis=2)     # 1 % bins
+        data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1), {
+            "units": "1", "long_name": "Andel scenarier per intervall av största 12-månadersfall"})
+        if self.fans:
+            m = e.esg.n_months
+            p = len(funds)
+            start = self.start[None, :, None]
+
+            def fan(h: Histogram) -> np.ndarray:
+                return np.array([h.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), p, m)
+
+            data["fund_value_fan"] = (("quantile", "fund", "month"), fan(self.value_fan) * start, {
+                "units": "mnkr", "long_name": "Marknadsvärde vid månadens slut, kvantil"})
+            floor = np.where(self.dynamic[None, :, None], fan(self.floor_fan) * start, np.nan)
+            data["fund_floor_fan"] = (("quantile", "fund", "month"), floor, {
+                "units": "mnkr", "long_name": "Skyddsnivå vid månadens slut, kvantil"})
+            data["fund_equity_weight_fan"] = (("quantile", "fund", "month"), fan(self.weight_fan), {
+                "units": "1", "long_name": "Andel aktiefonder vid månadens slut, kvantil"})
+            data["p_fund_cash_lock"] = (("fund", "month"), np.where(
+                self.dynamic[:, None], self.lock / max(n, 1), np.nan), {
+                "units": "1", "long_name": "Andel scenarier i kassaläge vid månadens slut"})
         data["fund_loss_limit"] = (("fund",), e.loss_limits,
                                    {"units": "1", "long_name": LABELS_SV["fund_loss_limit"]})
         n_def = np.maximum(self.count["deficit"], 1)
@@ -213,7 +270,15 @@ class Summary:
         coords = {"year": years, "quantile": list(QUANTILES), "fund": funds,
                   "fund_label": ("fund", list(e.plan.fund_labels)),
                   "driver": list(e.drivers),
-                  "driver_label": ("driver", list(e.driver_labels))}
+                  "driver_label": ("driver", list(e.driver_labels)),
+                  "fall_bin": ("fall_bin", np.arange(100) / 100.0,
+                               {"units": "1", "long_name": "Intervallets nedre gräns"})}
+        if self.fans:
+            first = f"{int(e.esg.years[0])}-01"
+            coords["month"] = np.arange(e.esg.n_months)
+            coords["time"] = ("month", np.arange(
+                np.datetime64(first, "M"), np.datetime64(first, "M") + e.esg.n_months,
+                dtype="datetime64[M]").astype("datetime64[ns]"))
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
         return ds
@@ -256,13 +321,15 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
 
 def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
         block_order: list[int] | None = None, progress=None, shifts: Shifts | None = None,
-        engine: Engine | None = None):
+        engine: Engine | None = None, fans: bool = False):
     """Run ``n_paths`` paths; return the summary (and per-path results when asked).
 
     ``shifts`` moves the factor paths (:class:`sim.esg.model.Shifts`, one row for every path or
     one row per path): a stress scenario as the centre of the run, or one factor set low or
     high on the same random numbers. ``engine`` reuses an :class:`Engine` built for ``cfg``
-    and ``seed``."""
+    and ``seed``. ``fans`` adds monthly quantiles of each fund's value, floor and equity weight
+    and the share of paths in cash lock (the Bilaga 2 fan charts; it costs about a fifth more
+    time)."""
     if store not in STORE_MODES:
         raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
     e = Engine(cfg, seed) if engine is None else engine
@@ -271,18 +338,19 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
 
     def work(b: int) -> dict:
         lo, hi = blocks.bounds(b, n_paths, e.block_size)
-        out = e.run_block(e.innovations(b, hi - lo), keep_monthly,
+        out = e.run_block(e.innovations(b, hi - lo), keep_monthly or fans,
                           None if shifts is None else shifts.rows(lo, hi))
         if progress is not None:
             progress(hi - lo)
         return out
 
-    summary = Summary(e)
+    summary = Summary(e, fans=fans)
     kept = []
     for _, block in blocks.in_block_order(work, e.n_blocks(n_paths), threads, block_order):
         summary.add(block)                   # folded strictly in block order
         if store != "summary":               # keep only what the per-path Dataset writes
-            part = {k: v for k, v in block.items() if k in KEPT_KEYS or k.startswith("esg_")
+            part = {k: v for k, v in block.items() if k in KEPT_KEYS
+                    or (keep_monthly and k.startswith("esg_"))
                     or k.startswith("funds_") and k not in monthly_fund_keys}
             if keep_monthly:                 # monthly paths as float32
                 part.update({k: block[k].astype(np.float32) for k in monthly_fund_keys})

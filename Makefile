@@ -23,8 +23,12 @@ run: $(STAMP)
 	$(BIN)/sim run $(CONFIG) --deterministic --out $(OUTDIR)/budget.nc
 	$(BIN)/sim run $(CONFIG) --paths $(PATHS) --seed $(SEED) --out $(OUTDIR)/run.nc
 	$(BIN)/sim summary $(OUTDIR)/run.nc
+	$(BIN)/sim stress $(CONFIG) configs/scenarios/*.toml --out $(OUTDIR)/stress.nc
+	$(BIN)/sim sensitivity $(CONFIG) --seed $(SEED) --out $(OUTDIR)/sensitivity.nc
+	$(BIN)/sim charts $(OUTDIR)/run.nc $(OUTDIR)/stress.nc $(OUTDIR)/sensitivity.nc --out $(OUTDIR)/charts
 
-test: $(STAMP)
+# The main job first (it must keep working), then the test suite.
+test: run
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

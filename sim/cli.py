@@ -404,6 +404,41 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
 
 
 @cli.command()
+@click.argument("results", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the charts (PNG, PDF, SVG) and their data (CSV).")
+@user_errors
+def charts(results: tuple[Path, ...], out: Path) -> None:
+    """Draw the Bilaga 2 risk charts from RESULTS files (sim run, sim sensitivity, sim stress).
+
+    A Monte Carlo run gives charts 1-6 (pension portfolio fan with its floor, equity share and
+    cash lock, worst 12-month fall against the limit, return against risk, the
+    balanskravsresultat's fan, the probabilities); a sensitivity run the tornado (7); a stress
+    run the scenarios side by side (8).
+    """
+    from .charts import charts_for, write_charts
+    from .results import open_results
+
+    loaded = [(p, open_results(p)) for p in results]
+    for p, ds in loaded:
+        if not charts_for(ds):
+            raise UserError(f"{p}: a {ds.attrs.get('mode', 'results')} file gives no chart; "
+                            "give the results of sim run, sim sensitivity or sim stress")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; give a folder")
+    total = 0
+    for p, ds in loaded:
+        try:
+            written = write_charts(ds, out)
+        except OSError as exc:
+            raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+        total += len(written)
+        click.echo(f"{p}: " + ", ".join(sorted({w.stem for w in written})))
+    click.echo(f"Wrote {total} files to {out}")
+
+
+@cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:

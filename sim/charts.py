@@ -1,0 +1,393 @@
+"""The risk charts of Bilaga 2, drawn from results Datasets (never from anything else).
+
+Each chart is written as PNG, PDF and SVG, with its numbers as CSV beside it. Labels are Swedish,
+numbers in the Swedish format (space as thousands separator, decimal comma), amounts in mnkr,
+and every chart carries a source line (config, seed, paths, date). The charts are made to read
+in black and white: grey bands, black lines, dashes, hatches and marker shapes, never colour
+alone.
+
+* from a Monte Carlo run (``sim run``): 1 the pension portfolio's fan with its floor, 2 the
+  equity share and the cash lock, 3 the worst 12-month fall against its limit, 4 return against
+  risk, 5 the balanskravsresultat's fan, 6 P(deficit) and P(below the goal);
+* from ``sim sensitivity``: 7 the tornado;
+* from ``sim stress``: 8 the scenarios side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["fmt_sv", "charts_for", "write_charts", "CHARTS"]
+
+GREYS = ("#d9d9d9", "#a6a6a6", "#000000")
+HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "++", "oo", "**")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), "-", "--", "-.")
+
+
+def fmt_sv(x: float, decimals: int = 0) -> str:
+    """Swedish number format: ``-12 345,6``; a minus sign, space thousands, decimal comma."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def _pct_sv(x: float, decimals: int = 0) -> str:
+    return fmt_sv(100.0 * x, decimals) + " %"
+
+
+def _source(ds) -> str:
+    created = str(ds.attrs.get("created", ""))[:10]
+    paths = ds.attrs.get("paths", "")
+    seed = ds.attrs.get("seed", "")
+    parts = [f"Källa: {ds.attrs.get('config_name', '')}",
+             f"konfiguration {str(ds.attrs.get('config_sha256', ''))[:12]}"]
+    if paths:
+        parts.append(f"{fmt_sv(float(paths))} scenarier")
+    if seed != "" and not str(seed).startswith("none"):
+        parts.append(f"seed {seed}")
+    if created:
+        parts.append(created)
+    return ", ".join(parts)
+
+
+def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.8), **kw):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kw)
+    import textwrap
+
+    fig.suptitle("\n".join(textwrap.wrap(title, 70)), fontsize=12, fontweight="bold", x=0.01,
+                 ha="left")
+    fig.text(0.01, 0.01, _source(ds), fontsize=7, color="#333333", ha="left", va="bottom")
+    return fig, axes
+
+
+def _finish(fig) -> None:
+    """Lay the chart out between its title and its source line: nothing overlaps or is cut."""
+    fig.tight_layout(rect=(0.0, 0.035, 1.0, 0.93))
+
+
+def _mnkr_axis(ax, label: str = "Mnkr") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sv(v)))
+    ax.set_ylabel(label)
+    ax.grid(axis="y", color="#cccccc", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _pct_axis(ax, label: str, decimals: int | None = None, axis: str = "y") -> None:
+    """A share axis in percent; ``decimals`` None picks as many as the ticks need."""
+    from matplotlib.ticker import PercentFormatter
+
+    class SwedishPercent(PercentFormatter):
+        def __call__(self, x, pos=None):
+            return super().__call__(x, pos).replace(".", ",").replace("-", "−")
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(SwedishPercent(xmax=1.0, decimals=decimals, symbol=" %"))
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
+    ax.grid(axis=axis, color="#cccccc", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _years_axis(ax, years) -> None:
+    ax.set_xticks(list(years))
+    ax.set_xticklabels([str(int(y)) for y in years])
+    ax.set_xlabel("År")
+
+
+def _fund_label(ds, fund: str) -> str:
+    return str(ds["fund_label"].sel(fund=fund).item())
+
+
+def _short_fund(ds, fund: str) -> str:
+    """The fund's label without its parenthesis: 'Pensionsportfölj (långsiktig ...)' ->
+    'Pensionsportfölj'."""
+    return _fund_label(ds, fund).split(" (")[0]
+
+
+# --- 1-6: a Monte Carlo run -------------------------------------------------------------------
+
+def pension_fan(ds, fund: str = "pension"):
+    """1. The pension portfolio's value as a fan (5-95 %, 25-75 %, median) with its floor."""
+    t = ds["time"].values
+    v = ds["fund_value_fan"].sel(fund=fund)
+    fl = ds["fund_floor_fan"].sel(fund=fund, quantile=0.5)
+    fig, ax = _figure(ds, f"{_short_fund(ds, fund)}: marknadsvärde och skyddsnivå")
+    ax = ax[0, 0]
+    ax.fill_between(t, v.sel(quantile=0.05), v.sel(quantile=0.95), color=GREYS[0],
+                    label="5–95 % av scenarierna", linewidth=0)
+    ax.fill_between(t, v.sel(quantile=0.25), v.sel(quantile=0.75), color=GREYS[1],
+                    label="25–75 %", linewidth=0)
+    ax.plot(t, v.sel(quantile=0.5), color="black", linewidth=1.8, label="Median")
+    ax.plot(t, fl, color="black", linewidth=1.2, linestyle="--", label="Skyddsnivå (median)")
+    ax.text(0.99, 0.02, "Nedhoppen vid årsskiftena är planerade uttag ur portföljen",
+            transform=ax.transAxes, fontsize=7, color="#333333", ha="right", va="bottom")
+    _mnkr_axis(ax)
+    ax.set_xlabel("År")
+    ax.legend(loc="upper left", fontsize=8, framealpha=1.0, edgecolor="#999999")
+    _finish(fig)
+    rows = [{"month": str(np.datetime_as_string(m, unit="M")),
+             **{f"value_q{int(100 * q):02d}_mnkr": float(v.sel(quantile=q).values[i])
+                for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
+             "floor_q50_mnkr": float(fl.values[i])} for i, m in enumerate(t)]
+    return fig, rows
+
+
+def equity_share(ds, fund: str = "pension"):
+    """2. The equity share the strategy holds (fan) and how often it is in cash lock."""
+    t = ds["time"].values
+    w = ds["fund_equity_weight_fan"].sel(fund=fund)
+    lock = ds["p_fund_cash_lock"].sel(fund=fund).values
+    fig, axes = _figure(ds, f"{_short_fund(ds, fund)}: andel aktiefonder och kassaläge", 2, 1,
+                        size=(8.0, 6.0), gridspec_kw={"height_ratios": [2, 1]}, sharex=True)
+    ax, ax2 = axes[0, 0], axes[1, 0]
+    ax.fill_between(t, w.sel(quantile=0.05), w.sel(quantile=0.95), color=GREYS[0],
+                    label="5–95 % av scenarierna", linewidth=0)
+    ax.fill_between(t, w.sel(quantile=0.25), w.sel(quantile=0.75), color=GREYS[1],
+                    label="25–75 %", linewidth=0)
+    ax.plot(t, w.sel(quantile=0.5), color="black", linewidth=1.8, label="Median")
+    ax.set_ylim(0, 1)
+    _pct_axis(ax, "Andel aktiefonder", 0)
+    ax.legend(loc="lower left", fontsize=8, framealpha=1.0, edgecolor="#999999")
+    ax2.plot(t, lock, color="black", linewidth=1.4, drawstyle="steps-mid")
+    ax2.set_ylim(0, max(0.05, float(np.nanmax(lock)) * 1.2 if np.isfinite(lock).any() else 0.05))
+    _pct_axis(ax2, "Andel scenarier i kassaläge")
+    ax2.set_xlabel("År")
+    _finish(fig)
+    rows = [{"month": str(np.datetime_as_string(m, unit="M")),
+             **{f"equity_share_q{int(100 * q):02d}": float(w.sel(quantile=q).values[i])
+                for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
+             "share_of_paths_in_cash_lock": float(lock[i])} for i, m in enumerate(t)]
+    return fig, rows
+
+
+def worst_fall(ds):
+    """3. Each limited fund's worst 12-month fall as a distribution against its limit."""
+    funds = [f for f in ds["fund"].values if np.isfinite(ds["fund_loss_limit"].sel(fund=f))]
+    fig, axes = _figure(ds, "Största värdefall under 12 månader mot gränsen", len(funds), 1,
+                        size=(8.0, 2.6 + 2.2 * len(funds)), sharex=True)
+    edges = ds["fall_bin"].values
+    rows = []
+    for ax, f in zip(axes[:, 0], funds):
+        share = ds["fund_worst_fall_share"].sel(fund=f).values
+        limit = float(ds["fund_loss_limit"].sel(fund=f))
+        p = float(ds["p_fund_fall_over_limit_ever"].sel(fund=f))
+        ax.bar(edges, share, width=0.01, align="edge", color=GREYS[1], edgecolor="black",
+               linewidth=0.3)
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1.4)
+        ax.text(limit + 0.005, ax.get_ylim()[1] * 0.9,
+                f"Gräns {_pct_sv(limit)}\növerskrids i {_pct_sv(p, 1)} av scenarierna",
+                fontsize=8, va="top")
+        ax.set_title(_fund_label(ds, f), fontsize=10, loc="left")
+        _pct_axis(ax, "Andel scenarier")
+        ax.set_xlim(0, min(1.0, max(limit * 2.5, float(edges[share > 0].max()) + 0.02
+                                    if (share > 0).any() else limit * 2)))
+        rows += [{"fund": str(f), "fall_from": float(a), "fall_to": float(a) + 0.01,
+                  "share_of_paths": float(s), "limit": limit, "p_over_limit": p}
+                 for a, s in zip(edges, share)]
+    _pct_axis(axes[-1, 0], "Största fall under 12 månader (hela perioden)", 0, axis="x")
+    axes[-1, 0].set_ylabel("Andel scenarier")
+    _finish(fig)
+    return fig, rows
+
+
+def return_risk(ds):
+    """4. Expected yearly return against its spread, per portfolio."""
+    fig, ax = _figure(ds, "Förväntad avkastning och risk per portfölj", size=(7.0, 4.8))
+    ax = ax[0, 0]
+    rows = []
+    for j, f in enumerate(ds["fund"].values):
+        m = float(ds["fund_return_pct_mean"].sel(fund=f)) / 100
+        s = float(ds["fund_return_pct_std"].sel(fund=f)) / 100
+        ax.scatter([s], [m], marker=MARKERS[j], s=70, color="black", zorder=3)
+        ax.annotate(_fund_label(ds, f), (s, m), textcoords="offset points", xytext=(8, 4),
+                    fontsize=8)
+        rows.append({"fund": str(f), "mean_return_pct": 100 * m, "std_return_pct": 100 * s})
+    _pct_axis(ax, "Förväntad årlig avkastning", 1)
+    _pct_axis(ax, "Risk: årsavkastningens standardavvikelse", axis="x")
+    ax.grid(True, color="#cccccc", linewidth=0.6)
+    top_s = max(r["std_return_pct"] for r in rows) / 100
+    top_m = max(r["mean_return_pct"] for r in rows) / 100
+    ax.set_xlim(0, top_s * 1.6)                # room for the labels right of the markers
+    ax.set_ylim(min(0.0, min(r["mean_return_pct"] for r in rows) / 100 * 1.2), top_m * 1.2)
+    _finish(fig)
+    return fig, rows
+
+
+def bkr_fan(ds):
+    """5. The balanskravsresultat per year as a fan against 0 and the 1 % goal."""
+    years = ds["year"].values
+    q = ds["bkr_quantile"]
+    goal = ds["required_result_1pct_plan"].values
+    fig, ax = _figure(ds, "Balanskravsresultat per år")
+    ax = ax[0, 0]
+    ax.fill_between(years, q.sel(quantile=0.05), q.sel(quantile=0.95), color=GREYS[0],
+                    label="5–95 % av scenarierna", linewidth=0)
+    ax.fill_between(years, q.sel(quantile=0.25), q.sel(quantile=0.75), color=GREYS[1],
+                    label="25–75 %", linewidth=0)
+    ax.plot(years, q.sel(quantile=0.5), color="black", marker="o", linewidth=1.8, label="Median")
+    ax.plot(years, ds["bkr_plan"].values, color="black", marker="s", markerfacecolor="white",
+            linestyle="none", label="Plan")
+    ax.plot(years, goal, color="black", linestyle="--", linewidth=1.2, label="1 %-målet")
+    ax.axhline(0, color="black", linewidth=0.8)
+    _mnkr_axis(ax)
+    _years_axis(ax, years)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=8,
+              frameon=False)
+    _finish(fig)
+    rows = [{"year": int(y), **{f"bkr_q{int(100 * x):02d}_mnkr": float(q.sel(quantile=x)[i])
+                                for x in (0.05, 0.25, 0.5, 0.75, 0.95)},
+             "bkr_plan_mnkr": float(ds["bkr_plan"][i]), "goal_1pct_mnkr": float(goal[i])}
+            for i, y in enumerate(years)]
+    return fig, rows
+
+
+def probabilities(ds):
+    """6. P(deficit) and P(below the goal) per year, with 95 % Wilson intervals."""
+    years = ds["year"].values
+    fig, ax = _figure(ds, "Sannolikhet för underskott och för att inte nå 1 %-målet")
+    ax = ax[0, 0]
+    width = 0.38
+    rows = {int(y): {"year": int(y)} for y in years}
+    for j, (name, label) in enumerate((("deficit", "Balanskravsresultat < 0"),
+                                       ("below_goal", "Under 1 %-målet"))):
+        p = ds[f"p_{name}"].values
+        lo, hi = ds[f"p_{name}_lo"].values, ds[f"p_{name}_hi"].values
+        x = years + (j - 0.5) * width
+        ax.bar(x, p, width=width, color=("white", GREYS[1])[j], edgecolor="black",
+               hatch=("///", "")[j], label=label)
+        ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt="none", ecolor="black", capsize=3,
+                    linewidth=1)
+        for i, y in enumerate(years):
+            ax.text(x[i], hi[i] + 0.01, _pct_sv(p[i]), ha="center", va="bottom", fontsize=7)
+            rows[int(y)].update({f"p_{name}": float(p[i]), f"p_{name}_lo": float(lo[i]),
+                                 f"p_{name}_hi": float(hi[i])})
+    ax.set_ylim(0, min(1.0, float(ds["p_below_goal_hi"].max()) + 0.12))
+    _pct_axis(ax, "Sannolikhet", 0)
+    _years_axis(ax, years)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
+              frameon=False)
+    _finish(fig)
+    return fig, list(rows.values())
+
+
+# --- 7: sensitivity -----------------------------------------------------------------------------
+
+def tornado(ds, max_years: int = 3):
+    """7. The tornado: each factor's low and high setting, change of the mean result."""
+    years = ds["year"].values[:max_years]
+    ch = ds["bkr_mean_change"]
+    spread = np.nan_to_num(np.abs(ch.sel(year=years).values).max(axis=(1, 2)), nan=-1.0)
+    order = [i for i in np.argsort(spread) if spread[i] >= 0]      # widest on top
+    labels = [str(ds["factor_label"].values[i]) for i in order]
+    k = float(ds["setting_sd"].values[1])
+    fig, axes = _figure(ds, "Känslighet: balanskravsresultatets förändring när en faktor "
+                        f"flyttas ±{fmt_sv(k, 1 if k != int(k) else 0)} standardavvikelse",
+                        1, len(years), size=(3.2 * len(years) + 2.0, 0.42 * len(order) + 2.4),
+                        sharey=True)
+    rows = []
+    for ax, y in zip(axes[0], years):
+        lo = ch.sel(year=y, setting="low").values[order]
+        hi = ch.sel(year=y, setting="high").values[order]
+        pos = np.arange(len(order))
+        ax.barh(pos, lo, color="white", edgecolor="black", hatch="///", label="Låg")
+        ax.barh(pos, hi, color=GREYS[1], edgecolor="black", label="Hög")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_title(str(int(y)), fontsize=10)
+        from matplotlib.ticker import FuncFormatter
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sv(v)))
+        ax.set_xlabel("Mnkr")
+        ax.grid(axis="x", color="#cccccc", linewidth=0.6)
+        for i, f in enumerate(order):
+            rows.append({"year": int(y), "factor": str(ds["factor"].values[f]),
+                         "label": labels[i], "low_mnkr": float(lo[i]), "high_mnkr": float(hi[i])})
+    axes[0, 0].set_yticks(np.arange(len(order)))
+    axes[0, 0].set_yticklabels(labels, fontsize=8)
+    axes[0, -1].legend(loc="lower right", fontsize=8, framealpha=1.0, edgecolor="#999999")
+    _finish(fig)
+    return fig, rows
+
+
+# --- 8: stress -------------------------------------------------------------------------------------
+
+def stress(ds):
+    """8. The stress scenarios side by side: the balanskravsresultat per year."""
+    years = ds["year"].values
+    fig, ax = _figure(ds, "Stresstester: balanskravsresultat per scenario", size=(8.5, 5.6))
+    ax = ax[0, 0]
+    rows = []
+    for j, sc in enumerate(ds["scenario"].values):
+        v = ds["balance_requirement_result"].sel(scenario=sc).values
+        label = str(ds["scenario_label"].sel(scenario=sc).item())
+        ax.plot(years, v, color="black", marker=MARKERS[j % len(MARKERS)],
+                linestyle=LINESTYLES[j % len(LINESTYLES)], linewidth=2.0 if sc == "bas" else 1.1,
+                markerfacecolor="white" if j % 2 else "black", label=label)
+        rows += [{"scenario": str(sc), "label": label, "year": int(y), "bkr_mnkr": float(x)}
+                 for y, x in zip(years, v)]
+    ax.axhline(0, color="black", linewidth=0.8)
+    _mnkr_axis(ax)
+    _years_axis(ax, years)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8,
+              frameon=False)
+    _finish(fig)
+    return fig, rows
+
+
+#: Chart name -> (function, the results mode it reads).
+CHARTS = {
+    "1_pensionsportfolj": (pension_fan, "monte_carlo"),
+    "2_aktieandel_kassalage": (equity_share, "monte_carlo"),
+    "3_storsta_fall": (worst_fall, "monte_carlo"),
+    "4_avkastning_risk": (return_risk, "monte_carlo"),
+    "5_balanskravsresultat": (bkr_fan, "monte_carlo"),
+    "6_sannolikheter": (probabilities, "monte_carlo"),
+    "7_tornado": (tornado, "sensitivity"),
+    "8_stresstester": (stress, "stress"),
+}
+
+
+def charts_for(ds) -> list[str]:
+    """The charts a results Dataset can give."""
+    mode = ds.attrs.get("mode")
+    names = [n for n, (_, m) in CHARTS.items() if m == mode]
+    if mode == "monte_carlo" and "fund_value_fan" not in ds:
+        names = [n for n in names if n not in ("1_pensionsportfolj", "2_aktieandel_kassalage")]
+    return names
+
+
+def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Path]:
+    """Draw every chart ``ds`` can give into ``out``: each format, and the chart's CSV."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .results import _atomic_write, write_csv_rows
+
+    matplotlib.rcParams["svg.hashsalt"] = "sim"        # the same ids in every SVG
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in charts_for(ds):
+        fig, rows = CHARTS[name][0](ds)
+        for fmt in formats:
+            path = out / f"{name}.{fmt}"
+            meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
+                    "svg": {"Date": None}}[fmt]
+            _atomic_write(path, lambda tmp, f=fmt, m=meta: fig.savefig(
+                tmp, format=f, dpi=150, metadata=m))
+            written.append(path)
+        plt.close(fig)
+        written.append(write_csv_rows(rows, out / f"{name}.csv"))
+    return written

@@ -1,0 +1,114 @@
+"""The Bilaga 2 charts: drawn from the results Dataset only, their CSVs equal its numbers, the
+files are reproducible, and bad input is refused."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from sim.charts import CHARTS, charts_for, fmt_sv, write_charts
+from sim.cli import cli
+from sim.results import open_results
+
+from .conftest import DEFAULT_CONFIG, ROOT
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    d = tmp_path_factory.mktemp("charts")
+    run = CliRunner()
+    args = {"mc": ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--threads", "1"],
+            "sens": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "500", "--sobol-samples",
+                     "32", "--calibration-paths", "2000", "--threads", "1"],
+            "stress": ["stress", str(DEFAULT_CONFIG),
+                       str(ROOT / "configs/scenarios/finanskris-2008.toml"),
+                       str(ROOT / "configs/scenarios/lakemedel.toml")]}
+    out = {}
+    for key, a in args.items():
+        path = d / f"{key}.nc"
+        res = run.invoke(cli, a + ["--out", str(path)])
+        assert res.exit_code == 0, res.output
+        out[key] = path
+    res = run.invoke(cli, ["charts", *map(str, out.values()), "--out", str(d / "charts")])
+    assert res.exit_code == 0, res.output
+    return out, d / "charts"
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_swedish_number_format():
+    assert fmt_sv(-12345.6) == "−12 346"
+    assert fmt_sv(1234.56, 1) == "1 234,6"
+    assert fmt_sv(float("nan")) == "–"
+
+
+def test_every_chart_is_written_in_every_format_with_its_data(results):
+    _, folder = results
+    for name in CHARTS:
+        for ext in ("png", "pdf", "svg", "csv"):
+            assert (folder / f"{name}.{ext}").stat().st_size > 0, (name, ext)
+
+
+def test_the_chart_csvs_equal_the_results(results):
+    files, folder = results
+    mc = open_results(files["mc"])
+    rows = read_csv(folder / "5_balanskravsresultat.csv")
+    for r in rows:
+        y = int(r["year"])
+        for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+            want = mc["bkr_quantile"].sel(quantile=q, year=y).item()
+            assert math.isclose(float(r[f"bkr_q{int(100 * q):02d}_mnkr"]), want, rel_tol=1e-12)
+    rows = read_csv(folder / "1_pensionsportfolj.csv")
+    assert len(rows) == mc.sizes["month"]
+    for i in (0, 11, len(rows) - 1):
+        want = mc["fund_value_fan"].sel(fund="pension", quantile=0.5).values[i]
+        assert math.isclose(float(rows[i]["value_q50_mnkr"]), want, rel_tol=1e-12)
+        floor = mc["fund_floor_fan"].sel(fund="pension", quantile=0.5).values[i]
+        assert math.isclose(float(rows[i]["floor_q50_mnkr"]), floor, rel_tol=1e-12)
+    rows = read_csv(folder / "6_sannolikheter.csv")
+    for r in rows:
+        y = int(r["year"])
+        assert float(r["p_deficit"]) == mc["p_deficit"].sel(year=y).item()
+        assert float(r["p_below_goal_hi"]) == mc["p_below_goal_hi"].sel(year=y).item()
+    rows = read_csv(folder / "3_storsta_fall.csv")
+    shares = [float(r["share_of_paths"]) for r in rows if r["fund"] == "pension"]
+    assert sum(shares) == pytest.approx(1.0)
+    sens = open_results(files["sens"])
+    for r in read_csv(folder / "7_tornado.csv"):
+        want = sens["bkr_mean_change"].sel(factor=r["factor"], year=int(r["year"]))
+        assert float(r["low_mnkr"]) == want.sel(setting="low").item()
+        assert float(r["high_mnkr"]) == want.sel(setting="high").item()
+    st = open_results(files["stress"])
+    rows = read_csv(folder / "8_stresstester.csv")
+    assert {r["scenario"] for r in rows} == {"bas", "finanskris-2008", "lakemedel"}
+    for r in rows:
+        want = st["balance_requirement_result"].sel(scenario=r["scenario"], year=int(r["year"]))
+        assert float(r["bkr_mnkr"]) == want.item()
+
+
+def test_the_charts_are_reproducible_to_the_byte(results, tmp_path):
+    files, folder = results
+    ds = open_results(files["mc"])
+    write_charts(ds, tmp_path)
+    for name in charts_for(ds):
+        for ext in ("pdf", "svg", "png", "csv"):
+            assert (tmp_path / f"{name}.{ext}").read_bytes() == \
+                (folder / f"{name}.{ext}").read_bytes(), (name, ext)
+
+
+def test_charts_refuse_files_that_give_none(tmp_path):
+    budget = tmp_path / "budget.nc"
+    assert CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out",
+                                    str(budget)]).exit_code == 0
+    res = CliRunner().invoke(cli, ["charts", str(budget), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "gives no chart" in res.output
+    res = CliRunner().invoke(cli, ["charts", str(tmp_path / "none.nc"), "--out",
+                                   str(tmp_path / "c")])
+    assert res.exit_code == 2 and "no such results file" in res.output
+    assert not (tmp_path / "c").exists()

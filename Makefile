@@ -25,7 +25,8 @@ run: $(STAMP)
 	$(BIN)/sim summary $(OUTDIR)/run.nc
 	$(BIN)/sim stress $(CONFIG) configs/scenarios/*.toml --out $(OUTDIR)/stress.nc
 	$(BIN)/sim sensitivity $(CONFIG) --seed $(SEED) --out $(OUTDIR)/sensitivity.nc
-	$(BIN)/sim charts $(OUTDIR)/run.nc $(OUTDIR)/stress.nc $(OUTDIR)/sensitivity.nc --out $(OUTDIR)/charts
+	$(BIN)/sim report $(CONFIG) --run $(OUTDIR)/run.nc --stress $(OUTDIR)/stress.nc \
+		--sensitivity $(OUTDIR)/sensitivity.nc --out $(OUTDIR)/report
 
 # The main job first (it must keep working), then the test suite.
 test: run

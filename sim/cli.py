@@ -439,6 +439,106 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 
 
 @cli.command()
+@CONFIG_ARG
+@click.option("--paths", type=click.IntRange(min=100), default=None,
+              help="Monte Carlo paths [default: simulation.paths of the config].")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed [default: simulation.seed of the config].")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads over blocks of paths [default: all cores].")
+@click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Use these Monte Carlo results (sim run) instead of running.")
+@click.option("--stress", "stress_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Use these stress results (sim stress) instead of running.")
+@click.option("--sensitivity", "sens_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Use these sensitivity results instead of running.")
+@click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of scenario files [default: configs/scenarios beside the config's "
+                   "folder].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for riskanalys.pdf, riskanalys.xlsx, the charts and the results.")
+@SET_OPTION
+@user_errors
+def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
+           run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
+           scenarios: Path | None, out: Path, overrides: tuple[str, ...]) -> None:
+    """Write the report "Riskanalys inför finansplan": riskanalys.pdf and riskanalys.xlsx.
+
+    Runs the Monte Carlo, the stress scenarios and the sensitivity it needs (or reads the
+    results given), then writes the PDF (text generated from the numbers, tables and charts),
+    the Excel workbook (a sheet per table, the config and provenance), the charts and the
+    results files into OUT.
+    """
+    from .budget import BudgetPlan, FactorPaths, run_budget
+    from .charts import write_charts
+    from .engine import Engine
+    from .engine import run as run_mc
+    from .progress import progress_bar
+    from .report import write_excel, write_pdf
+    from .results import budget_dataset, open_results, provenance, write_netcdf
+    from .stress import load_scenario
+    from .stress.run import run_stress
+    from .stress.sensitivity import calibrate, sensitivity_dataset, sobol, tornado
+
+    cfg = load_config(config, overrides)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; give a folder")
+    given = {k: open_results(f) for k, f in (("run", run_file), ("stress", stress_file),
+                                             ("sens", sens_file)) if f is not None}
+    for key, mode in (("run", "monte_carlo"), ("stress", "stress"), ("sens", "sensitivity")):
+        if key in given and given[key].attrs.get("mode") != mode:
+            raise UserError(f"--{ {'run': 'run', 'stress': 'stress', 'sens': 'sensitivity'}[key]}"
+                            f": the file holds {given[key].attrs.get('mode')} results, "
+                            f"not {mode}")
+    if "stress" not in given:
+        folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
+        files = sorted(Path(folder).glob("*.toml"))
+        if not files:
+            raise UserError(f"--scenarios {folder}: no scenario files (*.toml) there")
+        loaded = [load_scenario(p) for p in files]
+    out.mkdir(parents=True, exist_ok=True)
+    paths = cfg.simulation.paths if paths is None else paths
+    seed = cfg.simulation.seed if seed is None else seed
+    threads = threads or os.cpu_count() or 1
+    mc = given.get("run")
+    if mc is None:
+        with progress_bar(paths, "Scenarier") as advance:
+            mc = run_mc(cfg, paths, seed, threads=threads, progress=advance, fans=True)
+        mc.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
+        mc.attrs.update({"paths": paths, "store": "summary"})
+        _write(mc, out / "run.nc", write_netcdf)
+    st = given.get("stress")
+    if st is None:
+        st = run_stress(cfg, loaded, seed)
+        st.attrs.update(provenance(cfg, seed=None, mode="stress"))
+        _write(st, out / "stress.nc", write_netcdf)
+    sens = given.get("sens")
+    if sens is None:
+        e = Engine(cfg, seed)
+        units = calibrate(e, 20000, seed, threads)
+        n_sens = min(paths, 10000)
+        with progress_bar(n_sens * (1 + 2 * len(units.active)), "Känslighet") as advance:
+            tor = tornado(cfg, e, units, n_sens, seed, 1.0, threads, advance)
+        sens = sensitivity_dataset(e, units, tor, sobol(e, units, 1024, seed), 1.0)
+        sens.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
+        sens.attrs.update({"paths": n_sens, "sobol_samples": 1024, "calibration_paths": 20000,
+                           "setting_sd": 1.0})
+        _write(sens, out / "sensitivity.nc", write_netcdf)
+    plan = BudgetPlan.from_config(cfg)
+    budget = budget_dataset(plan, run_budget(plan, FactorPaths.at_forecast(plan)),
+                            provenance(cfg, seed=None, mode="deterministic"))
+    try:
+        for ds in (mc, st, sens):
+            write_charts(ds, out / "charts")
+        write_pdf(out / "riskanalys.pdf", mc, st, sens)
+        write_excel(out / "riskanalys.xlsx", mc, st, sens, budget)
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.xlsx'} and the charts in "
+               f"{out / 'charts'}")
+
+
+@cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def summary(results: Path) -> None:

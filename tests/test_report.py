@@ -1,0 +1,92 @@
+"""The report: a reproducible PDF, an Excel workbook of numbers with formats, text generated
+from the numbers, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from sim.charts import fmt_sv
+from sim.cli import cli
+from sim.report import summary_text, write_pdf
+from sim.results import open_results
+
+from .conftest import DEFAULT_CONFIG, ROOT
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    run = CliRunner()
+    files = {"run": ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--threads", "1"],
+             "sensitivity": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "500",
+                             "--sobol-samples", "32", "--calibration-paths", "2000",
+                             "--threads", "1"],
+             "stress": ["stress", str(DEFAULT_CONFIG),
+                        str(ROOT / "configs/scenarios/finanskris-2008.toml"),
+                        str(ROOT / "configs/scenarios/inflationschock-2022.toml")]}
+    for key, args in files.items():
+        res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
+        assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
+                           "--stress", str(d / "stress.nc"), "--sensitivity",
+                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
+    assert res.exit_code == 0, res.output
+    return d
+
+
+def test_the_report_writes_pdf_excel_and_charts(report_dir):
+    out = report_dir / "out"
+    assert (out / "riskanalys.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "riskanalys.xlsx").stat().st_size > 0
+    assert (out / "charts" / "8_stresstester.png").exists()
+    assert (out / "charts" / "7_tornado.csv").exists()
+
+
+def test_the_pdf_is_byte_identical_for_the_same_inputs(report_dir, tmp_path):
+    mc, st, se = (open_results(report_dir / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
+    write_pdf(tmp_path / "again.pdf", mc, st, se)
+    first = (report_dir / "out" / "riskanalys.pdf").read_bytes()
+    assert (tmp_path / "again.pdf").read_bytes() == first
+    assert b"CreationDate" not in first
+
+
+def test_excel_cells_are_numbers_with_formats(report_dir):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(report_dir / "out" / "riskanalys.xlsx")
+    assert {"Balanskravsresultat", "Sannolikheter", "Resultatbudget", "Stresstester",
+            "Känslighet", "Konfiguration"} <= set(wb.sheetnames)
+    mc = open_results(report_dir / "run.nc")
+    ws = wb["Sannolikheter"]
+    assert ws.cell(1, 2).value == "2023"
+    cell = ws.cell(2, 2)                      # P(deficit) 2023
+    assert cell.data_type == "n" and cell.number_format == "0.0%"
+    assert cell.value == pytest.approx(mc["p_deficit"].sel(year=2023).item(), abs=0)
+    ws = wb["Balanskravsresultat"]
+    cell = ws.cell(2, 2)                      # plan 2023
+    assert cell.data_type == "n" and cell.number_format == "#,##0"
+    assert cell.value == mc["bkr_plan"].sel(year=2023).item()
+    budget = wb["Resultatbudget"]
+    assert budget.cell(2, 1).value == "Verksamhetens intäkter"
+    assert budget.cell(2, 2).data_type == "n"
+    conf = {r[0].value: r[1].value for r in wb["Konfiguration"].iter_rows(min_row=2)}
+    assert conf["config_sha256"] == mc.attrs["config_sha256"]
+    assert conf["simulation.seed"] == 20230101          # the config, as numbers
+    assert conf["seed"] == str(mc.attrs["seed"])
+
+
+def test_the_text_is_generated_from_the_numbers(report_dir):
+    mc, st, se = (open_results(report_dir / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
+    text = dict(summary_text(mc, st, se))
+    p = mc["p_deficit"].sel(year=2023).item()
+    assert f"{fmt_sv(100 * p)} % år 2023" in text["Sammanfattning"]
+    assert "Inflationschock som 2022" in text["Stresstester"] or \
+        "Finanskris som 2008" in text["Stresstester"]
+    assert "Pensionsportföljen" in text and "Känslighet" in text
+
+
+def test_report_refuses_wrong_results(report_dir, tmp_path):
+    res = CliRunner().invoke(cli, ["report", str(DEFAULT_CONFIG), "--run",
+                                   str(report_dir / "stress.nc"), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "not monte_carlo" in res.output
+    assert not (tmp_path / "r").exists()

@@ -337,7 +337,7 @@ def stress(ds):
     ax.axhline(0, color="black", linewidth=0.8)
     _mnkr_axis(ax)
     _years_axis(ax, years)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8,
               frameon=False)
     _finish(fig)
     return fig, rows

@@ -113,14 +113,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only-distributed", action="store_true",
+                        help="only the dask overhead case (a local cluster against in process)")
     args = parser.parse_args(argv)
     from sim.engine import run
 
-    cases = SMOKE if args.smoke else CASES
+    cases = [] if args.only_distributed else SMOKE if args.smoke else CASES
     repeats = 1 if args.smoke else args.repeats
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, numpy {np.__version__}")
     print(f"Medians of {repeats} runs; throughput in million path-steps per second.\n")
+    if args.only_distributed:
+        distributed_overhead(1_000_000, 3)
+        return
     for name, n, years, steps, n_ref in cases:
         cfg = config(years, steps)
         path_steps = n * years * 12 * steps
@@ -158,6 +163,28 @@ def main(argv: list[str] | None = None) -> None:
         run(cfg, 2000, 1)
         t_big = median_time(lambda: run(cfg, 1_000_000, 1, threads=2), 3)
         print(f"1 000 000 x 360 months: {t_big:.1f} s (target <= 4 s)")
+    distributed_overhead(2_000 if args.smoke else 1_000_000, 1 if args.smoke else 3)
+
+
+def distributed_overhead(n: int, repeats: int) -> None:
+    """A local dask cluster (one worker process per core, one thread each) against the
+    in-process run on the same cores, 72 months, summary mode (target: within 15 %)."""
+    from distributed import Client
+
+    from sim.distributed import local_cluster, run_distributed
+    from sim.engine import run
+
+    cfg = config(6, 1)
+    cores = os.cpu_count() or 1
+    run(cfg, 2000, 1)
+    t_local = median_time(lambda: run(cfg, n, 1, threads=cores), repeats)
+    with local_cluster(cores, threads_per_worker=1) as cluster, Client(cluster) as client:
+        run_distributed(cfg, 2000, 1, client)                       # load the workers' cache
+        t_dask = median_time(lambda: run_distributed(cfg, n, 1, client), repeats)
+    print(f"== dask: {n:,} x 72 months".replace(",", " "))
+    print(f"  in process, {cores} threads   {t_local:8.2f} s")
+    print(f"  local cluster, {cores} workers {t_dask:8.2f} s   overhead "
+          f"{100 * (t_dask / t_local - 1):+.0f} % (target <= +15 %)")
 
 
 if __name__ == "__main__":

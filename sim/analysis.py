@@ -84,6 +84,23 @@ class Histogram:
         if self._buffered >= self.FLUSH_ROWS * self.columns:
             self._flush()
 
+    def merge(self, other: Histogram) -> None:
+        """Add another histogram of the same grid (counts are integers: exact in any order)."""
+        if (other.lo, other.hi, other.bins, other.columns) != (self.lo, self.hi, self.bins,
+                                                                self.columns):
+            raise ValueError("Histogram.merge: the grids differ")
+        self._flush()
+        other._flush()
+        self.counts += other.counts
+        self.below += other.below
+        self.above += other.above
+        self.vmin = np.minimum(self.vmin, other.vmin)
+        self.vmax = np.maximum(self.vmax, other.vmax)
+
+    def flush(self) -> None:
+        """Count everything buffered (before the histogram is pickled or merged)."""
+        self._flush()
+
     def _flush(self) -> None:
         if self._buffered:
             ids = np.concatenate(self._buffer)

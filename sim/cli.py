@@ -90,10 +90,19 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
                    "on it.")
 @click.option("--deterministic", is_flag=True,
               help="Every risk factor at its forecast: the plan's own budget (one path).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the blocks on an existing dask.distributed cluster, e.g. "
+                   "tcp://10.0.0.5:8786 (results identical to the local run).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Start a local dask cluster of this many worker processes for the run.")
+@click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
+              help="With --store annual on a cluster: the workers write every path's yearly "
+                   "results to this Zarr store instead of sending them back.")
 @SET_OPTION
 @user_errors
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
-        threads: int | None, deterministic: bool, overrides: tuple[str, ...]) -> None:
+        threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
+        zarr_path: Path | None, overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from .results import provenance, write_csv_rows, write_netcdf
 
@@ -117,14 +126,56 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
     paths = cfg.simulation.paths if paths is None else paths
     seed = cfg.simulation.seed if seed is None else seed
     threads = threads or os.cpu_count() or 1
-    with progress_bar(paths, "Scenarier") as advance:
-        ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance, fans=True)
+    if scheduler and workers:
+        raise UserError("--scheduler and --workers: give one (an existing cluster, or a local "
+                        "one to start)")
+    if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
+        raise UserError("--zarr: only with --store annual on a cluster (--scheduler or "
+                        "--workers)")
+    if scheduler or workers:
+        if store == "monthly":
+            raise UserError("--store monthly: not on a cluster; use --store annual (with "
+                            "--zarr for large runs)")
+        ds = _run_on_cluster(cfg, paths, seed, store, scheduler, workers, zarr_path)
+    else:
+        with progress_bar(paths, "Scenarier") as advance:
+            ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance,
+                        fans=True)
     ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
     ds.attrs.update({"paths": paths, "store": store})
     csv_path = out.with_name(out.stem + "_summary.csv")
     _write(ds, out, write_netcdf)
     _write(summary_frame_rows(ds), csv_path, write_csv_rows)
     click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths, seed {seed}, store {store})")
+
+
+def _run_on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
+                    workers: int | None, zarr_path: Path | None):
+    """The run on a dask.distributed cluster: an existing one, or a local one started here."""
+    import contextlib
+
+    from .distributed import VersionMismatch, local_cluster, run_distributed
+    from .progress import progress_bar
+
+    try:
+        from distributed import Client
+    except ImportError:                                    # pragma: no cover - a dependency
+        raise UserError("--scheduler/--workers need dask.distributed: pip install distributed")
+    with contextlib.ExitStack() as stack:
+        if workers:
+            cluster = stack.enter_context(local_cluster(workers))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, TimeoutError) as exc:
+                raise UserError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            with progress_bar(paths, "Scenarier") as advance:
+                return run_distributed(cfg, paths, seed, client, store=store, fans=True,
+                                       progress=advance, zarr_path=zarr_path)
+        except VersionMismatch as exc:
+            raise UserError(f"--scheduler: {exc}") from None
 
 
 def _write(obj, path: Path, writer) -> None:

@@ -135,46 +135,104 @@ class Summary:
             self.cash_lock = np.array([f.cash_lock for f in engine.funds])
             self.dynamic = np.array([f.kind == 1 for f in engine.funds])
 
+    # A block's statistics are reduced to parts (``reduce``) and folded in (``fold``). The
+    # floating-point sums ("f") must be folded in block order to be bit-identical; the integer
+    # counts and histograms ("i", "h") are exact in any order, so a worker may pre-aggregate
+    # them over its blocks (``fold_counts``, ``merge_counts``; see sim.distributed).
+
     def add(self, r: dict[str, np.ndarray]) -> None:
+        """Fold one block's results (the next block in block order)."""
+        self.fold(self.reduce(r))
+
+    def reduce(self, r: dict[str, np.ndarray]) -> dict[str, dict]:
+        """A block's statistics: float sums "f", integer counts "i", histogram inputs "h"."""
         e = self.e
         y = e.plan.n_years
         bkr = r["balance_requirement_result"]
         deficit = bkr < 0
-        self.n += bkr.shape[0]
-        self.count["deficit"] += deficit.sum(axis=0)
-        self.count["below_goal"] += (bkr < r["required_result_1pct"]).sum(axis=0)
-        self.count["unrestored"] += (r["deficit_unrestored"] > 0).sum(axis=0)
-        self.count["rur_used_up"] += ((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0)
+        f, i, h = {}, {}, {}
+        i["n"] = bkr.shape[0]
+        i["count.deficit"] = deficit.sum(axis=0)
+        i["count.below_goal"] = (bkr < r["required_result_1pct"]).sum(axis=0)
+        i["count.unrestored"] = (r["deficit_unrestored"] > 0).sum(axis=0)
+        i["count.rur_used_up"] = ((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0)
         breach = r["funds_breach_months"][:, :, :y] > 0
         over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
-        self.fund_count["breach"] += breach.sum(axis=0)
-        self.fund_count["fall_over_limit"] += over.sum(axis=0)
-        self.fund_ever["breach"] += breach.any(axis=2).sum(axis=0)
-        self.fund_ever["fall_over_limit"] += over.any(axis=2).sum(axis=0)
+        i["fund_count.breach"] = breach.sum(axis=0)
+        i["fund_count.fall_over_limit"] = over.sum(axis=0)
+        i["fund_ever.breach"] = breach.any(axis=2).sum(axis=0)
+        i["fund_ever.fall_over_limit"] = over.any(axis=2).sum(axis=0)
         for k in self.sum:
-            self.sum[k] += r[k].sum(axis=0)
-            self.sumsq[k] += (r[k] ** 2).sum(axis=0)
-            self.hist[k].add(r[k])
+            f[f"sum.{k}"] = r[k].sum(axis=0)
+            f[f"sumsq.{k}"] = (r[k] ** 2).sum(axis=0)
+            h[f"hist.{k}"] = r[k]
         c = r["contributions"]
-        self.contrib_all += c.sum(axis=0)
-        self.contrib_deficit += (c * deficit[:, None, :]).sum(axis=0)
+        f["contrib_all"] = c.sum(axis=0)
+        f["contrib_deficit"] = (c * deficit[:, None, :]).sum(axis=0)
         start = r["funds_value_end"][:, :, :y] - r["funds_return"][:, :, :y]
         pct = 100.0 * r["funds_return"][:, :, :y] / np.where(start > 0, start, np.nan)
         pct = np.nan_to_num(pct, nan=0.0)
-        self.return_pct.add(pct.reshape(pct.shape[0], -1))
-        self.ret_sum += pct.sum(axis=(0, 2))
-        self.ret_sumsq += (pct ** 2).sum(axis=(0, 2))
-        self.ret_n += pct.shape[0] * pct.shape[2]
-        self.fall.add(r["funds_worst_fall_12m"][:, :, :y].max(axis=2))
+        h["return_pct"] = pct.reshape(pct.shape[0], -1)
+        f["ret_sum"] = pct.sum(axis=(0, 2))
+        f["ret_sumsq"] = (pct ** 2).sum(axis=(0, 2))
+        i["ret_n"] = pct.shape[0] * pct.shape[2]
+        h["fall"] = r["funds_worst_fall_12m"][:, :, :y].max(axis=2)
         if self.fans:
             n = bkr.shape[0]
             scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
-            self.value_fan.add((r["funds_value"] / scale).reshape(n, -1))
-            floor = np.nan_to_num(r["funds_floor"] / scale, nan=0.0)
-            self.floor_fan.add(floor.reshape(n, -1))
+            h["value_fan"] = (r["funds_value"] / scale).reshape(n, -1)
+            h["floor_fan"] = np.nan_to_num(r["funds_floor"] / scale, nan=0.0).reshape(n, -1)
             w = r["funds_equity_weight"]
-            self.weight_fan.add(w.reshape(n, -1))
-            self.lock += ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
+            h["weight_fan"] = w.reshape(n, -1)
+            i["lock"] = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
+        return {"f": f, "i": i, "h": h}
+
+    def _slot(self, key: str):
+        """The attribute (or dict entry) a part's key names: 'sum.net_result' -> self.sum[...]."""
+        head, _, tail = key.partition(".")
+        return (getattr(self, head), tail) if tail else (self.__dict__, head)
+
+    def fold(self, part: dict[str, dict]) -> None:
+        self.fold_floats(part["f"])
+        self.fold_counts(part)
+
+    def fold_floats(self, floats: dict[str, np.ndarray]) -> None:
+        for key, v in floats.items():
+            box, k = self._slot(key)
+            box[k] = box[k] + v
+
+    def fold_counts(self, part: dict[str, dict]) -> None:
+        for key, v in part["i"].items():
+            box, k = self._slot(key)
+            box[k] = box[k] + v
+        for key, v in part["h"].items():
+            box, k = self._slot(key)
+            box[k].add(v)
+
+    def counts(self) -> dict[str, dict]:
+        """The integer state (counts and histograms), to merge into another Summary."""
+        i = {k: self._slot(k)[0][self._slot(k)[1]] for k in self._INT_KEYS + (
+            ("lock",) if self.fans else ())}
+        h = {k: self._slot(k)[0][self._slot(k)[1]] for k in self._hist_keys()}
+        for hist in h.values():
+            hist.flush()
+        return {"i": i, "h": h}
+
+    def merge_counts(self, state: dict[str, dict]) -> None:
+        for key, v in state["i"].items():
+            box, k = self._slot(key)
+            box[k] = box[k] + v
+        for key, v in state["h"].items():
+            box, k = self._slot(key)
+            box[k].merge(v)
+
+    _INT_KEYS = ("n", "ret_n", "count.deficit", "count.below_goal", "count.unrestored",
+                 "count.rur_used_up", "fund_count.breach", "fund_count.fall_over_limit",
+                 "fund_ever.breach", "fund_ever.fall_over_limit")
+
+    def _hist_keys(self) -> tuple[str, ...]:
+        keys = tuple(f"hist.{k}" for k in self.sum) + ("return_pct", "fall")
+        return keys + (("value_fan", "floor_fan", "weight_fan") if self.fans else ())
 
     def dataset(self):
         """The summary as an xarray Dataset (dims year, fund, quantile, driver)."""
@@ -319,6 +377,19 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
     return xr.Dataset(data, coords=coords)
 
 
+_MONTHLY_FUND_KEYS = frozenset(f"funds_{k}" for k in MONTHLY_KEYS)
+
+
+def kept_part(block: dict[str, np.ndarray], keep_monthly: bool) -> dict[str, np.ndarray]:
+    """What the per-path Dataset writes of a block's results (monthly paths as float32)."""
+    part = {k: v for k, v in block.items() if k in KEPT_KEYS
+            or (keep_monthly and k.startswith("esg_"))
+            or k.startswith("funds_") and k not in _MONTHLY_FUND_KEYS}
+    if keep_monthly:
+        part.update({k: block[k].astype(np.float32) for k in _MONTHLY_FUND_KEYS})
+    return part
+
+
 def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
         block_order: list[int] | None = None, progress=None, shifts: Shifts | None = None,
         engine: Engine | None = None, fans: bool = False):
@@ -334,7 +405,6 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
         raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
     e = Engine(cfg, seed) if engine is None else engine
     keep_monthly = store == "monthly"
-    monthly_fund_keys = {f"funds_{k}" for k in MONTHLY_KEYS}
 
     def work(b: int) -> dict:
         lo, hi = blocks.bounds(b, n_paths, e.block_size)
@@ -348,13 +418,8 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     kept = []
     for _, block in blocks.in_block_order(work, e.n_blocks(n_paths), threads, block_order):
         summary.add(block)                   # folded strictly in block order
-        if store != "summary":               # keep only what the per-path Dataset writes
-            part = {k: v for k, v in block.items() if k in KEPT_KEYS
-                    or (keep_monthly and k.startswith("esg_"))
-                    or k.startswith("funds_") and k not in monthly_fund_keys}
-            if keep_monthly:                 # monthly paths as float32
-                part.update({k: block[k].astype(np.float32) for k in monthly_fund_keys})
-            kept.append(part)
+        if store != "summary":
+            kept.append(kept_part(block, keep_monthly))
     ds = summary.dataset()
     if store != "summary":
         import xarray as xr

@@ -109,6 +109,16 @@ def _fund_label(ds, fund: str) -> str:
     return str(ds["fund_label"].sel(fund=fund).item())
 
 
+def _fan(ax, x, q, marker: str | None = None) -> None:
+    """Grey bands 5-95 % and 25-75 % and a black median, from ``q`` (a quantile DataArray)."""
+    ax.fill_between(x, q.sel(quantile=0.05), q.sel(quantile=0.95), color=GREYS[0],
+                    label="5–95 % av scenarierna", linewidth=0)
+    ax.fill_between(x, q.sel(quantile=0.25), q.sel(quantile=0.75), color=GREYS[1],
+                    label="25–75 %", linewidth=0)
+    ax.plot(x, q.sel(quantile=0.5), color="black", linewidth=1.8, marker=marker,
+            label="Median")
+
+
 def _short_fund(ds, fund: str) -> str:
     """The fund's label without its parenthesis: 'Pensionsportfölj (långsiktig ...)' ->
     'Pensionsportfölj'."""
@@ -124,11 +134,7 @@ def pension_fan(ds, fund: str = "pension"):
     fl = ds["fund_floor_fan"].sel(fund=fund, quantile=0.5)
     fig, ax = _figure(ds, f"{_short_fund(ds, fund)}: marknadsvärde och skyddsnivå")
     ax = ax[0, 0]
-    ax.fill_between(t, v.sel(quantile=0.05), v.sel(quantile=0.95), color=GREYS[0],
-                    label="5–95 % av scenarierna", linewidth=0)
-    ax.fill_between(t, v.sel(quantile=0.25), v.sel(quantile=0.75), color=GREYS[1],
-                    label="25–75 %", linewidth=0)
-    ax.plot(t, v.sel(quantile=0.5), color="black", linewidth=1.8, label="Median")
+    _fan(ax, t, v)
     ax.plot(t, fl, color="black", linewidth=1.2, linestyle="--", label="Skyddsnivå (median)")
     ax.text(0.99, 0.02, "Nedhoppen vid årsskiftena är planerade uttag ur portföljen",
             transform=ax.transAxes, fontsize=7, color="#333333", ha="right", va="bottom")
@@ -151,11 +157,7 @@ def equity_share(ds, fund: str = "pension"):
     fig, axes = _figure(ds, f"{_short_fund(ds, fund)}: andel aktiefonder och kassaläge", 2, 1,
                         size=(8.0, 6.0), gridspec_kw={"height_ratios": [2, 1]}, sharex=True)
     ax, ax2 = axes[0, 0], axes[1, 0]
-    ax.fill_between(t, w.sel(quantile=0.05), w.sel(quantile=0.95), color=GREYS[0],
-                    label="5–95 % av scenarierna", linewidth=0)
-    ax.fill_between(t, w.sel(quantile=0.25), w.sel(quantile=0.75), color=GREYS[1],
-                    label="25–75 %", linewidth=0)
-    ax.plot(t, w.sel(quantile=0.5), color="black", linewidth=1.8, label="Median")
+    _fan(ax, t, w)
     ax.set_ylim(0, 1)
     _pct_axis(ax, "Andel aktiefonder", 0)
     ax.legend(loc="lower left", fontsize=8, framealpha=1.0, edgecolor="#999999")
@@ -231,11 +233,7 @@ def bkr_fan(ds):
     goal = ds["required_result_1pct_plan"].values
     fig, ax = _figure(ds, "Balanskravsresultat per år")
     ax = ax[0, 0]
-    ax.fill_between(years, q.sel(quantile=0.05), q.sel(quantile=0.95), color=GREYS[0],
-                    label="5–95 % av scenarierna", linewidth=0)
-    ax.fill_between(years, q.sel(quantile=0.25), q.sel(quantile=0.75), color=GREYS[1],
-                    label="25–75 %", linewidth=0)
-    ax.plot(years, q.sel(quantile=0.5), color="black", marker="o", linewidth=1.8, label="Median")
+    _fan(ax, years, q, marker="o")
     ax.plot(years, ds["bkr_plan"].values, color="black", marker="s", markerfacecolor="white",
             linestyle="none", label="Plan")
     ax.plot(years, goal, color="black", linestyle="--", linewidth=1.2, label="1 %-målet")

@@ -19,13 +19,12 @@ or, for runs too large to gather, written by the workers straight into a Zarr st
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__, blocks
+from . import blocks
 from .engine import STORE_MODES, Engine, Summary, _paths_dataset, kept_part
 
 __all__ = ["run_distributed", "run_chunk", "local_cluster", "check_versions", "VersionMismatch"]
@@ -39,14 +38,10 @@ class VersionMismatch(RuntimeError):
 
 
 def package_versions() -> dict[str, str]:
-    """This process's versions of the packages the results depend on."""
-    out = {"sim": __version__}
-    for pkg in PINNED:
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    """This process's versions of sim and the packages the results depend on."""
+    from .results import package_versions as versions
+
+    return versions(PINNED)
 
 
 def check_versions(client) -> None:

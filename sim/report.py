@@ -31,6 +31,15 @@ def _years_text(years) -> str:
     return ", ".join(ys[:-1]) + " och " + ys[-1] if len(ys) > 1 else ys[0]
 
 
+def _floor_rule(mc, fund: str = "pension") -> str:
+    """The floor rule in words, from the run's config: '85 % av det högsta värdet de senaste
+    24 månaderna'."""
+    strategy = json.loads(mc.attrs["config_json"])["funds"][fund]["strategy"]
+    share = strategy["floor_share"]["value"]
+    window = strategy["window"]["value"]
+    return f"{_pct(share)} av det högsta värdet de senaste {fmt_sv(window)} månaderna"
+
+
 def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
     """Sections of generated Swedish text: (heading, paragraph)."""
     years = [int(y) for y in mc["year"].values]
@@ -64,8 +73,8 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
         p_fall = mc["p_fund_fall_over_limit_ever"].sel(fund="pension").item()
         limit = mc["fund_loss_limit"].sel(fund="pension").item()
         out.append(("Pensionsportföljen",
-                    f"Portföljens värde understiger skyddsnivån (85 % av det högsta värdet de "
-                    f"senaste 24 månaderna) någon gång under perioden i {_pct(p_br, 1)} av "
+                    f"Portföljens värde understiger skyddsnivån ({_floor_rule(mc)}) någon gång "
+                    f"under perioden i {_pct(p_br, 1)} av "
                     f"scenarierna. Ett värdefall över {_pct(limit)} under tolv månader, "
                     f"Bilaga 2:s gräns, inträffar i {_pct(p_fall, 1)} av scenarierna. "
                     "Strategin minskar aktieandelen när marginalen till skyddsnivån krymper; "
@@ -201,8 +210,7 @@ CAPTIONS = {
                              "linjen är det finansiella målet på 1 % av skatter och bidrag.",
     "6_sannolikheter": "Sannolikheten för ett negativt balanskravsresultat och för att inte nå "
                        "1 %-målet, med 95 % konfidensintervall för simuleringens osäkerhet.",
-    "1_pensionsportfolj": "Pensionsportföljens marknadsvärde och skyddsnivå (85 % av det högsta "
-                          "värdet de senaste 24 månaderna).",
+    "1_pensionsportfolj": "Pensionsportföljens marknadsvärde och skyddsnivå ({floor_rule}).",
     "2_aktieandel_kassalage": "Den dynamiska strategins aktieandel och hur ofta portföljen står i "
                               "kassaläge (aktieandel under gränsen).",
     "3_storsta_fall": "Det största värdefallet under tolv månader mot gränserna i Bilaga 2.",
@@ -239,7 +247,7 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
             if "fund_value_fan" not in mc:
                 names = [n for n in names if n not in ("1_pensionsportfolj",
                                                        "2_aktieandel_kassalage")]
-            items = [(mc, n, CAPTIONS[n]) for n in names]
+            items = [(mc, n, CAPTIONS[n].format(floor_rule=_floor_rule(mc))) for n in names]
             if stress is not None:
                 items.append((stress, "8_stresstester", CAPTIONS["8_stresstester"]))
             if sens is not None:

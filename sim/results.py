@@ -46,14 +46,20 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
-    """Global attributes that make a result reproducible: config, hash, seed, versions, commit."""
+def package_versions(packages: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
+    """This process's versions of sim and ``packages``."""
     versions = {"sim": __version__}
-    for pkg in _VERSIONED:
+    for pkg in packages:
         try:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = "not installed"
+    return versions
+
+
+def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
+    """Global attributes that make a result reproducible: config, hash, seed, versions, commit."""
+    versions = package_versions()
     return {
         FORMAT_ATTR: FORMAT,
         "title": f"{cfg.meta.region}: {cfg.meta.name}",

@@ -109,20 +109,32 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
 def _table_rows_bkr(mc) -> tuple[list[str], list[list[str]]]:
     years = [int(y) for y in mc["year"].values]
     head = ["Mnkr"] + [str(y) for y in years]
-    rows = [["Plan"] + [fmt_sv(v) for v in mc["bkr_plan"].values],
-            ["Medelvärde"] + [fmt_sv(v) for v in mc["bkr_mean"].values]]
-    for q, lab in ((0.5, "Median"), (0.05, "5 %-kvantil"), (0.01, "1 %-kvantil")):
-        rows.append([lab] + [fmt_sv(v) for v in mc["bkr_quantile"].sel(quantile=q).values])
+    rows = []
+    for key, name in (("net_result", "Årets resultat"), ("bkr", "Balanskravsresultat")):
+        rows += [[f"{name}, plan"] + [fmt_sv(v) for v in mc[f"{key}_plan"].values],
+                 ["  medelvärde"] + [fmt_sv(v) for v in mc[f"{key}_mean"].values]]
+        for q, lab in ((0.5, "  median"), (0.05, "  5 %-kvantil"), (0.01, "  1 %-kvantil")):
+            rows.append([lab] + [fmt_sv(v) for v in mc[f"{key}_quantile"].sel(quantile=q).values])
     rows.append(["P(underskott)"] + [_pct(v, 1) for v in mc["p_deficit"].values])
     rows.append(["P(under 1 %-målet)"] + [_pct(v, 1) for v in mc["p_below_goal"].values])
     return head, rows
 
 
-def _table_rows_stress(stress) -> tuple[list[str], list[list[str]]]:
+#: The stress page's tables: (variable, fund or None, heading).
+STRESS_TABLES = (("balance_requirement_result", None, "Balanskravsresultat, mnkr"),
+                 ("margin_to_goal", None, "Marginal till 1 %-målet, mnkr"),
+                 ("deficit_outstanding", None, "Balanskravsunderskott att återställa, mnkr"),
+                 ("fund_value", "pension", "Pensionsportföljens värde vid årets slut, mnkr"))
+
+
+def _table_rows_stress(stress, key: str = "balance_requirement_result", fund: str | None = None,
+                       heading: str = "Balanskravsresultat, mnkr"
+                       ) -> tuple[list[str], list[list[str]]]:
     years = [int(y) for y in stress["year"].values]
-    head = ["Balanskravsresultat, mnkr"] + [str(y) for y in years]
+    head = [heading] + [str(y) for y in years]
+    da = stress[key] if fund is None else stress[key].sel(fund=fund)
     rows = [[str(stress["scenario_label"].sel(scenario=s).item())]
-            + [fmt_sv(v) for v in stress["balance_requirement_result"].sel(scenario=s).values]
+            + [fmt_sv(v) for v in da.sel(scenario=s).values]
             for s in stress["scenario"].values]
     return head, rows
 
@@ -204,6 +216,12 @@ def _chart_pages(pdf, items: list[tuple[object, str, str]]) -> None:
         plt.close(fig)
 
 
+_STRESS_INTRO = ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
+                 "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
+                 "Bas är planen själv. Scenarierna och källorna till deras siffror finns i "
+                 "configs/scenarios/.")
+
+
 CAPTIONS = {
     "5_balanskravsresultat": "Balanskravsresultatets fördelning per år: hälften av scenarierna "
                              "ligger i det mörka bandet, nio av tio i det ljusa. Den streckade "
@@ -237,11 +255,14 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
                 "Creator": "sim", "Producer": None, "CreationDate": None, "ModDate": None}
         with PdfPages(tmp, metadata=meta) as pdf:
             sub = str(mc.attrs.get("title", ""))
-            tables = [("Balanskravsresultat och sannolikheter", *_table_rows_bkr(mc))]
-            if stress is not None:
-                tables.append(("Stresstester", *_table_rows_stress(stress)))
+            tables = [("Resultat, balanskravsresultat och sannolikheter", *_table_rows_bkr(mc))]
             _text_page(pdf, f"{title}\n{sub}", summary_text(mc, stress, sens), tables,
                        _source(mc))
+            if stress is not None:
+                tables = [("", *_table_rows_stress(stress, k, f, h)) for k, f, h in STRESS_TABLES
+                          if f is None or f in stress["fund"].values]
+                _text_page(pdf, "Stresstester", [("Scenarierna", _STRESS_INTRO)], tables,
+                           _source(stress))
             names = ["5_balanskravsresultat", "6_sannolikheter", "1_pensionsportfolj",
                      "2_aktieandel_kassalage", "3_storsta_fall", "4_avkastning_risk"]
             if "fund_value_fan" not in mc:
@@ -289,12 +310,14 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
             ws.freeze_panes(1, 1)
             return ws
 
-        rows = [("Plan", mc["bkr_plan"].values, mnkr), ("Medelvärde", mc["bkr_mean"].values, mnkr),
-                ("Medelfel", mc["bkr_mean_se"].values, mnkr)]
-        rows += [(f"{fmt_sv(100 * q, 0)} %-kvantil", mc["bkr_quantile"].sel(quantile=q).values,
-                  mnkr) for q in mc["quantile"].values]
-        rows += [("Förväntat underskott 5 %", mc["bkr_es05"].values, mnkr)]
-        sheet("Balanskravsresultat", ["Mnkr"] + [str(y) for y in years], rows)
+        for key, name in (("bkr", "Balanskravsresultat"), ("net_result", "Årets resultat")):
+            rows = [("Plan", mc[f"{key}_plan"].values, mnkr),
+                    ("Medelvärde", mc[f"{key}_mean"].values, mnkr),
+                    ("Medelfel", mc[f"{key}_mean_se"].values, mnkr)]
+            rows += [(f"{fmt_sv(100 * q, 0)} %-kvantil", mc[f"{key}_quantile"].sel(
+                quantile=q).values, mnkr) for q in mc["quantile"].values]
+            rows += [("Förväntat underskott 5 %", mc[f"{key}_es05"].values, mnkr)]
+            sheet(name, ["Mnkr"] + [str(y) for y in years], rows)
         rows = []
         for name, label in (("deficit", "Balanskravsresultat < 0"),
                             ("below_goal", "Under 1 %-målet"),

@@ -18,11 +18,19 @@ from . import __version__
 from .config import ConfigError, config_hash, load_config
 from .engine import STORE_MODES
 from .results import ResultsError
+from .stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 SET_OPTION = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="Override a config key, e.g. --set funds.pension.expected_return=4.5 (repeatable).")
+
+
+SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), default=None,
+                           help="Seed [default: simulation.seed of the config].")
+THREADS_OPTION = click.option(
+    "--threads", type=click.IntRange(min=1), default=None,
+    help="Threads over blocks of paths [default: all cores]; results do not depend on it.")
 
 
 class UserError(click.ClickException):
@@ -78,16 +86,13 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 @CONFIG_ARG
 @click.option("--paths", type=click.IntRange(min=1), default=None,
               help="Number of paths [default: simulation.paths of the config].")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed [default: simulation.seed of the config].")
+@SEED_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="NetCDF file to write (written atomically); the summary CSV goes beside it.")
 @click.option("--store", type=click.Choice(STORE_MODES), default="summary", show_default=True,
               help="summary: statistics only (memory bounded in the number of paths); annual: "
                    "also every path's yearly results; monthly: also monthly paths (float32).")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads over blocks of paths [default: all cores]; results do not depend "
-                   "on it.")
+@THREADS_OPTION
 @click.option("--deterministic", is_flag=True,
               help="Every risk factor at its forecast: the plan's own budget (one path).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -281,10 +286,8 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--paths", type=click.IntRange(min=0), default=0, show_default=True,
               help="Monte Carlo paths around each scenario (0: deterministic only).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed [default: simulation.seed of the config]; the same for every scenario.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads over blocks of paths [default: all cores].")
+@SEED_OPTION
+@THREADS_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="NetCDF file to write (a scenario dimension); the CSV goes beside it.")
 @SET_OPTION
@@ -327,19 +330,18 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
 
 @cli.command()
 @CONFIG_ARG
-@click.option("--paths", type=click.IntRange(min=100), default=10000, show_default=True,
+@click.option("--paths", type=click.IntRange(min=100), default=TORNADO_PATHS, show_default=True,
               help="Monte Carlo paths of the tornado (the same random numbers for every bar).")
 @click.option("--sd", "k", type=click.FloatRange(min=0.0, min_open=True), default=1.0,
               show_default=True, help="Low and high settings: -SD and +SD standard deviations.")
-@click.option("--sobol-samples", type=click.IntRange(min=16), default=1024, show_default=True,
+@click.option("--sobol-samples", type=click.IntRange(min=16), default=SOBOL_SAMPLES,
+              show_default=True,
               help="Saltelli base samples (a power of two); the model runs samples x 11 times.")
-@click.option("--calibration-paths", type=click.IntRange(min=1000), default=20000,
+@click.option("--calibration-paths", type=click.IntRange(min=1000), default=CALIBRATION_PATHS,
               show_default=True, help="Generator paths that measure each factor's standard "
                                       "deviation.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed [default: simulation.seed of the config].")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads over blocks of paths [default: all cores].")
+@SEED_OPTION
+@THREADS_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="NetCDF file to write; the CSV goes beside it.")
 @SET_OPTION
@@ -357,8 +359,7 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     from .progress import progress_bar
     from .report_table import sensitivity_table, summary_frame_rows
     from .results import provenance, write_csv_rows, write_netcdf
-    from .stress.sensitivity import calibrate, sensitivity_dataset, sobol, tornado
-    from .engine import Engine
+    from .stress.sensitivity import run_sensitivity
 
     if sobol_samples & (sobol_samples - 1):
         raise UserError(f"--sobol-samples: {sobol_samples} is not a power of two "
@@ -367,16 +368,9 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     _check_writable(out)
     seed = cfg.simulation.seed if seed is None else seed
     threads = threads or os.cpu_count() or 1
-    e = Engine(cfg, seed)
-    units = calibrate(e, calibration_paths, seed, threads)
-    runs = 1 + 2 * len(units.active)
-    with progress_bar(paths * runs, "Tornado") as advance:
-        tor = tornado(cfg, e, units, paths, seed, k, threads, advance)
-    sob = sobol(e, units, sobol_samples, seed)
-    ds = sensitivity_dataset(e, units, tor, sob, k)
+    ds = run_sensitivity(cfg, seed, paths, k, sobol_samples, calibration_paths, threads,
+                         progress_bar)
     ds.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
-    ds.attrs.update({"paths": paths, "sobol_samples": sobol_samples,
-                     "calibration_paths": calibration_paths, "setting_sd": k})
     csv_path = out.with_name(out.stem + ".csv")
     _write(ds, out, write_netcdf)
     _write(summary_frame_rows(ds), csv_path, write_csv_rows)
@@ -388,7 +382,7 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
 @CONFIG_ARG
 @click.option("--year", type=int, required=True, help="The plan year whose balanskravsresultat "
                                                       "is brought to zero.")
-@click.option("--calibration-paths", type=click.IntRange(min=1000), default=20000,
+@click.option("--calibration-paths", type=click.IntRange(min=1000), default=CALIBRATION_PATHS,
               show_default=True, help="Generator paths that measure each factor's standard "
                                       "deviation.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -493,10 +487,8 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @CONFIG_ARG
 @click.option("--paths", type=click.IntRange(min=100), default=None,
               help="Monte Carlo paths [default: simulation.paths of the config].")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed [default: simulation.seed of the config].")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads over blocks of paths [default: all cores].")
+@SEED_OPTION
+@THREADS_OPTION
 @click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these Monte Carlo results (sim run) instead of running.")
 @click.option("--stress", "stress_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -522,24 +514,23 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     """
     from .budget import BudgetPlan, FactorPaths, run_budget
     from .charts import write_charts
-    from .engine import Engine
     from .engine import run as run_mc
     from .progress import progress_bar
     from .report import write_excel, write_pdf
     from .results import budget_dataset, open_results, provenance, write_netcdf
     from .stress import load_scenario
     from .stress.run import run_stress
-    from .stress.sensitivity import calibrate, sensitivity_dataset, sobol, tornado
+    from .stress.sensitivity import run_sensitivity
 
     cfg = load_config(config, overrides)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder")
     given = {k: open_results(f) for k, f in (("run", run_file), ("stress", stress_file),
                                              ("sens", sens_file)) if f is not None}
-    for key, mode in (("run", "monte_carlo"), ("stress", "stress"), ("sens", "sensitivity")):
+    for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
+                              ("sens", "--sensitivity", "sensitivity")):
         if key in given and given[key].attrs.get("mode") != mode:
-            raise UserError(f"--{ {'run': 'run', 'stress': 'stress', 'sens': 'sensitivity'}[key]}"
-                            f": the file holds {given[key].attrs.get('mode')} results, "
+            raise UserError(f"{option}: the file holds {given[key].attrs.get('mode')} results, "
                             f"not {mode}")
     if "stress" not in given:
         folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
@@ -565,15 +556,9 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
         _write(st, out / "stress.nc", write_netcdf)
     sens = given.get("sens")
     if sens is None:
-        e = Engine(cfg, seed)
-        units = calibrate(e, 20000, seed, threads)
-        n_sens = min(paths, 10000)
-        with progress_bar(n_sens * (1 + 2 * len(units.active)), "Känslighet") as advance:
-            tor = tornado(cfg, e, units, n_sens, seed, 1.0, threads, advance)
-        sens = sensitivity_dataset(e, units, tor, sobol(e, units, 1024, seed), 1.0)
+        sens = run_sensitivity(cfg, seed, min(paths, TORNADO_PATHS), threads=threads,
+                               progress_bar=progress_bar)
         sens.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
-        sens.attrs.update({"paths": n_sens, "sobol_samples": 1024, "calibration_paths": 20000,
-                           "setting_sd": 1.0})
         _write(sens, out / "sensitivity.nc", write_netcdf)
     plan = BudgetPlan.from_config(cfg)
     budget = budget_dataset(plan, run_budget(plan, FactorPaths.at_forecast(plan)),

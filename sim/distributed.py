@@ -76,7 +76,7 @@ def run_chunk(cfg_json: str, seed: int, n_paths: int, b_lo: int, b_hi: int, fans
     floats, kept = [], []
     for b in range(b_lo, b_hi):
         lo, hi = blocks.bounds(b, n_paths, e.block_size)
-        r = e.run_block(e.innovations(b, hi - lo), keep_monthly=fans)
+        r = e.run_block(e.innovations(b, hi - lo), fund_months=fans)
         part = s.reduce(r)
         floats.append(part["f"])
         s.fold_counts(part)

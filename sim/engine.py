@@ -74,18 +74,19 @@ class Engine:
         return draw_innovations(self.esg, block_seed(self.seed, b), n)
 
     def run_block(self, inn: Innovations, keep_monthly: bool = False,
-                  shifts: Shifts | None = None,
+                  shifts: Shifts | None = None, fund_months: bool = False,
                   fund_offset: tuple[np.ndarray, np.ndarray] | None = None
                   ) -> dict[str, np.ndarray]:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
-        innovations; yearly arrays per path.
+        innovations; yearly arrays per path. ``keep_monthly`` adds the monthly paths of the
+        generator and the funds, ``fund_months`` those of the funds only (for the fans).
 
         ``fund_offset`` (return, unrealized change), each (P, Y) mnkr, is added to the funds'
         yearly results as the budget sees them (the funds' own outputs are left as simulated):
         the deterministic stress test uses it to measure a scenario against the plan."""
         esg = simulate_block(self.esg, inn, shifts)
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
-                          monthly=keep_monthly)
+                          monthly=keep_monthly or fund_months)
         y = self.plan.n_years
         dev = np.concatenate([esg["inflation_deviation"][:, None],
                               np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
@@ -211,12 +212,15 @@ class Summary:
 
     def counts(self) -> dict[str, dict]:
         """The integer state (counts and histograms), to merge into another Summary."""
-        i = {k: self._slot(k)[0][self._slot(k)[1]] for k in self._INT_KEYS + (
-            ("lock",) if self.fans else ())}
-        h = {k: self._slot(k)[0][self._slot(k)[1]] for k in self._hist_keys()}
+        i = {k: self._get(k) for k in self._INT_KEYS + (("lock",) if self.fans else ())}
+        h = {k: self._get(k) for k in self._hist_keys()}
         for hist in h.values():
             hist.flush()
         return {"i": i, "h": h}
+
+    def _get(self, key: str):
+        box, k = self._slot(key)
+        return box[k]
 
     def merge_counts(self, state: dict[str, dict]) -> None:
         for key, v in state["i"].items():
@@ -408,8 +412,8 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
 
     def work(b: int) -> dict:
         lo, hi = blocks.bounds(b, n_paths, e.block_size)
-        out = e.run_block(e.innovations(b, hi - lo), keep_monthly or fans,
-                          None if shifts is None else shifts.rows(lo, hi))
+        out = e.run_block(e.innovations(b, hi - lo), keep_monthly,
+                          None if shifts is None else shifts.rows(lo, hi), fund_months=fans)
         if progress is not None:
             progress(hi - lo)
         return out

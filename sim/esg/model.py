@@ -195,10 +195,6 @@ class Shifts:
         return Shifts(self.equity[lo:hi], self.short_rate[lo:hi], self.kpif[lo:hi],
                       self.annual[lo:hi])
 
-    def __add__(self, other: Shifts) -> Shifts:
-        return Shifts(self.equity + other.equity, self.short_rate + other.short_rate,
-                      self.kpif + other.kpif, self.annual + other.annual)
-
 
 def block_seed(seed: int, block: int) -> np.random.SeedSequence:
     """The seed sequence of block ``block``: the same for a given seed in every run."""

@@ -35,8 +35,10 @@ from ..esg.model import Shifts, generate_arrays, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
 from .run import _plan_offset
 from .scenario import FactorPath, Scenario
+from .settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 
 __all__ = ["FactorUnits", "calibrate", "evaluate", "tornado", "sobol", "reverse_stress",
+           "run_sensitivity", "TORNADO_PATHS", "SOBOL_SAMPLES", "CALIBRATION_PATHS",
            "ReversePoint", "point_scenario", "scenario_toml", "sensitivity_dataset",
            "FACTOR_LABELS_SV"]
 
@@ -57,7 +59,6 @@ class FactorUnits:
 
     sd: np.ndarray          # (F, Y)
     corr: np.ndarray        # (F, F): the config's correlation of the factors' innovations
-    n_months: int
 
     @property
     def active(self) -> np.ndarray:
@@ -86,21 +87,19 @@ def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUni
     sd = np.array([v.std(axis=0, ddof=1) for v in yearly])
     sd[sd < 1e-12 * (1.0 + np.abs(np.array([v.mean(axis=0) for v in yearly])))] = 0.0
     corr = np.array(e.cfg.esg.correlation.matrix, dtype=float)
-    return FactorUnits(sd=sd, corr=corr, n_months=e.esg.n_months)
+    return FactorUnits(sd=sd, corr=corr)
 
 
-def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> dict[str, np.ndarray]:
-    """The deterministic model at settings ``z`` (N, F), one path per row: yearly results."""
+def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> np.ndarray:
+    """The deterministic model's balanskravsresultat (N, Y) at settings ``z`` (N, F), one
+    path per row."""
     offset = _plan_offset(e) if offset is None else offset
-    keys = ("balance_requirement_result", "net_result", "required_result_1pct")
-    out = {k: [] for k in keys}
+    out = []
     for lo in range(0, len(z), e.block_size):
         zz = z[lo:lo + e.block_size]
-        r = e.run_block(zero_innovations(e.esg, len(zz)), shifts=units.shifts(zz),
-                        fund_offset=offset)
-        for k in keys:
-            out[k].append(r[k])
-    return {k: np.concatenate(v) for k, v in out.items()}
+        out.append(e.run_block(zero_innovations(e.esg, len(zz)), shifts=units.shifts(zz),
+                               fund_offset=offset)["balance_requirement_result"])
+    return np.concatenate(out)
 
 
 def tornado(cfg, e: Engine, units: FactorUnits, n_paths: int, seed: int, k: float = 1.0,
@@ -149,7 +148,7 @@ def sobol(e: Engine, units: FactorUnits, n_base: int, seed: int) -> dict[str, np
     x = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     z = np.zeros((len(x), f))
     z[:, act] = x
-    out = evaluate(e, units, z)["balance_requirement_result"]
+    out = evaluate(e, units, z)
     y = out.shape[1]
     res = {k: np.full((f, y), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     for t in range(y):
@@ -178,8 +177,12 @@ class ReversePoint:
 
 
 def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
+                   g_tol: float = 1e-3,
                    max_iter: int = 50, h: float = 1e-3) -> ReversePoint:
-    """The design point: minimise ``z' C^-1 z`` subject to ``bkr_year(z) = 0`` (HL-RF)."""
+    """The design point: minimise ``z' C^-1 z`` subject to ``bkr_year(z) = 0`` (HL-RF).
+
+    Converged when a step moves the point by less than ``tol`` (relative) and the result at
+    the point is within ``g_tol`` mnkr of zero (1e-3: a thousand kronor)."""
     years = list(int(v) for v in e.plan.years)
     if year not in years:
         raise ValueError(f"--year: {year} is not a plan year; allowed: {years[0]}-{years[-1]}")
@@ -194,7 +197,7 @@ def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
         pts = np.vstack([u, u + h * np.eye(len(u)), u - h * np.eye(len(u))])
         z = np.zeros((len(pts), f))
         z[:, act] = pts @ chol.T
-        b = evaluate(e, units, z, offset)["balance_requirement_result"][:, t]
+        b = evaluate(e, units, z, offset)[:, t]
         n = len(u)
         return b[0], (b[1:n + 1] - b[n + 1:]) / (2 * h)
 
@@ -211,7 +214,7 @@ def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
             step = np.linalg.norm(u_new - u)
             u = u_new
             g, grad = g_and_grad(u)
-            if step < tol * (1.0 + np.linalg.norm(u)) and abs(g) < 1e-3 * (1.0 + abs(g0)):
+            if step < tol * (1.0 + np.linalg.norm(u)) and abs(g) < g_tol:
                 converged = True
                 break
     z = np.zeros(f)
@@ -302,3 +305,23 @@ def sensitivity_dataset(e: Engine, units: FactorUnits, tor: dict, sob: dict, k: 
               "factor_sd_units": ("factor", [SD_UNITS[f] for f in FACTORS]),
               "setting_sd": ("setting", [-k, k])}
     return xr.Dataset(data, coords=coords)
+
+
+def run_sensitivity(cfg, seed: int, paths: int = TORNADO_PATHS, k: float = 1.0,
+                    sobol_samples: int = SOBOL_SAMPLES,
+                    calibration_paths: int = CALIBRATION_PATHS, threads: int = 1,
+                    progress_bar=None):
+    """Calibrate, tornado and Sobol indices: the Dataset of ``sim sensitivity`` (without its
+    provenance). ``progress_bar(total, label)`` is a context manager yielding ``advance(n)``."""
+    import contextlib
+
+    e = Engine(cfg, seed)
+    units = calibrate(e, calibration_paths, seed, threads)
+    total = paths * (1 + 2 * len(units.active))
+    bar = progress_bar(total, "Känslighet") if progress_bar else contextlib.nullcontext(None)
+    with bar as advance:
+        tor = tornado(cfg, e, units, paths, seed, k, threads, advance)
+    ds = sensitivity_dataset(e, units, tor, sobol(e, units, sobol_samples, seed), k)
+    ds.attrs.update({"paths": paths, "sobol_samples": sobol_samples,
+                     "calibration_paths": calibration_paths, "setting_sd": k})
+    return ds

@@ -113,7 +113,7 @@ def test_sobol_indices_equal_the_closed_form(lg):
     for key in ("S1", "ST"):
         got, conf = res[key][3:, 0], res[f"{key}_conf"][3:, 0]
         # conf is SALib's 95 % bootstrap half-width: 1.96 standard errors
-        assert (np.abs(got - want) < 4 * conf / 1.96 + 1e-3).all(), (key, got, want, conf)
+        assert (np.abs(got - want) < 4 * conf / 1.96).all(), (key, got, want, conf)
     assert np.isnan(res["S1"][:3]).all()
 
 
@@ -146,6 +146,7 @@ def test_reverse_stress_on_the_default_model_reruns_to_zero(cfg, tmp_path):
     path = tmp_path / "r.toml"
     path.write_text(scenario_toml(point_scenario(e, units, p)), encoding="utf-8")
     ds = run_stress(cfg, [load_scenario(path)], seed=3)
+    # the converged point is within g_tol = 1e-3 mnkr of zero, and its rerun gives the same
     assert abs(ds["balance_requirement_result"].sel(scenario="r", year=2025).item()) < 1e-3
 
 

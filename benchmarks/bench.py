@@ -70,7 +70,7 @@ def rng_only(cfg, n: int, seed: int, threads: int) -> None:
 def numpy_reference(cfg, n: int, seed: int) -> None:
     from sim.engine import Engine
 
-    from .reference_numpy import full_model
+    from tests.reference.model_numpy import full_model
 
     e = Engine(cfg, seed)
     full_model(e, e.innovations(0, n))

@@ -114,12 +114,9 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
     cfg = load_config(config, overrides)
     _check_writable(out)
     if deterministic:
-        from .budget import BudgetPlan, FactorPaths, run_budget
-        from .results import budget_dataset
+        from .workflows import deterministic_budget
 
-        plan = BudgetPlan.from_config(cfg)
-        result = run_budget(plan, FactorPaths.at_forecast(plan))
-        ds = budget_dataset(plan, result, provenance(cfg, seed=None, mode="deterministic"))
+        ds = deterministic_budget(cfg)
         _write(ds, out, write_netcdf)
         click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
@@ -238,7 +235,7 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     import xarray as xr
 
     from .labels import LABELS_SV
-    from .portfolio import FundParams, portfolio_variables, run_funds
+    from .portfolio import fund_params, portfolio_variables, run_funds
     from .portfolio.replay import ReplayError, read_returns_csv
     from .results import provenance, write_netcdf
 
@@ -246,15 +243,14 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     for key, fund in cfg.funds.items():
         if fund.strategy.rebalance_per_month != 1:
             raise UserError(f"funds.{key}.strategy.rebalance_per_month: replayed returns are "
-                            "monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
+                            f"monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
     try:
         months, eq, fi = read_returns_csv(returns)
     except ReplayError as exc:
         raise UserError(str(exc)) from None
     _check_writable(out)
     n_years = -(-len(months) // 12)
-    params = [FundParams.from_config(k, f, 1, cfg.meta.first_year, n_years)
-              for k, f in cfg.funds.items()]
+    params = fund_params(cfg, n_years)
     res = run_funds(params, np.log1p(eq)[None], fi[None], 1)
     first = int(months[0].astype("datetime64[Y]").astype(int)) + 1970
     data = portfolio_variables(res)
@@ -271,13 +267,12 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     attrs["returns_file"] = str(returns)
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     _write(ds, out, write_netcdf)
-    pension = list(cfg.funds).index("pension") if "pension" in cfg.funds else 0
     click.echo(f"Wrote {out} ({len(months)} months, {len(params)} funds)")
-    for j, k in enumerate(cfg.funds):
+    for j, (k, fund) in enumerate(zip(cfg.funds, params)):
         fall = res["worst_fall_12m_total"][0, j]
         click.echo(f"  {k:12s} value {res['value_end'][0, j, -1]:9.0f} mnkr, worst 12-month "
                    f"fall {fall:6.1%}" + (f", months below the floor "
-                   f"{int(res['breach_months_total'][0, j])}" if j == pension else ""))
+                   f"{int(res['breach_months_total'][0, j])}" if fund.has_floor else ""))
 
 
 @cli.command()
@@ -512,15 +507,15 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     the Excel workbook (a sheet per table, the config and provenance), the charts and the
     results files into OUT.
     """
-    from .budget import BudgetPlan, FactorPaths, run_budget
     from .charts import write_charts
     from .engine import run as run_mc
     from .progress import progress_bar
     from .report import write_excel, write_pdf
-    from .results import budget_dataset, open_results, provenance, write_netcdf
+    from .results import open_results, provenance, write_netcdf
     from .stress import load_scenario
     from .stress.run import run_stress
     from .stress.sensitivity import run_sensitivity
+    from .workflows import deterministic_budget
 
     cfg = load_config(config, overrides)
     if out.exists() and not out.is_dir():
@@ -560,9 +555,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
                                progress_bar=progress_bar)
         sens.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
         _write(sens, out / "sensitivity.nc", write_netcdf)
-    plan = BudgetPlan.from_config(cfg)
-    budget = budget_dataset(plan, run_budget(plan, FactorPaths.at_forecast(plan)),
-                            provenance(cfg, seed=None, mode="deterministic"))
+    budget = deterministic_budget(cfg)
     try:
         for ds in (mc, st, sens):
             write_charts(ds, out / "charts")

@@ -16,8 +16,7 @@ import numpy as np
 
 from . import blocks
 from .analysis import Histogram, standard_error, wilson
-from .budget import BALANCE_KEYS, LINE_KEYS, BudgetPlan, FactorPaths, run_budget
-from .budget.block import BlockBudget
+from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan
 from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
@@ -56,11 +55,9 @@ class Engine:
         self.loss_limits = np.array([np.nan if f.loss_limit is None else f.loss_limit.value
                                      for f in cfg.funds.values()])
         self.by_sales = np.array([f.bkr_treatment == "sales" for f in cfg.funds.values()])
-        self.plan_lines = run_budget(self.plan, FactorPaths.at_forecast(self.plan))
-        self.budget = BlockBudget(self.plan, ("inflation",) + ANNUAL_FACTORS, self.by_sales,
-                                  self.plan_lines)
-        self.drivers = self.plan.component_keys + ("tax_revenue",) + tuple(
-            f"fund_{k}" for k in self.plan.fund_keys) + ("financial_costs",)
+        self.budget = Budget(self.plan, self.by_sales)
+        self.plan_lines = self.budget.deterministic()
+        self.drivers = self.budget.drivers
         self.driver_labels = self.plan.component_labels + (LABELS_SV["tax_revenue"],) + tuple(
             f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
             "Finansiella kostnader (pensionsskulden)",)
@@ -90,7 +87,7 @@ class Engine:
         y = self.plan.n_years
         dev = np.concatenate([esg["inflation_deviation"][:, None],
                               np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
-        ret, unreal = funds["return"], funds["unrealized_change"]
+        ret, unreal = funds["year_return"], funds["unrealized_change"]
         if fund_offset is not None:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
         out = self.budget(dev, ret, unreal)
@@ -133,8 +130,9 @@ class Summary:
             self.floor_fan = Histogram(*VALUE_RATIO_RANGE, columns=p * m)
             self.weight_fan = Histogram(*WEIGHT_RANGE, columns=p * m)
             self.lock = np.zeros((p, m), np.int64)
-            self.cash_lock = np.array([f.cash_lock for f in engine.funds])
-            self.dynamic = np.array([f.kind == 1 for f in engine.funds])
+            self.cash_lock = np.array([f.rule.cash_lock_below if f.has_floor else 0.0
+                                       for f in engine.funds])
+            self.dynamic = np.array([f.has_floor for f in engine.funds])
 
     # A block's statistics are reduced to parts (``reduce``) and folded in (``fold``). The
     # floating-point sums ("f") must be folded in block order to be bit-identical; the integer
@@ -170,8 +168,8 @@ class Summary:
         c = r["contributions"]
         f["contrib_all"] = c.sum(axis=0)
         f["contrib_deficit"] = (c * deficit[:, None, :]).sum(axis=0)
-        start = r["funds_value_end"][:, :, :y] - r["funds_return"][:, :, :y]
-        pct = 100.0 * r["funds_return"][:, :, :y] / np.where(start > 0, start, np.nan)
+        start = r["funds_value_end"][:, :, :y] - r["funds_year_return"][:, :, :y]
+        pct = 100.0 * r["funds_year_return"][:, :, :y] / np.where(start > 0, start, np.nan)
         pct = np.nan_to_num(pct, nan=0.0)
         h["return_pct"] = pct.reshape(pct.shape[0], -1)
         f["ret_sum"] = pct.sum(axis=(0, 2))

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import reference_numpy as ref
+from .reference import model_numpy as ref
 from sim.config import load_config
 from sim.engine import Engine
 

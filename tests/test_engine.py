@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from sim.budget import FactorPaths, run_budget
+from .reference.budget_numpy import FactorPaths, run_budget
 from sim.cli import cli
 from sim.engine import MNKR_RANGE, Engine, run
 from sim.esg.model import simulate_block
@@ -42,7 +42,7 @@ def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg, plan):
     g[:, 6] += dev["consumption"]
     by_hand.tax_base_growth[:] += dev["tax_base"]
     by_hand.liability_inflation[:, 1:] += infl[:, :-1]
-    by_hand.fund_return[:] = funds["return"]
+    by_hand.fund_return[:] = funds["year_return"]
     unreal = funds["unrealized_change"].copy()
     unreal[:, 1:] = 0.0                                        # liquidity funds: as the plan
     by_hand.fund_unrealized[:] = unreal

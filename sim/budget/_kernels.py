@@ -1,7 +1,10 @@
-"""Numba kernels of the budget: flat float64 arrays in, ``out`` arrays filled, no I/O.
+"""Numba kernels of the budget: the records of :mod:`sim.budget.records` in, ``out`` filled,
+no I/O.
 
-The plain reference of :func:`balance_requirement_nb` is the table of hand-computed cases and
-the independent pure-Python implementation in ``tests/budget/test_balance.py``.
+Plain references: for :func:`budget_block_nb`, ``tests/reference/budget_numpy.py`` (the lines
+written again from the equations, sharing no computed constant with this kernel) and the seed's
+84-cell table; for :func:`balance_requirement_nb`, the hand-computed cases and the independent
+pure-Python implementation in ``tests/budget/test_balance.py``.
 """
 
 from __future__ import annotations
@@ -9,32 +12,34 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Codes of the RUR draw rule (see sim.budget.plan.DRAW_MODES).
-DRAW_NEVER = 0
-DRAW_TAX_BASE_BELOW_AVERAGE = 1
-DRAW_ANY_DEFICIT = 2
+from .records import DRAW_ANY_DEFICIT, DRAW_TAX_BASE_BELOW_AVERAGE
 
 
 @njit(cache=True, nogil=True)
-def balance_requirement_nb(bkr, goal, tax_base_growth, rur_start, draw_mode, growth_average,
-                           max_draw, reserve_share, window,
-                           out_drawn, out_reserved, out_balance, out_after, out_restored,
-                           out_outstanding, out_unrestored):
+def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
     """The balance requirement's year recursion, one path per row.
+
+    ``rules`` is :class:`~sim.budget.records.ReserveRules`, ``out``
+    :class:`~sim.budget.records.BalanceOut`.
 
     For each year ``t`` of a path, with ``b`` the balanskravsresultat before the reserve:
 
-    1. RUR draw: if ``b < 0`` and the rule allows it this year (``draw_mode``: never; when the
-       realized tax-base growth is below ``growth_average``; or for any deficit), draw
-       ``min(-b, balance, max_draw)``.
+    1. RUR draw: if ``b < 0`` and the rule allows it this year (``draw_when``: never; when the
+       realized tax-base growth is below ``tax_base_growth_10y_average``; or for any deficit),
+       draw ``min(-b, balance, max_draw_per_year)``.
     2. ``after = b + drawn``. If ``after < 0`` it is this year's deficit, to be restored.
        Otherwise the surplus restores outstanding deficits, oldest first; of what is left, the
-       part above the goal times ``reserve_share`` is reserved to the RUR.
-    3. A deficit still outstanding ``window`` years after its year is unrestored (overdue);
+       part above the goal times ``reserve_share_above_goal`` is reserved to the RUR.
+    3. A deficit still outstanding ``restore_within_years`` years after its year is
+       unrestored (overdue);
        later surpluses still restore it.
 
-    Arrays are ``(N, Y)``; ``out_after`` is the balanskravsresultat after RUR draw and reservation.
+    Arrays are ``(N, Y)``; ``balance_requirement_result_after_rur`` is the balanskravsresultat
+    after RUR draw and reservation.
     """
+    rur_start, draw_mode = rules.rur_start, rules.draw_when
+    growth_average, max_draw = rules.tax_base_growth_10y_average, rules.max_draw_per_year
+    reserve_share, window = rules.reserve_share_above_goal, rules.restore_within_years
     n, ny = bkr.shape
     for i in range(n):
         outstanding = np.zeros(ny)
@@ -70,33 +75,51 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rur_start, draw_mode, gro
                 total += outstanding[v]
                 if t - v >= window:
                     overdue += outstanding[v]
-            out_drawn[i, t] = drawn
-            out_reserved[i, t] = reserved
-            out_balance[i, t] = balance
-            out_after[i, t] = after - reserved
-            out_restored[i, t] = restored
-            out_outstanding[i, t] = total
-            out_unrestored[i, t] = overdue
+            out.rur_drawn[i, t] = drawn
+            out.rur_reserved[i, t] = reserved
+            out.rur_balance[i, t] = balance
+            out.balance_requirement_result_after_rur[i, t] = after - reserved
+            out.deficit_restored[i, t] = restored
+            out.deficit_outstanding[i, t] = total
+            out.deficit_unrestored[i, t] = overdue
 
 
 @njit(cache=True, nogil=True)
-def budget_block_nb(dev, fund_ret, fund_unreal, comp_plan, comp_growth, comp_lag, comp_w,
-                    tax_plan, tax_growth, tax_w, liab_open, liab_w, liab_lag, liab_share,
-                    oi_plan, dep_plan, grants_plan, fc_plan, measures, other_fin, unreal_share,
-                    by_sales, goal_share, base_comp, base_tax, base_real, base_fc,
-                    out_lines, out_comp, out_contrib, out_tax_growth):
-    """The resultatbudget of a block of paths from the factors' yearly deviations.
+def budget_block_nb(dev, funds, plan, base, out):
+    """The resultatbudget of a block of paths from the factors' yearly deviations, one pass per
+    path.
 
-    The same model as :func:`sim.budget.plan.FactorPaths.from_deviations` followed by
-    :func:`sim.budget.lines.budget_lines` (their NumPy code is this kernel's reference, to
-    1e-12), in one pass per path. ``dev`` (N, F, Y') holds each factor's deviation from its
-    forecast [points] for the generator's years, the plan's first year first; a part's growth
-    is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no deviation before the first
-    year). Fund returns count in financial income; the balanskravsresultat removes their
-    unrealized part: the accounting's for funds counted by sales, else ``unreal_share`` of the
-    return. ``out_lines`` (N, 14, Y) follows ``LINE_KEYS``; ``out_contrib`` (N, K + 2 + P, Y)
-    splits the balanskravsresultat's deviation from plan by driver.
+    ``dev`` (N, F, Y') holds each factor's deviation from its forecast [points] for the
+    generator's years, the plan's first year first; ``funds`` is
+    :class:`~sim.budget.records.FundResults`, ``plan`` :class:`~sim.budget.records.PlanArrays`,
+    ``base`` :class:`~sim.budget.records.Baseline` and ``out``
+    :class:`~sim.budget.records.BudgetOut`.
+
+    A cost component's growth is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no
+    deviation before the first year), its amount the planned amount times the ratio of realized
+    to forecast index since the first year; the tax revenue likewise with the tax base. Fund
+    returns count in financial income; the balanskravsresultat removes their unrealized part:
+    the accounting's for funds counted by sales, else ``fund_unrealized_share`` of the return.
+    The pension liability's financial costs move by ``indexed_share * opening * dev / 100``.
+    ``out.lines`` follows ``LINE_KEYS``; ``out.contributions`` splits the balanskravsresultat's
+    deviation from plan by driver (components, tax revenue, each fund's realized return,
+    financial costs).
     """
+    fund_ret, fund_unreal, by_sales = funds.year_return, funds.unrealized_change, funds.by_sales
+    comp_plan, comp_growth, comp_lag, comp_w = (plan.component_planned, plan.component_growth,
+                                                plan.component_lags, plan.component_weights)
+    tax_plan, tax_growth, tax_w = plan.tax_revenue, plan.tax_base_growth, plan.tax_weights
+    liab_open, liab_w, liab_lag, liab_share = (plan.liability_opening, plan.liability_weights,
+                                               plan.liability_lag, plan.liability_indexed_share)
+    oi_plan, dep_plan, grants_plan, fc_plan = (plan.operating_income, plan.depreciation,
+                                               plan.general_grants_equalisation,
+                                               plan.financial_costs)
+    measures, other_fin = plan.planned_cost_measures, plan.other_financial_income
+    unreal_share, goal_share = plan.fund_unrealized_share, plan.goal_share
+    base_comp, base_tax, base_real, base_fc = (base.components, base.tax_revenue,
+                                               base.realized_fund_return, base.financial_costs)
+    out_lines, out_comp, out_contrib, out_tax_growth = (out.lines, out.components,
+                                                        out.contributions, out.tax_base_growth)
     n, n_factors, n_dev_years = dev.shape
     n_comp, n_years = comp_plan.shape
     n_funds = fund_ret.shape[1]

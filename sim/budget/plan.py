@@ -1,30 +1,24 @@
 """Resolve a validated plan config to the arrays the budget model runs on.
 
-Two types cross this boundary:
-
-* :class:`BudgetPlan` -- the plan itself, path-independent: the given budget lines, the base-year
-  split of the operating costs with each component's forecast growth, the portfolios' planned
-  capital and expected returns, the pension liability, and the balance-requirement rules.
-* :class:`FactorPaths` -- what actually happens, per path and year: realized growth of each cost
-  index and of the tax base, realized inflation for the liability, the operating-income level and
-  the portfolios' returns. :meth:`FactorPaths.at_forecast` is the plan's own world (every shock
-  zero); the scenario generator and the portfolio strategies fill it otherwise.
+:class:`BudgetPlan` is the plan itself, path-independent: the given budget lines, the base-year
+split of the operating costs with each component's forecast growth, the portfolios' planned
+capital and expected returns, the pension liability, and the balance-requirement rules. What
+happens on a path (the factors' deviations, the funds' results) is the input of
+:class:`sim.budget.Budget`.
 
 All amounts are mnkr; growth and inflation are percent per year.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import PlanConfig
+from .records import DRAW_MODES
 
-__all__ = ["BudgetPlan", "FactorPaths", "DRAW_MODES"]
-
-#: Codes of ``balance_requirement.rur.draw_when`` passed to the numba kernel.
-DRAW_MODES = {"never": 0, "tax_base_below_average": 1, "any_deficit": 2}
+__all__ = ["BudgetPlan"]
 
 
 @dataclass(frozen=True)
@@ -139,81 +133,3 @@ class BudgetPlan:
     def planned_fund_return(self) -> np.ndarray:
         """Each fund's budgeted return [mnkr], (P, Y): planned capital times expected return."""
         return self.fund_capital * self.fund_expected_return[:, None] / 100.0
-
-
-@dataclass(frozen=True)
-class FactorPaths:
-    """Realized factors per path and year (``N`` paths). Zero shocks = :meth:`at_forecast`."""
-
-    component_growth: np.ndarray      # (N, K, Y) realized growth of each cost index, at its lag [%]
-    tax_base_growth: np.ndarray       # (N, Y) realized tax-base growth [%]
-    liability_inflation: np.ndarray   # (N, Y) realized inflation at the indexation lag [%]
-    operating_income_level: np.ndarray  # (N, Y) operating income relative to plan [1 = plan]
-    fund_return: np.ndarray           # (N, P, Y) realized return of each fund [mnkr]
-    fund_unrealized: np.ndarray       # (N, P, Y) change in unrealized gains in the year [mnkr]
-
-    @classmethod
-    def at_forecast(cls, plan: BudgetPlan, n_paths: int = 1) -> FactorPaths:
-        """Every factor at the plan's forecast: the deterministic world of the plan."""
-        ret = plan.planned_fund_return()
-
-        def tile(a: np.ndarray) -> np.ndarray:
-            return np.repeat(np.asarray(a, dtype=float)[None], n_paths, axis=0)  # writable copy
-
-        return cls(
-            component_growth=tile(plan.component_growth),
-            tax_base_growth=tile(plan.tax_base_growth),
-            liability_inflation=tile(plan.liability_inflation),
-            operating_income_level=tile(np.ones(plan.n_years)),
-            fund_return=tile(ret),
-            fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]),
-        )
-
-    @classmethod
-    def from_deviations(cls, plan: BudgetPlan, deviations: dict[str, np.ndarray],
-                        first_year: int) -> FactorPaths:
-        """The budget's factors from the scenario generator's yearly deviations from forecast.
-
-        ``deviations[name]`` is ``(N, Y')`` in percentage points for years ``first_year ...``
-        (``inflation`` and the yearly factors). Each budget part takes its forecast growth plus
-        the sum of its drivers' deviations in the year ``lag`` years earlier; a year before
-        ``first_year`` has no deviation (its outturn is known). Funds stay at their planned
-        return and operating income at plan.
-        """
-        n = next(iter(deviations.values())).shape[0]
-        base = cls.at_forecast(plan, n)
-
-        def shifted(drivers: tuple[str, ...], lag: int) -> np.ndarray:
-            total = np.zeros((n, plan.n_years))
-            for name in drivers:
-                dev = deviations[name]
-                for j, year in enumerate(plan.years):
-                    src = int(year) - lag - first_year
-                    if 0 <= src < dev.shape[1]:
-                        total[:, j] += dev[:, src]
-            return total
-
-        comp = base.component_growth.copy()
-        for k, (drivers, lag) in enumerate(zip(plan.component_drivers, plan.component_lags)):
-            comp[:, k] += plan.component_elasticity[k] * shifted(drivers, lag)
-        return replace(
-            base, component_growth=comp,
-            tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),
-            liability_inflation=base.liability_inflation
-            + shifted(plan.liability_drivers, plan.liability_lag))
-
-    @property
-    def n_paths(self) -> int:
-        return self.tax_base_growth.shape[0]
-
-    def check(self, plan: BudgetPlan) -> None:
-        """Raise ValueError if a shape does not fit ``plan``."""
-        n, k, p, y = self.n_paths, len(plan.component_keys), len(plan.fund_keys), plan.n_years
-        want = {"component_growth": (n, k, y), "tax_base_growth": (n, y),
-                "liability_inflation": (n, y), "operating_income_level": (n, y),
-                "fund_return": (n, p, y), "fund_unrealized": (n, p, y)}
-        for f in fields(self):
-            got = getattr(self, f.name).shape
-            if got != want[f.name]:
-                raise ValueError(f"FactorPaths.{f.name}: shape {got}, expected {want[f.name]} "
-                                 "(paths, [components|funds,] years)")

@@ -1,8 +1,9 @@
 """Numba kernels of the scenario generator: innovations in, paths out, no I/O, no objects.
 
 Randomness is an input: the kernels only loop and fill their ``out`` arrays, so a test can feed
-them any shocks. Their plain references are the NumPy implementations in
-``tests/esg/reference_numpy.py``, held to the same paths within 1e-12.
+them any shocks. Parameters arrive as the named records of :mod:`sim.esg.records`. Their plain
+references are the NumPy implementations in ``tests/reference/esg_numpy.py``, held to the same
+paths within 1e-12.
 
 Units inside: the short rate and inflation in percent (annual rates), equity as log returns per
 step, the fixed-income return as a simple return per month.
@@ -16,10 +17,7 @@ import numpy as np
 from numba import njit
 
 from . import _rng as R
-
-EQUITY_GBM = 0
-EQUITY_RSLN2 = 1
-EQUITY_GARCH = 2
+from .records import EQUITY_GARCH, EQUITY_GBM, EQUITY_RSLN2
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -32,44 +30,45 @@ def markov_step(state, u, p_leave_0, p_leave_1):
 
 
 @njit(cache=True, nogil=True)
-def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
-               model, steps, gbm_drift, gbm_vol,
-               rs_mu1, rs_sigma1, rs_mu2, rs_sigma2, rs_p12, rs_p21, rs_pi2,
-               g_mu, g_omega, g_alpha, g_beta, g_nu, g_hbar,
-               r0, r_decay, r_theta, r_step_vol, fi_spread, fi_duration,
-               infl_forecast, infl_phi, infl_sigma, hi_on, hi_enter, hi_exit, hi_shift,
-               out_eq_step, out_eq_month, out_regime, out_h,
-               out_rate, out_fi, out_infl, out_infl_regime):
+def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
     """Step every monthly factor of a block of paths through its months.
 
-    Shapes: ``B`` paths, ``M`` months, ``steps`` equity steps a month (``S = M * steps``).
+    ``inn`` is the block's :class:`~sim.esg.model.Innovations`; ``equity``, ``rate``, ``fi`` and
+    ``infl`` the records :class:`~sim.esg.records.Equity`, ``ShortRate``, ``FixedIncome`` and
+    ``Inflation``; ``kpif_forecast`` (M,) the expected KPIF per month [percent]; results go to
+    ``out`` (:class:`~sim.esg.records.MonthlyOut`). Shapes: ``B`` paths, ``M`` months,
+    ``steps`` equity steps a month (``S = M * steps``).
 
-    Equity (``model``; ``eq_z`` (B, S) standard normal, ``regime_u`` (B, M) uniform,
-    ``eq_w`` (B, S) chi-square(nu) for GARCH-t), log return of step ``j``:
+    Equity (``equity.model``; ``inn.equity`` (B, S) standard normal, ``inn.equity_regime_u``
+    (B, M) uniform, ``inn.equity_w`` (B, S) chi-square(nu) for GARCH-t), log return of step j:
 
-    * GBM: ``x = gbm_drift + gbm_vol * z`` (drift and vol already per step);
+    * GBM: ``x = drift + vol * z`` (drift and vol already per step);
     * RSLN2 (Hardy 2001): regime ``s`` drawn from the stationary law in the first month (``u <
-      rs_pi2`` -> regime 2), then switching 1->2 when ``u < p12`` and 2->1 when ``u < p21`` at
+      pi_2`` -> regime 2), then switching 1->2 when ``u < p12`` and 2->1 when ``u < p21`` at
       each later month; ``x = mu_s / steps + sigma_s / sqrt(steps) * z``;
-    * GARCH(1,1)-t: ``h_t = omega + alpha eps_{t-1}^2 + beta h_{t-1}`` (``h_0 = hbar``),
-      ``x = g_mu + sqrt(h_t) * z * sqrt((nu - 2) / w)``.
+    * GARCH(1,1)-t: ``h_t = omega + alpha eps_{t-1}^2 + beta h_{t-1}`` (``h_0 = long_run_var``),
+      ``x = mu + sqrt(h_t) * z * sqrt((nu - 2) / w)``.
 
     Short rate (Vasicek, exact monthly step): ``r_{m+1} = theta + (r_m - theta) * decay +
     step_vol * z``. Fixed-income return of month m: ``(r_m + spread) / 1200 - duration *
     (r_{m+1} - r_m) / 100``.
 
     Inflation: ``x_m = phi x_{m-1} + sigma z_m`` (``x_{-1} = 0``), high regime entered with
-    ``u < enter`` and left with ``u < exit`` (starting normal), ``pi_m = forecast_m + x_m +
+    ``u < p_enter`` and left with ``u < p_exit`` (starting normal), ``pi_m = forecast_m + x_m +
     shift * regime_m``.
     """
+    eq_z, eq_w, regime_u = inn.equity, inn.equity_w, inn.equity_regime_u
+    rate_z, infl_z, infl_regime_u = inn.short_rate, inn.inflation, inn.inflation_regime_u
+    model, steps = equity.model, equity.steps_per_month
+    gbm, rs, g = equity.gbm, equity.rsln2, equity.garch
     n_paths, n_months = rate_z.shape
     sqrt_steps = math.sqrt(steps)
-    t_scale = math.sqrt(max(g_nu - 2.0, 0.0))
+    t_scale = math.sqrt(max(g.nu - 2.0, 0.0))
     for i in range(n_paths):
         regime = 0
-        h = g_hbar
+        h = g.long_run_var
         eps_prev = 0.0
-        r = r0
+        r = rate.r0
         x = 0.0
         hi = 0
         for m in range(n_months):
@@ -77,52 +76,54 @@ def monthly_nb(eq_z, eq_w, regime_u, rate_z, infl_z, infl_regime_u,
             if model == EQUITY_RSLN2:
                 u = regime_u[i, m]
                 if m == 0:
-                    regime = 1 if u < rs_pi2 else 0
+                    regime = 1 if u < rs.pi_2 else 0
                 else:
-                    regime = markov_step(regime, u, rs_p12, rs_p21)
-                out_regime[i, m] = regime
+                    regime = markov_step(regime, u, rs.p12, rs.p21)
+                out.equity_regime[i, m] = regime
             total = 0.0
             for j in range(steps):
                 k = m * steps + j
                 z = eq_z[i, k]
                 if model == EQUITY_GBM:
-                    step = gbm_drift + gbm_vol * z
+                    step = gbm.drift + gbm.vol * z
                 elif model == EQUITY_RSLN2:
                     if regime == 0:
-                        step = rs_mu1 / steps + rs_sigma1 / sqrt_steps * z
+                        step = rs.mu_1 / steps + rs.sigma_1 / sqrt_steps * z
                     else:
-                        step = rs_mu2 / steps + rs_sigma2 / sqrt_steps * z
+                        step = rs.mu_2 / steps + rs.sigma_2 / sqrt_steps * z
                 else:
                     if k > 0:
-                        h = g_omega + g_alpha * eps_prev * eps_prev + g_beta * h
+                        h = g.omega + g.alpha * eps_prev * eps_prev + g.beta * h
                     eps = math.sqrt(h) * z * t_scale / math.sqrt(eq_w[i, k])
                     eps_prev = eps
-                    out_h[i, k] = h
-                    step = g_mu + eps
-                out_eq_step[i, k] = step
+                    out.equity_variance[i, k] = h
+                    step = g.mu + eps
+                out.equity_step[i, k] = step
                 total += step
-            out_eq_month[i, m] = total
+            out.equity_month[i, m] = total
             # --- short rate and fixed income
-            r_next = r_theta + (r - r_theta) * r_decay + r_step_vol * rate_z[i, m]
-            out_fi[i, m] = (r + fi_spread) / 1200.0 - fi_duration * (r_next - r) / 100.0
-            out_rate[i, m] = r_next
+            r_next = rate.theta + (r - rate.theta) * rate.decay + rate.step_vol * rate_z[i, m]
+            out.fixed_income[i, m] = (r + fi.spread) / 1200.0 - fi.duration * (r_next - r) / 100.0
+            out.short_rate[i, m] = r_next
             r = r_next
             # --- inflation
-            x = infl_phi * x + infl_sigma * infl_z[i, m]
-            if hi_on:
-                hi = markov_step(hi, infl_regime_u[i, m], hi_enter, hi_exit)
-            out_infl_regime[i, m] = hi
-            out_infl[i, m] = infl_forecast[m] + x + hi_shift * hi
+            x = infl.phi * x + infl.sigma * infl_z[i, m]
+            if infl.high_regime:
+                hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
+            out.inflation_regime[i, m] = hi
+            out.kpif[i, m] = kpif_forecast[m] + x + infl.shift * hi
 
 
 @njit(cache=True, nogil=True)
-def annual_nb(z, jumps, infl_dev, forecast, phi, sigma, beta, out_growth, out_dev):
+def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
     """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + sigma_k z_{k,Y} +
     jumps_{k,Y}`` (``d_{k,-1} = 0``), growth ``= forecast_k(Y) + d_{k,Y}`` [percent].
 
-    Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K); ``infl_dev`` (B, Y); ``forecast`` (K, Y);
-    ``phi``, ``sigma``, ``beta`` (K,).
+    ``factors`` is :class:`~sim.esg.records.AnnualFactors` (``beta`` its ``inflation_beta``).
+    Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K); ``infl_dev`` (B, Y).
     """
+    forecast, phi, sigma, beta = (factors.forecast, factors.phi, factors.sigma,
+                                  factors.inflation_beta)
     n_paths, n_years, n_factors = z.shape
     for i in range(n_paths):
         for k in range(n_factors):
@@ -134,21 +135,27 @@ def annual_nb(z, jumps, infl_dev, forecast, phi, sigma, beta, out_growth, out_de
 
 
 @njit(cache=True, nogil=True)
-def draw_nb(states, steps, chol, cond_mean, cond_factor, need_regime, need_infl_regime,
-            garch, nu, jump_rate, jump_mean,
-            out_eq, out_w, out_regime_u, out_rate, out_infl, out_infl_u, out_annual,
-            out_jumps):
+def draw_nb(states, spec, out):
     """Draw a block's innovations from each path's own xoroshiro128++ stream (``states``,
-    one row per path), in a fixed order per path, and correlate them.
+    one row per path), in a fixed order per path, and correlate them into ``out``
+    (:class:`~sim.esg.model.Innovations`); ``spec`` is :class:`~sim.esg.records.DrawSpec`.
 
     Per month: ``steps`` equity normals (each with a chi-square(nu) draw for GARCH-t), then the
     short rate's and inflation's normals, correlated with the month's equity innovation by the
-    lower Cholesky factor ``chol`` (first row (1, 0, 0), so equity steps stay as drawn); then
-    the regime uniforms the model uses. Per year: six normals for the yearly factors, drawn
+    lower Cholesky factor ``chol_monthly`` (first row (1, 0, 0), so equity steps stay as drawn);
+    then the regime uniforms the model uses. Per year: six normals for the yearly factors, drawn
     given the year's normalised sums of the monthly innovations (``cond_mean``,
     ``cond_factor``), and each factor's jumps: a Poisson(rate) count of exponential(mean)
     sizes, whose sum is mean x Gamma(count).
     """
+    steps, chol, cond_mean, cond_factor = (spec.steps_per_month, spec.chol_monthly,
+                                           spec.cond_mean, spec.cond_factor)
+    need_regime, need_infl_regime, garch, nu = (spec.equity_regime, spec.inflation_regime,
+                                                spec.garch, spec.nu)
+    jump_rate, jump_mean = spec.jump_rate, spec.jump_mean
+    out_eq, out_w, out_regime_u = out.equity, out.equity_w, out.equity_regime_u
+    out_rate, out_infl, out_infl_u = out.short_rate, out.inflation, out.inflation_regime_u
+    out_annual, out_jumps = out.annual, out.jumps
     n, n_months = out_rate.shape
     n_factors = out_annual.shape[2]
     root_steps = math.sqrt(steps)

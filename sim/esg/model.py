@@ -18,19 +18,20 @@ numbers for a sensitivity.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import blocks
 from . import _kernels as K
 from ._rng import path_states
+from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, DrawSpec,
+                      Equity, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Rsln2, ShortRate)
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
 __all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
            "generate_arrays", "block_seed", "OUTPUT_UNITS"]
-
-_MODELS = {"gbm": K.EQUITY_GBM, "rsln2": K.EQUITY_RSLN2, "garch": K.EQUITY_GARCH}
 
 
 def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
@@ -46,24 +47,16 @@ def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EsgParams:
-    """Everything the kernels need, resolved to numbers and arrays (percent for rates)."""
+    """Everything the kernels need, as the records of :mod:`sim.esg.records` (percent for
+    rates)."""
 
     years: np.ndarray            # (Y,) calendar years simulated
-    steps: int                   # equity steps a month
-    model: int
-    gbm_drift: float             # per step
-    gbm_vol: float               # per step
-    rs: tuple                    # mu1, sigma1, mu2, sigma2, p12, p21, pi2
-    garch: tuple                 # mu, omega, alpha, beta, nu, hbar (per step)
-    rate: tuple                  # r0, decay, theta, step_vol, spread, duration
-    infl_forecast_year: np.ndarray  # (Y,) expected KPIF path [%]
-    infl: tuple                  # phi, sigma, hi_on, enter, exit, shift
-    annual_forecast: np.ndarray  # (K, Y) expected growth [%]
-    annual_phi: np.ndarray
-    annual_sigma: np.ndarray
-    annual_beta: np.ndarray
-    jump_rate: np.ndarray        # (K,) per year
-    jump_mean: np.ndarray        # (K,) percentage points
+    equity: Equity
+    short_rate: ShortRate
+    fixed_income: FixedIncome
+    inflation: Inflation
+    kpif_forecast: np.ndarray    # (Y,) expected KPIF per year [%]
+    annual: AnnualFactors
     chol_monthly: np.ndarray     # (3, 3)
     cond_mean: np.ndarray        # (6, 3): annual innovations given the year's monthly sum
     cond_factor: np.ndarray      # (6, 6)
@@ -79,7 +72,7 @@ class EsgParams:
         rs = esg.equity.rsln2
         p12, p21 = rs.p12.value, rs.p21.value
         g = esg.equity.garch
-        hbar = (g.long_run_vol.value / 100.0) ** 2 * dt
+        long_run_var = (g.long_run_vol.value / 100.0) ** 2 * dt
         sr = esg.short_rate
         kappa, dm = sr.kappa.value, 1.0 / 12.0
         decay = math.exp(-kappa * dm)
@@ -109,36 +102,53 @@ class EsgParams:
         cond_cov = c_aa - cond_mean @ c_am.T
         w, v = np.linalg.eigh((cond_cov + cond_cov.T) / 2)
         cond_factor = v * np.sqrt(np.maximum(w, 0.0))
+        hi = inf.high_regime
         return cls(
-            years=years, steps=spm, model=_MODELS[esg.equity.model],
-            gbm_drift=(mu - 0.5 * sig ** 2) * dt, gbm_vol=sig * math.sqrt(dt),
-            rs=(rs.mu_1.value + rs.mean_shift.value, rs.sigma_1.value,
-                rs.mu_2.value + rs.mean_shift.value, rs.sigma_2.value, p12, p21,
-                p12 / (p12 + p21)),
-            garch=(g.mu.value / 100.0 * dt, hbar * (1 - g.alpha.value - g.beta.value),
-                   g.alpha.value, g.beta.value, g.nu.value, hbar),
-            rate=(sr.r0.value, decay, sr.theta.value, step_vol, esg.fixed_income.spread.value,
-                  esg.fixed_income.duration.value),
-            infl_forecast_year=infl_path,
-            infl=(inf.phi.value, inf.sigma.value, inf.high_regime.enabled,
-                  inf.high_regime.p_enter.value, inf.high_regime.p_exit.value,
-                  inf.high_regime.shift.value),
-            annual_forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),
-            annual_phi=np.array([f.phi.value for f in ann]),
-            annual_sigma=np.array([f.sigma.value for f in ann]),
-            annual_beta=np.array([f.inflation_beta.value for f in ann]),
-            jump_rate=np.array([f.jump_rate.value for f in ann]),
-            jump_mean=np.array([f.jump_mean.value for f in ann]),
+            years=years,
+            equity=Equity(
+                model=EQUITY_MODELS[esg.equity.model], steps_per_month=spm,
+                gbm=Gbm(drift=(mu - 0.5 * sig ** 2) * dt, vol=sig * math.sqrt(dt)),
+                rsln2=Rsln2(mu_1=rs.mu_1.value + rs.mean_shift.value, sigma_1=rs.sigma_1.value,
+                            mu_2=rs.mu_2.value + rs.mean_shift.value, sigma_2=rs.sigma_2.value,
+                            p12=p12, p21=p21, pi_2=p12 / (p12 + p21)),
+                garch=Garch(mu=g.mu.value / 100.0 * dt,
+                            omega=long_run_var * (1 - g.alpha.value - g.beta.value),
+                            alpha=g.alpha.value, beta=g.beta.value, nu=g.nu.value,
+                            long_run_var=long_run_var)),
+            short_rate=ShortRate(r0=sr.r0.value, theta=sr.theta.value, decay=decay,
+                                 step_vol=step_vol),
+            fixed_income=FixedIncome(spread=esg.fixed_income.spread.value,
+                                     duration=esg.fixed_income.duration.value),
+            inflation=Inflation(phi=inf.phi.value, sigma=inf.sigma.value,
+                                high_regime=bool(hi.enabled), p_enter=hi.p_enter.value,
+                                p_exit=hi.p_exit.value, shift=hi.shift.value),
+            kpif_forecast=infl_path,
+            annual=AnnualFactors(
+                forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),
+                phi=np.array([f.phi.value for f in ann]),
+                sigma=np.array([f.sigma.value for f in ann]),
+                inflation_beta=np.array([f.inflation_beta.value for f in ann]),
+                jump_rate=np.array([f.jump_rate.value for f in ann]),
+                jump_mean=np.array([f.jump_mean.value for f in ann])),
             chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,
         )
+
+    @property
+    def steps(self) -> int:
+        """Equity steps a month."""
+        return self.equity.steps_per_month
+
+    @property
+    def model(self) -> int:
+        """The equity model's code (:data:`sim.esg.records.EQUITY_MODELS`)."""
+        return self.equity.model
 
     @property
     def n_months(self) -> int:
         return 12 * len(self.years)
 
 
-@dataclass
-class Innovations:
+class Innovations(NamedTuple):
     """The random inputs of one block, correlated and ready for the kernels.
 
     ``equity`` (B, S) standard normal per equity step; ``equity_w`` (B, S) chi-square(nu) draws
@@ -218,18 +228,19 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int) -> Inno
     inn = Innovations(np.empty((n, m * s)), np.empty((n, m * s)), np.empty((n, m)),
                       np.empty((n, m)), np.empty((n, m)), np.empty((n, m)),
                       np.empty((n, y, k)), np.empty((n, y, k)))
-    K.draw_nb(path_states(seed, n), s, p.chol_monthly, p.cond_mean, p.cond_factor,
-              p.model == K.EQUITY_RSLN2, bool(p.infl[2]), p.model == K.EQUITY_GARCH,
-              float(p.garch[4]), p.jump_rate, p.jump_mean,
-              inn.equity, inn.equity_w, inn.equity_regime_u, inn.short_rate, inn.inflation,
-              inn.inflation_regime_u, inn.annual, inn.jumps)
+    spec = DrawSpec(steps_per_month=s, chol_monthly=p.chol_monthly, cond_mean=p.cond_mean,
+                    cond_factor=p.cond_factor, equity_regime=p.model == EQUITY_RSLN2,
+                    inflation_regime=p.inflation.high_regime, garch=p.model == EQUITY_GARCH,
+                    nu=float(p.equity.garch.nu), jump_rate=p.annual.jump_rate,
+                    jump_mean=p.annual.jump_mean)
+    K.draw_nb(path_states(seed, n), spec, inn)
     return inn
 
 
 def zero_innovations(p: EsgParams, n: int) -> Innovations:
     """Every shock at zero: no innovations, no jumps, regime 1 and normal inflation throughout."""
     m, y, s = p.n_months, len(p.years), p.steps
-    return Innovations(np.zeros((n, m * s)), np.full((n, m * s), max(p.garch[4], 3.0)),
+    return Innovations(np.zeros((n, m * s)), np.full((n, m * s), max(p.equity.garch.nu, 3.0)),
                        np.ones((n, m)), np.zeros((n, m)), np.zeros((n, m)), np.ones((n, m)),
                        np.zeros((n, y, len(ANNUAL_FACTORS))), np.zeros((n, y, len(ANNUAL_FACTORS))))
 
@@ -256,23 +267,21 @@ def simulate_block(p: EsgParams, inn: Innovations,
     """Run the kernels on one block's innovations, moved by ``shifts`` when given
     (see :class:`Shifts`; monthly shifts are applied before the yearly factors see them)."""
     n, m, s = inn.n_paths, p.n_months, p.steps
-    forecast_month = np.repeat(p.infl_forecast_year, 12)
+    forecast_month = np.repeat(p.kpif_forecast, 12)
     out = {
         "equity_step": np.empty((n, m * s)), "equity_log_return": np.empty((n, m)),
         "equity_regime": np.zeros((n, m), dtype=np.int8),
         # the conditional variance only exists for GARCH (the kernel writes it nowhere else)
-        "equity_variance": np.zeros((n, m * s) if p.model == K.EQUITY_GARCH else (1, 1)),
+        "equity_variance": np.zeros((n, m * s) if p.model == EQUITY_GARCH else (1, 1)),
         "short_rate": np.empty((n, m)),
         "fixed_income_return": np.empty((n, m)), "kpif": np.empty((n, m)),
         "inflation_regime": np.zeros((n, m), dtype=np.int8),
     }
-    K.monthly_nb(inn.equity, inn.equity_w, inn.equity_regime_u, inn.short_rate, inn.inflation,
-                 inn.inflation_regime_u, p.model, p.steps, p.gbm_drift, p.gbm_vol, *p.rs,
-                 *p.garch, *p.rate, forecast_month, *p.infl,
-                 out["equity_step"], out["equity_log_return"], out["equity_regime"],
-                 out["equity_variance"], out["short_rate"], out["fixed_income_return"],
-                 out["kpif"], out["inflation_regime"])
-    if p.model != K.EQUITY_GARCH:
+    K.monthly_nb(inn, p.equity, p.short_rate, p.fixed_income, p.inflation, forecast_month,
+                 MonthlyOut(out["equity_step"], out["equity_log_return"], out["equity_regime"],
+                            out["equity_variance"], out["short_rate"],
+                            out["fixed_income_return"], out["kpif"], out["inflation_regime"]))
+    if p.model != EQUITY_GARCH:
         del out["equity_variance"]           # a placeholder: only GARCH has a variance path
     if shifts is not None:
         eq = shifts.equity
@@ -281,17 +290,17 @@ def simulate_block(p: EsgParams, inn: Innovations,
         sr = shifts.short_rate
         before = np.concatenate([np.zeros((sr.shape[0], 1)), sr[:, :-1]], axis=1)
         out["short_rate"] += sr
-        out["fixed_income_return"] += before / 1200.0 - p.rate[5] * (sr - before) / 100.0
+        out["fixed_income_return"] += (before / 1200.0
+                                       - p.fixed_income.duration * (sr - before) / 100.0)
         out["kpif"] += shifts.kpif
     y = len(p.years)
     # The deviation is the mean of the monthly deviations: exactly zero when every shock is.
     out["inflation_deviation"] = (out["kpif"] - forecast_month).reshape(n, y, 12).mean(axis=2)
-    out["kpif_annual"] = p.infl_forecast_year[None] + out["inflation_deviation"]
+    out["kpif_annual"] = p.kpif_forecast[None] + out["inflation_deviation"]
     out["annual_growth"] = np.empty((n, y, len(ANNUAL_FACTORS)))
     out["annual_deviation"] = np.empty((n, y, len(ANNUAL_FACTORS)))
     K.annual_nb(np.ascontiguousarray(inn.annual), np.ascontiguousarray(inn.jumps),
-                np.ascontiguousarray(out["inflation_deviation"]), p.annual_forecast,
-                p.annual_phi, p.annual_sigma, p.annual_beta,
+                np.ascontiguousarray(out["inflation_deviation"]), p.annual,
                 out["annual_growth"], out["annual_deviation"])
     if shifts is not None:
         out["annual_growth"] += shifts.annual
@@ -314,7 +323,7 @@ def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
         else:
             raise ValueError(f"shocks: unknown factor {key!r}; allowed: "
                              f"{', '.join(FACTORS + ('jumps',))}")
-    return replace(inn, **changes)
+    return inn._replace(**changes)
 
 
 def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, threads: int = 1,

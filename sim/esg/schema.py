@@ -10,13 +10,17 @@ from pydantic import Field, model_validator
 
 from ..params import Quantity, Rate, Strict, in_range, unit_is
 
-__all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "nearest_correlation"]
+__all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "DEVIATION_FACTORS",
+           "nearest_correlation"]
 
 #: Factors stepped monthly, in the order of their innovations.
 MONTHLY_FACTORS = ("equity", "short_rate", "inflation")
 #: Factors stepped yearly (the budget's), in the order of their innovations.
 ANNUAL_FACTORS = ("wages", "social_fees", "consumption", "tax_base", "drugs", "hired_staff")
 FACTORS = MONTHLY_FACTORS + ANNUAL_FACTORS
+#: Factors whose yearly deviation from forecast reaches the budget, in the order of the
+#: budget kernel's ``dev`` rows: the one registry the engine, the budget and the tests read.
+DEVIATION_FACTORS = ("inflation",) + ANNUAL_FACTORS
 
 PerMonth = Annotated[Quantity, unit_is("fraction_per_month")]
 PosPerMonth = Annotated[Quantity, unit_is("fraction_per_month"), in_range(0.0, 1.0)]

@@ -7,49 +7,45 @@ generator's (or a replayed) returns and returns arrays with a ``fund`` axis.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _kernels as K
+from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
-__all__ = ["FundParams", "run_fund", "run_funds", "YEARLY_KEYS", "MONTHLY_KEYS", "PATH_KEYS"]
+__all__ = ["Fund", "run_fund", "run_funds", "fund_params", "YEARLY_KEYS", "MONTHLY_KEYS",
+           "PATH_KEYS", "FixedMix", "Dynamic", "Trading", "Flows"]
 
+#: The monthly, yearly and per-path results, named as the fields of :class:`FundOut`.
 MONTHLY_KEYS = ("nav", "value", "floor", "equity_weight")
-YEARLY_KEYS = ("return", "realized", "unrealized_change", "value_end", "cost_basis",
+YEARLY_KEYS = ("year_return", "realized", "unrealized_change", "value_end", "cost_basis",
                "breach_months", "cash_lock_months", "transaction_costs", "worst_fall_12m")
 PATH_KEYS = ("breach_months_total", "first_breach_month", "worst_depth_below_floor",
              "worst_fall_12m_total", "cash_lock_months_total")
 
+
 @dataclass(frozen=True)
-class FundParams:
-    """One fund's strategy as numbers (per generator step where it matters)."""
+class Fund:
+    """One fund resolved from the config: its key, strategy record, trading and flows."""
 
     key: str
-    kind: int
-    w_fixed: float
-    floor_share: float
-    window: int
-    w_min: float
-    w_max: float
-    stress_z: float
-    s_min: float
-    s_max: float
-    lam: float
-    var0: float
-    high0: float
-    band: float
-    cost: float
-    rebalance_every: int      # generator steps between rebalancings
-    start_value: float        # mnkr at the start of the first year
-    flows: np.ndarray         # (Y,) net flow at the start of each year, 0 for the first
-    target: np.ndarray        # (Y,) value to rebase to at the start of each year, NaN for none
-    cash_lock: float = 0.0    # equity weight below which a month counts as "cash lock"
+    rule: FixedMix | Dynamic
+    trading: Trading
+    flows: Flows
+
+    @property
+    def has_floor(self) -> bool:
+        """True for a fund with a protection level (the dynamic rule)."""
+        return isinstance(self.rule, Dynamic)
+
+    @property
+    def start_value(self) -> float:
+        return self.flows.start_value
 
     @classmethod
-    def from_config(cls, key: str, fund, steps_per_month: int, first_year: int,
-                    n_years: int) -> FundParams:
+    def from_config(cls, key: str, fund, first_year: int, n_years: int) -> Fund:
+        """A fund of a validated plan config (``funds.<key>``) for ``n_years`` years."""
         st = fund.strategy
         flows = np.array([0.0] + [fund.flows.at(first_year + y) for y in range(1, n_years)])
         if fund.payouts is not None:
@@ -64,23 +60,20 @@ class FundParams:
             # past a series with no extension rule, the capital is held at its last value
             target = np.array([cap.at(min(year, cap.last_year) if cap.extend == "none" else year)
                                for year in range(first_year, first_year + n_years)])
-        common = dict(key=key, band=st.no_trade_band.value, cost=st.transaction_cost.value,
-                      rebalance_every=steps_per_month // st.rebalance_per_month,
-                      start_value=fund.capital.at(first_year), flows=flows, target=target)
+        trading = Trading(rebalance_per_month=st.rebalance_per_month,
+                          no_trade_band=st.no_trade_band.value,
+                          transaction_cost=st.transaction_cost.value)
         if st.kind == "fixed_mix":
-            return cls(kind=K.FIXED_MIX, w_fixed=st.equity_weight.value, floor_share=0.0,
-                       window=1, w_min=0.0, w_max=1.0, stress_z=0.0, s_min=1.0, s_max=1.0,
-                       lam=0.0, var0=0.0, high0=1.0, **common)
-        var0 = (st.initial_vol.value / 100.0) ** 2 / (12 * steps_per_month)
-        return cls(kind=K.DYNAMIC, w_fixed=math.nan, floor_share=st.floor_share.value,
-                   window=int(st.window.value), w_min=st.min_equity.value,
-                   w_max=st.max_equity.value, stress_z=st.stress_z.value,
-                   s_min=st.stress_min.value, s_max=st.stress_max.value,
-                   lam=st.ewma_lambda.value, var0=var0, high0=st.initial_high.value,
-                   cash_lock=st.cash_lock_below.value, **common)
+            rule = FixedMix(equity_weight=st.equity_weight.value)
+        else:
+            rule = Dynamic(**{name: getattr(st, name).value for name in Dynamic._fields})
+            rule = rule._replace(window=int(rule.window))
+        return cls(key=key, rule=rule, trading=trading,
+                   flows=Flows(start_value=fund.capital.at(first_year), net_flow=flows,
+                               target_value=target))
 
 
-def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
+def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
              steps_per_month: int, out: dict[str, np.ndarray] | None = None,
              equity_growth: np.ndarray | None = None, monthly: bool = True
              ) -> dict[str, np.ndarray]:
@@ -92,24 +85,29 @@ def run_fund(p: FundParams, equity_step: np.ndarray, fixed_income: np.ndarray,
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
                          f"{(n, m * steps_per_month)} (paths, months x steps_per_month)")
+    if steps_per_month % fund.trading.rebalance_per_month:
+        raise ValueError(f"funds.{fund.key}.strategy.rebalance_per_month: "
+                         f"{fund.trading.rebalance_per_month} does not divide the "
+                         f"{steps_per_month} equity steps a month")
     y = -(-m // 12)
-    if len(p.flows) < y or len(p.target) < y:
-        raise ValueError(f"flows: {len(p.flows)} years given, {y} needed")
+    if len(fund.flows.net_flow) < y or len(fund.flows.target_value) < y:
+        raise ValueError(f"flows: {len(fund.flows.net_flow)} years given, {y} needed")
     if out is None:
         out = _allocate(n, m, y, monthly=monthly)
     dummy = np.empty((1, 1))
-    path = np.empty((n, K.N_PATH_STATS))
+    path = np.empty((n, N_PATH_STATS))
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     if equity_growth is None:
         equity_growth = np.exp(equity_step)
-    K.portfolio_nb(equity_step, equity_growth,
-                   np.ascontiguousarray(fixed_income, dtype=np.float64), steps_per_month,
-                   p.rebalance_every, p.kind, p.w_fixed, p.floor_share, p.window, p.w_min,
-                   p.w_max, p.stress_z, p.s_min, p.s_max, p.lam, p.var0, p.high0, p.band, p.cost,
-                   p.cash_lock, p.start_value, np.ascontiguousarray(p.flows[:y], dtype=np.float64),
-                   np.ascontiguousarray(p.target[:y], dtype=np.float64), monthly,
-                   *(out[k] if monthly else dummy for k in MONTHLY_KEYS),
-                   *(out[k] for k in YEARLY_KEYS), path)
+    market = Market(equity_step=equity_step, equity_growth=equity_growth,
+                    fixed_income=np.ascontiguousarray(fixed_income, dtype=np.float64),
+                    steps_per_month=steps_per_month)
+    flows = Flows(float(fund.flows.start_value),
+                  np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
+                  np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64))
+    res = FundOut(*(out[k] if monthly else dummy for k in MONTHLY_KEYS),
+                  *(out[k] for k in YEARLY_KEYS), path=path)
+    K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
     for j, k in enumerate(PATH_KEYS):
         out[k][...] = path[:, j]
     return out
@@ -124,7 +122,8 @@ def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = (),
 
 
 #: Units of the portfolio variables (name in the Dataset: ``fund_`` + key).
-UNITS = {"nav": "1", "value": "mnkr", "floor": "mnkr", "equity_weight": "1", "return": "mnkr",
+UNITS = {"nav": "1", "value": "mnkr", "floor": "mnkr", "equity_weight": "1",
+         "year_return": "mnkr",
          "realized": "mnkr", "unrealized_change": "mnkr", "value_end": "mnkr",
          "cost_basis": "mnkr", "breach_months": "months", "cash_lock_months": "months",
          "transaction_costs": "mnkr", "worst_fall_12m": "1", "breach_months_total": "months",
@@ -140,7 +139,7 @@ def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
 
     out = {}
     for key, arr in res.items():
-        name = "fund_year_return" if key == "return" else f"fund_{key}"
+        name = f"fund_{key}"
         if key in MONTHLY_KEYS:
             dims = ("path", "fund", "month")
         elif key in YEARLY_KEYS:
@@ -152,15 +151,13 @@ def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
     return out
 
 
-def fund_params(cfg, n_years: int | None = None) -> list[FundParams]:
-    """Every fund of a validated plan config, resolved for its generator's step."""
+def fund_params(cfg, n_years: int | None = None) -> list[Fund]:
+    """Every fund of a validated plan config over ``n_years`` (default: the horizon)."""
     n_years = cfg.simulation.horizon_years if n_years is None else n_years
-    spm = cfg.esg.equity.steps_per_month
-    return [FundParams.from_config(k, f, spm, cfg.meta.first_year, n_years)
-            for k, f in cfg.funds.items()]
+    return [Fund.from_config(k, f, cfg.meta.first_year, n_years) for k, f in cfg.funds.items()]
 
 
-def run_funds(params: list[FundParams], equity_step: np.ndarray, fixed_income: np.ndarray,
+def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,
               steps_per_month: int, monthly: bool = True) -> dict[str, np.ndarray]:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
 

@@ -1,8 +1,11 @@
 """Numba kernels of the portfolios: returns in, values, weights and accounting out; no I/O.
 
-The plain reference is ``tests/portfolio/reference_numpy.py`` (the same rule and accounting in
-NumPy, vectorized over paths), held to these kernels within 1e-12, and the hand-computed
-six-month table in ``tests/portfolio/test_strategies.py``.
+The kernel takes the records of :mod:`sim.portfolio.records`; a fund's strategy record
+(:class:`~sim.portfolio.records.FixedMix` or :class:`~sim.portfolio.records.Dynamic`) selects,
+by its type, the rule compiled in. Its plain reference is
+``tests/reference/portfolio_numpy.py`` (the same rule and accounting in NumPy, vectorized over
+paths), held to this kernel within 1e-12, and the hand-computed six-month table in
+``tests/portfolio/test_strategies.py``.
 """
 
 from __future__ import annotations
@@ -11,35 +14,115 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-FIXED_MIX = 0
-DYNAMIC = 1
-
-#: Columns of the per-path summary.
-PATH_BREACH_MONTHS = 0
-PATH_FIRST_BREACH = 1
-PATH_WORST_DEPTH = 2
-PATH_WORST_FALL_12M = 3
-PATH_LOCK_MONTHS = 4
-N_PATH_STATS = 5
+from .records import (PATH_BREACH_MONTHS, PATH_FIRST_BREACH, PATH_LOCK_MONTHS,
+                      PATH_WORST_DEPTH, PATH_WORST_FALL_12M, Dynamic, FixedMix)
 
 
-@njit(cache=True, nogil=True)
-def target_weight_nb(kind, w_fixed, nav, high, var_step, stress_scale, floor_share, w_min,
-                     w_max, s_min, s_max):
-    """The equity weight the strategy wants now.
+def _is(rule_type, cls) -> bool:
+    return getattr(rule_type, "instance_class", None) is cls
 
-    Fixed mix: ``w_fixed``. Dynamic: ``clip((nav - F) / (nav s), w_min, w_max)`` with
-    ``F = floor_share * high`` and ``s = clip(z * vol * sqrt(h), s_min, s_max)``, ``vol`` the
-    annualized EWMA volatility and ``h`` the years to the next rebalancing; ``stress_scale`` is
-    ``z * sqrt(steps_per_year * h)``, so ``s = clip(stress_scale * sqrt(var_step), ...)``.
+
+# --- What differs between the two rules, resolved when the kernel is compiled for a record type.
+
+def has_floor(rule):
+    """True for a rule with a protection level (the dynamic rule)."""
+    return isinstance(rule, Dynamic)
+
+
+@overload(has_floor)
+def _has_floor(rule):
+    flag = _is(rule, Dynamic)
+    return lambda rule: flag
+
+
+def target_weight(rule, nav, high, var_step, stress_scale):
+    """The equity share the rule wants now.
+
+    Fixed mix: ``equity_weight``. Dynamic: ``clip((nav - F) / (nav s), min_equity,
+    max_equity)`` with ``F = floor_share * high`` and ``s = clip(z * vol * sqrt(h), stress_min,
+    stress_max)``, ``vol`` the annualized EWMA volatility and ``h`` the years to the next
+    rebalancing; ``stress_scale`` is ``z * sqrt(steps_per_year * h)``, so ``s =
+    clip(stress_scale * sqrt(var_step), ...)``.
     """
-    if kind == FIXED_MIX:
-        return w_fixed
-    floor = floor_share * high
-    s = min(max(stress_scale * math.sqrt(var_step), s_min), s_max)
-    w = (nav - floor) / (nav * s)
-    return min(max(w, w_min), w_max)
+    if isinstance(rule, FixedMix):
+        return rule.equity_weight
+    floor = rule.floor_share * high
+    s = min(max(stress_scale * math.sqrt(var_step), rule.stress_min), rule.stress_max)
+    return min(max((nav - floor) / (nav * s), rule.min_equity), rule.max_equity)
+
+
+@overload(target_weight)
+def _target_weight(rule, nav, high, var_step, stress_scale):
+    if _is(rule, FixedMix):
+        return lambda rule, nav, high, var_step, stress_scale: rule.equity_weight
+
+    def dynamic(rule, nav, high, var_step, stress_scale):
+        floor = rule.floor_share * high
+        s = min(max(stress_scale * math.sqrt(var_step), rule.stress_min), rule.stress_max)
+        w = (nav - floor) / (nav * s)
+        return min(max(w, rule.min_equity), rule.max_equity)
+    return dynamic
+
+
+def start_state(rule, steps, rebalance_every):
+    """(EWMA variance per step, 24-month high, window [months], stress scale) at the start."""
+    if isinstance(rule, FixedMix):
+        return 0.0, 1.0, 1, 0.0
+    return ((rule.initial_vol / 100.0) ** 2 / (12 * steps), rule.initial_high, rule.window,
+            rule.stress_z * math.sqrt(float(rebalance_every)))
+
+
+@overload(start_state)
+def _start_state(rule, steps, rebalance_every):
+    if _is(rule, FixedMix):
+        return lambda rule, steps, rebalance_every: (0.0, 1.0, 1, 0.0)
+
+    def dynamic(rule, steps, rebalance_every):
+        return ((rule.initial_vol / 100.0) ** 2 / (12 * steps), rule.initial_high,
+                rule.window, rule.stress_z * math.sqrt(float(rebalance_every)))
+    return dynamic
+
+
+def ewma(rule, var, x):
+    """The EWMA variance after a step's log return ``x`` (kept by the dynamic rule only)."""
+    if isinstance(rule, FixedMix):
+        return var
+    return rule.ewma_lambda * var + (1.0 - rule.ewma_lambda) * x * x
+
+
+@overload(ewma)
+def _ewma(rule, var, x):
+    if _is(rule, FixedMix):
+        return lambda rule, var, x: var
+    return lambda rule, var, x: rule.ewma_lambda * var + (1.0 - rule.ewma_lambda) * x * x
+
+
+def floor_rule(rule):
+    """(floor_share, cash_lock_below) of a rule with a protection level; zeros otherwise."""
+    if isinstance(rule, FixedMix):
+        return 0.0, 0.0
+    return rule.floor_share, rule.cash_lock_below
+
+
+@overload(floor_rule)
+def _floor_rule(rule):
+    if _is(rule, FixedMix):
+        return lambda rule: (0.0, 0.0)
+    return lambda rule: (rule.floor_share, rule.cash_lock_below)
+
+
+def holds_no_equity(rule):
+    """True for a fixed mix of fixed income only (nothing to rebalance)."""
+    return isinstance(rule, FixedMix) and rule.equity_weight == 0.0
+
+
+@overload(holds_no_equity)
+def _holds_no_equity(rule):
+    if _is(rule, FixedMix):
+        return lambda rule: rule.equity_weight == 0.0
+    return lambda rule: False
 
 
 @njit(cache=True, nogil=True)
@@ -52,36 +135,48 @@ def _sell(amount, value, basis):
 
 
 @njit(cache=True, nogil=True)
-def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_fixed, floor_share, window,
-                 w_min, w_max, stress_z, s_min, s_max, lam, var0, high0, band, cost, cash_lock,
-                 start_value, flows, target, monthly,
-                 out_nav, out_value, out_floor, out_weight,
-                 out_y_return, out_y_realized, out_y_dunreal, out_y_value, out_y_basis,
-                 out_y_breach, out_y_lock, out_y_cost, out_y_fall12, out_path):
-    """Run one portfolio over a block of paths.
+def target_weight_nb(rule, nav, high, var_step, stress_scale):
+    """:func:`target_weight` compiled (for tests and callers outside a kernel)."""
+    return target_weight(rule, nav, high, var_step, stress_scale)
 
-    ``eq_growth`` is ``exp(eq_step)``, computed once for all funds. The monthly outputs
-    (``out_nav`` ... ``out_weight``) are written only when ``monthly`` is true. Per equity step ``k`` of
-    month ``m`` (``steps`` a month): at the first step of a year after
+
+@njit(cache=True, nogil=True)
+def portfolio_nb(market, rule, trading, flows, out, monthly):
+    """Run one fund over a block of paths.
+
+    ``market`` (:class:`~sim.portfolio.records.Market`) gives the returns, ``rule`` the
+    strategy, ``trading`` its rebalancing and costs, ``flows`` its money in and out; results go
+    to ``out`` (:class:`~sim.portfolio.records.FundOut`), its monthly arrays only when
+    ``monthly`` is true.
+
+    Per equity step ``k`` of month ``m`` (``steps`` a month): at the first step of a year after
     the first, the year's net flow buys (or sells) units at the current NAV, pro rata to the
-    holdings (where ``target[y]`` is not NaN the flow instead brings the value to it: the
-    return is drawn off, or a loss refilled); every ``rebalance_every`` steps the target weight is set (``target_weight_nb``)
-    and traded if it differs from the held weight by more than ``band``, at ``cost`` times the
-    traded amount (a realized loss); then equity grows by ``exp(eq_step)`` and fixed income by
-    ``(1 + fi_month)^(1/steps)``, and the EWMA variance is updated with the step's equity log
+    holdings (where ``target_value[y]`` is not NaN the flow instead brings the value to it: the
+    return is drawn off, or a loss refilled); every ``steps / rebalance_per_month`` steps the
+    target weight is set (:func:`target_weight`) and traded if it differs from the held weight
+    by more than ``no_trade_band``, at ``transaction_cost`` times the traded amount (a realized
+    loss); then equity grows by ``exp(equity_step)`` and fixed income by ``(1 +
+    fixed_income)^(1/steps)``, and the EWMA variance is updated with the step's equity log
     return. Month-end NAVs fill a ring of the last ``window`` month-ends (initially
-    ``high0``, the history before the start); the floor is ``floor_share`` times their maximum
-    and a month-end NAV below it is a breach (dynamic strategy only).
+    ``initial_high``, the history before the start); the protection level is ``floor_share``
+    times their maximum and a month-end NAV below it is a breach (dynamic rule only).
 
     Accounting is by average cost per asset class. Yearly: return = value change - flow =
-    realized + change in unrealized; ``out_y_fall12`` is the worst fall of the month-end NAV
+    realized + change in unrealized; ``worst_fall_12m`` is the worst fall of the month-end NAV
     against any month-end of the 12 before it, among months ending in the year.
     """
+    eq_step, eq_growth, fi_month = market.equity_step, market.equity_growth, market.fixed_income
+    steps = market.steps_per_month
     n_paths, n_months = fi_month.shape
-    stress_scale = stress_z * math.sqrt(float(rebalance_every))   # z sqrt(steps_per_year h)
+    rebalance_every = steps // trading.rebalance_per_month
+    band, cost = trading.no_trade_band, trading.transaction_cost
+    start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
+    var0, high0, window, stress_scale = start_state(rule, steps, rebalance_every)
+    floor_share, cash_lock = floor_rule(rule)
+    dynamic = has_floor(rule)
+    fi_only = holds_no_equity(rule)
     ring = np.empty(window)
     hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
-    fi_only = kind == FIXED_MIX and w_fixed == 0.0
     for i in range(n_paths):
         units = start_value
         var = var0
@@ -92,8 +187,7 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
         n_hist = 1
         hist_pos = 1                 # next slot of ``hist`` (kept below 12: no modulo)
         rebal_count = 0              # steps since the last rebalancing (no modulo either)
-        w0 = target_weight_nb(kind, w_fixed, 1.0, high0, var, stress_scale, floor_share, w_min,
-                              w_max, s_min, s_max)
+        w0 = target_weight(rule, 1.0, high0, var, stress_scale)
         eq = w0 * start_value
         fi = start_value - eq
         b_eq = eq
@@ -115,9 +209,9 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
             if m % 12 == 0:
                 y = m // 12
                 value = eq + fi
-                flow = flows[y] if y > 0 else 0.0
-                if y > 0 and not math.isnan(target[y]):
-                    flow = target[y] - value
+                flow = net_flow[y] if y > 0 else 0.0
+                if y > 0 and not math.isnan(target_value[y]):
+                    flow = target_value[y] - value
                 if flow > 0.0:
                     if units > 0.0 and value > 0.0:
                         units += flow / (value / units)
@@ -165,8 +259,7 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                     if value > 0.0 and units > 0.0:
                         nav = value / units
                         high = max(ring_high, nav)
-                        w = target_weight_nb(kind, w_fixed, nav, high, var, stress_scale,
-                                             floor_share, w_min, w_max, s_min, s_max)
+                        w = target_weight(rule, nav, high, var, stress_scale)
                         if abs(w * value - eq) > band * value:   # |w - eq/value| > band
                             trade = w * value - eq
                             if trade > 0.0:
@@ -194,13 +287,11 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                                 costs += c
                 eq *= eq_growth[i, k]
                 fi *= growth_fi
-                if kind == DYNAMIC:
-                    x = eq_step[i, k]
-                    var = lam * var + (1.0 - lam) * x * x
+                var = ewma(rule, var, eq_step[i, k])
             # --- month end
             value = eq + fi
             nav = value / units if units > 0.0 else 0.0
-            if kind == DYNAMIC:          # only the dynamic rule has a floor
+            if dynamic:                  # only the dynamic rule has a protection level
                 leaving = ring[pos]
                 ring[pos] = nav
                 pos += 1
@@ -214,12 +305,12 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                         ring_high = max(ring_high, ring[q])
             floor_nav = floor_share * ring_high
             if monthly:
-                out_nav[i, m] = nav
-                out_value[i, m] = value
-                out_weight[i, m] = eq / value if value > 0.0 else 0.0
-                out_floor[i, m] = floor_nav * units if kind == DYNAMIC else math.nan
+                out.nav[i, m] = nav
+                out.value[i, m] = value
+                out.equity_weight[i, m] = eq / value if value > 0.0 else 0.0
+                out.floor[i, m] = floor_nav * units if dynamic else math.nan
             # comparisons instead of divisions where the division cannot change the result
-            if kind == DYNAMIC and floor_nav > 0.0:
+            if dynamic and floor_nav > 0.0:
                 if nav < floor_nav * (1.0 + worst_depth):
                     worst_depth = min(worst_depth, nav / floor_nav - 1.0)
                 if nav < floor_nav:
@@ -243,15 +334,15 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
             if m % 12 == 11 or m == n_months - 1:
                 y = m // 12
                 unreal = value - b_eq - b_fi
-                out_y_return[i, y] = value - prev_value - flow
-                out_y_realized[i, y] = realized
-                out_y_dunreal[i, y] = unreal - prev_unreal
-                out_y_value[i, y] = value
-                out_y_basis[i, y] = b_eq + b_fi
-                out_y_breach[i, y] = y_breach
-                out_y_lock[i, y] = y_lock
-                out_y_cost[i, y] = costs
-                out_y_fall12[i, y] = y_fall
+                out.year_return[i, y] = value - prev_value - flow
+                out.realized[i, y] = realized
+                out.unrealized_change[i, y] = unreal - prev_unreal
+                out.value_end[i, y] = value
+                out.cost_basis[i, y] = b_eq + b_fi
+                out.breach_months[i, y] = y_breach
+                out.cash_lock_months[i, y] = y_lock
+                out.transaction_costs[i, y] = costs
+                out.worst_fall_12m[i, y] = y_fall
                 worst_fall = max(worst_fall, y_fall)
                 prev_value = value
                 prev_unreal = unreal
@@ -260,8 +351,8 @@ def portfolio_nb(eq_step, eq_growth, fi_month, steps, rebalance_every, kind, w_f
                 y_breach = 0
                 y_lock = 0
                 y_fall = 0.0
-        out_path[i, PATH_BREACH_MONTHS] = breach_months
-        out_path[i, PATH_FIRST_BREACH] = first_breach
-        out_path[i, PATH_WORST_DEPTH] = worst_depth if kind == DYNAMIC else math.nan
-        out_path[i, PATH_WORST_FALL_12M] = worst_fall
-        out_path[i, PATH_LOCK_MONTHS] = lock_months
+        out.path[i, PATH_BREACH_MONTHS] = breach_months
+        out.path[i, PATH_FIRST_BREACH] = first_breach
+        out.path[i, PATH_WORST_DEPTH] = worst_depth if dynamic else math.nan
+        out.path[i, PATH_WORST_FALL_12M] = worst_fall
+        out.path[i, PATH_LOCK_MONTHS] = lock_months

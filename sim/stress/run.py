@@ -52,7 +52,7 @@ def _plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
     y = e.plan.n_years
     base = e.run_block(zero_innovations(e.esg, 1))
     planned = e.plan.planned_fund_return()
-    return (planned - base["funds_return"][0, :, :y],
+    return (planned - base["funds_year_return"][0, :, :y],
             planned * e.plan.fund_unrealized_share[:, None]
             - base["funds_unrealized_change"][0, :, :y])
 
@@ -71,7 +71,7 @@ def _deterministic(e: Engine, shifts, offset) -> dict[str, tuple]:
                              {"units": "mnkr", "long_name": "Verksamhetens kostnader per kostnadsslag"})
     out["fund_value"] = (("fund", "year"), r["funds_value_end"][0, :, :y],
                          {"units": "mnkr", "long_name": "Portföljens värde vid årets slut"})
-    out["fund_return"] = (("fund", "year"), r["funds_return"][0, :, :y] + offset[0],
+    out["fund_return"] = (("fund", "year"), r["funds_year_return"][0, :, :y] + offset[0],
                           {"units": "mnkr", "long_name": "Portföljens avkastning i budgeten "
                                                          "(plan + scenariots effekt)"})
     floor = r["funds_floor"][0, :, 11::12][:, :y]      # the floor at each year's last month

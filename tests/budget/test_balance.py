@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.budget import balance_requirement
-from sim.budget.plan import DRAW_MODES
+from sim.budget.records import DRAW_MODES
 
 GOAL = 100.0
 NO_GROWTH_RULE = [5.0] * 6   # tax base above its average every year

@@ -1,5 +1,6 @@
-"""The engine's one-pass budget kernel equals the NumPy path (from_deviations + run_budget +
-the driver split) it replaces in the Monte Carlo run."""
+"""The budget kernel equals its NumPy reference (``tests/reference/budget_numpy.py``: the lines
+from their equations, ``from_deviations`` and the balance requirement) on random inputs, and
+its driver split adds up."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.budget import FactorPaths, run_budget
-from sim.budget.block import BlockBudget
-from sim.esg.schema import ANNUAL_FACTORS
+from sim.budget import Budget
+from sim.esg.schema import DEVIATION_FACTORS as FACTORS
 
-FACTORS = ("inflation",) + ANNUAL_FACTORS
+from ..reference.budget_numpy import FactorPaths, run_budget
 
 
 @pytest.mark.parametrize("by_sales", [(True, False, False), (False, True, True)])
-def test_block_budget_equals_the_numpy_path(plan, by_sales):
+def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
     rng = np.random.default_rng(4)
     n, horizon = 300, 9                                # a generator horizon past the plan
     dev = rng.normal(0, 1.5, (n, len(FACTORS), horizon))
@@ -27,7 +27,7 @@ def test_block_budget_equals_the_numpy_path(plan, by_sales):
                              restore_within_years=2, rur_start=300.0)
     base = run_budget(pl, FactorPaths.at_forecast(pl))
     by_sales = np.array(by_sales)
-    got = BlockBudget(pl, FACTORS, by_sales, base)(dev, fund_ret, fund_unreal)
+    got = Budget(pl, by_sales)(dev, fund_ret, fund_unreal)
 
     y = pl.n_years
     unreal = np.where(by_sales[None, :, None], fund_unreal[:, :, :y],

@@ -1,4 +1,7 @@
-"""The budget lines against the seed's resultatbudget and against hand-computed shocks."""
+"""The budget lines against the seed's resultatbudget and against hand-computed shocks.
+
+The production kernel (:class:`sim.budget.Budget`) runs every case here; its NumPy reference
+(``tests/reference/budget_numpy.py``) is held to it on random inputs in ``test_block.py``."""
 
 from __future__ import annotations
 
@@ -7,11 +10,30 @@ import math
 import numpy as np
 import pytest
 
-from sim.budget import LINE_KEYS, FactorPaths, budget_lines, run_budget
+from sim.budget import LINE_KEYS, Budget
+from sim.esg.schema import DEVIATION_FACTORS
 from sim.labels import LABELS_SV
 from sim.report_table import format_mnkr
 
 YEARS = [2023, 2024, 2025, 2026, 2027, 2028]
+
+
+def by_plan(plan):
+    """Every fund counted as the plan counts it (its unrealized share)."""
+    return np.zeros(len(plan.fund_keys), dtype=bool)
+
+
+def at_plan(plan):
+    return Budget(plan, by_plan(plan)).deterministic()
+
+
+def shocked(plan, n=1, **devs):
+    """The kernel with ``factor=((path, year index), points)`` deviations, funds at plan."""
+    dev = np.zeros((n, len(DEVIATION_FACTORS), plan.n_years))
+    for name, (index, delta) in devs.items():
+        dev[(index[0], DEVIATION_FACTORS.index(name), index[1])] += delta
+    ret = np.repeat(plan.planned_fund_return()[None], n, axis=0)
+    return Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
 
 
 def test_every_seed_key_is_a_line(seed_budget):
@@ -25,7 +47,7 @@ def test_labels_are_the_seeds(seed_budget):
 
 def test_reproduces_all_84_cells_within_one_mnkr(plan, seed_budget):
     """Every factor at forecast: each cell, printed in whole mnkr, within ±1 of the seed's."""
-    out = run_budget(plan, FactorPaths.at_forecast(plan))
+    out = at_plan(plan)
     misses = []
     for key in LINE_KEYS:
         for j, year in enumerate(YEARS):
@@ -38,8 +60,8 @@ def test_reproduces_all_84_cells_within_one_mnkr(plan, seed_budget):
 
 def test_given_lines_are_the_plan_and_derived_lines_follow_the_seed_arithmetic(plan, seed_budget):
     """Exact, not within rounding: the given lines equal the seed's cells, and every derived
-    line is the seed's arithmetic (DOMAIN.md) applied to the seed's printed parts."""
-    out = run_budget(plan, FactorPaths.at_forecast(plan))
+    line is the seed's arithmetic (docs/domain.md) applied to the seed's printed parts."""
+    out = at_plan(plan)
     s = {k: np.array([seed_budget[k][y] for y in YEARS]) for k in LINE_KEYS}
     for key in ("operating_income", "operating_costs", "depreciation", "tax_revenue",
                 "general_grants_equalisation", "financial_income", "financial_costs",
@@ -58,55 +80,60 @@ def test_given_lines_are_the_plan_and_derived_lines_follow_the_seed_arithmetic(p
 
 
 def test_components_sum_to_the_base_year_costs(plan):
-    out = budget_lines(plan, FactorPaths.at_forecast(plan))
+    out = at_plan(plan)
     comp = out["operating_cost_components"][0]
     assert math.isclose(comp[:, 0].sum(), -10454.0, abs_tol=1e-9)
     assert abs(out["planned_cost_measures"][0, 0]) < 1e-9
 
 
-def _shocked(plan, **changes):
-    """Factors at forecast with the given (field, index, delta) changes applied."""
-    f = FactorPaths.at_forecast(plan)
-    for name, (index, delta) in changes.items():
-        getattr(f, name)[index] += delta
-    return f
-
-
 def test_wage_growth_one_point_higher_in_2024(plan):
     """Own staff wages: base 0.3252 x 10 454 = 3 399.64 mnkr; LPIK timlön 3.1 % in 2024.
-    One point more in 2024 scales 2024 and every later year by 1.041 / 1.031."""
+    One point more in 2024 scales 2024 and every later year by 1.041 / 1.031. Every component
+    the wage factor drives (own staff, hired staff, purchased care) moves by the same ratio, and
+    the cost change passes one for one to the balanskravsresultat."""
     k = plan.component_keys.index("own_staff_wages")
-    base = budget_lines(plan, FactorPaths.at_forecast(plan))
-    shocked = budget_lines(plan, _shocked(plan, component_growth=((0, k, 1), 1.0)))
+    assert plan.component_drivers[k] == ("wages",) and plan.component_elasticity[k] == 1.0
+    base = at_plan(plan)
+    shocked_ = shocked(plan, wages=((0, 1), 1.0))
     wages = base["operating_cost_components"][0, k]
     assert math.isclose(-wages[0], 3399.6408, rel_tol=1e-12)
     extra = wages * (1.041 / 1.031 - 1.0)
     extra[0] = 0.0
-    np.testing.assert_allclose(shocked["operating_costs"][0] - base["operating_costs"][0],
-                               extra, atol=1e-9)
-    # A cost change passes one for one to the result and the balanskravsresultat.
-    np.testing.assert_allclose(shocked["balance_requirement_result"][0]
-                               - base["balance_requirement_result"][0], extra, atol=1e-9)
+    np.testing.assert_allclose(shocked_["operating_cost_components"][0, k] - wages, extra,
+                               atol=1e-9)
+    driven = [j for j, d in enumerate(plan.component_drivers) if "wages" in d]
+    assert len(driven) == 3
+    comp = base["operating_cost_components"][0]
+    want = np.zeros(plan.n_years)
+    for j in driven:             # growth in 2024 e_j points higher: later years scale with it
+        g, e = plan.component_growth[j, 1], plan.component_elasticity[j]
+        want[1:] += comp[j, 1:] * ((1 + (g + e) / 100) / (1 + g / 100) - 1.0)
+    np.testing.assert_allclose(shocked_["operating_costs"][0] - base["operating_costs"][0],
+                               want, atol=1e-9)
+    np.testing.assert_allclose(shocked_["balance_requirement_result"][0]
+                               - base["balance_requirement_result"][0], want, atol=1e-9)
 
 
 def test_tax_base_growth_one_point_lower_in_2023(plan):
     """Tax base grows 4 % instead of 5 % in 2023: every year's taxes are 1.04/1.05 of plan,
     and the 1 % goal falls by 1 % of the tax change."""
-    base = budget_lines(plan, FactorPaths.at_forecast(plan))
-    shocked = budget_lines(plan, _shocked(plan, tax_base_growth=((0, 0), -1.0)))
+    assert plan.tax_drivers == ("tax_base",)
+    base = at_plan(plan)
+    shocked_ = shocked(plan, tax_base=((0, 0), -1.0))
     want = plan.tax_revenue * (1.04 / 1.05)
-    np.testing.assert_allclose(shocked["tax_revenue"][0], want, rtol=1e-13)
-    np.testing.assert_allclose(shocked["required_result_1pct"][0]
+    np.testing.assert_allclose(shocked_["tax_revenue"][0], want, rtol=1e-13)
+    np.testing.assert_allclose(shocked_["required_result_1pct"][0]
                                - base["required_result_1pct"][0],
                                0.01 * (want - plan.tax_revenue), atol=1e-9)
 
 
 def test_inflation_two_points_higher_raises_the_liabilitys_financial_cost(plan):
-    """Inflation (at the one-year lag) 2 points above forecast for 2025: the indexation of the
-    opening liability, 4 731 mnkr (provisions at the end of 2024), costs 2 % more: 94.62 mnkr."""
-    base = budget_lines(plan, FactorPaths.at_forecast(plan))
-    shocked = budget_lines(plan, _shocked(plan, liability_inflation=((0, 2), 2.0)))
-    diff = shocked["financial_costs"][0] - base["financial_costs"][0]
+    """Inflation 2 points above forecast in 2024 reaches 2025 at the one-year lag: the
+    indexation of the opening liability, 4 731 mnkr (provisions at the end of 2024), costs 2 %
+    more: 94.62 mnkr."""
+    assert plan.liability_drivers == ("inflation",) and plan.liability_lag == 1
+    base = at_plan(plan)
+    diff = shocked(plan, inflation=((0, 1), 2.0))["financial_costs"][0] - base["financial_costs"][0]
     np.testing.assert_allclose(diff, [0, 0, -94.62, 0, 0, 0], atol=1e-9)
 
 
@@ -115,38 +142,30 @@ def test_a_fund_loss_counts_in_the_balance_requirement_only_when_realized(plan, 
     """The pension portfolio returns -500 mnkr in 2024 instead of +238: financial income and
     årets resultat fall by 738; the balanskravsresultat only by the realized part."""
     p = plan.fund_keys.index("pension")
-    base = budget_lines(plan, FactorPaths.at_forecast(plan))
-    f = FactorPaths.at_forecast(plan)
-    f.fund_return[0, p, 1] = -500.0
-    f.fund_unrealized[0, p, 1] = -500.0 * (1.0 - realized_share)
-    shocked = budget_lines(plan, f)
-    assert math.isclose(shocked["net_result"][0, 1] - base["net_result"][0, 1], -738.0,
+    base = at_plan(plan)
+    ret = plan.planned_fund_return()[None].copy()
+    unreal = ret * plan.fund_unrealized_share[None, :, None]
+    ret[0, p, 1] = -500.0
+    unreal[0, p, 1] = -500.0 * (1.0 - realized_share)
+    dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_years))
+    by_sales = by_plan(plan)
+    by_sales[p] = True                        # the fund's own unrealized change counts
+    out = Budget(plan, by_sales)(dev, ret, unreal)
+    assert math.isclose(out["net_result"][0, 1] - base["net_result"][0, 1], -738.0,
                         abs_tol=1e-9)
-    bkr_change = shocked["balance_requirement_result"][0, 1] - base["balance_requirement_result"][0, 1]
+    bkr_change = out["balance_requirement_result"][0, 1] - base["balance_requirement_result"][0, 1]
     # before: all 238 unrealized and removed; after: the unrealized part of -500 is added back
     assert math.isclose(bkr_change, -500.0 * realized_share, abs_tol=1e-9)
 
 
-def test_operating_income_ten_percent_short_in_2025(plan):
-    base = budget_lines(plan, FactorPaths.at_forecast(plan))
-    f = FactorPaths.at_forecast(plan)
-    f.operating_income_level[0, 2] = 0.9
-    shocked = budget_lines(plan, f)
-    assert math.isclose(shocked["net_result"][0, 2] - base["net_result"][0, 2], -88.3,
-                        abs_tol=1e-9)
-
-
 def test_paths_are_independent(plan):
     """A shock on one path moves that path only."""
-    f = FactorPaths.at_forecast(plan, n_paths=3)
-    f.tax_base_growth[1, :] -= 2.0
-    out = run_budget(plan, f)
+    out = shocked(plan, n=3, tax_base=((1, 0), -2.0))
     np.testing.assert_array_equal(out["net_result"][0], out["net_result"][2])
     assert (out["net_result"][1] < out["net_result"][0]).all()
 
 
 def test_wrong_factor_shape_is_a_clear_error(plan):
-    f = FactorPaths.at_forecast(plan)
-    bad = FactorPaths(**{**f.__dict__, "tax_base_growth": np.zeros((1, 5))})
-    with pytest.raises(ValueError, match="tax_base_growth: shape"):
-        budget_lines(plan, bad)
+    ret = plan.planned_fund_return()[None]
+    with pytest.raises(ValueError, match="dev: 5 factor rows, expected 7"):
+        Budget(plan, by_plan(plan))(np.zeros((1, 5, plan.n_years)), ret, ret)

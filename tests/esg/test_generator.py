@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.budget import FactorPaths, run_budget
+from ..reference.budget_numpy import FactorPaths, run_budget
 from sim.config import ConfigError, load_config
 from sim.esg import esg_params, generate
 from sim.esg.model import (Shifts, draw_innovations, generate_arrays, simulate_block,
@@ -22,7 +22,7 @@ from sim.esg.model import (Shifts, draw_innovations, generate_arrays, simulate_b
 from sim.esg.schema import ANNUAL_FACTORS, FACTORS, nearest_correlation
 
 from ..conftest import DEFAULT_CONFIG
-from benchmarks import _esg_reference as ref
+from ..reference import esg_numpy as ref
 
 Z = 4.0
 
@@ -49,12 +49,12 @@ def test_equity_equals_numpy_reference(model, steps):
                  "simulation.horizon_years=6")
     p, inn, out = draw(cfg, 200)
     if model == "gbm":
-        want = ref.gbm(inn.equity, p.gbm_drift, p.gbm_vol)
+        want = ref.gbm(inn.equity, *p.equity.gbm)
     elif model == "rsln2":
-        want, regime = ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.rs[:6])
+        want, regime = ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.equity.rsln2[:6])
         np.testing.assert_array_equal(out["equity_regime"], regime)
     else:
-        want, h = ref.garch_t(inn.equity, inn.equity_w, *p.garch)
+        want, h = ref.garch_t(inn.equity, inn.equity_w, *p.equity.garch)
         np.testing.assert_allclose(out["equity_variance"], h, rtol=1e-12, atol=0)
     np.testing.assert_allclose(out["equity_step"], want, rtol=0, atol=1e-12)
     np.testing.assert_allclose(out["equity_log_return"],
@@ -64,18 +64,18 @@ def test_equity_equals_numpy_reference(model, steps):
 def test_rate_fixed_income_and_inflation_equal_numpy_reference():
     cfg = config("esg.inflation.high_regime.enabled=true", "simulation.horizon_years=10")
     p, inn, out = draw(cfg, 300)
-    r0, decay, theta, step_vol, spread, duration = p.rate
+    (r0, theta, decay, step_vol), (spread, duration) = p.short_rate, p.fixed_income
     rates = ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
     np.testing.assert_allclose(out["short_rate"], rates, rtol=0, atol=1e-12)
     np.testing.assert_allclose(out["fixed_income_return"],
                                ref.fixed_income(rates, r0, spread, duration), rtol=0, atol=1e-12)
     infl, regime = ref.inflation(inn.inflation, inn.inflation_regime_u,
-                                 np.repeat(p.infl_forecast_year, 12), *p.infl)
+                                 np.repeat(p.kpif_forecast, 12), *p.inflation)
     np.testing.assert_allclose(out["kpif"], infl, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(out["inflation_regime"], regime)
     assert regime.any(), "the high regime should occur in 300 paths x 10 years"
-    growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual_forecast,
-                        p.annual_phi, p.annual_sigma, p.annual_beta)
+    growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual.forecast,
+                        p.annual.phi, p.annual.sigma, p.annual.inflation_beta)
     np.testing.assert_allclose(out["annual_growth"], growth, rtol=0, atol=1e-12)
     assert inn.jumps.any(), "jumps should occur in 300 paths x 10 years"
 
@@ -119,7 +119,7 @@ def test_inflation_ar1_mean_variance_and_autocorrelation():
     n = 20000
     p, _, out = draw(cfg, n, seed=13)
     phi, sigma = 0.93, 0.35
-    dev = out["kpif"] - np.repeat(p.infl_forecast_year, 12)[None]
+    dev = out["kpif"] - np.repeat(p.kpif_forecast, 12)[None]
     for m in (0, 11, 47):
         var_m = sigma ** 2 * (1 - phi ** (2 * (m + 1))) / (1 - phi ** 2)
         var_next = sigma ** 2 * (1 - phi ** (2 * (m + 2))) / (1 - phi ** 2)
@@ -134,7 +134,7 @@ def test_garch_unconditional_variance_and_fat_tails():
     cfg = config("esg.equity.model=garch", "simulation.horizon_years=10")
     n = 10000
     p, _, out = draw(cfg, n, seed=14)
-    mu, hbar, nu = p.garch[0], p.garch[5], p.garch[4]
+    mu, hbar, nu = p.equity.garch.mu, p.equity.garch.long_run_var, p.equity.garch.nu
     eps = out["equity_step"] - mu
     # E[eps_t^2] = hbar at every t (h_0 = hbar); the SE from the sample's own spread of eps^2,
     # over paths (paths are independent; months within a path are not).
@@ -167,7 +167,7 @@ def test_rsln2_regime_probabilities_and_12_month_moments():
     cfg = config("esg.equity.model=rsln2", "simulation.horizon_years=6")
     n = 40000
     p, _, out = draw(cfg, n, seed=15)
-    mu1, s1, mu2, s2, p12, p21, pi2 = p.rs
+    mu1, s1, mu2, s2, p12, p21, pi2 = p.equity.rsln2
     for m in (0, 5, 23):
         frac = out["equity_regime"][:, m].mean()
         assert abs(frac - pi2) < Z * math.sqrt(pi2 * (1 - pi2) / n), m
@@ -252,16 +252,16 @@ def test_zero_volatility_reproduces_the_forecast_exactly(cfg):
         + [f"esg.annual.{k}.jump_rate=0" for k in cfg.esg.annual]
     zc = config(*sets)
     p, _, out = draw(zc, 50, seed=17)
-    np.testing.assert_array_equal(out["kpif"], np.broadcast_to(np.repeat(p.infl_forecast_year, 12),
+    np.testing.assert_array_equal(out["kpif"], np.broadcast_to(np.repeat(p.kpif_forecast, 12),
                                                                out["kpif"].shape))
     np.testing.assert_array_equal(out["annual_growth"],
-                                  np.broadcast_to(p.annual_forecast.T, out["annual_growth"].shape))
+                                  np.broadcast_to(p.annual.forecast.T, out["annual_growth"].shape))
 
 
 def test_plan_years_follow_the_plans_forecast_and_revert_after(cfg):
     p = esg_params(config("simulation.horizon_years=12"))
-    np.testing.assert_array_equal(p.infl_forecast_year[:6], [2.7, 2.6, 2.5, 2.5, 2.5, 2.5])
-    after = p.infl_forecast_year[6:]
+    np.testing.assert_array_equal(p.kpif_forecast[:6], [2.7, 2.6, 2.5, 2.5, 2.5, 2.5])
+    after = p.kpif_forecast[6:]
     assert np.all(np.diff(after) < 0) and np.all(after > 2.0) and after[-1] < 2.05
 
 
@@ -373,11 +373,11 @@ def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
     want_infl[0] = 6.0
     np.testing.assert_allclose(d["inflation_deviation"], np.broadcast_to(want_infl, (7, y)),
                                atol=1e-12)
-    want_growth = 6.0 * np.outer(want_infl / 6.0, p.annual_beta)   # beta x the year's deviation
+    want_growth = 6.0 * np.outer(want_infl / 6.0, p.annual.inflation_beta)   # beta x the year's deviation
     want_growth[1, ANNUAL_FACTORS.index("drugs")] += 5.0
-    phi = p.annual_phi                    # the first year's response persists through phi
+    phi = p.annual.phi                    # the first year's response persists through phi
     got = d["annual_growth"]
-    np.testing.assert_allclose(got[:, 0], np.broadcast_to(6.0 * p.annual_beta, (7, 6)),
+    np.testing.assert_allclose(got[:, 0], np.broadcast_to(6.0 * p.annual.inflation_beta, (7, 6)),
                                atol=1e-12)
     np.testing.assert_allclose(got[:, 1] - phi * got[:, 0],
                                np.broadcast_to(want_growth[1], (7, 6)), atol=1e-12)
@@ -411,7 +411,7 @@ def test_forty_year_horizon_rsln2_long_run_mean():
     cfg = config("simulation.horizon_years=40")
     n = 20000
     p, _, out = draw(cfg, n, seed=19)
-    mu1, s1, mu2, s2, p12, p21, pi2 = p.rs
+    mu1, s1, mu2, s2, p12, p21, pi2 = p.equity.rsln2
     total = out["equity_log_return"].sum(axis=1)
     mean = 480 * ((1 - pi2) * mu1 + pi2 * mu2)
     assert abs(total.mean() - mean) < Z * total.std(ddof=1) / math.sqrt(n)

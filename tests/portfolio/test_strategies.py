@@ -14,23 +14,31 @@ from scipy import stats
 from sim.config import load_config
 from sim.esg import esg_params
 from sim.esg.model import generate_arrays
-from sim.portfolio import FundParams, fund_params, run_fund, run_funds
+from sim.portfolio import Dynamic, FixedMix, Flows, Fund, Trading, fund_params, run_fund, run_funds
 from sim.portfolio import _kernels as K
 
 from ..conftest import DEFAULT_CONFIG
-from benchmarks import _portfolio_reference as ref
+from ..reference import portfolio_numpy as ref
 
 Z = 4.0
 
 
-def dynamic(**changes) -> FundParams:
-    """A dynamic strategy with s fixed at 0.2 (s_min = s_max), no band, no costs."""
-    base = FundParams(key="test", kind=K.DYNAMIC, w_fixed=math.nan, floor_share=0.85, window=24,
-                      w_min=0.0, w_max=1.0, stress_z=3.0, s_min=0.2, s_max=0.2, lam=0.97,
-                      var0=0.002, high0=1.0, band=0.0, cost=0.0, rebalance_every=1,
-                      start_value=100.0, flows=np.zeros(10), target=np.full(10, np.nan),
-                      cash_lock=0.05)
-    return dataclasses.replace(base, **changes)
+def dynamic(**changes) -> Fund:
+    """A dynamic strategy with s fixed at 0.2 (stress_min = stress_max), no band, no costs;
+    ``changes`` name fields of the rule, trading or flows records (the config's names)."""
+    parts = {
+        "rule": Dynamic(floor_share=0.85, window=24, min_equity=0.0, max_equity=1.0,
+                        stress_z=3.0, stress_min=0.2, stress_max=0.2, ewma_lambda=0.97,
+                        initial_vol=100.0 * math.sqrt(0.002 * 12), initial_high=1.0,
+                        cash_lock_below=0.05),
+        "trading": Trading(rebalance_per_month=1, no_trade_band=0.0, transaction_cost=0.0),
+        "flows": Flows(start_value=100.0, net_flow=np.zeros(10),
+                       target_value=np.full(10, np.nan)),
+    }
+    for key, value in changes.items():
+        name = next(n for n, rec in parts.items() if key in rec._fields)
+        parts[name] = parts[name]._replace(**{key: value})
+    return Fund(key="test", **parts)
 
 
 EQUITY_6M = np.log1p([0.10, -0.25, -0.10, 0.05, 0.20, 0.0])[None]
@@ -84,7 +92,7 @@ def test_six_months_by_hand():
     assert out["first_breach_month"][0] == 1
     assert math.isclose(out["worst_depth_below_floor"][0], 87.34375 / 91.375 - 1, rel_tol=1e-12)
     # return = value change = realized + change in unrealized
-    assert math.isclose(out["return"][0, 0], 0.4453125, rel_tol=1e-12)
+    assert math.isclose(out["year_return"][0, 0], 0.4453125, rel_tol=1e-12)
     assert math.isclose(out["unrealized_change"][0, 0], 0.4453125 - (-12.1103515625),
                         rel_tol=1e-9)
 
@@ -113,7 +121,7 @@ def test_the_floor_falls_when_the_peak_leaves_the_window_and_risk_comes_back():
 
 
 def test_fixed_mix_holds_its_weight():
-    p = dataclasses.replace(dynamic(), kind=K.FIXED_MIX, w_fixed=0.25)
+    p = dataclasses.replace(dynamic(), rule=FixedMix(equity_weight=0.25))
     out = run_fund(p, EQUITY_6M, FLAT_FI, 1)
     after_trade = 0.25 * np.exp(EQUITY_6M[0]) / (0.25 * np.exp(EQUITY_6M[0]) + 0.75)
     np.testing.assert_allclose(out["equity_weight"][0], after_trade, rtol=1e-12)
@@ -159,16 +167,16 @@ returns = st.lists(st.floats(-0.1, 0.1), min_size=24, max_size=24)
 def test_accounting_reconciles_and_values_stay_positive(eq, fi, flows, w_max, band, cost, z):
     """Monthly log returns within +-10 % and payouts of at most 20 keep the value positive; the
     value change less the flow is the return, which is realized plus the unrealized change."""
-    p = dynamic(w_max=w_max, band=band, cost=cost, stress_z=z, s_min=0.05, s_max=0.5,
-                flows=np.array([0.0] + flows))
+    p = dynamic(max_equity=w_max, no_trade_band=band, transaction_cost=cost, stress_z=z,
+                stress_min=0.05, stress_max=0.5, net_flow=np.array([0.0] + flows))
     assert len(eq) == 24  # two years: the flow applies at the start of the second
     out = run_fund(p, np.array([eq]), np.array([fi]), 1)
     assert (out["value"] > 0).all()
     assert ((out["equity_weight"] >= 0) & (out["equity_weight"] <= 1 + 1e-12)).all()
-    np.testing.assert_allclose(out["return"], out["realized"] + out["unrealized_change"],
+    np.testing.assert_allclose(out["year_return"], out["realized"] + out["unrealized_change"],
                                atol=1e-9)
     change = np.diff(np.concatenate([[100.0], out["value_end"][0]]))
-    np.testing.assert_allclose(change - p.flows[:2], out["return"][0], atol=1e-9)
+    np.testing.assert_allclose(change - p.flows.net_flow[:2], out["year_return"][0], atol=1e-9)
     assert (out["cost_basis"] >= -1e-9).all()
 
 
@@ -176,8 +184,9 @@ def test_accounting_reconciles_and_values_stay_positive(eq, fi, flows, w_max, ba
 @given(nav=st.floats(0.01, 10), high=st.floats(0.01, 20), var=st.floats(0, 0.05),
        w_min=st.floats(0, 0.5), span=st.floats(0, 0.5), z=st.floats(0, 6))
 def test_target_weight_stays_within_bounds(nav, high, var, w_min, span, z):
-    w = K.target_weight_nb(K.DYNAMIC, 0.0, nav, high, var, z, 0.85, w_min, w_min + span,
-                           0.05, 0.5)
+    rule = dynamic(min_equity=w_min, max_equity=w_min + span, stress_min=0.05,
+                   stress_max=0.5).rule
+    w = K.target_weight_nb(rule, nav, high, var, z)
     assert w_min <= w <= w_min + span
 
 
@@ -195,7 +204,7 @@ def test_a_sale_above_average_cost_realizes_a_gain(value, gain, frac):
 def test_small_steps_never_breach_the_floor(eq, fi):
     """Rebalanced every step with s >= 5 %: a step's loss below 5 % cannot take the NAV under
     the floor (the exposure is at most cushion / s), so there is no breach at all."""
-    p = dynamic(s_min=0.05, s_max=0.5, stress_z=3.0, rebalance_every=1)
+    p = dynamic(stress_min=0.05, stress_max=0.5, stress_z=3.0, rebalance_per_month=20)
     out = run_fund(p, np.array([eq]), np.array([fi]), 20)
     assert out["breach_months_total"][0] == 0
 
@@ -222,8 +231,9 @@ def daily_normal(u, vol=0.20):
 
 def test_breaches_grow_with_the_multiplier(uniforms):
     eq = daily_normal(uniforms)
-    freq = [breach_frequency(dynamic(stress_z=z, s_min=0.01, s_max=0.9, rebalance_every=20,
-                                     w_max=1.0, var0=0.2 ** 2 / 240, lam=0.97), eq, 20)
+    freq = [breach_frequency(dynamic(stress_z=z, stress_min=0.01, stress_max=0.9,
+                                     rebalance_per_month=1, max_equity=1.0, initial_vol=20.0,
+                                     ewma_lambda=0.97), eq, 20)
             for z in (4.0, 2.0, 1.0)]
     assert freq[0] < freq[1] < freq[2], freq
 
@@ -231,8 +241,8 @@ def test_breaches_grow_with_the_multiplier(uniforms):
 def test_breaches_grow_with_fatter_tails(uniforms):
     nu = 3.0
     t_scaled = stats.t.ppf(uniforms, nu) * math.sqrt((nu - 2) / nu) * 0.20 / math.sqrt(240)
-    p = dynamic(stress_z=2.0, s_min=0.01, s_max=0.9, rebalance_every=20, var0=0.2 ** 2 / 240,
-                lam=0.97)
+    p = dynamic(stress_z=2.0, stress_min=0.01, stress_max=0.9, rebalance_per_month=1,
+                initial_vol=20.0, ewma_lambda=0.97)
     normal, fat = breach_frequency(p, daily_normal(uniforms), 20), breach_frequency(p, t_scaled, 20)
     assert normal < fat, (normal, fat)
 
@@ -241,8 +251,8 @@ def test_breaches_grow_with_less_frequent_rebalancing(uniforms):
     """At a fixed multiplier (s fixed at 0.1): trading daily, weekly, monthly. (With s = z vol
     sqrt(h) the multiplier itself rises as h shrinks, which can outweigh the protection.)"""
     eq = daily_normal(uniforms)
-    p = dynamic(s_min=0.1, s_max=0.1)
-    freq = [breach_frequency(dataclasses.replace(p, rebalance_every=k), eq, 20) for k in (1, 5, 20)]
+    freq = [breach_frequency(dynamic(stress_min=0.1, stress_max=0.1, rebalance_per_month=k),
+                             eq, 20) for k in (20, 4, 1)]
     assert freq[0] < freq[1] < freq[2], freq
 
 
@@ -257,8 +267,9 @@ def test_all_funds_run_on_common_returns(cfg):
     # fixed income, can add up to cost x band to the equity share); the month's returns then
     # carry the weight w to w g / (w g + (1 - w) f), increasing in w
     medium = funds[1]
-    lo = medium.w_fixed - medium.band
-    hi = medium.w_fixed + medium.band + medium.cost * medium.band + 1e-12
+    w, band = medium.rule.equity_weight, medium.trading.no_trade_band
+    lo = w - band
+    hi = w + band + medium.trading.transaction_cost * band + 1e-12
     g = np.exp(out["equity_step"])
     f = 1.0 + out["fixed_income_return"]
 
@@ -274,10 +285,10 @@ def test_payouts_start_in_their_year_and_grow(cfg):
     long = load_config(DEFAULT_CONFIG, ["simulation.horizon_years=40"])
     pension = fund_params(long)[0]
     years = 2023 + np.arange(40)
-    assert (pension.flows[(years > 2028) & (years < 2040)] == 0).all()
-    np.testing.assert_allclose(pension.flows[years == 2040], [-100.0])
-    np.testing.assert_allclose(pension.flows[years == 2042], [-121.0])
-    np.testing.assert_allclose(pension.flows[1:6], [-49, -178, -141, -746, -221])
+    assert (pension.flows.net_flow[(years > 2028) & (years < 2040)] == 0).all()
+    np.testing.assert_allclose(pension.flows.net_flow[years == 2040], [-100.0])
+    np.testing.assert_allclose(pension.flows.net_flow[years == 2042], [-121.0])
+    np.testing.assert_allclose(pension.flows.net_flow[1:6], [-49, -178, -141, -746, -221])
 
 
 def test_rebasing_draws_the_return_off_each_year(cfg):
@@ -285,7 +296,7 @@ def test_rebasing_draws_the_return_off_each_year(cfg):
     the budget takes as financial income."""
     out = generate_arrays(esg_params(cfg), 200, 9, block_size=1000)
     res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
-    medium = res["value_end"][:, 1] - res["return"][:, 1]      # value at each year's start
+    medium = res["value_end"][:, 1] - res["year_return"][:, 1]      # value at each year's start
     np.testing.assert_allclose(medium, 1920.0, rtol=1e-12)
 
 
@@ -295,13 +306,13 @@ def test_a_fund_paid_out_in_full_is_empty_and_stays_consistent():
     rng = np.random.default_rng(5)
     eq = rng.normal(0.005, 0.04, (50, 48))
     fi = np.full((50, 48), 0.002)
-    p = dynamic(flows=np.array([0.0, -60.0, -200.0, 30.0]))
+    p = dynamic(net_flow=np.array([0.0, -60.0, -200.0, 30.0]))
     got = run_fund(p, eq, fi, 1)
     want = ref.run(p, eq, fi, 1)
     for key, arr in want.items():
         np.testing.assert_allclose(got[key], arr, rtol=1e-12, atol=1e-9, err_msg=key)
     assert (got["value_end"][:, 2] == 0).all()           # emptied in year 3
-    np.testing.assert_allclose(got["return"], got["realized"] + got["unrealized_change"],
+    np.testing.assert_allclose(got["year_return"], got["realized"] + got["unrealized_change"],
                                atol=1e-9)
     assert (got["value_end"][:, 3] > 0).all()            # refilled in year 4
 

@@ -1,17 +1,23 @@
 """The portfolio rule and its accounting in plain NumPy, vectorized over paths with a loop over
-steps, written from the README's description. Held to the numba kernel within 1e-12."""
+steps, written from the README's description. Held to the numba kernel within 1e-12.
+
+``fund`` is a :class:`sim.portfolio.Fund`: its ``rule`` record (fixed mix or dynamic), its
+``trading`` and its ``flows``, read here by the config's names."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.portfolio.records import Dynamic
 
-def target_weight(p, nav, high, var, steps_per_year, horizon):
-    if p.kind == 0:
-        return np.full_like(nav, p.w_fixed)
-    floor = p.floor_share * high
-    s = np.clip(p.stress_z * np.sqrt(var * steps_per_year) * np.sqrt(horizon), p.s_min, p.s_max)
-    return np.clip((nav - floor) / (nav * s), p.w_min, p.w_max)
+
+def target_weight(rule, nav, high, var, steps_per_year, horizon):
+    if not isinstance(rule, Dynamic):
+        return np.full_like(nav, rule.equity_weight)
+    floor = rule.floor_share * high
+    s = np.clip(rule.stress_z * np.sqrt(var * steps_per_year) * np.sqrt(horizon),
+                rule.stress_min, rule.stress_max)
+    return np.clip((nav - floor) / (nav * s), rule.min_equity, rule.max_equity)
 
 
 def sell(amount, value, basis):
@@ -22,35 +28,43 @@ def sell(amount, value, basis):
     return np.where(ok, amount - removed, 0.0), removed
 
 
-def run(p, eq_step, fi_month, steps):
+def run(fund, eq_step, fi_month, steps):
+    rule, start_value = fund.rule, fund.flows.start_value
+    dynamic = isinstance(rule, Dynamic)
     n, months = fi_month.shape
     years = -(-months // 12)
     spy = 12.0 * steps
-    horizon = p.rebalance_every / spy
-    units = np.full(n, p.start_value)
-    var = np.full(n, p.var0)
-    ring = np.full((n, p.window), p.high0)
-    w0 = target_weight(p, np.ones(n), np.full(n, p.high0), var, spy, horizon)
-    eq = w0 * p.start_value
-    fi = p.start_value - eq
+    rebalance_every = steps // fund.trading.rebalance_per_month
+    horizon = rebalance_every / spy
+    lam = rule.ewma_lambda if dynamic else 0.0
+    window = rule.window if dynamic else 1
+    high0 = rule.initial_high if dynamic else 1.0
+    floor_share = rule.floor_share if dynamic else 0.0
+    units = np.full(n, start_value)
+    var = np.full(n, (rule.initial_vol / 100.0) ** 2 / spy if dynamic else 0.0)
+    ring = np.full((n, window), high0)
+    w0 = target_weight(rule, np.ones(n), np.full(n, high0), var, spy, horizon)
+    eq = w0 * start_value
+    fi = start_value - eq
     b_eq, b_fi = eq.copy(), fi.copy()
     realized = np.zeros(n)
     navs = [np.ones(n)]               # month-end NAVs with the start first
-    out = {k: np.zeros((n, years)) for k in ("return", "realized", "unrealized_change",
+    out = {k: np.zeros((n, years)) for k in ("year_return", "realized", "unrealized_change",
                                               "value_end", "cost_basis", "breach_months",
                                               "worst_fall_12m")}
     out["equity_weight"] = np.zeros((n, months))
     out["nav"] = np.zeros((n, months))
-    prev_value = np.full(n, p.start_value)
+    prev_value = np.full(n, start_value)
     prev_unreal = np.zeros(n)
     flow = np.zeros(n)
     for m in range(months):
         y = m // 12
         if m % 12 == 0:
             value = eq + fi
-            flow = np.full(n, p.flows[y] if y > 0 else 0.0)
-            if y > 0 and not np.isnan(p.target[y]):
-                flow = p.target[y] - value
+            flow = np.full(n, fund.flows.net_flow[y] if y > 0 else 0.0)
+            target = fund.flows.target_value
+            if y > 0 and not np.isnan(target[y]):
+                flow = target[y] - value
             live = (units > 0) & (value > 0)
             safe_value = np.where(live, value, 1.0)
             nav = np.where(live, value / np.where(units > 0, units, 1.0), 1.0)
@@ -74,21 +88,22 @@ def run(p, eq_step, fi_month, steps):
         g = (1.0 + fi_month[:, m]) ** (1.0 / steps)
         for j in range(steps):
             k = m * steps + j
-            if k % p.rebalance_every == 0:
+            if k % rebalance_every == 0:
                 value = eq + fi
                 live = (units > 0) & (value > 0)
                 value = np.where(live, value, 1.0)       # an empty fund does not trade
                 nav = value / np.where(live, units, 1.0)
                 high = np.maximum(ring.max(axis=1), nav)
-                w = target_weight(p, nav, high, var, spy, horizon)
-                trade = np.where(live & (np.abs(w - eq / value) > p.band), w * value - eq, 0.0)
+                w = target_weight(rule, nav, high, var, spy, horizon)
+                trade = np.where(live & (np.abs(w - eq / value) > fund.trading.no_trade_band),
+                                 w * value - eq, 0.0)
                 up, down = np.maximum(trade, 0.0), np.maximum(-trade, 0.0)
                 r_up, rem_up = sell(up, fi, b_fi)
                 r_dn, rem_dn = sell(down, eq, b_eq)
                 eq, fi = eq + up - down, fi - up + down
                 b_eq = b_eq + up - rem_dn
                 b_fi = b_fi - rem_up + down
-                c = p.cost * np.abs(trade)
+                c = fund.trading.transaction_cost * np.abs(trade)
                 from_fi = fi >= c
                 fi, b_fi = np.where(from_fi, fi - c, fi), np.where(from_fi, b_fi - c, b_fi)
                 eq, b_eq = np.where(from_fi, eq, eq - c), np.where(from_fi, b_eq, b_eq - c)
@@ -96,14 +111,14 @@ def run(p, eq_step, fi_month, steps):
             x = eq_step[:, k]
             eq = eq * np.exp(x)
             fi = fi * g
-            var = p.lam * var + (1 - p.lam) * x * x
+            var = lam * var + (1 - lam) * x * x
         value = eq + fi
         nav = np.where(units > 0, value / np.where(units > 0, units, 1.0), 0.0)
-        ring[:, m % p.window] = nav
-        floor = p.floor_share * ring.max(axis=1)
+        ring[:, m % window] = nav
+        floor = floor_share * ring.max(axis=1)
         out["nav"][:, m] = nav
         out["equity_weight"][:, m] = np.where(value > 0, eq / np.where(value > 0, value, 1.0), 0.0)
-        if p.kind == 1:
+        if dynamic:
             out["breach_months"][:, y] += (floor > 0) & (nav < floor)
         past = np.stack(navs[-12:], axis=1).max(axis=1)
         fall = np.where(past > 0, 1 - nav / np.where(past > 0, past, 1.0), 0.0)
@@ -111,7 +126,7 @@ def run(p, eq_step, fi_month, steps):
         navs.append(nav)
         if m % 12 == 11 or m == months - 1:
             unreal = value - b_eq - b_fi
-            out["return"][:, y] = value - prev_value - flow
+            out["year_return"][:, y] = value - prev_value - flow
             out["realized"][:, y] = realized
             out["unrealized_change"][:, y] = unreal - prev_unreal
             out["value_end"][:, y] = value

@@ -3,10 +3,10 @@ with a loop over time. It is the benchmark's yardstick and a second implementati
 engine against: fed the same random numbers, it gives the engine's results to 1e-10
 (``tests/test_benchmark.py``).
 
-* factors: ``_esg_reference`` (each process from its equation);
-* portfolios: ``_portfolio_reference`` (the rule and the average-cost accounting);
-* budget: the resultatbudget lines are NumPy already (:func:`sim.budget.lines.budget_lines`);
-  the balance requirement's year recursion is written here, vectorized over paths.
+* factors: ``esg_numpy`` (each process from its equation);
+* portfolios: ``portfolio_numpy`` (the rule and the average-cost accounting);
+* budget: ``budget_numpy`` (the resultatbudget lines from their equations); the balance
+  requirement's year recursion is written here, vectorized over paths.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.budget import FactorPaths
-from sim.budget.lines import budget_lines
 from sim.esg.model import ANNUAL_FACTORS, EsgParams, Innovations
-from sim.esg._kernels import EQUITY_GARCH, EQUITY_GBM
+from sim.esg.records import EQUITY_GARCH, EQUITY_GBM
 
-from . import _esg_reference as esg_ref
-from . import _portfolio_reference as port_ref
+from . import esg_numpy as esg_ref
+from .budget_numpy import FactorPaths, budget_lines
+from . import portfolio_numpy as port_ref
 
 __all__ = ["factors", "balance_requirement", "full_model"]
 
@@ -30,24 +29,24 @@ def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
     """Every factor path from the innovations, as :func:`sim.esg.model.simulate_block`."""
     n, steps = inn.n_paths, p.steps
     if p.model == EQUITY_GBM:
-        eq = esg_ref.gbm(inn.equity, p.gbm_drift, p.gbm_vol)
+        eq = esg_ref.gbm(inn.equity, *p.equity.gbm)
     elif p.model == EQUITY_GARCH:
-        eq, _ = esg_ref.garch_t(inn.equity, inn.equity_w, *p.garch)
+        eq, _ = esg_ref.garch_t(inn.equity, inn.equity_w, *p.equity.garch)
     else:
-        eq, _ = esg_ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.rs[:6])
-    r0, decay, theta, step_vol, spread, duration = p.rate
+        eq, _ = esg_ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.equity.rsln2[:6])
+    (r0, theta, decay, step_vol), (spread, duration) = p.short_rate, p.fixed_income
     rates = esg_ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
-    forecast_month = np.repeat(p.infl_forecast_year, 12)
-    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month, *p.infl)
+    forecast_month = np.repeat(p.kpif_forecast, 12)
+    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month, *p.inflation)
     y = len(p.years)
     dev = (kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
-    growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual_forecast, p.annual_phi,
-                            p.annual_sigma, p.annual_beta)
+    growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual.forecast, p.annual.phi,
+                            p.annual.sigma, p.annual.inflation_beta)
     return {"equity_step": eq, "short_rate": rates,
             "fixed_income_return": esg_ref.fixed_income(rates, r0, spread, duration),
             "kpif": kpif, "inflation_deviation": dev,
-            "kpif_annual": p.infl_forecast_year[None] + dev,
-            "annual_growth": growth, "annual_deviation": growth - p.annual_forecast.T[None]}
+            "kpif_annual": p.kpif_forecast[None] + dev,
+            "annual_growth": growth, "annual_deviation": growth - p.annual.forecast.T[None]}
 
 
 def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
@@ -103,7 +102,7 @@ def full_model(engine, inn: Innovations) -> dict[str, np.ndarray]:
     y = plan.n_years
     devs = {"inflation": f["inflation_deviation"]}
     devs.update({k: f["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
-    ret = funds["return"][:, :, :y]
+    ret = funds["year_return"][:, :, :y]
     unrealized = np.where(engine.by_sales[None, :, None], funds["unrealized_change"][:, :, :y],
                           plan.fund_unrealized_share[None, :, None] * ret)
     fp = replace(FactorPaths.from_deviations(plan, devs, engine.first_year),

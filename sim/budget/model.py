@@ -1,0 +1,194 @@
+"""The budget model: the plan resolved once into the kernel's records, then one numba pass per
+block of paths (:func:`sim.budget._kernels.budget_block_nb`) followed by the balance
+requirement (:func:`sim.budget._kernels.balance_requirement_nb`).
+
+It is the only implementation in production: the deterministic run, the stress tests and the
+Monte Carlo all call :class:`Budget`. Each line of the plan is explained by parts driven by
+factors; the part a line's factors do not explain is derived once from the plan at its
+forecast and held fixed in mnkr, so with every factor at its forecast the model returns the
+plan's own lines and a factor off its forecast moves only the part it drives:
+
+* operating costs = - sum_k c_k(t) R_k(t) + planned_cost_measures(t), with ``c_k`` component
+  k's planned amount and ``R_k(t) = prod_{s<=t} (1 + G_k(s)/100) / (1 + g_k(s)/100)`` the
+  ratio of its realized index ``G`` to the forecast ``g`` since the first plan year;
+* tax revenue = plan(t) R_tax(t), the same ratio for the tax base;
+* general grants and equalisation, operating income and depreciation: as planned;
+* financial income = other_financial_income(t) + sum_p fund return_p(t);
+* financial costs = plan(t) - s L(t-1) dev_pi(t - lag) / 100, the liability's indexation
+  moving with realized inflation (``s`` the indexed share, ``L`` the provisions);
+* pension_portfolio_return = - the unrealized part of the funds' return, removed to give the
+  balanskravsresultat.
+
+The derived lines follow the seed's arithmetic (README, "The budget and the balance
+requirement").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..esg.schema import DEVIATION_FACTORS
+from ._kernels import balance_requirement_nb, budget_block_nb
+from .plan import BudgetPlan
+from .records import (BalanceOut, Baseline, BudgetOut, FundResults, PlanArrays,
+                      ReserveRules)
+
+__all__ = ["Budget", "LINE_KEYS", "BALANCE_KEYS", "driver_keys", "balance_requirement"]
+
+#: The seed table's keys, in its order (see ``tests/data/resultatbudget_2023_2028.csv``); the
+#: rows of :attr:`BudgetOut.lines`.
+LINE_KEYS = (
+    "operating_income", "operating_costs", "depreciation", "net_operating_cost", "tax_revenue",
+    "general_grants_equalisation", "operating_result", "financial_income", "financial_costs",
+    "net_result", "pension_portfolio_return", "balance_requirement_result",
+    "required_result_1pct", "measures_needed",
+)
+#: The balance requirement's results, in :class:`BalanceOut` order.
+BALANCE_KEYS = BalanceOut._fields
+
+
+def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
+    """The drivers of the contribution table, in :attr:`BudgetOut.contributions` order."""
+    return (plan.component_keys + ("tax_revenue",)
+            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs",))
+
+
+def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
+    w = np.zeros(len(factors))
+    for d in drivers:
+        w[factors.index(d)] += scale
+    return w
+
+
+def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) -> PlanArrays:
+    """The plan as the kernel reads it; ``factors`` names the rows of the deviations."""
+    planned = plan.planned_components()
+    planned_return = plan.planned_fund_return()
+    return PlanArrays(
+        component_planned=planned, component_growth=plan.component_growth,
+        component_lags=np.array(plan.component_lags, np.int64),
+        component_weights=np.array([_weights(factors, d, e) for d, e in
+                                    zip(plan.component_drivers, plan.component_elasticity)]),
+        tax_revenue=plan.tax_revenue, tax_base_growth=plan.tax_base_growth,
+        tax_weights=_weights(factors, plan.tax_drivers),
+        liability_opening=plan.liability_opening,
+        liability_weights=_weights(factors, plan.liability_drivers),
+        liability_lag=int(plan.liability_lag),
+        liability_indexed_share=float(plan.liability_indexed_share),
+        operating_income=plan.operating_income, depreciation=plan.depreciation,
+        general_grants_equalisation=plan.general_grants_equalisation,
+        financial_costs=plan.financial_costs,
+        planned_cost_measures=plan.operating_costs + planned.sum(axis=0),
+        other_financial_income=plan.financial_income - planned_return.sum(axis=0),
+        fund_unrealized_share=plan.fund_unrealized_share, goal_share=float(plan.goal_share))
+
+
+def baseline(plan: BudgetPlan) -> Baseline:
+    """The plan's own world: every factor at its forecast, every fund at its planned return."""
+    ret = plan.planned_fund_return()
+    return Baseline(components=-plan.planned_components(), tax_revenue=plan.tax_revenue,
+                    realized_fund_return=ret - ret * plan.fund_unrealized_share[:, None],
+                    financial_costs=plan.financial_costs)
+
+
+def reserve_rules(plan: BudgetPlan) -> ReserveRules:
+    return ReserveRules(rur_start=float(plan.rur_start), draw_when=int(plan.rur_draw_mode),
+                        tax_base_growth_10y_average=float(plan.rur_tax_base_growth_average),
+                        max_draw_per_year=float(plan.rur_max_draw),
+                        reserve_share_above_goal=float(plan.rur_reserve_share),
+                        restore_within_years=int(plan.restore_within_years))
+
+
+def balance_requirement(plan: BudgetPlan, bkr: np.ndarray, goal: np.ndarray,
+                        tax_base_growth: np.ndarray) -> dict[str, np.ndarray]:
+    """Apply the RUR and the three-year restoration rule to each path.
+
+    Parameters
+    ----------
+    plan : BudgetPlan
+        The plan's rules (RUR start, draw rule, reservation share, restoration window).
+    bkr : ndarray (N, Y)
+        Balanskravsresultat before the reserve [mnkr].
+    goal : ndarray (N, Y) or broadcastable
+        The 1 % goal [mnkr].
+    tax_base_growth : ndarray (N, Y) or broadcastable
+        Realized tax-base growth [% per year]; drives the draw rule.
+
+    Returns
+    -------
+    dict of (N, Y) arrays [mnkr], keyed by :data:`BALANCE_KEYS`.
+    """
+    bkr = np.ascontiguousarray(bkr, dtype=np.float64)
+    goal = np.ascontiguousarray(np.broadcast_to(goal, bkr.shape), dtype=np.float64)
+    growth = np.ascontiguousarray(np.broadcast_to(tax_base_growth, bkr.shape), dtype=np.float64)
+    out = BalanceOut(*(np.empty_like(bkr) for _ in BALANCE_KEYS))
+    balance_requirement_nb(bkr, goal, growth, reserve_rules(plan), out)
+    return out._asdict()
+
+
+class Budget:
+    """A plan's budget, resolved once; call it on a block's deviations and fund results.
+
+    Parameters
+    ----------
+    plan : BudgetPlan
+    by_sales : ndarray (P,) of bool
+        Funds whose realized gains (average cost) count in the balanskravsresultat; the others
+        count their return less ``fund_unrealized_share`` of it, as the plan does.
+    factors : tuple of str
+        The rows of ``dev`` (default :data:`sim.esg.schema.DEVIATION_FACTORS`).
+    """
+
+    def __init__(self, plan: BudgetPlan, by_sales: np.ndarray,
+                 factors: tuple[str, ...] = DEVIATION_FACTORS):
+        self.plan = plan
+        self.factors = factors
+        self.by_sales = np.asarray(by_sales, dtype=bool)
+        self.arrays = plan_arrays(plan, factors)
+        self.base = baseline(plan)
+        self.drivers = driver_keys(plan)
+
+    def __call__(self, dev: np.ndarray, fund_return: np.ndarray, fund_unrealized: np.ndarray,
+                 by_sales: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Budget lines, components, driver split and balance requirement per path [mnkr].
+
+        ``dev`` (N, F, Y') deviations from forecast [points] from the plan's first year;
+        ``fund_return`` and ``fund_unrealized`` (N, P, Y') the funds' yearly results.
+        """
+        pl = self.plan
+        n, y, k, p = dev.shape[0], pl.n_years, len(pl.component_keys), len(pl.fund_keys)
+        if dev.shape[1] != len(self.factors):
+            raise ValueError(f"dev: {dev.shape[1]} factor rows, expected {len(self.factors)} "
+                             f"({', '.join(self.factors)})")
+        out = BudgetOut(lines=np.empty((n, len(LINE_KEYS), y)), components=np.empty((n, k, y)),
+                        contributions=np.empty((n, k + 2 + p, y)),
+                        tax_base_growth=np.empty((n, y)))
+        funds = FundResults(
+            year_return=np.ascontiguousarray(fund_return[:, :, :y], dtype=np.float64),
+            unrealized_change=np.ascontiguousarray(fund_unrealized[:, :, :y], dtype=np.float64),
+            by_sales=self.by_sales if by_sales is None else np.asarray(by_sales, dtype=bool))
+        budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), funds, self.arrays,
+                        self.base, out)
+        res = {key: np.ascontiguousarray(out.lines[:, j]) for j, key in enumerate(LINE_KEYS)}
+        res["operating_cost_components"] = out.components
+        res["contributions"] = out.contributions
+        res.update(balance_requirement(pl, res["balance_requirement_result"],
+                                       res["required_result_1pct"], out.tax_base_growth))
+        return res
+
+    def deterministic(self) -> dict[str, np.ndarray]:
+        """The plan's own budget (one path): every factor at its forecast, every fund at its
+        planned return with the plan's unrealized share. Adds the parts the lines are built
+        from (``planned_cost_measures``, ``other_financial_income``, ``fund_return``,
+        ``fund_unrealized``), each with a leading path axis of one."""
+        pl = self.plan
+        ret = pl.planned_fund_return()[None]
+        unreal = ret * pl.fund_unrealized_share[None, :, None]
+        res = self(np.zeros((1, len(self.factors), pl.n_years)), ret, unreal,
+                   by_sales=np.zeros(len(pl.fund_keys), dtype=bool))
+        del res["contributions"]
+        res["planned_cost_measures"] = self.arrays.planned_cost_measures[None].copy()
+        res["other_financial_income"] = self.arrays.other_financial_income[None].copy()
+        res["fund_return"] = ret.copy()
+        res["fund_unrealized"] = unreal
+        return res

@@ -1,0 +1,95 @@
+"""The records that cross the numba boundary of the budget, and the one registry of codes.
+
+Shapes: ``N`` paths, ``Y`` plan years, ``Y'`` generator years (from the plan's first year),
+``K`` cost components, ``F`` factors with a yearly deviation, ``P`` funds. Amounts in mnkr,
+growth in percent per year.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
+           "DRAW_NEVER", "DRAW_TAX_BASE_BELOW_AVERAGE", "DRAW_ANY_DEFICIT", "DRAW_MODES"]
+
+#: Codes of ``balance_requirement.rur.draw_when`` (the only place they are defined).
+DRAW_NEVER = 0
+DRAW_TAX_BASE_BELOW_AVERAGE = 1
+DRAW_ANY_DEFICIT = 2
+DRAW_MODES = {"never": DRAW_NEVER, "tax_base_below_average": DRAW_TAX_BASE_BELOW_AVERAGE,
+              "any_deficit": DRAW_ANY_DEFICIT}
+
+
+class PlanArrays(NamedTuple):
+    """The plan as the budget kernel reads it, path-independent."""
+
+    component_planned: np.ndarray     # (K, Y) each cost component's planned amount [positive]
+    component_growth: np.ndarray      # (K, Y) its index's forecast growth, at its lag [%]
+    component_lags: np.ndarray        # (K,) int: years between a driver's year and its effect
+    component_weights: np.ndarray     # (K, F) growth points per point of each factor's deviation
+    tax_revenue: np.ndarray           # (Y,) the plan's line
+    tax_base_growth: np.ndarray       # (Y,) forecast [%]
+    tax_weights: np.ndarray           # (F,)
+    liability_opening: np.ndarray     # (Y,) pension provisions at the end of the year before
+    liability_weights: np.ndarray     # (F,)
+    liability_lag: int                # years between inflation and its indexation
+    liability_indexed_share: float    # [fraction]
+    operating_income: np.ndarray      # (Y,) the plan's lines, signs as printed
+    depreciation: np.ndarray
+    general_grants_equalisation: np.ndarray
+    financial_costs: np.ndarray
+    planned_cost_measures: np.ndarray  # (Y,) operating costs not explained by the components
+    other_financial_income: np.ndarray  # (Y,) financial income other than the funds' return
+    fund_unrealized_share: np.ndarray  # (P,) [fraction] of the return the plan holds unrealized
+    goal_share: float                 # [fraction] the 1 % goal
+
+
+class Baseline(NamedTuple):
+    """The plan's own world, against which the driver split measures each path."""
+
+    components: np.ndarray            # (K, Y) operating-cost components [negative, as costs]
+    tax_revenue: np.ndarray           # (Y,)
+    realized_fund_return: np.ndarray  # (P, Y) return less its unrealized part
+    financial_costs: np.ndarray       # (Y,)
+
+
+class FundResults(NamedTuple):
+    """The funds' yearly results as the budget counts them."""
+
+    year_return: np.ndarray           # (N, P, Y) return [mnkr]
+    unrealized_change: np.ndarray     # (N, P, Y) change in unrealized gains [mnkr]
+    by_sales: np.ndarray              # (P,) bool: count realized gains (else the plan's share)
+
+
+class BudgetOut(NamedTuple):
+    """The budget kernel's results."""
+
+    lines: np.ndarray                 # (N, 14, Y) in ``LINE_KEYS`` order
+    components: np.ndarray            # (N, K, Y) [negative, as costs]
+    contributions: np.ndarray         # (N, K + 2 + P, Y) in ``driver_keys`` order
+    tax_base_growth: np.ndarray       # (N, Y) realized [%]
+
+
+class ReserveRules(NamedTuple):
+    """``balance_requirement``: the RUR and the three-year restoration rule."""
+
+    rur_start: float                  # [mnkr] balance at the start
+    draw_when: int                    # a DRAW_* code
+    tax_base_growth_10y_average: float  # [%] the draw rule's threshold
+    max_draw_per_year: float          # [mnkr]
+    reserve_share_above_goal: float   # [fraction]
+    restore_within_years: int
+
+
+class BalanceOut(NamedTuple):
+    """The balance requirement's results, each (N, Y) [mnkr], in ``BALANCE_KEYS`` order."""
+
+    rur_drawn: np.ndarray
+    rur_reserved: np.ndarray
+    rur_balance: np.ndarray
+    balance_requirement_result_after_rur: np.ndarray
+    deficit_restored: np.ndarray
+    deficit_outstanding: np.ndarray
+    deficit_unrestored: np.ndarray

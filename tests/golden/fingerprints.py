@@ -1,10 +1,12 @@
 """Fingerprints of the model's outputs: a refactor is checked, not trusted.
 
 Each workflow is run through the command line with a fixed config and seed, and its results
-are reduced to a SHA-256 of their numbers (every data variable and coordinate: name, dims,
-dtype and values; attributes are left out, since they carry the commit and the time). The
-report's Excel workbook is reduced to the SHA-256 of its cells, less the provenance rows and
-the config's ``source`` texts (documentation, not numbers).
+are reduced to a SHA-256 of their numbers (every numeric variable and coordinate, and the keys
+of every dimension: name, dims, dtype and values). Attributes are left out (they carry the
+commit and the time), and so are text labels beside a dimension (``fund_label``,
+``scenario_description``, ...): wording is not a result. The
+report's Excel workbook is reduced to the SHA-256 of its numeric cells with their sheet, row and
+column, less the provenance rows (text cells are wording, not results).
 
 ``python -m tests.golden.fingerprints`` records them in ``fingerprints.json`` beside this
 file. Record again only in a commit whose purpose is to change the model's numbers, and say
@@ -52,11 +54,13 @@ def environment() -> dict[str, str]:
 
 
 def dataset_sha256(ds) -> str:
-    """SHA-256 of a Dataset's numbers: every variable and coordinate, sorted by name."""
+    """SHA-256 of a Dataset's numbers and dimension keys, variable by variable, sorted."""
     h = hashlib.sha256()
     for name in sorted(map(str, ds.variables)):
         var = ds.variables[name]
         values = np.asarray(var.values)
+        if values.dtype.kind in "OUS" and name not in ds.dims:
+            continue                                   # a text label, not a number or a key
         h.update(f"{name}|{','.join(var.dims)}|{values.shape}|".encode())
         if values.dtype.kind in "OUS":
             h.update("\x1f".join(map(str, values.ravel())).encode())
@@ -67,17 +71,18 @@ def dataset_sha256(ds) -> str:
 
 
 def workbook_sha256(path: Path) -> str:
-    """SHA-256 of every cell of a workbook, sheet by sheet, less the provenance rows."""
+    """SHA-256 of every numeric cell of a workbook with its place, less the provenance rows."""
     import openpyxl
 
     h = hashlib.sha256()
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     for ws in wb.worksheets:
-        h.update(f"[{ws.title}]".encode())
-        for row in ws.iter_rows(values_only=True):
-            if row and (row[0] in _PROVENANCE or str(row[0]).endswith("source")):
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            if row and row[0] in _PROVENANCE:
                 continue
-            h.update(repr(row).encode())
+            for c, value in enumerate(row):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    h.update(f"{ws.title}!{r},{c}={float(value)!r};".encode())
     return h.hexdigest()
 
 

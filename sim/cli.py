@@ -232,47 +232,26 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     with # are comments. Example: configs/replay/stress-2008-like.csv.
     """
     import numpy as np
-    import xarray as xr
 
-    from .labels import LABELS_SV
-    from .portfolio import fund_params, portfolio_variables, run_funds
-    from .portfolio.replay import ReplayError, read_returns_csv
-    from .results import provenance, write_netcdf
+    from .portfolio.replay import ReplayError
+    from .results import write_netcdf
+    from .workflows import replay as replay_funds
 
     cfg = load_config(config, overrides)
-    for key, fund in cfg.funds.items():
-        if fund.strategy.rebalance_per_month != 1:
-            raise UserError(f"funds.{key}.strategy.rebalance_per_month: replayed returns are "
-                            f"monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
+    _check_writable(out)
     try:
-        months, eq, fi = read_returns_csv(returns)
+        ds = replay_funds(cfg, returns)
     except ReplayError as exc:
         raise UserError(str(exc)) from None
-    _check_writable(out)
-    n_years = -(-len(months) // 12)
-    params = fund_params(cfg, n_years)
-    res = run_funds(params, np.log1p(eq)[None], fi[None], 1)
-    first = int(months[0].astype("datetime64[Y]").astype(int)) + 1970
-    data = portfolio_variables(res)
-    data["equity_return"] = xr.Variable(("path", "month"), eq[None], attrs={
-        "units": "1", "long_name": LABELS_SV["equity_return"]})
-    data["fixed_income_return"] = xr.Variable(("path", "month"), fi[None], attrs={
-        "units": "1", "long_name": LABELS_SV["fixed_income_return"]})
-    coords = {"path": [0], "fund": list(cfg.funds),
-              "fund_label": ("fund", [f.label for f in cfg.funds.values()]),
-              "month": np.arange(len(months)),
-              "time": ("month", months.astype("datetime64[ns]")),
-              "year": np.arange(first, first + n_years)}
-    attrs = provenance(cfg, seed=None, mode="replay")
-    attrs["returns_file"] = str(returns)
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
     _write(ds, out, write_netcdf)
-    click.echo(f"Wrote {out} ({len(months)} months, {len(params)} funds)")
-    for j, (k, fund) in enumerate(zip(cfg.funds, params)):
-        fall = res["worst_fall_12m_total"][0, j]
-        click.echo(f"  {k:12s} value {res['value_end'][0, j, -1]:9.0f} mnkr, worst 12-month "
-                   f"fall {fall:6.1%}" + (f", months below the floor "
-                   f"{int(res['breach_months_total'][0, j])}" if fund.has_floor else ""))
+    click.echo(f"Wrote {out} ({ds.sizes['month']} months, {ds.sizes['fund']} funds)")
+    for k in ds["fund"].values:
+        f = ds.sel(fund=k, path=0)
+        floor = np.isfinite(f["fund_floor"].values).any()
+        click.echo(f"  {k:12s} value {float(f['fund_value_end'][-1]):9.0f} mnkr, worst 12-month "
+                   f"fall {float(f['fund_worst_fall_12m_total']):6.1%}"
+                   + (f", months below the floor {int(f['fund_breach_months_total'])}"
+                      if floor else ""))
 
 
 @cli.command()
@@ -397,7 +376,7 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
 
     from .engine import Engine
     from .esg.schema import FACTORS
-    from .stress.sensitivity import (FACTOR_LABELS_SV, calibrate, point_scenario,
+    from .stress.sensitivity import (calibrate, factor_label, point_scenario,
                                      reverse_stress as find_point, scenario_toml)
 
     cfg = load_config(config, overrides)
@@ -427,7 +406,7 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
         for i, f in enumerate(FACTORS):
             unit = "%" if f == "equity" else "%-enheter"
             change = units.sd[i, t] * p.z[i] * (100.0 if f == "equity" else 1.0)
-            click.echo(f"{FACTOR_LABELS_SV[f]:<28}{p.z[i]:>+10.2f}{change:>+11.2f} {unit:<9}"
+            click.echo(f"{factor_label(cfg, f):<28}{p.z[i]:>+10.2f}{change:>+11.2f} {unit:<9}"
                        f"{p.gradient[i]:>22.1f}".replace(".", ","))
     if out is not None:
         from .results import _atomic_write

@@ -20,7 +20,7 @@ from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan
 from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
-from .labels import LABELS_SV
+from .catalogue import annotate, label
 from .portfolio import MONTHLY_KEYS, fund_params, portfolio_variables, run_funds
 
 __all__ = ["Engine", "Summary", "run", "STORE_MODES"]
@@ -58,7 +58,7 @@ class Engine:
         self.budget = Budget(self.plan, self.by_sales)
         self.plan_lines = self.budget.deterministic()
         self.drivers = self.budget.drivers
-        self.driver_labels = self.plan.component_labels + (LABELS_SV["tax_revenue"],) + tuple(
+        self.driver_labels = self.plan.component_labels + (label("tax_revenue"),) + tuple(
             f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
             "Finansiella kostnader (pensionsskulden)",)
 
@@ -245,62 +245,43 @@ class Summary:
         funds = list(e.plan.fund_keys)
         data: dict[str, tuple] = {}
 
-        def prob(name: str, k: np.ndarray, dims: tuple, label: str) -> None:
+        def prob(name: str, k: np.ndarray, dims: tuple) -> None:
             p = k / n
             lo, hi = wilson(k, n)
-            data[f"p_{name}"] = (dims, p, {"units": "1", "long_name": label})
-            data[f"p_{name}_se"] = (dims, standard_error(p, n),
-                                    {"units": "1", "long_name": f"{label}, medelfel"})
-            data[f"p_{name}_lo"] = (dims, lo, {"units": "1", "long_name": f"{label}, 95 % undre"})
-            data[f"p_{name}_hi"] = (dims, hi, {"units": "1", "long_name": f"{label}, 95 % övre"})
+            data[f"p_{name}"] = (dims, p)
+            data[f"p_{name}_se"] = (dims, standard_error(p, n))
+            data[f"p_{name}_lo"] = (dims, lo)
+            data[f"p_{name}_hi"] = (dims, hi)
 
-        prob("deficit", self.count["deficit"], ("year",), "Sannolikhet för negativt balanskravsresultat")
-        prob("below_goal", self.count["below_goal"], ("year",),
-             "Sannolikhet för balanskravsresultat under 1 %-målet")
-        prob("unrestored", self.count["unrestored"], ("year",),
-             "Sannolikhet för underskott ej återställt inom tre år")
-        prob("rur_used_up", self.count["rur_used_up"], ("year",),
-             "Sannolikhet att resultatutjämningsreserven är förbrukad")
-        prob("fund_breach", self.fund_count["breach"], ("fund", "year"),
-             "Sannolikhet för värde under skyddsnivån under året")
-        prob("fund_fall_over_limit", self.fund_count["fall_over_limit"], ("fund", "year"),
-             "Sannolikhet för värdefall över gränsen under 12 månader")
-        prob("fund_breach_ever", self.fund_ever["breach"], ("fund",),
-             "Sannolikhet för värde under skyddsnivån någon gång")
-        prob("fund_fall_over_limit_ever", self.fund_ever["fall_over_limit"], ("fund",),
-             "Sannolikhet för värdefall över gränsen någon gång")
+        prob("deficit", self.count["deficit"], ("year",))
+        prob("below_goal", self.count["below_goal"], ("year",))
+        prob("unrestored", self.count["unrestored"], ("year",))
+        prob("rur_used_up", self.count["rur_used_up"], ("year",))
+        prob("fund_breach", self.fund_count["breach"], ("fund", "year"))
+        prob("fund_fall_over_limit", self.fund_count["fall_over_limit"], ("fund", "year"))
+        prob("fund_breach_ever", self.fund_ever["breach"], ("fund",))
+        prob("fund_fall_over_limit_ever", self.fund_ever["fall_over_limit"], ("fund",))
         for key, name in (("net_result", "net_result"), ("balance_requirement_result", "bkr")):
             mean = self.sum[key] / n
             var = np.maximum(self.sumsq[key] / n - mean ** 2, 0.0) * n / max(n - 1, 1)
-            label = LABELS_SV[key]
-            data[f"{name}_mean"] = (("year",), mean, {"units": "mnkr", "long_name": f"{label}, medelvärde"})
-            data[f"{name}_mean_se"] = (("year",), np.sqrt(var / n),
-                                       {"units": "mnkr", "long_name": f"{label}, medelvärde, medelfel"})
-            data[f"{name}_std"] = (("year",), np.sqrt(var), {"units": "mnkr", "long_name": f"{label}, standardavvikelse"})
+            data[f"{name}_mean"] = (("year",), mean)
+            data[f"{name}_mean_se"] = (("year",), np.sqrt(var / n))
+            data[f"{name}_std"] = (("year",), np.sqrt(var))
             q = np.array([self.hist[key].quantile(x) for x in QUANTILES])
-            data[f"{name}_quantile"] = (("quantile", "year"), q,
-                                        {"units": "mnkr", "long_name": f"{label}, kvantil"})
-            data[f"{name}_es05"] = (("year",), self.hist[key].shortfall(0.05),
-                                    {"units": "mnkr", "long_name": f"{label}, förväntat underskott 5 %"})
-            data[f"{name}_plan"] = (("year",), e.plan_lines[key][0],
-                                    {"units": "mnkr", "long_name": f"{label}, plan"})
-        data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0],
-                                             {"units": "mnkr", "long_name": LABELS_SV["required_result_1pct"]})
+            data[f"{name}_quantile"] = (("quantile", "year"), q)
+            data[f"{name}_es05"] = (("year",), self.hist[key].shortfall(0.05))
+            data[f"{name}_plan"] = (("year",), e.plan_lines[key][0])
+        data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0])
         q = np.array([self.return_pct.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), len(funds), -1)
-        data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q,
-                                            {"units": "percent", "long_name": "Årets avkastning, kvantil"})
+        data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q)
         data["fund_worst_fall_12m_quantile"] = (
-            ("quantile", "fund"), np.array([self.fall.quantile(x) for x in QUANTILES]),
-            {"units": "1", "long_name": "Största värdefall under 12 månader, kvantil"})
+            ("quantile", "fund"), np.array([self.fall.quantile(x) for x in QUANTILES]))
         mean = self.ret_sum / max(self.ret_n, 1)
-        data["fund_return_pct_mean"] = (("fund",), mean, {
-            "units": "percent", "long_name": "Årets avkastning, medelvärde över år och scenarier"})
+        data["fund_return_pct_mean"] = (("fund",), mean)
         data["fund_return_pct_std"] = (("fund",), np.sqrt(np.maximum(
-            self.ret_sumsq / max(self.ret_n, 1) - mean ** 2, 0.0)), {
-            "units": "percent", "long_name": "Årets avkastning, standardavvikelse"})
+            self.ret_sumsq / max(self.ret_n, 1) - mean ** 2, 0.0)))
         counts = self.fall.counts.reshape(len(funds), 100, -1).sum(axis=2)     # 1 % bins
-        data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1), {
-            "units": "1", "long_name": "Andel scenarier per intervall av största 12-månadersfall"})
+        data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1))
         if self.fans:
             m = e.esg.n_months
             p = len(funds)
@@ -309,30 +290,22 @@ class Summary:
             def fan(h: Histogram) -> np.ndarray:
                 return np.array([h.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), p, m)
 
-            data["fund_value_fan"] = (("quantile", "fund", "month"), fan(self.value_fan) * start, {
-                "units": "mnkr", "long_name": "Marknadsvärde vid månadens slut, kvantil"})
+            data["fund_value_fan"] = (("quantile", "fund", "month"), fan(self.value_fan) * start)
             floor = np.where(self.dynamic[None, :, None], fan(self.floor_fan) * start, np.nan)
-            data["fund_floor_fan"] = (("quantile", "fund", "month"), floor, {
-                "units": "mnkr", "long_name": "Skyddsnivå vid månadens slut, kvantil"})
-            data["fund_equity_weight_fan"] = (("quantile", "fund", "month"), fan(self.weight_fan), {
-                "units": "1", "long_name": "Andel aktiefonder vid månadens slut, kvantil"})
+            data["fund_floor_fan"] = (("quantile", "fund", "month"), floor)
+            data["fund_equity_weight_fan"] = (("quantile", "fund", "month"), fan(self.weight_fan))
             data["p_fund_cash_lock"] = (("fund", "month"), np.where(
-                self.dynamic[:, None], self.lock / max(n, 1), np.nan), {
-                "units": "1", "long_name": "Andel scenarier i kassaläge vid månadens slut"})
-        data["fund_loss_limit"] = (("fund",), e.loss_limits,
-                                   {"units": "1", "long_name": LABELS_SV["fund_loss_limit"]})
+                self.dynamic[:, None], self.lock / max(n, 1), np.nan))
+        data["fund_loss_limit"] = (("fund",), e.loss_limits)
         n_def = np.maximum(self.count["deficit"], 1)
-        data["contribution_mean"] = (("driver", "year"), self.contrib_all / n, {
-            "units": "mnkr", "long_name": "Bidrag till balanskravsresultatets avvikelse från plan, alla scenarier"})
+        data["contribution_mean"] = (("driver", "year"), self.contrib_all / n)
         data["contribution_mean_deficit"] = (("driver", "year"), np.where(
-            self.count["deficit"] > 0, self.contrib_deficit / n_def, np.nan), {
-            "units": "mnkr", "long_name": "Bidrag till avvikelsen från plan, scenarier med underskott"})
+            self.count["deficit"] > 0, self.contrib_deficit / n_def, np.nan))
         coords = {"year": years, "quantile": list(QUANTILES), "fund": funds,
                   "fund_label": ("fund", list(e.plan.fund_labels)),
                   "driver": list(e.drivers),
                   "driver_label": ("driver", list(e.driver_labels)),
-                  "fall_bin": ("fall_bin", np.arange(100) / 100.0,
-                               {"units": "1", "long_name": "Intervallets nedre gräns"})}
+                  "fall_bin": ("fall_bin", np.arange(100) / 100.0)}
         if self.fans:
             first = f"{int(e.esg.years[0])}-01"
             coords["month"] = np.arange(e.esg.n_months)
@@ -341,7 +314,7 @@ class Summary:
                 dtype="datetime64[M]").astype("datetime64[ns]"))
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
-        return ds
+        return annotate(ds)
 
 
 def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
@@ -350,22 +323,16 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
 
     cat = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     n, y = cat["net_result"].shape
-    data = {}
-    for key in LINE_KEYS + BALANCE_KEYS:
-        data[key] = xr.Variable(("path", "year"), cat[key], {"units": "mnkr",
-                                                             "long_name": LABELS_SV[key]})
-    data["kpif_annual"] = xr.Variable(("path", "year"), cat["kpif_annual"],
-                                      {"units": "percent", "long_name": "Inflation, KPIF"})
-    data["annual_growth"] = xr.Variable(("path", "year", "factor"), cat["annual_growth"],
-                                        {"units": "percent", "long_name": "Budgetfaktorer, årlig förändring"})
-    data["contributions"] = xr.Variable(("path", "driver", "year"), cat["contributions"],
-                                        {"units": "mnkr", "long_name": "Bidrag till avvikelsen från plan"})
+    data = {key: xr.Variable(("path", "year"), cat[key])
+            for key in LINE_KEYS + BALANCE_KEYS + ("kpif_annual",)}
+    data["annual_growth"] = xr.Variable(("path", "year", "factor"), cat["annual_growth"])
+    data["contributions"] = xr.Variable(("path", "driver", "year"), cat["contributions"])
     funds = {k.removeprefix("funds_"): v for k, v in cat.items() if k.startswith("funds_")}
     fund_vars = portfolio_variables(funds)
     for name, var in fund_vars.items():
         if "year" in var.dims:            # the funds run the generator's horizon; keep it
             var = xr.Variable(tuple("horizon_year" if d == "year" else d for d in var.dims),
-                              var.data, var.attrs)
+                              var.data)
         if "month" in var.dims and not monthly:
             continue
         data[name] = var
@@ -373,10 +340,9 @@ def _paths_dataset(e: Engine, blocks: list[dict], monthly: bool):
               "horizon_year": e.esg.years}
     if monthly:
         for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
-            data[f"esg_{key}"] = xr.Variable(("path", "month"), cat[f"esg_{key}"],
-                                             {"units": "percent" if key in ("short_rate", "kpif") else "1"})
+            data[f"esg_{key}"] = xr.Variable(("path", "month"), cat[f"esg_{key}"])
         coords["month"] = np.arange(cat["esg_kpif"].shape[1])
-    return xr.Dataset(data, coords=coords)
+    return annotate(xr.Dataset(data, coords=coords))
 
 
 _MONTHLY_FUND_KEYS = frozenset(f"funds_{k}" for k in MONTHLY_KEYS)

@@ -18,7 +18,7 @@ import xarray as xr
 from . import __version__
 from .budget import BudgetPlan
 from .config import PlanConfig, canonical_json, config_hash
-from .labels import LABELS_SV
+from .catalogue import annotate
 
 __all__ = ["budget_dataset", "provenance", "write_netcdf", "write_csv_rows", "open_results",
            "ResultsError"]
@@ -74,31 +74,27 @@ def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
     }
 
 
-def _var(key: str, dims: tuple[str, ...], data: np.ndarray, units: str = "mnkr") -> xr.Variable:
-    return xr.Variable(dims, np.asarray(data, dtype=np.float64) + 0.0,  # + 0.0: no negative zeros
-                       attrs={"units": units, "long_name": LABELS_SV[key]})
-
-
 def budget_dataset(plan: BudgetPlan, out: dict[str, np.ndarray], attrs: dict[str, Any]) -> xr.Dataset:
     """Assemble the budget results (dims ``path``, ``year``, plus ``component`` and ``fund``)."""
     n = next(iter(out.values())).shape[0]
     data = {}
     for key, arr in out.items():
         if arr.ndim == 2:
-            data[key] = _var(key, ("path", "year"), arr)
+            dims = ("path", "year")
         elif key == "operating_cost_components":
-            data[key] = _var(key, ("path", "component", "year"), arr)
+            dims = ("path", "component", "year")
         else:
-            data[key] = _var(key, ("path", "fund", "year"), arr)
+            dims = ("path", "fund", "year")
+        data[key] = xr.Variable(dims, np.asarray(arr, dtype=np.float64) + 0.0)  # no -0.0
     coords = {
         "path": np.arange(n),
-        "year": ("year", plan.years, {"long_name": "År"}),
+        "year": ("year", plan.years),
         "component": ("component", list(plan.component_keys)),
-        "component_label": ("component", list(plan.component_labels), {"long_name": "Kostnadsslag"}),
+        "component_label": ("component", list(plan.component_labels)),
         "fund": ("fund", list(plan.fund_keys)),
-        "fund_label": ("fund", list(plan.fund_labels), {"long_name": "Portfölj"}),
+        "fund_label": ("fund", list(plan.fund_labels)),
     }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return annotate(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
 def _atomic_write(path: str | Path, write) -> Path:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import OUTPUT_UNITS, EsgParams, generate_arrays
+from ..catalogue import annotate
+from .model import OUTPUT_DIMS, EsgParams, generate_arrays
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS
 
 __all__ = ["generate", "esg_params", "EsgParams", "FACTORS", "MONTHLY_FACTORS", "ANNUAL_FACTORS",
@@ -29,25 +30,23 @@ def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
 
     labels = {"equity_regime": equity_model == "rsln2", "equity_variance": equity_model == "garch"}
     data = {}
-    for key, (dims, units, long_name) in OUTPUT_UNITS.items():
+    for key, dims in OUTPUT_DIMS.items():
         if not labels.get(key, True):
             continue
-        data[key] = xr.Variable(dims, out[key], attrs={"units": units, "long_name": long_name})
+        data[key] = xr.Variable(dims, out[key])
     if p.steps > 1:
-        data["equity_step_log_return"] = xr.Variable(
-            ("path", "step"), out["equity_step"],
-            attrs={"units": "1", "long_name": "Aktier, logaritmisk avkastning per steg"})
+        data["equity_step_log_return"] = xr.Variable(("path", "step"), out["equity_step"])
     n = out["kpif"].shape[0]
     months = np.arange(f"{p.years[0]}-01", f"{p.years[-1] + 1}-01", dtype="datetime64[M]")
     coords = {"path": np.arange(n), "year": p.years,
               "month": np.arange(len(months)),
-              "time": ("month", months.astype("datetime64[ns]"), {"long_name": "Månad"}),
+              "time": ("month", months.astype("datetime64[ns]")),
               "factor": list(ANNUAL_FACTORS)}
     if p.steps > 1 or equity_model == "garch":
         coords["step"] = np.arange(len(months) * p.steps)
     ds = xr.Dataset(data, coords=coords, attrs=attrs or {})
     ds.attrs["steps_per_month"] = p.steps
-    return ds
+    return annotate(ds)
 
 
 def generate(cfg, n_paths: int, seed: int, threads: int = 1, deterministic: bool = False,

@@ -31,7 +31,7 @@ from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, 
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
 __all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
-           "generate_arrays", "block_seed", "OUTPUT_UNITS"]
+           "generate_arrays", "block_seed", "OUTPUT_DIMS"]
 
 
 def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
@@ -245,20 +245,19 @@ def zero_innovations(p: EsgParams, n: int) -> Innovations:
                        np.zeros((n, y, len(ANNUAL_FACTORS))), np.zeros((n, y, len(ANNUAL_FACTORS))))
 
 
-#: Output variables: (dims, units, Swedish long name).
-OUTPUT_UNITS = {
-    "equity_log_return": (("path", "month"), "1", "Aktier, logaritmisk avkastning per månad"),
-    "equity_regime": (("path", "month"), "1", "Aktiemarknadens regim (0 = lugn, 1 = orolig)"),
-    "equity_variance": (("path", "step"), "1", "Aktier, betingad varians per steg (GARCH)"),
-    "short_rate": (("path", "month"), "percent", "Kort ränta vid månadens slut"),
-    "fixed_income_return": (("path", "month"), "1", "Räntefonder, avkastning per månad"),
-    "kpif": (("path", "month"), "percent", "Inflation, KPIF (årstakt)"),
-    "inflation_regime": (("path", "month"), "1", "Inflationsregim (0 = normal, 1 = hög)"),
-    "kpif_annual": (("path", "year"), "percent", "Inflation, KPIF, årsgenomsnitt"),
-    "inflation_deviation": (("path", "year"), "percent", "KPIF, avvikelse från prognos"),
-    "annual_growth": (("path", "year", "factor"), "percent", "Budgetfaktorer, årlig förändring"),
-    "annual_deviation": (("path", "year", "factor"), "percent",
-                         "Budgetfaktorer, avvikelse från prognos"),
+#: Output variables and their dims (units and labels: sim/catalogue.py).
+OUTPUT_DIMS = {
+    "equity_log_return": ("path", "month"),
+    "equity_regime": ("path", "month"),
+    "equity_variance": ("path", "step"),
+    "short_rate": ("path", "month"),
+    "fixed_income_return": ("path", "month"),
+    "kpif": ("path", "month"),
+    "inflation_regime": ("path", "month"),
+    "kpif_annual": ("path", "year"),
+    "inflation_deviation": ("path", "year"),
+    "annual_growth": ("path", "year", "factor"),
+    "annual_deviation": ("path", "year", "factor"),
 }
 
 

@@ -121,33 +121,20 @@ def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = (),
     return out
 
 
-#: Units of the portfolio variables (name in the Dataset: ``fund_`` + key).
-UNITS = {"nav": "1", "value": "mnkr", "floor": "mnkr", "equity_weight": "1",
-         "year_return": "mnkr",
-         "realized": "mnkr", "unrealized_change": "mnkr", "value_end": "mnkr",
-         "cost_basis": "mnkr", "breach_months": "months", "cash_lock_months": "months",
-         "transaction_costs": "mnkr", "worst_fall_12m": "1", "breach_months_total": "months",
-         "first_breach_month": "month index", "worst_depth_below_floor": "1",
-         "worst_fall_12m_total": "1", "cash_lock_months_total": "months"}
-
-
 def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
-    """The results of :func:`run_funds` as xarray Variables (dims path, fund, month/year)."""
+    """The results of :func:`run_funds` as xarray Variables named ``fund_<key>`` (dims path,
+    fund, month/year); units and labels come from the catalogue when the Dataset is built."""
     import xarray as xr
-
-    from ..labels import LABELS_SV
 
     out = {}
     for key, arr in res.items():
-        name = f"fund_{key}"
         if key in MONTHLY_KEYS:
             dims = ("path", "fund", "month")
         elif key in YEARLY_KEYS:
             dims = ("path", "fund", "year")
         else:
             dims = ("path", "fund")
-        out[name] = xr.Variable(dims, arr, attrs={"units": UNITS[key],
-                                                  "long_name": LABELS_SV[name]})
+        out[f"fund_{key}"] = xr.Variable(dims, arr)
     return out
 
 

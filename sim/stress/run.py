@@ -21,33 +21,21 @@ import numpy as np
 from ..engine import Engine
 from ..engine import run as run_mc
 from ..esg.model import zero_innovations
-from ..labels import LABELS_SV
+from ..catalogue import annotate
 from .scenario import BASE, Scenario, scenario_shifts
 
-__all__ = ["run_stress", "DETERMINISTIC_KEYS"]
+__all__ = ["run_stress", "plan_offset", "DETERMINISTIC_KEYS"]
 
-#: Per scenario and year from the deterministic run: (name, source key, units, Swedish label).
+#: Per scenario and year from the deterministic run (labels and units: sim/catalogue.py).
 DETERMINISTIC_KEYS = (
-    ("net_result", "net_result", "mnkr", LABELS_SV["net_result"]),
-    ("balance_requirement_result", "balance_requirement_result", "mnkr",
-     LABELS_SV["balance_requirement_result"]),
-    ("required_result_1pct", "required_result_1pct", "mnkr", LABELS_SV["required_result_1pct"]),
-    ("financial_income", "financial_income", "mnkr", LABELS_SV["financial_income"]),
-    ("financial_costs", "financial_costs", "mnkr", LABELS_SV["financial_costs"]),
-    ("operating_costs", "operating_costs", "mnkr", LABELS_SV["operating_costs"]),
-    ("tax_revenue", "tax_revenue", "mnkr", LABELS_SV["tax_revenue"]),
-    ("rur_drawn", "rur_drawn", "mnkr", LABELS_SV["rur_drawn"]),
-    ("rur_balance", "rur_balance", "mnkr", LABELS_SV["rur_balance"]),
-    ("balance_requirement_result_after_rur", "balance_requirement_result_after_rur", "mnkr",
-     LABELS_SV["balance_requirement_result_after_rur"]),
-    ("deficit_restored", "deficit_restored", "mnkr", LABELS_SV["deficit_restored"]),
-    ("deficit_outstanding", "deficit_outstanding", "mnkr", LABELS_SV["deficit_outstanding"]),
-    ("deficit_unrestored", "deficit_unrestored", "mnkr", LABELS_SV["deficit_unrestored"]),
-    ("kpif_annual", "kpif_annual", "percent", "Inflation, KPIF, årsgenomsnitt"),
+    "net_result", "balance_requirement_result", "required_result_1pct", "financial_income",
+    "financial_costs", "operating_costs", "tax_revenue", "rur_drawn", "rur_balance",
+    "balance_requirement_result_after_rur", "deficit_restored", "deficit_outstanding",
+    "deficit_unrestored", "kpif_annual",
 )
 
 
-def _plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
+def plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
     """What turns the zero-shock funds' yearly results into the plan's budgeted ones."""
     y = e.plan.n_years
     base = e.run_block(zero_innovations(e.esg, 1))
@@ -62,30 +50,19 @@ def _deterministic(e: Engine, shifts, offset) -> dict[str, tuple]:
     r = e.run_block(zero_innovations(e.esg, 1), keep_monthly=True, shifts=shifts,
                     fund_offset=offset)
     y = e.plan.n_years
-    out = {name: (("year",), r[key][0, :y], {"units": u, "long_name": lab})
-           for name, key, u, lab in DETERMINISTIC_KEYS}
+    out = {key: (("year",), r[key][0, :y]) for key in DETERMINISTIC_KEYS}
     out["margin_to_goal"] = (("year",), (r["balance_requirement_result"]
-                                         - r["required_result_1pct"])[0, :y],
-                             {"units": "mnkr", "long_name": "Marginal till 1 %-målet"})
-    out["cost_component"] = (("component", "year"), -r["operating_cost_components"][0, :, :y],
-                             {"units": "mnkr", "long_name": "Verksamhetens kostnader per kostnadsslag"})
-    out["fund_value"] = (("fund", "year"), r["funds_value_end"][0, :, :y],
-                         {"units": "mnkr", "long_name": "Portföljens värde vid årets slut"})
-    out["fund_return"] = (("fund", "year"), r["funds_year_return"][0, :, :y] + offset[0],
-                          {"units": "mnkr", "long_name": "Portföljens avkastning i budgeten "
-                                                         "(plan + scenariots effekt)"})
+                                         - r["required_result_1pct"])[0, :y])
+    out["cost_component"] = (("component", "year"), -r["operating_cost_components"][0, :, :y])
+    out["fund_value"] = (("fund", "year"), r["funds_value_end"][0, :, :y])
+    out["fund_return"] = (("fund", "year"), r["funds_year_return"][0, :, :y] + offset[0])
     floor = r["funds_floor"][0, :, 11::12][:, :y]      # the floor at each year's last month
-    out["fund_floor"] = (("fund", "year"), floor,
-                         {"units": "mnkr", "long_name": "Skyddsnivå vid årets slut"})
-    out["fund_breach_months"] = (("fund", "year"), r["funds_breach_months"][0, :, :y],
-                                 {"units": "months", "long_name": "Månader under skyddsnivån"})
-    out["fund_worst_fall_12m"] = (("fund", "year"), r["funds_worst_fall_12m"][0, :, :y],
-                                  {"units": "1", "long_name": "Största värdefall under 12 månader"})
+    out["fund_floor"] = (("fund", "year"), floor)
+    out["fund_breach_months"] = (("fund", "year"), r["funds_breach_months"][0, :, :y])
+    out["fund_worst_fall_12m"] = (("fund", "year"), r["funds_worst_fall_12m"][0, :, :y])
     eq = r["esg_equity_log_return"][0].astype(np.float64).reshape(-1, 12).sum(axis=1)[:y]
-    out["equity_return"] = (("year",), np.expm1(eq),
-                            {"units": "1", "long_name": "Aktier, årets avkastning"})
-    out["short_rate_end"] = (("year",), r["esg_short_rate"][0, 11::12][:y].astype(np.float64),
-                             {"units": "percent", "long_name": "Kort ränta vid årets slut"})
+    out["equity_return"] = (("year",), np.expm1(eq))
+    out["short_rate_end"] = (("year",), r["esg_short_rate"][0, 11::12][:y].astype(np.float64))
     return out
 
 
@@ -98,7 +75,7 @@ def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int
     if not any(k == "bas" for k, _ in scenarios):
         scenarios = [("bas", BASE)] + list(scenarios)
     parts = []
-    offset = _plan_offset(e)
+    offset = plan_offset(e)
     for key, sc in scenarios:
         shifts = scenario_shifts(sc, e.esg, key)
         data = _deterministic(e, shifts, offset)
@@ -119,4 +96,4 @@ def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int
     out.attrs.update({"paths": int(paths), "scenarios": ", ".join(k for k, _ in scenarios),
                       "scenario_json": "[" + ", ".join(
                           sc.model_dump_json() for _, sc in scenarios) + "]"})
-    return out
+    return annotate(out)

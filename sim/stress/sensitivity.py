@@ -29,24 +29,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..catalogue import annotate
 from ..engine import Engine
 from ..engine import run as run_mc
 from ..esg.model import Shifts, generate_arrays, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
-from .run import _plan_offset
+from .run import plan_offset
 from .scenario import FactorPath, Scenario
 from .settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 
 __all__ = ["FactorUnits", "calibrate", "evaluate", "tornado", "sobol", "reverse_stress",
            "run_sensitivity", "TORNADO_PATHS", "SOBOL_SAMPLES", "CALIBRATION_PATHS",
            "ReversePoint", "point_scenario", "scenario_toml", "sensitivity_dataset",
-           "FACTOR_LABELS_SV"]
+           "factor_label"]
 
-FACTOR_LABELS_SV = {
-    "equity": "Aktier, årets avkastning", "short_rate": "Kort ränta",
-    "inflation": "Inflation (KPIF)", "wages": "Löner", "social_fees": "Sociala avgifter",
-    "consumption": "Övrig förbrukning", "tax_base": "Skatteunderlag",
-    "drugs": "Läkemedelskostnader", "hired_staff": "Inhyrd personal"}
+#: Labels of the monthly factors; a yearly factor's label is the config's (esg.annual.*.label).
+MONTHLY_FACTOR_LABELS = {"equity": "Aktier, årets avkastning", "short_rate": "Kort ränta",
+                         "inflation": "Inflation (KPIF)"}
+
+
+def factor_label(cfg, factor: str) -> str:
+    """The Swedish label of a risk factor: the config's for a yearly factor."""
+    if factor in cfg.esg.annual:
+        return cfg.esg.annual[factor].label
+    return MONTHLY_FACTOR_LABELS[factor]
 
 #: Units of one standard deviation, per factor (of the yearly value the setting moves).
 SD_UNITS = {"equity": "1", "short_rate": "percent", "inflation": "percent",
@@ -93,7 +99,7 @@ def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUni
 def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> np.ndarray:
     """The deterministic model's balanskravsresultat (N, Y) at settings ``z`` (N, F), one
     path per row."""
-    offset = _plan_offset(e) if offset is None else offset
+    offset = plan_offset(e) if offset is None else offset
     out = []
     for lo in range(0, len(z), e.block_size):
         zz = z[lo:lo + e.block_size]
@@ -190,7 +196,7 @@ def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
     act = units.active
     c = units.corr[np.ix_(act, act)]
     chol = np.linalg.cholesky(c + 1e-12 * np.eye(len(act)))
-    offset = _plan_offset(e)
+    offset = plan_offset(e)
     f = len(FACTORS)
 
     def g_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
@@ -272,39 +278,25 @@ def sensitivity_dataset(e: Engine, units: FactorUnits, tor: dict, sob: dict, k: 
     y = len(years)
     f3 = ("factor", "setting", "year")
     data = {
-        "factor_sd": (("factor", "year"), units.sd[:, :y],
-                      {"units": "see factor_sd_units", "long_name": "En standardavvikelse av "
-                       "faktorns årsvärde"}),
-        "bkr_mean_change": (f3, tor["mean_change"], {
-            "units": "mnkr", "long_name": "Förändring av balanskravsresultatets medelvärde"}),
-        "bkr_mean_change_se": (f3, tor["mean_change_se"], {"units": "mnkr", "long_name":
-                               "Förändring av balanskravsresultatets medelvärde, medelfel"}),
-        "p_deficit_change": (f3, tor["p_deficit_change"], {
-            "units": "1", "long_name": "Förändring av sannolikheten för underskott"}),
-        "p_deficit_change_se": (f3, tor["p_deficit_change_se"], {
-            "units": "1", "long_name": "Förändring av sannolikheten för underskott, medelfel"}),
-        "bkr_mean_base": (("year",), tor["base_mean"], {
-            "units": "mnkr", "long_name": "Balanskravsresultat, medelvärde, bas"}),
-        "bkr_std_base": (("year",), tor["base_std"], {
-            "units": "mnkr", "long_name": "Balanskravsresultat, standardavvikelse, bas"}),
-        "p_deficit_base": (("year",), tor["base_p_deficit"], {
-            "units": "1", "long_name": "Sannolikhet för underskott, bas"}),
-        "sobol_first": (("factor", "year"), sob["S1"], {
-            "units": "1", "long_name": "Sobolindex, första ordningen"}),
-        "sobol_first_conf": (("factor", "year"), sob["S1_conf"], {
-            "units": "1", "long_name": "Sobolindex, första ordningen, 95 %-intervallets halvbredd"}),
-        "sobol_total": (("factor", "year"), sob["ST"], {
-            "units": "1", "long_name": "Sobolindex, totalt"}),
-        "sobol_total_conf": (("factor", "year"), sob["ST_conf"], {
-            "units": "1", "long_name": "Sobolindex, totalt, 95 %-intervallets halvbredd"}),
-        "sobol_variance": (("year",), sob["variance"], {
-            "units": "mnkr2", "long_name": "Balanskravsresultatets varians i Sobolanalysen"}),
+        "factor_sd": (("factor", "year"), units.sd[:, :y]),
+        "bkr_mean_change": (f3, tor["mean_change"]),
+        "bkr_mean_change_se": (f3, tor["mean_change_se"]),
+        "p_deficit_change": (f3, tor["p_deficit_change"]),
+        "p_deficit_change_se": (f3, tor["p_deficit_change_se"]),
+        "bkr_mean_base": (("year",), tor["base_mean"]),
+        "bkr_std_base": (("year",), tor["base_std"]),
+        "p_deficit_base": (("year",), tor["base_p_deficit"]),
+        "sobol_first": (("factor", "year"), sob["S1"]),
+        "sobol_first_conf": (("factor", "year"), sob["S1_conf"]),
+        "sobol_total": (("factor", "year"), sob["ST"]),
+        "sobol_total_conf": (("factor", "year"), sob["ST_conf"]),
+        "sobol_variance": (("year",), sob["variance"]),
     }
     coords = {"factor": list(FACTORS), "setting": ["low", "high"], "year": years,
-              "factor_label": ("factor", [FACTOR_LABELS_SV[f] for f in FACTORS]),
+              "factor_label": ("factor", [factor_label(e.cfg, f) for f in FACTORS]),
               "factor_sd_units": ("factor", [SD_UNITS[f] for f in FACTORS]),
               "setting_sd": ("setting", [-k, k])}
-    return xr.Dataset(data, coords=coords)
+    return annotate(xr.Dataset(data, coords=coords))
 
 
 def run_sensitivity(cfg, seed: int, paths: int = TORNADO_PATHS, k: float = 1.0,

@@ -12,7 +12,7 @@ import pytest
 
 from sim.budget import LINE_KEYS, Budget
 from sim.esg.schema import DEVIATION_FACTORS
-from sim.labels import LABELS_SV
+from sim.catalogue import label
 from sim.report_table import format_mnkr
 
 YEARS = [2023, 2024, 2025, 2026, 2027, 2028]
@@ -42,7 +42,7 @@ def test_every_seed_key_is_a_line(seed_budget):
 
 def test_labels_are_the_seeds(seed_budget):
     for key, row in seed_budget.items():
-        assert LABELS_SV[key] == row["label_sv"]
+        assert label(key) == row["label_sv"]
 
 
 def test_reproduces_all_84_cells_within_one_mnkr(plan, seed_budget):

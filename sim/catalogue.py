@@ -1,0 +1,218 @@
+"""The variable catalogue: every variable a result may hold, with its unit, its Swedish label and
+a one-line definition. It is the only place where ``units`` and ``long_name`` are set:
+:func:`annotate` writes them onto a Dataset, and the charts, tables, PDF and Excel read them
+back from there.
+
+Dimensions are named in English (``path``, ``year``, ``month``, ``fund``, ...); labels are
+Swedish as a finance department writes them. The keys of the seed's resultatbudget carry the
+seed's own labels (checked by a test against ``tests/data/resultatbudget_2023_2028.csv``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Entry", "CATALOGUE", "entry", "label", "annotate"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One variable: ``units`` (CF style: ``mnkr``, ``percent``, ``1``, ``months``), Swedish
+    ``label`` (the ``long_name``) and a one-line Swedish ``definition``."""
+
+    units: str
+    label: str
+    definition: str
+
+
+_M = "mnkr"
+_BASE: dict[str, Entry] = {
+    # --- the resultatbudget (the seed's lines, in its order)
+    "operating_income": Entry(_M, "Verksamhetens intäkter", "Avgifter, ersättningar och riktade bidrag, enligt plan."),
+    "operating_costs": Entry(_M, "Verksamhetens kostnader", "Verksamhetens kostnader, negativa som i planen."),
+    "depreciation": Entry(_M, "Avskrivningar", "Avskrivningar, enligt plan."),
+    "net_operating_cost": Entry(_M, "Verksamhetens nettokostnad", "Intäkter + kostnader + avskrivningar."),
+    "tax_revenue": Entry(_M, "Skatteintäkter", "Planens skatteintäkter gånger skatteunderlagets utfall mot prognos."),
+    "general_grants_equalisation": Entry(_M, "Generella statsbidrag och utjämning", "Enligt plan."),
+    "operating_result": Entry(_M, "Verksamhetens resultat", "Nettokostnad + skatteintäkter + generella statsbidrag och utjämning."),
+    "financial_income": Entry(_M, "Finansiella intäkter", "Portföljernas avkastning + övriga finansiella intäkter."),
+    "financial_costs": Entry(_M, "Finansiella kostnader", "Ränta och uppräkning av pensionsskulden m.m., negativa."),
+    "net_result": Entry(_M, "Årets resultat", "Verksamhetens resultat + finansiella intäkter + finansiella kostnader."),
+    "pension_portfolio_return": Entry(_M, "Avkastning pensionsportfölj", "Den orealiserade delen av portföljernas avkastning, med omvänt tecken."),
+    "balance_requirement_result": Entry(_M, "Balanskravsresultat", "Årets resultat utan orealiserade vinster och förluster, före resultatutjämningsreserven."),
+    "required_result_1pct": Entry(_M, "Resultat krav 1 %", "1 % av skatteintäkter, generella statsbidrag och utjämning."),
+    "measures_needed": Entry(_M, "Behov av åtgärder för att nå 1 % och positivt balanskravsresultat", "Resultatkrav 1 % minus balanskravsresultat."),
+    # --- the balance requirement
+    "rur_drawn": Entry(_M, "Disposition av resultatutjämningsreserv", "Belopp ur reserven som täcker årets underskott."),
+    "rur_reserved": Entry(_M, "Reservering till resultatutjämningsreserv", "Belopp av överskottet över 1 %-målet som avsätts till reserven."),
+    "rur_balance": Entry(_M, "Resultatutjämningsreserv, utgående saldo", "Reservens saldo vid årets slut."),
+    "balance_requirement_result_after_rur": Entry(_M, "Balanskravsresultat efter resultatutjämningsreserv", "Balanskravsresultat + disposition − reservering."),
+    "deficit_restored": Entry(_M, "Återställt balanskravsunderskott", "Del av årets överskott som återställer tidigare underskott."),
+    "deficit_outstanding": Entry(_M, "Balanskravsunderskott att återställa", "Summa underskott som ännu inte återställts."),
+    "deficit_unrestored": Entry(_M, "Balanskravsunderskott ej återställt inom tre år", "Underskott som står kvar mer än tre år efter sitt år."),
+    # --- the parts the lines are built from
+    "operating_cost_components": Entry(_M, "Verksamhetens kostnader per kostnadsslag", "Varje kostnadsslag, negativt som kostnad."),
+    "cost_component": Entry(_M, "Verksamhetens kostnader per kostnadsslag", "Varje kostnadsslag i scenariot, negativt som kostnad."),
+    "planned_cost_measures": Entry(_M, "Planerade ramförändringar och åtgärder (ej index)", "Den del av planens kostnader som kostnadsslagen inte förklarar."),
+    "other_financial_income": Entry(_M, "Övriga finansiella intäkter", "Finansiella intäkter utöver portföljernas avkastning."),
+    "fund_return": Entry(_M, "Avkastning per portfölj", "Portföljens avkastning som budgeten räknar den."),
+    "fund_unrealized": Entry(_M, "Orealiserad värdeförändring per portfölj", "Den del av avkastningen som inte realiserats."),
+    "contributions": Entry(_M, "Bidrag till avvikelsen från plan", "Varje drivkrafts bidrag till balanskravsresultatets avvikelse från plan."),
+    "kpif_annual": Entry("percent", "Inflation, KPIF, årsgenomsnitt", "KPIF, årsgenomsnitt av månadernas årstakt."),
+    "annual_growth": Entry("percent", "Budgetfaktorer, årlig förändring", "Prognos + avvikelse för varje årlig budgetfaktor."),
+    "annual_deviation": Entry("percent", "Budgetfaktorer, avvikelse från prognos", "Avvikelse från prognos, procentenheter."),
+    "inflation_deviation": Entry("percent", "KPIF, avvikelse från prognos", "Årsgenomsnitt av KPIF minus prognos, procentenheter."),
+    # --- the generator's monthly paths
+    "equity_log_return": Entry("1", "Aktier, logaritmisk avkastning per månad", "Log-avkastning för aktiefonder under månaden."),
+    "equity_regime": Entry("1", "Aktiemarknadens regim (0 = lugn, 1 = orolig)", "RSLN2-modellens regim under månaden."),
+    "equity_variance": Entry("1", "Aktier, betingad varians per steg (GARCH)", "GARCH-modellens betingade varians per steg."),
+    "equity_step_log_return": Entry("1", "Aktier, logaritmisk avkastning per steg", "Log-avkastning för aktiefonder per steg."),
+    "short_rate": Entry("percent", "Kort ränta vid månadens slut", "Kort ränta, årstakt."),
+    "fixed_income_return": Entry("1", "Räntefonder, avkastning per månad", "Enkel avkastning för räntefonder under månaden."),
+    "equity_return": Entry("1", "Aktiefonder, avkastning", "Enkel avkastning för aktiefonder under perioden."),
+    "kpif": Entry("percent", "Inflation, KPIF (årstakt)", "KPIF, förändring mot samma månad året före."),
+    "inflation_regime": Entry("1", "Inflationsregim (0 = normal, 1 = hög)", "Inflationsmodellens regim under månaden."),
+    "esg_equity_log_return": Entry("1", "Aktier, logaritmisk avkastning per månad", "Scenariots log-avkastning för aktiefonder."),
+    "esg_short_rate": Entry("percent", "Kort ränta vid månadens slut", "Scenariots korta ränta."),
+    "esg_fixed_income_return": Entry("1", "Räntefonder, avkastning per månad", "Scenariots avkastning för räntefonder."),
+    "esg_kpif": Entry("percent", "Inflation, KPIF (årstakt)", "Scenariots KPIF."),
+    # --- the funds, per path
+    "fund_nav": Entry("1", "Andelsvärde (index, start = 1)", "Portföljens andelsvärde vid månadens slut."),
+    "fund_value": Entry(_M, "Marknadsvärde", "Portföljens marknadsvärde."),
+    "fund_floor": Entry(_M, "Skyddsnivå", "85 % av det högsta andelsvärdet de senaste 24 månaderna, gånger andelarna."),
+    "fund_equity_weight": Entry("1", "Andel aktiefonder", "Aktiefondernas andel av portföljens värde vid månadens slut."),
+    "fund_year_return": Entry(_M, "Årets avkastning", "Värdeförändring under året minus nettoflöde."),
+    "fund_realized": Entry(_M, "Realiserat resultat", "Realiserade vinster och förluster (genomsnittsmetoden), kostnader inräknade."),
+    "fund_unrealized_change": Entry(_M, "Förändring av orealiserat resultat", "Förändring av marknadsvärde minus anskaffningsvärde."),
+    "fund_value_end": Entry(_M, "Marknadsvärde vid årets slut", "Portföljens marknadsvärde vid årets slut."),
+    "fund_cost_basis": Entry(_M, "Anskaffningsvärde vid årets slut", "Anskaffningsvärde enligt genomsnittsmetoden."),
+    "fund_breach_months": Entry("months", "Månader under skyddsnivån", "Månadsslut med andelsvärde under skyddsnivån."),
+    "fund_cash_lock_months": Entry("months", "Månader i kassaläge (aktieandel under gränsen)", "Månadsslut med aktieandel under kassalägesgränsen."),
+    "fund_transaction_costs": Entry(_M, "Transaktionskostnader", "Kostnader för omviktningar under året."),
+    "fund_worst_fall_12m": Entry("1", "Största värdefall under 12 månader", "Största fall i andelsvärde mot något av de tolv föregående månadssluten."),
+    "fund_breach_months_total": Entry("months", "Månader under skyddsnivån, hela perioden", "Månadsslut under skyddsnivån, hela horisonten."),
+    "fund_first_breach_month": Entry("month index", "Första månad under skyddsnivån (-1 = ingen)", "Index för första månadsslut under skyddsnivån."),
+    "fund_worst_depth_below_floor": Entry("1", "Största avstånd till skyddsnivån (negativt = under)", "Minsta kvoten andelsvärde/skyddsnivå minus 1."),
+    "fund_worst_fall_12m_total": Entry("1", "Största värdefall under 12 månader, hela perioden", "Största 12-månadersfall, hela horisonten."),
+    "fund_cash_lock_months_total": Entry("months", "Månader i kassaläge, hela perioden", "Månadsslut i kassaläge, hela horisonten."),
+    "fund_loss_limit": Entry("1", "Högsta tillåtna värdefall enligt Bilaga 2", "Bilaga 2:s gräns för fall i en djup finanskris."),
+    # --- summary statistics of a run
+    "p_deficit": Entry("1", "Sannolikhet för negativt balanskravsresultat", "Andel scenarier med balanskravsresultat < 0, före reserven."),
+    "p_below_goal": Entry("1", "Sannolikhet för balanskravsresultat under 1 %-målet", "Andel scenarier under 1 %-målet."),
+    "p_unrestored": Entry("1", "Sannolikhet för underskott ej återställt inom tre år", "Andel scenarier med underskott äldre än tre år."),
+    "p_rur_used_up": Entry("1", "Sannolikhet att resultatutjämningsreserven är förbrukad", "Andel scenarier där reserven är tom vid årets slut."),
+    "p_fund_breach": Entry("1", "Sannolikhet för värde under skyddsnivån under året", "Andel scenarier med minst ett månadsslut under skyddsnivån."),
+    "p_fund_fall_over_limit": Entry("1", "Sannolikhet för värdefall över gränsen under 12 månader", "Andel scenarier med 12-månadersfall över Bilaga 2:s gräns."),
+    "p_fund_breach_ever": Entry("1", "Sannolikhet för värde under skyddsnivån någon gång", "Andel scenarier med något månadsslut under skyddsnivån under planperioden."),
+    "p_fund_fall_over_limit_ever": Entry("1", "Sannolikhet för värdefall över gränsen någon gång", "Andel scenarier med något 12-månadersfall över gränsen under planperioden."),
+    "p_fund_cash_lock": Entry("1", "Andel scenarier i kassaläge vid månadens slut", "Andel scenarier med aktieandel under kassalägesgränsen."),
+    "bkr": Entry(_M, "Balanskravsresultat", "Balanskravsresultat före resultatutjämningsreserven."),
+    "required_result_1pct_plan": Entry(_M, "Resultat krav 1 %", "1 %-målet enligt plan."),
+    "fund_return_pct_quantile": Entry("percent", "Årets avkastning, kvantil", "Kvantil av portföljens årsavkastning."),
+    "fund_return_pct_mean": Entry("percent", "Årets avkastning, medelvärde över år och scenarier", "Medelvärde av årsavkastningen."),
+    "fund_return_pct_std": Entry("percent", "Årets avkastning, standardavvikelse", "Standardavvikelse av årsavkastningen över år och scenarier."),
+    "fund_worst_fall_12m_quantile": Entry("1", "Största värdefall under 12 månader, kvantil", "Kvantil av planperiodens största 12-månadersfall."),
+    "fund_worst_fall_share": Entry("1", "Andel scenarier per intervall av största 12-månadersfall", "Andel scenarier per procentintervall."),
+    "fund_value_fan": Entry(_M, "Marknadsvärde vid månadens slut, kvantil", "Kvantil av marknadsvärdet."),
+    "fund_floor_fan": Entry(_M, "Skyddsnivå vid månadens slut, kvantil", "Kvantil av skyddsnivån."),
+    "fund_equity_weight_fan": Entry("1", "Andel aktiefonder vid månadens slut, kvantil", "Kvantil av aktieandelen."),
+    "contribution_mean": Entry(_M, "Bidrag till balanskravsresultatets avvikelse från plan, alla scenarier", "Medelbidrag per drivkraft i alla scenarier."),
+    "contribution_mean_deficit": Entry(_M, "Bidrag till avvikelsen från plan, scenarier med underskott", "Medelbidrag per drivkraft i scenarier med negativt balanskravsresultat."),
+    # --- stress tests
+    "margin_to_goal": Entry(_M, "Marginal till 1 %-målet", "Balanskravsresultat minus 1 %-målet; negativ: målet nås inte."),
+    "short_rate_end": Entry("percent", "Kort ränta vid årets slut", "Kort ränta i december."),
+    # --- sensitivity
+    "factor_sd": Entry("see factor_sd_units", "En standardavvikelse av faktorns årsvärde", "Mätt på generatorn, per år; enhet per faktor i factor_sd_units."),
+    "bkr_mean_change": Entry(_M, "Förändring av balanskravsresultatets medelvärde", "Mot basen, på samma slumptal."),
+    "p_deficit_change": Entry("1", "Förändring av sannolikheten för underskott", "Mot basen, på samma slumptal."),
+    "bkr_mean_base": Entry(_M, "Balanskravsresultat, medelvärde, bas", "Basens medelvärde."),
+    "bkr_std_base": Entry(_M, "Balanskravsresultat, standardavvikelse, bas", "Basens standardavvikelse."),
+    "p_deficit_base": Entry("1", "Sannolikhet för underskott, bas", "Basens sannolikhet för negativt balanskravsresultat."),
+    "sobol_first": Entry("1", "Sobolindex, första ordningen", "Andel av variansen som faktorn ensam förklarar."),
+    "sobol_total": Entry("1", "Sobolindex, totalt", "Andel av variansen där faktorn ingår, samspel inräknade."),
+    "sobol_first_conf": Entry("1", "Sobolindex, första ordningen, 95 %-intervallets halvbredd", "Bootstrapintervall."),
+    "sobol_total_conf": Entry("1", "Sobolindex, totalt, 95 %-intervallets halvbredd", "Bootstrapintervall."),
+    "sobol_variance": Entry("mnkr2", "Balanskravsresultatets varians i Sobolanalysen", "Varians av balanskravsresultatet över faktorernas urval."),
+    # --- coordinates
+    "year": Entry("", "År", "Kalenderår."),
+    "horizon_year": Entry("", "År (portföljernas horisont)", "Kalenderår i generatorns horisont."),
+    "month": Entry("", "Månadsindex", "Månad räknat från horisontens första januari, 0 först."),
+    "time": Entry("", "Månad", "Månadens första dag."),
+    "step": Entry("", "Steg", "Aktiesteg räknat från horisontens början."),
+    "path": Entry("", "Scenario", "Scenariots nummer i körningen."),
+    "quantile": Entry("1", "Kvantil", "Sannolikhetsnivå."),
+    "fund": Entry("", "Portfölj", "Portföljens nyckel i konfigurationen."),
+    "fund_label": Entry("", "Portfölj", "Portföljens namn."),
+    "component": Entry("", "Kostnadsslag", "Kostnadsslagets nyckel i konfigurationen."),
+    "component_label": Entry("", "Kostnadsslag", "Kostnadsslagets namn."),
+    "driver": Entry("", "Drivkraft", "Drivkraftens nyckel."),
+    "driver_label": Entry("", "Drivkraft", "Drivkraftens namn."),
+    "factor": Entry("", "Riskfaktor", "Faktorns nyckel."),
+    "factor_label": Entry("", "Riskfaktor", "Faktorns namn."),
+    "factor_sd_units": Entry("", "Enhet för en standardavvikelse", "Enheten för factor_sd."),
+    "scenario": Entry("", "Scenario", "Stresscenariots nyckel."),
+    "scenario_label": Entry("", "Scenario", "Stresscenariots namn."),
+    "scenario_description": Entry("", "Beskrivning", "Stresscenariots beskrivning."),
+    "scenario_source": Entry("", "Källa", "Stresscenariots källa."),
+    "setting": Entry("", "Inställning", "Låg eller hög."),
+    "setting_sd": Entry("", "Standardavvikelser", "Inställningen i standardavvikelser."),
+    "fall_bin": Entry("1", "Intervallets nedre gräns", "Nedre gräns för 12-månadersfallets intervall."),
+}
+
+#: Statistics of a distribution: suffix -> (label suffix, definition, unit rule).
+_STATS = {
+    "_mean": (", medelvärde", "Medelvärde över scenarierna."),
+    "_mean_se": (", medelvärde, medelfel", "Monte Carlo-medelfel för medelvärdet."),
+    "_std": (", standardavvikelse", "Standardavvikelse över scenarierna."),
+    "_quantile": (", kvantil", "Kvantil över scenarierna."),
+    "_es05": (", förväntat underskott 5 %", "Medelvärdet av de 5 % sämsta scenarierna."),
+    "_plan": (", plan", "Enligt plan (alla faktorer enligt prognos)."),
+}
+#: Uncertainty of a probability or a change: suffix -> (label suffix, definition).
+_ERRORS = {
+    "_se": (", medelfel", "Monte Carlo-medelfel."),
+    "_lo": (", 95 % undre", "Undre gräns för 95 % Wilson-intervallet."),
+    "_hi": (", 95 % övre", "Övre gräns för 95 % Wilson-intervallet."),
+}
+
+
+def _build() -> dict[str, Entry]:
+    out = dict(_BASE)
+    for base in ("net_result", "bkr"):
+        e = _BASE[base]
+        for suffix, (lab, definition) in _STATS.items():
+            out.setdefault(base + suffix, Entry(e.units, e.label + lab, definition))
+    for name, e in list(out.items()):
+        if name.startswith("p_") or name.endswith("_change"):
+            for suffix, (lab, definition) in _ERRORS.items():
+                out.setdefault(name + suffix, Entry(e.units, e.label + lab, definition))
+    return out
+
+
+CATALOGUE: dict[str, Entry] = _build()
+
+
+def entry(name: str) -> Entry:
+    """The catalogue's entry for a variable; a name it lacks is a programming error."""
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not in the variable catalogue (sim/catalogue.py)") from None
+
+
+def label(name: str) -> str:
+    """The Swedish label of a variable."""
+    return entry(name).label
+
+
+def annotate(ds):
+    """Set ``units`` and ``long_name`` of every variable and coordinate of ``ds`` from the
+    catalogue (in place) and return ``ds``."""
+    for name, var in ds.variables.items():
+        e = entry(str(name))
+        if e.units:
+            var.attrs["units"] = e.units
+        else:
+            var.attrs.pop("units", None)
+        var.attrs["long_name"] = e.label
+    return ds

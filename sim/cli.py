@@ -17,8 +17,12 @@ import click
 from . import __version__
 from .config import ConfigError, config_hash, load_config
 from .engine import STORE_MODES
-from .results import ResultsError
+from .portfolio.replay import ReplayError
+from .present import fmt
+from .progress import progress_bar
+from .results import ResultsError, write_csv_rows, write_netcdf
 from .stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
+from .workflows import WorkflowError
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 SET_OPTION = click.option(
@@ -45,7 +49,7 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ConfigError, ResultsError) as exc:
+        except (ConfigError, ResultsError, WorkflowError, ReplayError) as exc:
             raise UserError(str(exc)) from None
     return wrapper
 
@@ -63,6 +67,20 @@ def _check_writable(out: Path) -> None:
 
 def _can_write(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _write(obj, path: Path, writer) -> None:
+    try:
+        writer(obj, path)
+    except OSError as exc:
+        raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
+
+
+def _write_with_csv(ds, out: Path, csv_path: Path) -> None:
+    from .present.tables import summary_frame_rows
+
+    _write(ds, out, write_netcdf)
+    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,82 +127,22 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
         zarr_path: Path | None, overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
-    from .results import provenance, write_csv_rows, write_netcdf
+    from . import workflows
 
     cfg = load_config(config, overrides)
     _check_writable(out)
     if deterministic:
-        from .workflows import deterministic_budget
-
-        ds = deterministic_budget(cfg)
+        ds = workflows.deterministic_budget(cfg)
         _write(ds, out, write_netcdf)
         click.echo(f"Wrote {out} (deterministic, {ds.sizes['year']} years, "
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
-    from .engine import run as run_mc
-    from .progress import progress_bar
-    from .report_table import summary_frame_rows
-
-    paths = cfg.simulation.paths if paths is None else paths
-    seed = cfg.simulation.seed if seed is None else seed
-    threads = threads or os.cpu_count() or 1
-    if scheduler and workers:
-        raise UserError("--scheduler and --workers: give one (an existing cluster, or a local "
-                        "one to start)")
-    if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
-        raise UserError("--zarr: only with --store annual on a cluster (--scheduler or "
-                        "--workers)")
-    if scheduler or workers:
-        if store == "monthly":
-            raise UserError("--store monthly: not on a cluster; use --store annual (with "
-                            "--zarr for large runs)")
-        ds = _run_on_cluster(cfg, paths, seed, store, scheduler, workers, zarr_path)
-    else:
-        with progress_bar(paths, "Scenarier") as advance:
-            ds = run_mc(cfg, paths, seed, threads=threads, store=store, progress=advance,
-                        fans=True)
-    ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
-    ds.attrs.update({"paths": paths, "store": store})
+    ds = workflows.monte_carlo(cfg, paths, seed, threads, store, progress_bar, scheduler,
+                               workers, zarr_path)
     csv_path = out.with_name(out.stem + "_summary.csv")
-    _write(ds, out, write_netcdf)
-    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
-    click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths, seed {seed}, store {store})")
-
-
-def _run_on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
-                    workers: int | None, zarr_path: Path | None):
-    """The run on a dask.distributed cluster: an existing one, or a local one started here."""
-    import contextlib
-
-    from .distributed import VersionMismatch, local_cluster, run_distributed
-    from .progress import progress_bar
-
-    try:
-        from distributed import Client
-    except ImportError:                                    # pragma: no cover - a dependency
-        raise UserError("--scheduler/--workers need dask.distributed: pip install distributed")
-    with contextlib.ExitStack() as stack:
-        if workers:
-            cluster = stack.enter_context(local_cluster(workers))
-            client = stack.enter_context(Client(cluster))
-        else:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout="10s"))
-            except (OSError, TimeoutError) as exc:
-                raise UserError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-        try:
-            with progress_bar(paths, "Scenarier") as advance:
-                return run_distributed(cfg, paths, seed, client, store=store, fans=True,
-                                       progress=advance, zarr_path=zarr_path)
-        except VersionMismatch as exc:
-            raise UserError(f"--scheduler: {exc}") from None
-
-
-def _write(obj, path: Path, writer) -> None:
-    try:
-        writer(obj, path)
-    except OSError as exc:
-        raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
+    _write_with_csv(ds, out, csv_path)
+    click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "
+               f"{ds.attrs['seed']}, store {store})")
 
 
 @cli.command()
@@ -202,19 +160,14 @@ def _write(obj, path: Path, writer) -> None:
 def esg(config: Path, paths: int, seed: int | None, threads: int, out: Path,
         overrides: tuple[str, ...]) -> None:
     """Write the scenario generator's monthly and yearly factor paths for inspection."""
-    from .esg import generate
-    from .progress import progress_bar
-    from .results import provenance, write_netcdf
+    from . import workflows
 
     cfg = load_config(config, overrides)
     _check_writable(out)
-    seed = cfg.simulation.seed if seed is None else seed
-    with progress_bar(paths, "Scenarier") as advance:
-        ds = generate(cfg, paths, seed, threads=threads, progress=advance,
-                      attrs=provenance(cfg, seed=seed, mode="esg"))
+    ds = workflows.esg(cfg, paths, seed, threads, progress_bar)
     _write(ds, out, write_netcdf)
     click.echo(f"Wrote {out} ({paths} paths x {ds.sizes['month']} months, "
-               f"equity model {cfg.esg.equity.model}, seed {seed})")
+               f"equity model {cfg.esg.equity.model}, seed {ds.attrs['seed']})")
 
 
 @cli.command()
@@ -233,16 +186,11 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     """
     import numpy as np
 
-    from .portfolio.replay import ReplayError
-    from .results import write_netcdf
-    from .workflows import replay as replay_funds
+    from . import workflows
 
     cfg = load_config(config, overrides)
     _check_writable(out)
-    try:
-        ds = replay_funds(cfg, returns)
-    except ReplayError as exc:
-        raise UserError(str(exc)) from None
+    ds = workflows.replay(cfg, returns)
     _write(ds, out, write_netcdf)
     click.echo(f"Wrote {out} ({ds.sizes['month']} months, {ds.sizes['fund']} funds)")
     for k in ds["fund"].values:
@@ -274,32 +222,19 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
     paths imposed); with --paths it is also the centre of a Monte Carlo on the same random
     numbers for every scenario. The plan's own world (bas) comes first for comparison.
     """
-    from .progress import progress_bar
-    from .report_table import stress_table, summary_frame_rows
-    from .results import provenance, write_csv_rows, write_netcdf
-    from .stress import load_scenario
-    from .stress.run import run_stress
+    from . import workflows
+    from .present.tables import stress_table
 
     cfg = load_config(config, overrides)
-    loaded = [load_scenario(p) for p in scenarios]
-    keys = [k for k, _ in loaded]
-    if len(set(keys)) != len(keys):
-        dup = next(k for k in keys if keys.count(k) > 1)
-        raise UserError(f"scenario {dup!r} given twice")
+    loaded = workflows.load_scenarios(list(scenarios))
     _check_writable(out)
-    seed = cfg.simulation.seed if seed is None else seed
-    threads = threads or os.cpu_count() or 1
-    total = paths * (len(loaded) + (0 if "bas" in keys else 1))
-    with progress_bar(total, "Scenarier") as advance:
-        ds = run_stress(cfg, loaded, seed, paths=paths, threads=threads,
-                        progress=advance if paths else None)
-    ds.attrs.update(provenance(cfg, seed=seed if paths else None, mode="stress"))
+    ds = workflows.stress(cfg, loaded, seed, paths, threads, progress_bar)
     csv_path = out.with_name(out.stem + ".csv")
-    _write(ds, out, write_netcdf)
-    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
+    _write_with_csv(ds, out, csv_path)
     click.echo(stress_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['scenario']} scenarios"
-               + (f", {paths} paths each, seed {seed})" if paths else ", deterministic)"))
+               + (f", {paths} paths each, seed {ds.attrs['seed']})" if paths
+                  else ", deterministic)"))
 
 
 @cli.command()
@@ -330,26 +265,17 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     balanskravsresultat and of P(deficit). Sobol indices (SALib) split the variance of the
     deterministic model's balanskravsresultat over independent N(0, 1) factor settings.
     """
-    from .progress import progress_bar
-    from .report_table import sensitivity_table, summary_frame_rows
-    from .results import provenance, write_csv_rows, write_netcdf
-    from .stress.sensitivity import run_sensitivity
+    from . import workflows
+    from .present.tables import sensitivity_table
 
-    if sobol_samples & (sobol_samples - 1):
-        raise UserError(f"--sobol-samples: {sobol_samples} is not a power of two "
-                        "(e.g. 512, 1024, 2048)")
     cfg = load_config(config, overrides)
     _check_writable(out)
-    seed = cfg.simulation.seed if seed is None else seed
-    threads = threads or os.cpu_count() or 1
-    ds = run_sensitivity(cfg, seed, paths, k, sobol_samples, calibration_paths, threads,
-                         progress_bar)
-    ds.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
+    ds = workflows.sensitivity(cfg, seed, paths, k, sobol_samples, calibration_paths, threads,
+                               progress_bar)
     csv_path = out.with_name(out.stem + ".csv")
-    _write(ds, out, write_netcdf)
-    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
+    _write_with_csv(ds, out, csv_path)
     click.echo(sensitivity_table(ds))
-    click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths a bar, seed {seed})")
+    click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths a bar, seed {ds.attrs['seed']})")
 
 
 @cli.command("reverse-stress")
@@ -372,53 +298,23 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
     Measured in standard deviations of the factors' yearly values, with the config's factor
     correlation (Mahalanobis distance): the most likely point on the failure boundary.
     """
-    from scipy.stats import norm
-
-    from .engine import Engine
-    from .esg.schema import FACTORS
-    from .stress.sensitivity import (calibrate, factor_label, point_scenario,
-                                     reverse_stress as find_point, scenario_toml)
+    from . import workflows
+    from .present.tables import reverse_stress_lines
+    from .results import atomic_write
+    from .stress.sensitivity import point_scenario, scenario_toml
 
     cfg = load_config(config, overrides)
     if out is not None:
         _check_writable(out)
-    seed = cfg.simulation.seed if seed is None else seed
-    e = Engine(cfg, seed)
-    years = [int(y) for y in e.plan.years]
-    if year not in years:
-        raise UserError(f"--year: {year} is not a plan year; allowed: {years[0]}-{years[-1]}")
-    units = calibrate(e, calibration_paths, seed)
-    p = find_point(e, units, year)
-    t = years.index(year)
-    click.echo(f"Omvänt stresstest {year}: balanskravsresultat enligt plan "
-               f"{p.bkr_plan:,.0f} mnkr".replace(",", " "))
-    if p.bkr_plan <= 0:
-        click.echo("Planen har redan ett balanskravsresultat under noll det året: ingen chock "
-                   "behövs.")
-    else:
-        click.echo(f"Minsta kombinerade chock: {p.beta:.2f} standardavvikelser från planen "
-                   f"(normalapproximation av sannolikheten: {100 * norm.sf(p.beta):.1f} %)"
-                   .replace(".", ","))
-        if not p.converged:
-            click.echo(f"Varning: iterationen konvergerade inte på {p.iterations} steg.")
-        click.echo(f"\n{'Faktor':<28}{'std.avv.':>10}{'ändring ' + str(year):>16}"
-                   f"{'effekt, mnkr/std.avv.':>24}")
-        for i, f in enumerate(FACTORS):
-            unit = "%" if f == "equity" else "%-enheter"
-            change = units.sd[i, t] * p.z[i] * (100.0 if f == "equity" else 1.0)
-            click.echo(f"{factor_label(cfg, f):<28}{p.z[i]:>+10.2f}{change:>+11.2f} {unit:<9}"
-                       f"{p.gradient[i]:>22.1f}".replace(".", ","))
+    e, units, p = workflows.reverse_stress(cfg, year, seed, calibration_paths)
+    click.echo("\n".join(reverse_stress_lines(cfg, e, units, p, year)))
     if out is not None:
-        from .results import _atomic_write
         text = scenario_toml(point_scenario(e, units, p))
 
         def write(tmp: str) -> None:
             with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(text)
-        try:
-            _atomic_write(out, write)
-        except OSError as exc:
-            raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+        _write(None, out, lambda _, path: atomic_write(path, write))
         click.echo(f"Wrote {out}: rerun it with sim stress {config} {out}")
 
 
@@ -436,7 +332,7 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
     balanskravsresultat's fan, the probabilities); a sensitivity run the tornado (7); a stress
     run the scenarios side by side (8).
     """
-    from .charts import charts_for, write_charts
+    from .present.charts import charts_for, write_charts
     from .results import open_results
 
     loaded = [(p, open_results(p)) for p in results]
@@ -486,60 +382,13 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     the Excel workbook (a sheet per table, the config and provenance), the charts and the
     results files into OUT.
     """
-    from .charts import write_charts
-    from .engine import run as run_mc
-    from .progress import progress_bar
-    from .report import write_excel, write_pdf
-    from .results import open_results, provenance, write_netcdf
-    from .stress import load_scenario
-    from .stress.run import run_stress
-    from .stress.sensitivity import run_sensitivity
-    from .workflows import deterministic_budget
+    from . import workflows
 
     cfg = load_config(config, overrides)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is a file; give a folder")
-    given = {k: open_results(f) for k, f in (("run", run_file), ("stress", stress_file),
-                                             ("sens", sens_file)) if f is not None}
-    for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
-                              ("sens", "--sensitivity", "sensitivity")):
-        if key in given and given[key].attrs.get("mode") != mode:
-            raise UserError(f"{option}: the file holds {given[key].attrs.get('mode')} results, "
-                            f"not {mode}")
-    if "stress" not in given:
-        folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
-        files = sorted(Path(folder).glob("*.toml"))
-        if not files:
-            raise UserError(f"--scenarios {folder}: no scenario files (*.toml) there")
-        loaded = [load_scenario(p) for p in files]
-    out.mkdir(parents=True, exist_ok=True)
-    paths = cfg.simulation.paths if paths is None else paths
-    seed = cfg.simulation.seed if seed is None else seed
-    threads = threads or os.cpu_count() or 1
-    mc = given.get("run")
-    if mc is None:
-        with progress_bar(paths, "Scenarier") as advance:
-            mc = run_mc(cfg, paths, seed, threads=threads, progress=advance, fans=True)
-        mc.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
-        mc.attrs.update({"paths": paths, "store": "summary"})
-        _write(mc, out / "run.nc", write_netcdf)
-    st = given.get("stress")
-    if st is None:
-        st = run_stress(cfg, loaded, seed)
-        st.attrs.update(provenance(cfg, seed=None, mode="stress"))
-        _write(st, out / "stress.nc", write_netcdf)
-    sens = given.get("sens")
-    if sens is None:
-        sens = run_sensitivity(cfg, seed, min(paths, TORNADO_PATHS), threads=threads,
-                               progress_bar=progress_bar)
-        sens.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
-        _write(sens, out / "sensitivity.nc", write_netcdf)
-    budget = deterministic_budget(cfg)
+    folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
     try:
-        for ds in (mc, st, sens):
-            write_charts(ds, out / "charts")
-        write_pdf(out / "riskanalys.pdf", mc, st, sens)
-        write_excel(out / "riskanalys.xlsx", mc, st, sens, budget)
+        workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
+                         sens_file, progress_bar)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.xlsx'} and the charts in "
@@ -551,23 +400,15 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
 @user_errors
 def summary(results: Path) -> None:
     """Print a results file: the Monte Carlo summary, or the budget in the seed's layout."""
-    from .report_table import budget_table, monte_carlo_table
+    from .present.tables import table_for
     from .results import open_results
 
     ds = open_results(results)
-    if ds.attrs.get("mode") == "monte_carlo":
-        click.echo(monte_carlo_table(ds))
-    elif ds.attrs.get("mode") == "stress":
-        from .report_table import stress_table
-        click.echo(stress_table(ds))
-    elif ds.attrs.get("mode") == "sensitivity":
-        from .report_table import sensitivity_table
-        click.echo(sensitivity_table(ds))
-    elif "operating_income" in ds:
-        click.echo(budget_table(ds))
-    else:
+    text = table_for(ds)
+    if text is None:
         raise UserError(f"{results}: a {ds.attrs.get('mode', 'results')} file has no summary "
                         "table; open it with xarray")
+    click.echo(text)
 
 
 def main() -> None:

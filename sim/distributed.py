@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from . import blocks
-from .engine import STORE_MODES, Engine, Summary, _paths_dataset, kept_part
+from .engine import STORE_MODES, Engine, kept_part, paths_dataset
+from .summary import Summary
 
 __all__ = ["run_distributed", "run_chunk", "local_cluster", "check_versions", "VersionMismatch"]
 
@@ -75,15 +76,14 @@ def run_chunk(cfg_json: str, seed: int, n_paths: int, b_lo: int, b_hi: int, fans
     s = Summary(e, fans=fans)
     floats, kept = [], []
     for b in range(b_lo, b_hi):
-        lo, hi = blocks.bounds(b, n_paths, e.block_size)
-        r = e.run_block(e.innovations(b, hi - lo), fund_months=fans)
-        part = s.reduce(r)
-        floats.append(part["f"])
-        s.fold_counts(part)
+        r = e.block(b, n_paths, fund_months=fans)
+        stats = s.reduce(r)
+        floats.append(stats.floats)
+        s.fold_counts(stats)
         if keep:
             kept.append(kept_part(r, False))
-    out = {"floats": floats, "counts": s.counts(), "paths": min(n_paths, b_hi * e.block_size)
-           - b_lo * e.block_size}
+    out = {"floats": floats, "counts": s.counts.flush(),
+           "paths": min(n_paths, b_hi * e.block_size) - b_lo * e.block_size}
     if keep and zarr_path is not None:
         _write_zarr_rows(zarr_path, kept, b_lo * e.block_size)
         kept = []
@@ -140,14 +140,14 @@ def run_distributed(cfg, n_paths: int, seed: int, client, store: str = "summary"
         while nxt in done:                   # fold strictly in chunk (= block) order
             res = done.pop(nxt)
             for floats in res["floats"]:
-                summary.fold_floats(floats)
+                summary.floats.add(floats)
             summary.merge_counts(res["counts"])
             kept.extend(res["kept"])
             nxt += 1
     ds = summary.dataset()
     if keep and zarr_path is None:
         import xarray as xr
-        ds = xr.merge([ds, _paths_dataset(e, kept, False)], combine_attrs="override")
+        ds = xr.merge([ds, paths_dataset(e, kept, False)], combine_attrs="override")
     ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
     if zarr_path is not None and keep:
         ds.attrs["paths_store"] = str(zarr_path)

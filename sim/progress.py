@@ -10,6 +10,8 @@ import time
 
 import click
 
+from .present import fmt
+
 
 @contextlib.contextmanager
 def progress_bar(total: int, label: str):
@@ -26,5 +28,5 @@ def progress_bar(total: int, label: str):
             with lock:
                 bar.update(n)
                 rate = bar.pos / max(time.perf_counter() - start, 1e-9)
-                bar.label = f"{label} ({rate:,.0f} paths/s)".replace(",", " ")
+                bar.label = f"{label} ({fmt.number(rate)} scenarier/s)"
         yield advance

@@ -21,6 +21,7 @@ from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
 
 __all__ = ["budget_dataset", "provenance", "write_netcdf", "write_csv_rows", "open_results",
+           "atomic_write",
            "ResultsError"]
 
 #: Attribute that marks a file as ours.
@@ -97,7 +98,7 @@ def budget_dataset(plan: BudgetPlan, out: dict[str, np.ndarray], attrs: dict[str
     return annotate(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
-def _atomic_write(path: str | Path, write) -> Path:
+def atomic_write(path: str | Path, write) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
     An interrupted or failed write leaves no partial file under ``path``.
@@ -120,7 +121,7 @@ def _atomic_write(path: str | Path, write) -> Path:
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``path`` as NetCDF (h5netcdf), atomically."""
-    return _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 def write_csv_rows(rows: list[dict], path: str | Path) -> Path:
@@ -133,7 +134,7 @@ def write_csv_rows(rows: list[dict], path: str | Path) -> Path:
             writer.writeheader()
             writer.writerows(rows)
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def open_results(path: str | Path) -> xr.Dataset:

@@ -1,12 +1,35 @@
-"""Workflows: what a command does, as library functions that return Datasets with their
-provenance attached. The command line only parses options and calls one of these."""
+"""Workflows: what each command does, as library functions that return Datasets with their
+provenance attached (or write the report's files). The command line only parses options,
+calls one of these and prints; a notebook calls them the same way.
+
+A problem the user can fix (a bad option combination, a cluster that cannot be reached, a
+results file of the wrong kind) raises :class:`WorkflowError`, whose message is for the user.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
 
 from .budget import Budget, BudgetPlan
 from .config import PlanConfig
 
-__all__ = ["deterministic_budget", "replay"]
+__all__ = ["WorkflowError", "deterministic_budget", "monte_carlo", "esg", "replay",
+           "scenario_paths", "load_scenarios", "stress", "sensitivity", "reverse_stress",
+           "report"]
+
+
+class WorkflowError(Exception):
+    """A request the user can fix; the message says what and how."""
+
+
+def _no_progress(total: int, label: str):
+    return contextlib.nullcontext(lambda n: None)
+
+
+def _threads(threads: int | None) -> int:
+    return threads or os.cpu_count() or 1
 
 
 def deterministic_budget(cfg: PlanConfig):
@@ -17,6 +40,80 @@ def deterministic_budget(cfg: PlanConfig):
     by_sales = [f.bkr_treatment == "sales" for f in cfg.funds.values()]
     return budget_dataset(plan, Budget(plan, by_sales).deterministic(),
                           provenance(cfg, seed=None, mode="deterministic"))
+
+
+def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = None,
+                threads: int | None = None, store: str = "summary", progress_bar=_no_progress,
+                scheduler: str | None = None, workers: int | None = None,
+                zarr_path: Path | None = None):
+    """The Monte Carlo run (with the Bilaga 2 fans): in this process, on an existing
+    dask.distributed cluster (``scheduler``) or on a local one of ``workers`` processes.
+
+    ``paths`` and ``seed`` default to the config's ``simulation`` section. The result is the
+    same Dataset, bit for bit, whichever way it runs.
+    """
+    from .results import provenance
+
+    paths = cfg.simulation.paths if paths is None else paths
+    seed = cfg.simulation.seed if seed is None else seed
+    if scheduler and workers:
+        raise WorkflowError("--scheduler and --workers: give one (an existing cluster, or a "
+                            "local one to start)")
+    if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
+        raise WorkflowError("--zarr: only with --store annual on a cluster (--scheduler or "
+                            "--workers)")
+    if scheduler or workers:
+        if store == "monthly":
+            raise WorkflowError("--store monthly: not on a cluster; use --store annual (with "
+                                "--zarr for large runs)")
+        ds = _on_cluster(cfg, paths, seed, store, scheduler, workers, zarr_path, progress_bar)
+    else:
+        from .engine import run
+
+        with progress_bar(paths, "Scenarier") as advance:
+            ds = run(cfg, paths, seed, threads=_threads(threads), store=store,
+                     progress=advance, fans=True)
+    ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
+    ds.attrs.update({"paths": paths, "store": store})
+    return ds
+
+
+def _on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
+                workers: int | None, zarr_path: Path | None, progress_bar):
+    from .distributed import VersionMismatch, local_cluster, run_distributed
+
+    try:
+        from distributed import Client
+    except ImportError:                                    # pragma: no cover - a dependency
+        raise WorkflowError("--scheduler/--workers need dask.distributed: pip install "
+                            "distributed") from None
+    with contextlib.ExitStack() as stack:
+        if workers:
+            cluster = stack.enter_context(local_cluster(workers))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, TimeoutError) as exc:
+                raise WorkflowError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            with progress_bar(paths, "Scenarier") as advance:
+                return run_distributed(cfg, paths, seed, client, store=store, fans=True,
+                                       progress=advance, zarr_path=zarr_path)
+        except VersionMismatch as exc:
+            raise WorkflowError(f"--scheduler: {exc}") from None
+
+
+def esg(cfg: PlanConfig, paths: int, seed: int | None = None, threads: int = 1,
+        progress_bar=_no_progress):
+    """The scenario generator's monthly and yearly factor paths, as a Dataset."""
+    from .esg import generate
+    from .results import provenance
+
+    seed = cfg.simulation.seed if seed is None else seed
+    with progress_bar(paths, "Scenarier") as advance:
+        return generate(cfg, paths, seed, threads=threads, progress=advance,
+                        attrs=provenance(cfg, seed=seed, mode="esg"))
 
 
 def replay(cfg: PlanConfig, returns):
@@ -52,3 +149,134 @@ def replay(cfg: PlanConfig, returns):
     attrs = provenance(cfg, seed=None, mode="replay")
     attrs["returns_file"] = str(returns)
     return annotate(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+def scenario_paths(folder: Path) -> list[Path]:
+    """The scenario files (``*.toml``) of a folder, sorted; an empty folder is an error."""
+    files = sorted(Path(folder).glob("*.toml"))
+    if not files:
+        raise WorkflowError(f"--scenarios {folder}: no scenario files (*.toml) there")
+    return files
+
+
+def load_scenarios(files: list[Path]) -> list[tuple]:
+    """Load and validate scenario files: ``[(key, Scenario), ...]``; a key twice is an error."""
+    from .stress import load_scenario
+
+    loaded = [load_scenario(p) for p in files]
+    keys = [k for k, _ in loaded]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise WorkflowError(f"scenario {dup!r} given twice")
+    return loaded
+
+
+def stress(cfg: PlanConfig, scenarios: list[tuple], seed: int | None = None, paths: int = 0,
+           threads: int | None = None, progress_bar=_no_progress):
+    """The stress scenarios (from :func:`load_scenarios`) side by side, ``bas`` first:
+    deterministic and, with ``paths``, each the centre of a Monte Carlo on the same random
+    numbers."""
+    from .results import provenance
+    from .stress.run import run_stress
+
+    seed = cfg.simulation.seed if seed is None else seed
+    total = paths * (len(scenarios) + (0 if any(k == "bas" for k, _ in scenarios) else 1))
+    with progress_bar(total, "Scenarier") as advance:
+        ds = run_stress(cfg, scenarios, seed, paths=paths, threads=_threads(threads),
+                        progress=advance if paths else None)
+    ds.attrs.update(provenance(cfg, seed=seed if paths else None, mode="stress"))
+    return ds
+
+
+def sensitivity(cfg: PlanConfig, seed: int | None = None, paths: int | None = None,
+                k: float = 1.0, sobol_samples: int | None = None,
+                calibration_paths: int | None = None, threads: int | None = None,
+                progress_bar=_no_progress):
+    """Tornado (each factor at -k and +k SD on the same random numbers) and Sobol indices."""
+    from .results import provenance
+    from .stress.sensitivity import run_sensitivity
+    from .stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
+
+    sobol_samples = SOBOL_SAMPLES if sobol_samples is None else sobol_samples
+    if sobol_samples & (sobol_samples - 1):
+        raise WorkflowError(f"--sobol-samples: {sobol_samples} is not a power of two "
+                            "(e.g. 512, 1024, 2048)")
+    seed = cfg.simulation.seed if seed is None else seed
+    ds = run_sensitivity(cfg, seed, TORNADO_PATHS if paths is None else paths, k, sobol_samples,
+                         CALIBRATION_PATHS if calibration_paths is None else calibration_paths,
+                         _threads(threads), progress_bar)
+    ds.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
+    return ds
+
+
+def reverse_stress(cfg: PlanConfig, year: int, seed: int | None = None,
+                   calibration_paths: int | None = None):
+    """The most likely combined shock that brings ``year``'s balanskravsresultat to zero.
+
+    Returns ``(engine, units, point)``: the model, each factor's standard deviation and the
+    design point (:class:`sim.stress.sensitivity.ReversePoint`).
+    """
+    from .engine import Engine
+    from .stress.sensitivity import calibrate, reverse_stress as find_point
+    from .stress.settings import CALIBRATION_PATHS
+
+    seed = cfg.simulation.seed if seed is None else seed
+    e = Engine(cfg, seed)
+    years = [int(y) for y in e.plan.years]
+    if year not in years:
+        raise WorkflowError(f"--year: {year} is not a plan year; allowed: "
+                            f"{years[0]}-{years[-1]}")
+    units = calibrate(e, CALIBRATION_PATHS if calibration_paths is None else calibration_paths,
+                      seed)
+    return e, units, find_point(e, units, year)
+
+
+def _given(files: dict[str, Path | None]) -> dict:
+    from .results import open_results
+
+    given = {k: open_results(f) for k, f in files.items() if f is not None}
+    for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
+                              ("sens", "--sensitivity", "sensitivity")):
+        if key in given and given[key].attrs.get("mode") != mode:
+            raise WorkflowError(f"{option}: the file holds {given[key].attrs.get('mode')} "
+                                f"results, not {mode}")
+    return given
+
+
+def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None = None,
+           seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
+           stress_file: Path | None = None, sens_file: Path | None = None,
+           progress_bar=_no_progress) -> list[Path]:
+    """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
+    results files, the charts, riskanalys.pdf and riskanalys.xlsx into ``out``."""
+    from .present.charts import write_charts
+    from .present.report import write_excel, write_pdf
+    from .results import write_netcdf
+    from .stress.settings import TORNADO_PATHS
+
+    if out.exists() and not out.is_dir():
+        raise WorkflowError(f"--out {out}: is a file; give a folder")
+    given = _given({"run": run_file, "stress": stress_file, "sens": sens_file})
+    scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = cfg.simulation.paths if paths is None else paths
+    written = []
+    mc = given.get("run")
+    if mc is None:
+        mc = monte_carlo(cfg, paths, seed, threads, progress_bar=progress_bar)
+        written.append(write_netcdf(mc, out / "run.nc"))
+    st = given.get("stress")
+    if st is None:
+        st = stress(cfg, scenarios, seed)
+        written.append(write_netcdf(st, out / "stress.nc"))
+    sens = given.get("sens")
+    if sens is None:
+        sens = sensitivity(cfg, seed, min(paths, TORNADO_PATHS), threads=threads,
+                           progress_bar=progress_bar)
+        written.append(write_netcdf(sens, out / "sensitivity.nc"))
+    budget = deterministic_budget(cfg)
+    for ds in (mc, st, sens):
+        written += write_charts(ds, out / "charts")
+    written.append(write_pdf(out / "riskanalys.pdf", mc, st, sens))
+    written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))
+    return written

@@ -9,7 +9,8 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from sim.charts import CHARTS, charts_for, fmt_sv, write_charts
+from sim.present.charts import CHARTS, charts_for, write_charts
+from sim.present.fmt import number as fmt_sv
 from sim.cli import cli
 from sim.results import open_results
 

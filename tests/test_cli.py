@@ -56,7 +56,7 @@ def test_summary_prints_the_seed_layout(results_file):
     res = CliRunner().invoke(cli, ["summary", str(results_file)])
     assert res.exit_code == 0, res.output
     assert "Verksamhetens kostnader" in res.output
-    assert "-10 454" in res.output and "1 665" in res.output
+    assert "\u221210 454" in res.output and "1 665" in res.output
     assert "Behov av åtgärder för att nå 1 % och positivt balanskravsresultat" in res.output
 
 

@@ -13,7 +13,8 @@ from scipy import stats
 
 from .reference.budget_numpy import FactorPaths, run_budget
 from sim.cli import cli
-from sim.engine import MNKR_RANGE, Engine, run
+from sim.engine import Engine, run
+from sim.summary import MNKR_RANGE
 from sim.esg.model import simulate_block
 from sim.portfolio import run_funds
 from sim.results import open_results

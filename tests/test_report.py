@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from sim.charts import fmt_sv
+from sim.present.fmt import number as fmt_sv
 from sim.cli import cli
-from sim.report import summary_text, write_pdf
+from sim.present.report import summary_text, write_pdf
 from sim.results import open_results
 
 from .conftest import DEFAULT_CONFIG, ROOT

@@ -135,7 +135,9 @@ def gamma(s0, s1, shape):
 
 @njit(cache=True, nogil=True)
 def poisson_small(s0, s1, lam):
-    """A Poisson(lam) count by inversion (for the small yearly jump intensities)."""
+    """A Poisson(lam) count by Knuth's multiplication method: multiply uniforms until the
+    product falls to exp(-lam) or below; the count is the number of factors less one. Its cost
+    grows with lam, which suits the small yearly jump intensities."""
     limit = math.exp(-lam)
     k = 0
     s0, s1, p = uniform(s0, s1)

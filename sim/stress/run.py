@@ -2,7 +2,7 @@
 
 The result is one Dataset with a ``scenario`` dimension (the plan's own world, ``bas``, first):
 the deterministic budget, balance requirement and portfolios per scenario and year, and with
-``paths`` the Monte Carlo summary of :class:`sim.engine.Summary` around each scenario, all on
+``paths`` the Monte Carlo summary of :class:`sim.summary.Summary` around each scenario, all on
 the same random numbers (the same seed and blocks for every scenario).
 
 Deterministic means every random shock at zero. The budget factors then sit at their forecasts,

@@ -1,6 +1,6 @@
 """The finance report: "Riskanalys inför finansplan" as PDF and Excel, from results Datasets.
 
-The text is generated from the numbers, in Swedish; the charts are those of :mod:`sim.charts`;
+The text is generated from the numbers, in Swedish; the charts are those of :mod:`sim.present.charts`;
 the tables are the budget's quantiles, the probabilities, the stress scenarios and the
 sensitivity. The PDF is byte-identical for the same inputs (no dates in its metadata); the Excel
 workbook stores numbers as numbers with number formats, one sheet per table, and a sheet with
@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .charts import CHARTS, fmt_sv
+from . import fmt
+from . import protected_fund
+from .charts import CHARTS, source_line
 
 __all__ = ["write_pdf", "write_excel", "summary_text"]
 
@@ -23,7 +25,7 @@ A4 = (8.27, 11.69)
 
 
 def _pct(x: float, decimals: int = 0) -> str:
-    return fmt_sv(100.0 * float(x), decimals) + " %"
+    return fmt.percent(x, decimals) + " %"
 
 
 def _years_text(years) -> str:
@@ -31,13 +33,14 @@ def _years_text(years) -> str:
     return ", ".join(ys[:-1]) + " och " + ys[-1] if len(ys) > 1 else ys[0]
 
 
-def _floor_rule(mc, fund: str = "pension") -> str:
+def _floor_rule(mc, fund: str | None = None) -> str:
     """The floor rule in words, from the run's config: '85 % av det högsta värdet de senaste
-    24 månaderna'."""
+    24 månaderna'; ``fund`` defaults to the fund with a protection level."""
+    fund = protected_fund(mc) if fund is None else fund
     strategy = json.loads(mc.attrs["config_json"])["funds"][fund]["strategy"]
     share = strategy["floor_share"]["value"]
     window = strategy["window"]["value"]
-    return f"{_pct(share)} av det högsta värdet de senaste {fmt_sv(window)} månaderna"
+    return f"{_pct(share)} av det högsta värdet de senaste {fmt.number(window)} månaderna"
 
 
 def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
@@ -49,15 +52,15 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
     p_goal = mc["p_below_goal"].sel(**sel).values
     n = int(mc.attrs.get("paths", 0))
     out = []
-    text = (f"Analysen bygger på {fmt_sv(n)} simulerade scenarier för ekonomin och "
+    text = (f"Analysen bygger på {fmt.number(n)} simulerade scenarier för ekonomin och "
             f"finansmarknaderna. Sannolikheten för ett negativt balanskravsresultat är "
             + ", ".join(f"{_pct(p)} år {y}" for p, y in zip(p_def, plan_years))
             + ". Sannolikheten att inte nå det finansiella målet på 1 % är "
             + ", ".join(f"{_pct(p)} år {y}" for p, y in zip(p_goal, plan_years)) + ".")
     q01 = mc["bkr_quantile"].sel(quantile=0.01, year=plan_years[0]).item()
     text += (f" I det sämsta scenariot av hundra blir balanskravsresultatet {plan_years[0]} "
-             f"{fmt_sv(q01)} mnkr eller lägre, mot planens "
-             f"{fmt_sv(mc['bkr_plan'].sel(year=plan_years[0]).item())} mnkr.")
+             f"{fmt.number(q01)} mnkr eller lägre, mot planens "
+             f"{fmt.number(mc['bkr_plan'].sel(year=plan_years[0]).item())} mnkr.")
     out.append(("Sammanfattning", text))
     drivers = mc["contribution_mean_deficit"].sel(year=plan_years[0])
     order = np.argsort(drivers.values)
@@ -65,13 +68,13 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
     out.append(("Vad driver underskotten",
                 f"I scenarier med underskott {plan_years[0]} kommer den största avvikelsen från "
                 f"planen från {worst[0].lower()} och {worst[1].lower()} (genomsnittligt bidrag "
-                f"{fmt_sv(drivers.values[order[0]])} och {fmt_sv(drivers.values[order[1]])} "
+                f"{fmt.number(drivers.values[order[0]])} och {fmt.number(drivers.values[order[1]])} "
                 "mnkr)."))
-    funds = list(mc["fund"].values)
-    if "pension" in funds:
-        p_br = mc["p_fund_breach_ever"].sel(fund="pension").item()
-        p_fall = mc["p_fund_fall_over_limit_ever"].sel(fund="pension").item()
-        limit = mc["fund_loss_limit"].sel(fund="pension").item()
+    protected = protected_fund(mc)
+    if protected is not None:
+        p_br = mc["p_fund_breach_ever"].sel(fund=protected).item()
+        p_fall = mc["p_fund_fall_over_limit_ever"].sel(fund=protected).item()
+        limit = mc["fund_loss_limit"].sel(fund=protected).item()
         out.append(("Pensionsportföljen",
                     f"Portföljens värde understiger skyddsnivån ({_floor_rule(mc)}) någon gång "
                     f"under perioden i {_pct(p_br, 1)} av "
@@ -92,7 +95,7 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
             out.append(("Stresstester",
                         f"Av {len(others)} scenarier ger {len(neg)} ett negativt "
                         f"balanskravsresultat något av åren {_years_text(plan_years)}. Svårast "
-                        f"är \"{label}\" med {fmt_sv(float(ws.min()))} mnkr år {y_w}."))
+                        f"är \"{label}\" med {fmt.number(float(ws.min()))} mnkr år {y_w}."))
     if sens is not None:
         ch = np.abs(sens["bkr_mean_change"].sel(year=plan_years[0]).values).max(axis=1)
         ch = np.nan_to_num(ch, nan=-1.0)
@@ -100,8 +103,8 @@ def summary_text(mc, stress=None, sens=None) -> list[tuple[str, str]]:
         labels = [str(sens["factor_label"].values[i]).lower() for i in top]
         out.append(("Känslighet",
                     f"En standardavvikelse i {labels[0]} flyttar balanskravsresultatet "
-                    f"{plan_years[0]} med upp till {fmt_sv(ch[top[0]])} mnkr, i {labels[1]} "
-                    f"med {fmt_sv(ch[top[1]])} mnkr. Dessa två faktorer förklarar enligt "
+                    f"{plan_years[0]} med upp till {fmt.number(ch[top[0]])} mnkr, i {labels[1]} "
+                    f"med {fmt.number(ch[top[1]])} mnkr. Dessa två faktorer förklarar enligt "
                     "Sobolindex huvuddelen av spridningen."))
     return out
 
@@ -111,20 +114,20 @@ def _table_rows_bkr(mc) -> tuple[list[str], list[list[str]]]:
     head = ["Mnkr"] + [str(y) for y in years]
     rows = []
     for key, name in (("net_result", "Årets resultat"), ("bkr", "Balanskravsresultat")):
-        rows += [[f"{name}, plan"] + [fmt_sv(v) for v in mc[f"{key}_plan"].values],
-                 ["  medelvärde"] + [fmt_sv(v) for v in mc[f"{key}_mean"].values]]
+        rows += [[f"{name}, plan"] + [fmt.number(v) for v in mc[f"{key}_plan"].values],
+                 ["  medelvärde"] + [fmt.number(v) for v in mc[f"{key}_mean"].values]]
         for q, lab in ((0.5, "  median"), (0.05, "  5 %-kvantil"), (0.01, "  1 %-kvantil")):
-            rows.append([lab] + [fmt_sv(v) for v in mc[f"{key}_quantile"].sel(quantile=q).values])
+            rows.append([lab] + [fmt.number(v) for v in mc[f"{key}_quantile"].sel(quantile=q).values])
     rows.append(["P(underskott)"] + [_pct(v, 1) for v in mc["p_deficit"].values])
     rows.append(["P(under 1 %-målet)"] + [_pct(v, 1) for v in mc["p_below_goal"].values])
     return head, rows
 
 
-#: The stress page's tables: (variable, fund or None, heading).
-STRESS_TABLES = (("balance_requirement_result", None, "Balanskravsresultat, mnkr"),
-                 ("margin_to_goal", None, "Marginal till 1 %-målet, mnkr"),
-                 ("deficit_outstanding", None, "Balanskravsunderskott att återställa, mnkr"),
-                 ("fund_value", "pension", "Pensionsportföljens värde vid årets slut, mnkr"))
+#: The stress page's tables: (variable, for the fund with a protection level, heading).
+STRESS_TABLES = (("balance_requirement_result", False, "Balanskravsresultat, mnkr"),
+                 ("margin_to_goal", False, "Marginal till 1 %-målet, mnkr"),
+                 ("deficit_outstanding", False, "Balanskravsunderskott att återställa, mnkr"),
+                 ("fund_value", True, "Pensionsportföljens värde vid årets slut, mnkr"))
 
 
 def _table_rows_stress(stress, key: str = "balance_requirement_result", fund: str | None = None,
@@ -134,7 +137,7 @@ def _table_rows_stress(stress, key: str = "balance_requirement_result", fund: st
     head = [heading] + [str(y) for y in years]
     da = stress[key] if fund is None else stress[key].sel(fund=fund)
     rows = [[str(stress["scenario_label"].sel(scenario=s).item())]
-            + [fmt_sv(v) for v in da.sel(scenario=s).values]
+            + [fmt.number(v) for v in da.sel(scenario=s).values]
             for s in stress["scenario"].values]
     return head, rows
 
@@ -247,8 +250,7 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
     matplotlib.use("Agg")
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from .charts import _source
-    from .results import _atomic_write
+    from ..results import atomic_write
 
     def write(tmp: str) -> None:
         meta = {"Title": title, "Author": str(mc.attrs.get("title", "")),
@@ -257,12 +259,13 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
             sub = str(mc.attrs.get("title", ""))
             tables = [("Resultat, balanskravsresultat och sannolikheter", *_table_rows_bkr(mc))]
             _text_page(pdf, f"{title}\n{sub}", summary_text(mc, stress, sens), tables,
-                       _source(mc))
+                       source_line(mc))
             if stress is not None:
-                tables = [("", *_table_rows_stress(stress, k, f, h)) for k, f, h in STRESS_TABLES
-                          if f is None or f in stress["fund"].values]
+                protected = protected_fund(stress)
+                tables = [("", *_table_rows_stress(stress, k, protected if f else None, h))
+                          for k, f, h in STRESS_TABLES if not f or protected is not None]
                 _text_page(pdf, "Stresstester", [("Scenarierna", _STRESS_INTRO)], tables,
-                           _source(stress))
+                           source_line(stress))
             names = ["5_balanskravsresultat", "6_sannolikheter", "1_pensionsportfolj",
                      "2_aktieandel_kassalage", "3_storsta_fall", "4_avkastning_risk"]
             if "fund_value_fan" not in mc:
@@ -275,7 +278,7 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
                 items.append((sens, "7_tornado", CAPTIONS["7_tornado"]))
             _chart_pages(pdf, items)
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def write_excel(path, mc, stress=None, sens=None, budget=None):
@@ -284,7 +287,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
 
     import xlsxwriter
 
-    from .results import _atomic_write
+    from ..results import atomic_write
 
     def write(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {"nan_inf_to_errors": True})
@@ -301,10 +304,10 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
         def sheet(name: str, head: list[str], rows: list[tuple[str, list, object]]):
             ws = wb.add_worksheet(name)
             ws.write_row(0, 0, head, bold)
-            for r, (label, values, fmt) in enumerate(rows, start=1):
+            for r, (label, values, cell_format) in enumerate(rows, start=1):
                 ws.write_string(r, 0, label)
                 for c, v in enumerate(values, start=1):
-                    ws.write_number(r, c, float(v), fmt)
+                    ws.write_number(r, c, float(v), cell_format)
             ws.set_column(0, 0, max(len(r[0]) for r in rows) + 2 if rows else 20)
             ws.set_column(1, len(head), 11)
             ws.freeze_panes(1, 1)
@@ -314,7 +317,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
             rows = [("Plan", mc[f"{key}_plan"].values, mnkr),
                     ("Medelvärde", mc[f"{key}_mean"].values, mnkr),
                     ("Medelfel", mc[f"{key}_mean_se"].values, mnkr)]
-            rows += [(f"{fmt_sv(100 * q, 0)} %-kvantil", mc[f"{key}_quantile"].sel(
+            rows += [(f"{fmt.number(100 * q, 0)} %-kvantil", mc[f"{key}_quantile"].sel(
                 quantile=q).values, mnkr) for q in mc["quantile"].values]
             rows += [("Förväntat underskott 5 %", mc[f"{key}_es05"].values, mnkr)]
             sheet(name, ["Mnkr"] + [str(y) for y in years], rows)
@@ -329,7 +332,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
                      (f"{label}, 95 % övre", mc[f"p_{name}_hi"].values, pct)]
         sheet("Sannolikheter", ["Sannolikhet"] + [str(y) for y in years], rows)
         if budget is not None:
-            from .budget import LINE_KEYS
+            from ..budget import LINE_KEYS
             byears = [int(y) for y in budget["year"].values]
             rows = [(str(budget[k].attrs.get("long_name", k)), budget[k].isel(path=0).values,
                      mnkr) for k in LINE_KEYS]
@@ -337,13 +340,13 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
         if stress is not None:
             syears = [int(y) for y in stress["year"].values]
             rows = []
-            for key, lab, fmt in (("balance_requirement_result", "Balanskravsresultat", mnkr),
+            for key, lab, cell_format in (("balance_requirement_result", "Balanskravsresultat", mnkr),
                                   ("net_result", "Årets resultat", mnkr),
                                   ("margin_to_goal", "Marginal till 1 %-målet", mnkr),
                                   ("rur_drawn", "RUR-disposition", mnkr),
                                   ("deficit_outstanding", "Underskott att återställa", mnkr)):
                 rows += [(f"{lab}: {stress['scenario_label'].sel(scenario=s).item()}",
-                          stress[key].sel(scenario=s).values, fmt)
+                          stress[key].sel(scenario=s).values, cell_format)
                          for s in stress["scenario"].values]
             sheet("Stresstester", ["Mnkr"] + [str(y) for y in syears], rows)
         if sens is not None:
@@ -379,7 +382,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
         ws.set_column(1, 1, 80)
         wb.close()
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def _flatten(node, prefix: str = ""):

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import xarray as xr
 
-from .budget import BALANCE_KEYS, LINE_KEYS
+from ..budget import BALANCE_KEYS, LINE_KEYS
+from . import fmt, protected_fund
+from .fmt import mnkr
 
-__all__ = ["format_mnkr", "budget_table", "monte_carlo_table", "stress_table",
+__all__ = ["table_for", "reverse_stress_lines", "budget_table", "monte_carlo_table", "stress_table",
            "summary_frame_rows"]
 
 #: Rows of the balance-requirement block under the seed's table.
 BALANCE_ROWS = ("rur_drawn", "rur_reserved", "balance_requirement_result_after_rur", "rur_balance",
                 "deficit_outstanding", "deficit_unrestored")
 assert set(BALANCE_ROWS) <= set(BALANCE_KEYS)
-
-
-def format_mnkr(x: float) -> str:
-    """Whole mnkr, half away from zero, space as thousands separator: -10454.4 -> '-10 454'."""
-    if math.isnan(x):
-        return "–"
-    n = int(math.floor(abs(x) + 0.5))
-    return ("-" if x < 0 and n else "") + f"{n:,}".replace(",", " ")
 
 
 def budget_table(ds: xr.Dataset) -> str:
@@ -45,7 +38,7 @@ def budget_table(ds: xr.Dataset) -> str:
         da = ds[key]
         vals = da.mean("path").values if n_paths > 1 else da.isel(path=0).values
         label = da.attrs["long_name"]
-        return f"{label:<{label_w}}" + "".join(f"{format_mnkr(v):>{col_w}}" for v in vals)
+        return f"{label:<{label_w}}" + "".join(f"{mnkr(v):>{col_w}}" for v in vals)
 
     lines += [row(k) for k in LINE_KEYS] + [""] + [row(k) for k in BALANCE_ROWS]
     return "\n".join(lines)
@@ -61,7 +54,7 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
     head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
     n = int(ds.attrs.get("paths", 0))
     lines = [ds.attrs.get("title", ""),
-             f"Monte Carlo: {n:,} scenarier, seed {ds.attrs.get('seed')}".replace(",", " "),
+             f"Monte Carlo: {fmt.number(n)} scenarier, seed {ds.attrs.get('seed')}",
              "", "Sannolikheter, % (± medelfel; [95 % Wilson-intervall])", head]
 
     def prob_row(label: str, name: str, fund: str | None = None) -> str:
@@ -70,7 +63,7 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
         se = ds[f"p_{name}_se"].sel(**sel).values
         lo = ds[f"p_{name}_lo"].sel(**sel).values
         hi = ds[f"p_{name}_hi"].sel(**sel).values
-        cells = [(f"{100 * a:.1f} ±{100 * b:.1f} [{100 * c:.1f}–{100 * d:.1f}]").replace(".", ",")
+        cells = [f"{fmt.percent(a)} ±{fmt.percent(b)} [{fmt.percent(c)}–{fmt.percent(d)}]"
                  for a, b, c, d in zip(p, se, lo, hi)]
         return f"{label:<{lw}}" + "".join(f"{c:>{cw}}" for c in cells)
 
@@ -79,30 +72,31 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
               prob_row("Underskott ej återställt inom tre år", "unrestored"),
               prob_row("Resultatutjämningsreserven förbrukad", "rur_used_up")]
     funds = list(ds["fund"].values)
-    if "pension" in funds:
-        lines.append(prob_row("Pensionsportföljen under skyddsnivån", "fund_breach", "pension"))
+    protected = protected_fund(ds)
+    if protected is not None:
+        lines.append(prob_row("Pensionsportföljen under skyddsnivån", "fund_breach", protected))
     for f in funds:
         if np.isfinite(ds["fund_loss_limit"].sel(fund=f).item()):
             limit = ds["fund_loss_limit"].sel(fund=f).item()
-            lines.append(prob_row(f"{f}: 12-månadersfall > {100 * limit:.0f} %",
+            lines.append(prob_row(f"{f}: 12-månadersfall > {fmt.percent(limit, 0)} %",
                                   "fund_fall_over_limit", f))
     lines += ["", "Fördelning, mnkr", head]
     for key, label in (("net_result", "Årets resultat"), ("bkr", "Balanskravsresultat")):
         lines.append(f"{label + ', plan':<{lw}}" + "".join(
-            f"{format_mnkr(v):>{cw}}" for v in ds[f"{key}_plan"].values))
+            f"{mnkr(v):>{cw}}" for v in ds[f"{key}_plan"].values))
         lines.append(f"{'  medelvärde (medelfel)':<{lw}}" + "".join(
-            f"{format_mnkr(m) + ' (' + format_mnkr(s) + ')':>{cw}}"
+            f"{mnkr(m) + ' (' + mnkr(s) + ')':>{cw}}"
             for m, s in zip(ds[f"{key}_mean"].values, ds[f"{key}_mean_se"].values)))
         for q, qlabel in ((0.5, "  median"), (0.05, "  5 %-kvantil"), (0.01, "  1 %-kvantil")):
             vals = ds[f"{key}_quantile"].sel(quantile=q).values
-            lines.append(f"{qlabel:<{lw}}" + "".join(f"{format_mnkr(v):>{cw}}" for v in vals))
+            lines.append(f"{qlabel:<{lw}}" + "".join(f"{mnkr(v):>{cw}}" for v in vals))
         lines.append(f"{'  förväntat underskott 5 % (ES)':<{lw}}" + "".join(
-            f"{format_mnkr(v):>{cw}}" for v in ds[f"{key}_es05"].values))
-    if "pension" in funds:
+            f"{mnkr(v):>{cw}}" for v in ds[f"{key}_es05"].values))
+    if protected is not None:
         lines += ["", "Pensionsportföljen: årets avkastning, %", head]
         for q, qlabel in ((0.05, "  5 %-kvantil"), (0.5, "  median"), (0.95, "  95 %-kvantil")):
-            vals = ds["fund_return_pct_quantile"].sel(quantile=q, fund="pension").values
-            lines.append(f"{qlabel:<{lw}}" + "".join(f"{v:>{cw}.1f}".replace(".", ",")
+            vals = ds["fund_return_pct_quantile"].sel(quantile=q, fund=protected).values
+            lines.append(f"{qlabel:<{lw}}" + "".join(f"{fmt.number(v, 1):>{cw}}"
                                                      for v in vals))
     lines += ["", "Vad driver underskotten: bidrag till balanskravsresultatets avvikelse från",
               "plan, mnkr -- medelvärde i scenarier med underskott (i alla scenarier)", head]
@@ -110,7 +104,7 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
         bad = ds["contribution_mean_deficit"].sel(driver=d).values
         allv = ds["contribution_mean"].sel(driver=d).values
         lines.append(f"{str(label)[:lw - 1]:<{lw}}" + "".join(
-            f"{format_mnkr(a) + ' (' + format_mnkr(b) + ')':>{cw}}" for a, b in zip(bad, allv)))
+            f"{mnkr(a) + ' (' + mnkr(b) + ')':>{cw}}" for a, b in zip(bad, allv)))
     return "\n".join(lines)
 
 
@@ -122,20 +116,19 @@ def stress_table(ds: xr.Dataset) -> str:
     head = f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
     n = int(ds.attrs.get("paths", 0))
     lines = [ds.attrs.get("title", ""), "Stresstester: varje scenario deterministiskt (alla "
-             "slumpchocker noll)" + (f"; Monte Carlo med {n:,} scenarier runt varje".replace(
-                 ",", " ") if n else ""), ""]
+             "slumpchocker noll)" + (f"; Monte Carlo med {fmt.number(n)} scenarier runt varje"
+                                              if n else ""), ""]
     funds = list(ds["fund"].values)
     fund_labels = dict(zip(funds, (str(x) for x in ds["fund_label"].values)))
 
-    def block(title: str, values, fmt=format_mnkr) -> None:
+    def block(title: str, values, cell=mnkr) -> None:
         lines.append(title)
         lines.append(head)
         for lab, row in zip(labels, values):
-            lines.append(f"  {lab:<{lw - 2}}" + "".join(f"{fmt(v):>{cw}}" for v in row))
+            lines.append(f"  {lab:<{lw - 2}}" + "".join(f"{cell(v):>{cw}}" for v in row))
         lines.append("")
 
-    def pct(v: float) -> str:
-        return "–" if math.isnan(v) else f"{100 * v:.1f}".replace(".", ",")
+    pct = fmt.percent
 
     block("Årets resultat, mnkr", ds["net_result"].values)
     block("Balanskravsresultat, mnkr", ds["balance_requirement_result"].values)
@@ -147,11 +140,12 @@ def stress_table(ds: xr.Dataset) -> str:
     block("Finansiella kostnader, mnkr", ds["financial_costs"].values)
     for f in funds:
         block(f"{fund_labels[f]}: värde vid årets slut, mnkr", ds["fund_value"].sel(fund=f).values)
-    if "pension" in funds:
+    protected = protected_fund(ds)
+    if protected is not None:
         block("Pensionsportföljen: skyddsnivå vid årets slut, mnkr",
-              ds["fund_floor"].sel(fund="pension").values)
+              ds["fund_floor"].sel(fund=protected).values)
         block("Pensionsportföljen: månader under skyddsnivån",
-              ds["fund_breach_months"].sel(fund="pension").values, lambda v: f"{v:.0f}")
+              ds["fund_breach_months"].sel(fund=protected).values, mnkr)
     block("Aktier: årets avkastning, %", ds["equity_return"].values, pct)
     block("Inflation, KPIF, årsgenomsnitt, %", ds["kpif_annual"].values / 100.0, pct)
     if n:
@@ -173,23 +167,23 @@ def sensitivity_table(ds: xr.Dataset) -> str:
     spread = np.nan_to_num(np.abs(ds["bkr_mean_change"].values).max(axis=(1, 2)), nan=-1.0)
     order = [i for i in np.argsort(-spread) if spread[i] >= 0]
     labels = [str(x) for x in ds["factor_label"].values]
-    sd_str = f"{k:g}".replace(".", ",")
+    sd_str = fmt.number(k, 0 if k == int(k) else 2)
     lines = [ds.attrs.get("title", ""),
              f"Känslighet: varje faktor ensam -{sd_str} / +{sd_str} standardavvikelser, samma "
-             f"slumptal ({format_mnkr(n)} scenarier)", "",
+             f"slumptal ({mnkr(n)} scenarier)", "",
              "Balanskravsresultat, förändring av medelvärdet, mnkr (låg / hög)", head,
              f"{'  bas: medelvärde':<{lw}}" + "".join(
-                 f"{format_mnkr(v):>{cw}}" for v in ds["bkr_mean_base"].values)]
+                 f"{mnkr(v):>{cw}}" for v in ds["bkr_mean_base"].values)]
     for i in order:
         lo, hi = ds["bkr_mean_change"].values[i]
         lines.append(f"  {labels[i]:<{lw - 2}}" + "".join(
-            f"{format_mnkr(a) + ' / ' + format_mnkr(b):>{cw}}" for a, b in zip(lo, hi)))
+            f"{mnkr(a) + ' / ' + mnkr(b):>{cw}}" for a, b in zip(lo, hi)))
 
     def pts(v: float) -> str:
-        return "–" if math.isnan(v) else f"{100 * v:+.1f}".replace(".", ",")
+        return fmt.percent(v, 1, plus=True)
 
     lines += ["", "P(balanskravsresultat < 0), förändring, procentenheter (låg / hög)", head,
-              f"{'  bas, %':<{lw}}" + "".join(f"{100 * v:>{cw}.1f}".replace(".", ",")
+              f"{'  bas, %':<{lw}}" + "".join(f"{fmt.percent(v):>{cw}}"
                                               for v in ds["p_deficit_base"].values)]
     for i in order:
         lo, hi = ds["p_deficit_change"].values[i]
@@ -200,7 +194,7 @@ def sensitivity_table(ds: xr.Dataset) -> str:
     for i in order:
         s1, st = ds["sobol_first"].values[i], ds["sobol_total"].values[i]
         lines.append(f"  {labels[i]:<{lw - 2}}" + "".join(
-            f"{f'{a:.2f} / {b:.2f}'.replace('.', ','):>{cw}}" for a, b in zip(s1, st)))
+            f"{fmt.number(a, 2) + ' / ' + fmt.number(b, 2):>{cw}}" for a, b in zip(s1, st)))
     return "\n".join(lines) + "\n"
 
 
@@ -222,3 +216,47 @@ def summary_frame_rows(ds: xr.Dataset) -> list[dict]:
             row["value"] = float(da.values[idx])
             rows.append(row)
     return rows
+
+
+def table_for(ds) -> str | None:
+    """The text table of a results file: by its mode (None for a mode without one)."""
+    mode = ds.attrs.get("mode")
+    if mode == "monte_carlo":
+        return monte_carlo_table(ds)
+    if mode == "stress":
+        return stress_table(ds)
+    if mode == "sensitivity":
+        return sensitivity_table(ds)
+    if "operating_income" in ds:
+        return budget_table(ds)
+    return None
+
+
+def reverse_stress_lines(cfg, e, units, p, year: int) -> list[str]:
+    """The reverse stress test's design point, line by line (Swedish)."""
+    from scipy.stats import norm
+
+    from ..esg.schema import FACTORS
+    from ..stress.sensitivity import factor_label
+
+    t = [int(y) for y in e.plan.years].index(year)
+    lines = [f"Omvänt stresstest {year}: balanskravsresultat enligt plan "
+             f"{mnkr(p.bkr_plan)} mnkr"]
+    if p.bkr_plan <= 0:
+        lines.append("Planen har redan ett balanskravsresultat under noll det året: ingen chock "
+                     "behövs.")
+        return lines
+    lines.append(f"Minsta kombinerade chock: {fmt.number(p.beta, 2)} standardavvikelser från "
+                 f"planen (normalapproximation av sannolikheten: "
+                 f"{fmt.percent(norm.sf(p.beta))} %)")
+    if not p.converged:
+        lines.append(f"Varning: iterationen konvergerade inte på {p.iterations} steg.")
+    lines.append(f"\n{'Faktor':<28}{'std.avv.':>10}{'ändring ' + str(year):>16}"
+                 f"{'effekt, mnkr/std.avv.':>24}")
+    for i, f in enumerate(FACTORS):
+        unit = "%" if f == "equity" else "%-enheter"
+        change = units.sd[i, t] * p.z[i] * (100.0 if f == "equity" else 1.0)
+        lines.append(f"{factor_label(cfg, f):<28}{fmt.number(p.z[i], 2, plus=True):>10}"
+                     f"{fmt.number(change, 2, plus=True):>11} {unit:<9}"
+                     f"{fmt.number(p.gradient[i], 1):>22}")
+    return lines

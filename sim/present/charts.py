@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["fmt_sv", "charts_for", "write_charts", "CHARTS"]
+from . import fmt, protected_fund
+
+__all__ = ["charts_for", "write_charts", "source_line", "CHARTS"]
 
 GREYS = ("#d9d9d9", "#a6a6a6", "#000000")
 HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "++", "oo", "**")
@@ -28,26 +30,18 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), "-", "--", "-.")
 
 
-def fmt_sv(x: float, decimals: int = 0) -> str:
-    """Swedish number format: ``-12 345,6``; a minus sign, space thousands, decimal comma."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    text = f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return "−" + text[1:] if text.startswith("-") else text
-
-
 def _pct_sv(x: float, decimals: int = 0) -> str:
-    return fmt_sv(100.0 * x, decimals) + " %"
+    return fmt.percent(x, decimals) + " %"
 
 
-def _source(ds) -> str:
+def source_line(ds) -> str:
     created = str(ds.attrs.get("created", ""))[:10]
     paths = ds.attrs.get("paths", "")
     seed = ds.attrs.get("seed", "")
     parts = [f"Källa: {ds.attrs.get('config_name', '')}",
              f"konfiguration {str(ds.attrs.get('config_sha256', ''))[:12]}"]
     if paths:
-        parts.append(f"{fmt_sv(float(paths))} scenarier")
+        parts.append(f"{fmt.number(float(paths))} scenarier")
     if seed != "" and not str(seed).startswith("none"):
         parts.append(f"seed {seed}")
     if created:
@@ -66,7 +60,7 @@ def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.8), **k
 
     fig.suptitle("\n".join(textwrap.wrap(title, 70)), fontsize=12, fontweight="bold", x=0.01,
                  ha="left")
-    fig.text(0.01, 0.01, _source(ds), fontsize=7, color="#333333", ha="left", va="bottom")
+    fig.text(0.01, 0.01, source_line(ds), fontsize=7, color="#333333", ha="left", va="bottom")
     return fig, axes
 
 
@@ -78,7 +72,7 @@ def _finish(fig) -> None:
 def _mnkr_axis(ax, label: str = "Mnkr") -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sv(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     ax.set_ylabel(label)
     ax.grid(axis="y", color="#cccccc", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -90,7 +84,7 @@ def _pct_axis(ax, label: str, decimals: int | None = None, axis: str = "y") -> N
 
     class SwedishPercent(PercentFormatter):
         def __call__(self, x, pos=None):
-            return super().__call__(x, pos).replace(".", ",").replace("-", "−")
+            return super().__call__(x, pos).replace(".", ",").replace("-", fmt.MINUS)
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(SwedishPercent(xmax=1.0, decimals=decimals, symbol=" %"))
@@ -127,8 +121,9 @@ def _short_fund(ds, fund: str) -> str:
 
 # --- 1-6: a Monte Carlo run -------------------------------------------------------------------
 
-def pension_fan(ds, fund: str = "pension"):
+def pension_fan(ds, fund: str | None = None):
     """1. The pension portfolio's value as a fan (5-95 %, 25-75 %, median) with its floor."""
+    fund = protected_fund(ds) if fund is None else fund
     t = ds["time"].values
     v = ds["fund_value_fan"].sel(fund=fund)
     fl = ds["fund_floor_fan"].sel(fund=fund, quantile=0.5)
@@ -149,8 +144,9 @@ def pension_fan(ds, fund: str = "pension"):
     return fig, rows
 
 
-def equity_share(ds, fund: str = "pension"):
+def equity_share(ds, fund: str | None = None):
     """2. The equity share the strategy holds (fan) and how often it is in cash lock."""
+    fund = protected_fund(ds) if fund is None else fund
     t = ds["time"].values
     w = ds["fund_equity_weight_fan"].sel(fund=fund)
     lock = ds["p_fund_cash_lock"].sel(fund=fund).values
@@ -290,7 +286,7 @@ def tornado(ds, max_years: int = 3):
     labels = [str(ds["factor_label"].values[i]) for i in order]
     k = float(ds["setting_sd"].values[1])
     fig, axes = _figure(ds, "Känslighet: balanskravsresultatets förändring när en faktor "
-                        f"flyttas ±{fmt_sv(k, 1 if k != int(k) else 0)} standardavvikelse",
+                        f"flyttas ±{fmt.number(k, 1 if k != int(k) else 0)} standardavvikelse",
                         1, len(years), size=(3.2 * len(years) + 2.0, 0.42 * len(order) + 2.4),
                         sharey=True)
     rows = []
@@ -303,7 +299,7 @@ def tornado(ds, max_years: int = 3):
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_title(str(int(y)), fontsize=10)
         from matplotlib.ticker import FuncFormatter
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sv(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
         ax.set_xlabel("Mnkr")
         ax.grid(axis="x", color="#cccccc", linewidth=0.6)
         for i, f in enumerate(order):
@@ -358,7 +354,7 @@ def charts_for(ds) -> list[str]:
     """The charts a results Dataset can give."""
     mode = ds.attrs.get("mode")
     names = [n for n, (_, m) in CHARTS.items() if m == mode]
-    if mode == "monte_carlo" and "fund_value_fan" not in ds:
+    if mode == "monte_carlo" and ("fund_value_fan" not in ds or protected_fund(ds) is None):
         names = [n for n in names if n not in ("1_pensionsportfolj", "2_aktieandel_kassalage")]
     return names
 
@@ -370,7 +366,7 @@ def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .results import _atomic_write, write_csv_rows
+    from ..results import atomic_write, write_csv_rows
 
     matplotlib.rcParams["svg.hashsalt"] = "sim"        # the same ids in every SVG
 
@@ -379,11 +375,11 @@ def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Pat
     written = []
     for name in charts_for(ds):
         fig, rows = CHARTS[name][0](ds)
-        for fmt in formats:
-            path = out / f"{name}.{fmt}"
+        for form in formats:
+            path = out / f"{name}.{form}"
             meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
-                    "svg": {"Date": None}}[fmt]
-            _atomic_write(path, lambda tmp, f=fmt, m=meta: fig.savefig(
+                    "svg": {"Date": None}}[form]
+            atomic_write(path, lambda tmp, f=form, m=meta: fig.savefig(
                 tmp, format=f, dpi=150, metadata=m))
             written.append(path)
         plt.close(fig)

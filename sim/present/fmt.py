@@ -1,0 +1,51 @@
+"""The one Swedish number formatter: every table, chart, PDF and terminal line uses it.
+
+Rules (as a Swedish finance department prints figures):
+
+* rounding: half away from zero, applied to the number as written (its shortest decimal
+  form), so 2,5 prints as 3 and −2,5 as −3 with no decimals, and 2,675 as 2,68 with two;
+* a space between groups of thousands, a decimal comma, the minus sign U+2212;
+* no negative zero: a value that rounds to zero prints without a sign;
+* a missing value (None, NaN) prints as an en dash; infinities as ∞ and −∞.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["number", "mnkr", "percent", "MINUS", "MISSING"]
+
+MINUS = "\u2212"
+MISSING = "\u2013"
+
+
+def number(x, decimals: int = 0, plus: bool = False) -> str:
+    """``x`` with ``decimals`` decimals in Swedish format; ``plus`` adds "+" to a positive
+    value (for changes)."""
+    if x is None:
+        return MISSING
+    x = float(x)
+    if math.isnan(x):
+        return MISSING
+    if math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    q = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = abs(q)
+    text = f"{abs(q):,.{decimals}f}".replace(",", " ").replace(".", ",")
+    if q < 0:
+        return MINUS + text
+    return ("+" + text) if plus and q > 0 else text
+
+
+def mnkr(x) -> str:
+    """Whole mnkr: ``-10454.4`` -> ``−10 454``."""
+    return number(x, 0)
+
+
+def percent(x, decimals: int = 1, plus: bool = False) -> str:
+    """A fraction as a percentage without the sign: ``0.0514`` -> ``5,1``."""
+    if x is None:
+        return MISSING
+    return number(100.0 * float(x), decimals, plus)

@@ -1,0 +1,298 @@
+"""Streaming statistics of a run: typed accumulators folded block by block.
+
+A block's results are reduced to a :class:`BlockStats`: its floating-point sums
+(:class:`FloatSums`) and its exact parts (:class:`Counts`: integer counts, and the values that
+go into fixed-bin histograms). Float sums are folded **in block order**, so the result is
+bit-identical for any number of threads or workers; counts and histograms are exact, so a
+worker may merge its blocks' counts first and send them as one (:meth:`Summary.merge_counts`).
+In ``summary`` mode memory does not grow with the number of paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .analysis import Histogram, standard_error, wilson
+from .catalogue import annotate
+
+__all__ = ["Summary", "BlockStats", "FloatSums", "Counts", "QUANTILES", "MNKR_RANGE",
+           "VALUE_RATIO_RANGE", "WEIGHT_RANGE"]
+
+QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+#: Grids of the monthly fan statistics (``fans=True``): value and floor as multiples of the
+#: fund's start value, and the equity weight.
+VALUE_RATIO_RANGE = (0.0, 4.0, 4000)
+WEIGHT_RANGE = (0.0, 1.0 + 1e-9, 1000)
+#: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
+MNKR_RANGE = (-30000.0, 30000.0, 60000)
+
+
+@dataclass
+class FloatSums:
+    """Floating-point sums, per year ``Y``, fund ``P`` or driver ``D``; folded in block order."""
+
+    net_result: np.ndarray            # (Y,) sum over paths
+    net_result_sq: np.ndarray         # (Y,) sum of squares
+    bkr: np.ndarray                   # (Y,) balanskravsresultat
+    bkr_sq: np.ndarray
+    contrib_all: np.ndarray           # (D, Y) driver split, every path
+    contrib_deficit: np.ndarray       # (D, Y) driver split, paths with a deficit that year
+    return_pct: np.ndarray            # (P,) fund return [% a year], summed over paths and years
+    return_pct_sq: np.ndarray
+
+    def add(self, other: FloatSums) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class Samples:
+    """A block's values for the histograms (rows are paths)."""
+
+    net_result: np.ndarray            # (N, Y)
+    bkr: np.ndarray                   # (N, Y)
+    return_pct: np.ndarray            # (N, P*Y)
+    fall: np.ndarray                  # (N, P) worst 12-month fall over the plan years
+    value_fan: np.ndarray | None      # (N, P*M) value / start value
+    floor_fan: np.ndarray | None
+    weight_fan: np.ndarray | None
+
+
+@dataclass
+class Counts:
+    """Exact statistics: integer counts and fixed-bin histograms, merged in any order."""
+
+    n: int                            # paths
+    ret_n: int                        # fund-years in the return sums, per fund
+    deficit: np.ndarray               # (Y,) paths with balanskravsresultat < 0
+    below_goal: np.ndarray            # (Y,) below the 1 % goal
+    unrestored: np.ndarray            # (Y,) a deficit older than the restoration window
+    rur_used_up: np.ndarray           # (Y,) reserve empty
+    fund_breach: np.ndarray           # (P, Y) a month-end below the protection level
+    fund_fall_over_limit: np.ndarray  # (P, Y) a 12-month fall beyond the fund's limit
+    fund_breach_ever: np.ndarray      # (P,)
+    fund_fall_over_limit_ever: np.ndarray  # (P,)
+    lock: np.ndarray | None           # (P, M) paths in cash lock at each month-end (fans)
+    hist_net_result: Histogram
+    hist_bkr: Histogram
+    hist_return_pct: Histogram
+    hist_fall: Histogram
+    hist_value_fan: Histogram | None
+    hist_floor_fan: Histogram | None
+    hist_weight_fan: Histogram | None
+
+    def add_samples(self, s: Samples) -> None:
+        for name in ("net_result", "bkr", "return_pct", "fall", "value_fan", "floor_fan",
+                     "weight_fan"):
+            hist = getattr(self, f"hist_{name}")
+            if hist is not None:
+                hist.add(getattr(s, name))
+
+    def merge(self, other: Counts) -> None:
+        """Add another accumulator's counts (exact: any order gives the same result)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if theirs is None:
+                continue
+            if isinstance(mine, Histogram):
+                mine.merge(theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
+
+    def flush(self) -> Counts:
+        """Bin whatever the histograms buffer (before sending the counts elsewhere)."""
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Histogram):
+                v.flush()
+        return self
+
+
+@dataclass
+class BlockStats:
+    """One block's statistics: its float sums, its integer counts, its histogram values."""
+
+    floats: FloatSums
+    counts: Counts                    # integer fields only; histograms are left empty (None)
+    samples: Samples
+
+
+class Summary:
+    """The run's statistics, folded block by block in block order (see the module's doc)."""
+
+    def __init__(self, engine, fans: bool = False):
+        self.e = engine
+        self.fans = fans
+        y, p, d = engine.plan.n_years, len(engine.funds), len(engine.drivers)
+        m = engine.esg.n_months
+        self.start = np.array([f.start_value for f in engine.funds])
+        self.cash_lock = np.array([f.rule.cash_lock_below if f.has_floor else 0.0
+                                   for f in engine.funds])
+        self.dynamic = np.array([f.has_floor for f in engine.funds])
+        self.floats = FloatSums(*(np.zeros(s) for s in ((y,), (y,), (y,), (y,), (d, y), (d, y),
+                                                          (p,), (p,))))
+
+        def fan(rng):
+            return Histogram(*rng, columns=p * m) if fans else None
+
+        self.counts = Counts(
+            n=0, ret_n=0, deficit=np.zeros(y, np.int64), below_goal=np.zeros(y, np.int64),
+            unrestored=np.zeros(y, np.int64), rur_used_up=np.zeros(y, np.int64),
+            fund_breach=np.zeros((p, y), np.int64),
+            fund_fall_over_limit=np.zeros((p, y), np.int64),
+            fund_breach_ever=np.zeros(p, np.int64), fund_fall_over_limit_ever=np.zeros(p, np.int64),
+            lock=np.zeros((p, m), np.int64) if fans else None,
+            hist_net_result=Histogram(*MNKR_RANGE, columns=y),
+            hist_bkr=Histogram(*MNKR_RANGE, columns=y),
+            hist_return_pct=Histogram(-100.0, 100.0, 20000, columns=p * y),
+            hist_fall=Histogram(0.0, 1.0, 10000, columns=p),
+            hist_value_fan=fan(VALUE_RATIO_RANGE), hist_floor_fan=fan(VALUE_RATIO_RANGE),
+            hist_weight_fan=fan(WEIGHT_RANGE))
+
+    def add(self, r: dict[str, np.ndarray]) -> None:
+        """Fold one block's results (the next block in block order)."""
+        self.fold(self.reduce(r))
+
+    def reduce(self, r: dict[str, np.ndarray]) -> BlockStats:
+        """A block's statistics from its per-path results."""
+        e = self.e
+        y = e.plan.n_years
+        bkr = r["balance_requirement_result"]
+        net = r["net_result"]
+        n = bkr.shape[0]
+        deficit = bkr < 0
+        breach = r["funds_breach_months"][:, :, :y] > 0
+        over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
+        c = r["contributions"]
+        start = r["funds_value_end"][:, :, :y] - r["funds_year_return"][:, :, :y]
+        pct = 100.0 * r["funds_year_return"][:, :, :y] / np.where(start > 0, start, np.nan)
+        pct = np.nan_to_num(pct, nan=0.0)
+        floats = FloatSums(
+            net_result=net.sum(axis=0), net_result_sq=(net ** 2).sum(axis=0),
+            bkr=bkr.sum(axis=0), bkr_sq=(bkr ** 2).sum(axis=0),
+            contrib_all=c.sum(axis=0), contrib_deficit=(c * deficit[:, None, :]).sum(axis=0),
+            return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)))
+        lock = value_fan = floor_fan = weight_fan = None
+        if self.fans:
+            scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
+            value_fan = (r["funds_value"] / scale).reshape(n, -1)
+            floor_fan = np.nan_to_num(r["funds_floor"] / scale, nan=0.0).reshape(n, -1)
+            w = r["funds_equity_weight"]
+            weight_fan = w.reshape(n, -1)
+            lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
+        counts = Counts(
+            n=n, ret_n=pct.shape[0] * pct.shape[2], deficit=deficit.sum(axis=0),
+            below_goal=(bkr < r["required_result_1pct"]).sum(axis=0),
+            unrestored=(r["deficit_unrestored"] > 0).sum(axis=0),
+            rur_used_up=((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0),
+            fund_breach=breach.sum(axis=0), fund_fall_over_limit=over.sum(axis=0),
+            fund_breach_ever=breach.any(axis=2).sum(axis=0),
+            fund_fall_over_limit_ever=over.any(axis=2).sum(axis=0), lock=lock,
+            hist_net_result=None, hist_bkr=None, hist_return_pct=None, hist_fall=None,
+            hist_value_fan=None, hist_floor_fan=None, hist_weight_fan=None)
+        samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
+                          fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
+                          value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
+        return BlockStats(floats, counts, samples)
+
+    def fold(self, stats: BlockStats) -> None:
+        """Fold a block: its float sums (in block order) and its counts."""
+        self.floats.add(stats.floats)
+        self.fold_counts(stats)
+
+    def fold_counts(self, stats: BlockStats) -> None:
+        """Fold a block's exact parts only (a worker's chunk, in any order)."""
+        self.counts.merge(stats.counts)
+        self.counts.add_samples(stats.samples)
+
+    def merge_counts(self, counts: Counts) -> None:
+        """Merge another accumulator's counts (a worker's chunk)."""
+        self.counts.merge(counts)
+
+    def dataset(self):
+        """The summary as an xarray Dataset (dims year, fund, quantile, driver)."""
+        import xarray as xr  # imported here: a run's first paths do not wait for xarray
+
+        e, c, fs = self.e, self.counts, self.floats
+        n = c.n
+        years = e.plan.years
+        funds = list(e.plan.fund_keys)
+        data: dict[str, tuple] = {}
+
+        def prob(name: str, k: np.ndarray, dims: tuple) -> None:
+            p = k / n
+            lo, hi = wilson(k, n)
+            data[f"p_{name}"] = (dims, p)
+            data[f"p_{name}_se"] = (dims, standard_error(p, n))
+            data[f"p_{name}_lo"] = (dims, lo)
+            data[f"p_{name}_hi"] = (dims, hi)
+
+        prob("deficit", c.deficit, ("year",))
+        prob("below_goal", c.below_goal, ("year",))
+        prob("unrestored", c.unrestored, ("year",))
+        prob("rur_used_up", c.rur_used_up, ("year",))
+        prob("fund_breach", c.fund_breach, ("fund", "year"))
+        prob("fund_fall_over_limit", c.fund_fall_over_limit, ("fund", "year"))
+        prob("fund_breach_ever", c.fund_breach_ever, ("fund",))
+        prob("fund_fall_over_limit_ever", c.fund_fall_over_limit_ever, ("fund",))
+        for key, name, total, total_sq, hist in (
+                ("net_result", "net_result", fs.net_result, fs.net_result_sq, c.hist_net_result),
+                ("balance_requirement_result", "bkr", fs.bkr, fs.bkr_sq, c.hist_bkr)):
+            mean = total / n
+            var = np.maximum(total_sq / n - mean ** 2, 0.0) * n / max(n - 1, 1)
+            data[f"{name}_mean"] = (("year",), mean)
+            data[f"{name}_mean_se"] = (("year",), np.sqrt(var / n))
+            data[f"{name}_std"] = (("year",), np.sqrt(var))
+            data[f"{name}_quantile"] = (("quantile", "year"),
+                                        np.array([hist.quantile(x) for x in QUANTILES]))
+            data[f"{name}_es05"] = (("year",), hist.shortfall(0.05))
+            data[f"{name}_plan"] = (("year",), e.plan_lines[key][0])
+        data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0])
+        q = np.array([c.hist_return_pct.quantile(x) for x in QUANTILES]).reshape(
+            len(QUANTILES), len(funds), -1)
+        data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q)
+        data["fund_worst_fall_12m_quantile"] = (
+            ("quantile", "fund"), np.array([c.hist_fall.quantile(x) for x in QUANTILES]))
+        mean = fs.return_pct / max(c.ret_n, 1)
+        data["fund_return_pct_mean"] = (("fund",), mean)
+        data["fund_return_pct_std"] = (("fund",), np.sqrt(np.maximum(
+            fs.return_pct_sq / max(c.ret_n, 1) - mean ** 2, 0.0)))
+        counts = c.hist_fall.counts.reshape(len(funds), 100, -1).sum(axis=2)     # 1 % bins
+        data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1))
+        if self.fans:
+            m = e.esg.n_months
+            p = len(funds)
+            start = self.start[None, :, None]
+
+            def fan(h: Histogram) -> np.ndarray:
+                return np.array([h.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), p, m)
+
+            data["fund_value_fan"] = (("quantile", "fund", "month"),
+                                      fan(c.hist_value_fan) * start)
+            floor = np.where(self.dynamic[None, :, None], fan(c.hist_floor_fan) * start, np.nan)
+            data["fund_floor_fan"] = (("quantile", "fund", "month"), floor)
+            data["fund_equity_weight_fan"] = (("quantile", "fund", "month"),
+                                              fan(c.hist_weight_fan))
+            data["p_fund_cash_lock"] = (("fund", "month"), np.where(
+                self.dynamic[:, None], c.lock / max(n, 1), np.nan))
+        data["fund_loss_limit"] = (("fund",), e.loss_limits)
+        n_def = np.maximum(c.deficit, 1)
+        data["contribution_mean"] = (("driver", "year"), fs.contrib_all / n)
+        data["contribution_mean_deficit"] = (("driver", "year"), np.where(
+            c.deficit > 0, fs.contrib_deficit / n_def, np.nan))
+        coords = {"year": years, "quantile": list(QUANTILES), "fund": funds,
+                  "fund_label": ("fund", list(e.plan.fund_labels)),
+                  "driver": list(e.drivers),
+                  "driver_label": ("driver", list(e.driver_labels)),
+                  "fall_bin": ("fall_bin", np.arange(100) / 100.0)}
+        if self.fans:
+            first = f"{int(e.esg.years[0])}-01"
+            coords["month"] = np.arange(e.esg.n_months)
+            coords["time"] = ("month", np.arange(
+                np.datetime64(first, "M"), np.datetime64(first, "M") + e.esg.n_months,
+                dtype="datetime64[M]").astype("datetime64[ns]"))
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs["paths"] = n
+        return annotate(ds)

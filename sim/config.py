@@ -23,7 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 
 from .esg.schema import ANNUAL_FACTORS, EsgConfig
 from .params import (
@@ -51,6 +51,20 @@ __all__ = [
     "canonical_json",
     "config_hash",
 ]
+
+def _rate_shape(v: Any) -> str:
+    """``"series"`` for a rate per year (it has ``values``), else ``"scalar"``."""
+    if isinstance(v, dict):
+        return "series" if "values" in v else "scalar"
+    return "series" if isinstance(v, Series) else "scalar"
+
+
+#: One rate for every year, or a rate per year (a series).
+RateOrSeries = Annotated[Annotated[Rate, Tag("scalar")] | Annotated[RateSeries, Tag("series")],
+                         Discriminator(_rate_shape)]
+#: Union fields and the tags pydantic adds to their error locations (not keys of the file).
+_UNION_TAGS = {"expected_return": {"scalar", "series"}, "strategy": {"dynamic", "fixed_mix"}}
+
 
 class ConfigError(Exception):
     """A configuration that cannot be used. The message is meant for the user, as is."""
@@ -220,7 +234,8 @@ class Payouts(Strict):
 
 class Fund(Strict):
     label: str = Field(min_length=1)
-    expected_return: Rate
+    expected_return: RateOrSeries = Field(
+        description="the return the plan budgets on the capital: one rate, or a rate per year")
     unrealized_share: Fraction
     capital: MnkrSeries
     flows: MnkrSeries
@@ -418,8 +433,9 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...],
 
     The value is read as TOML (``4.5``, ``[1, 2]``, ``"text"``; a bare word is a string). A key
     that names a ``{value, unit, source}`` quantity sets its value, so ``--set
-    funds.pension.expected_return=4.5`` works. The key must exist in the file: a misspelt key is
-    an error, not a silent addition.
+    funds.pension.expected_return=4.5`` works; a number for a series (``values`` per year)
+    replaces it with that value in every year. The key must exist in the file: a misspelt key
+    is an error, not a silent addition.
     """
     out = copy.deepcopy(raw)
     for item in overrides:
@@ -449,6 +465,11 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...],
         target = node[last]
         if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
             target["value"] = value
+        elif (isinstance(target, dict) and "values" in target and "unit" in target
+              and isinstance(value, (int, float)) and not isinstance(value, bool)):
+            # a number for a series: the same value in every year, sourced to the override
+            node[last] = {"value": value, "unit": target["unit"],
+                          "source": f"assumption: set on the command line ({origin} {item})"}
         else:
             node[last] = value
     return out
@@ -463,7 +484,9 @@ def _format_errors(name: str, exc: ValidationError,
     lines = [f"{name}: invalid configuration ({exc.error_count()} "
              f"error{'s' if exc.error_count() != 1 else ''})"]
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
+        parts = [str(p) for p in err["loc"]]
+        loc = ".".join(p for i, p in enumerate(parts)
+                       if not (i and p in _UNION_TAGS.get(parts[i - 1], ())))
         msg = err["msg"].removeprefix("Value error, ")
         # Cross-field checks name their key at the start of the message: join it to the loc.
         head, sep, tail = msg.partition(": ")

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import PlanConfig
+from ..params import Series
 from .records import DRAW_MODES
 
 __all__ = ["BudgetPlan"]
+
+
+def _rate(rate, year: int) -> float:
+    """A fund's budgeted rate in ``year``: one rate for every year, or the series' value."""
+    return rate.at(year) if isinstance(rate, Series) else rate.value
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class BudgetPlan:
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
     fund_capital: np.ndarray          # (P, Y) planned capital at the start of the year [mnkr]
-    fund_expected_return: np.ndarray  # (P,) [% per year]
+    fund_expected_return: np.ndarray  # (P, Y) [% per year] the return the plan budgets
     fund_unrealized_share: np.ndarray  # (P,) [fraction]
     # Pension liability.
     liability_opening: np.ndarray     # (Y,) provisions at the end of the previous year [mnkr]
@@ -98,7 +104,8 @@ class BudgetPlan:
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),
-            fund_expected_return=np.array([f.expected_return.value for f in cfg.funds.values()]),
+            fund_expected_return=np.array([[_rate(f.expected_return, y) for y in years]
+                                           for f in cfg.funds.values()]),
             fund_unrealized_share=np.array([f.unrealized_share.value
                                             for f in cfg.funds.values()]),
             liability_opening=np.array([pl.provisions.at(y - 1) for y in years]),
@@ -132,4 +139,4 @@ class BudgetPlan:
 
     def planned_fund_return(self) -> np.ndarray:
         """Each fund's budgeted return [mnkr], (P, Y): planned capital times expected return."""
-        return self.fund_capital * self.fund_expected_return[:, None] / 100.0
+        return self.fund_capital * self.fund_expected_return / 100.0

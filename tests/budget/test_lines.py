@@ -64,9 +64,12 @@ def test_given_lines_are_the_plan_and_derived_lines_follow_the_seed_arithmetic(p
     out = at_plan(plan)
     s = {k: np.array([seed_budget[k][y] for y in YEARS]) for k in LINE_KEYS}
     for key in ("operating_income", "operating_costs", "depreciation", "tax_revenue",
-                "general_grants_equalisation", "financial_income", "financial_costs",
-                "pension_portfolio_return"):
+                "general_grants_equalisation", "financial_income", "financial_costs"):
         np.testing.assert_allclose(out[key][0], s[key], rtol=0, atol=1e-9, err_msg=key)
+    # the pension return is capital x rate (221,4 in 2027-2028), printed rounded in the seed
+    np.testing.assert_allclose(out["pension_portfolio_return"][0], s["pension_portfolio_return"],
+                               rtol=0, atol=0.5)
+    s["pension_portfolio_return"] = out["pension_portfolio_return"][0]
     nc = s["operating_income"] + s["operating_costs"] + s["depreciation"]
     orr = nc + s["tax_revenue"] + s["general_grants_equalisation"]
     nr = orr + s["financial_income"] + s["financial_costs"]
@@ -169,3 +172,14 @@ def test_wrong_factor_shape_is_a_clear_error(plan):
     ret = plan.planned_fund_return()[None]
     with pytest.raises(ValueError, match="dev: 5 factor rows, expected 7"):
         Budget(plan, by_plan(plan))(np.zeros((1, 5, plan.n_years)), ret, ret)
+
+
+def test_the_pension_return_line_is_the_return_assumption_on_the_capital(plan, seed_budget):
+    """The budgeted pension-portfolio return is capital x the plan's rate: 5 % of 4 580, 4 760,
+    4 820 and 4 920 for 2023-2026, and 4,5 % of 4 920 = 221,4 for 2027-2028 (the kalkyl's
+    221): a change of the return assumption, not a sale."""
+    p = plan.fund_keys.index("pension")
+    planned = plan.planned_fund_return()[p]
+    np.testing.assert_allclose(planned, [229.0, 238.0, 241.0, 246.0, 221.4, 221.4], atol=1e-9)
+    printed = [-seed_budget["pension_portfolio_return"][y] for y in YEARS]
+    assert np.all(np.abs(planned - printed) <= 0.5)

@@ -30,7 +30,7 @@ def _components(plan) -> np.ndarray:
 
 def _planned_return(plan) -> np.ndarray:
     """Each fund's budgeted return (P, Y): capital times expected return."""
-    return plan.fund_capital * (plan.fund_expected_return[:, None] / 100.0)
+    return plan.fund_capital * (plan.fund_expected_return / 100.0)
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ _BASE: dict[str, Entry] = {
     "p_below_goal": Entry("1", "Sannolikhet för balanskravsresultat under 1 %-målet", "Andel scenarier under 1 %-målet."),
     "p_unrestored": Entry("1", "Sannolikhet för underskott ej återställt inom tre år", "Andel scenarier med underskott äldre än tre år."),
     "p_rur_used_up": Entry("1", "Sannolikhet att resultatutjämningsreserven är förbrukad", "Andel scenarier där reserven är tom vid årets slut."),
+    "p_kpif_high": Entry("1", "Sannolikhet för hög inflation (KPIF, årsgenomsnitt, över gränsen)", "Andel scenarier där årets KPIF når gränsen simulation.high_inflation."),
+    "p_kpif_high_ever": Entry("1", "Sannolikhet för hög inflation något planår", "Andel scenarier där KPIF når gränsen minst ett planår."),
     "p_fund_breach": Entry("1", "Sannolikhet för värde under skyddsnivån under året", "Andel scenarier med minst ett månadsslut under skyddsnivån."),
     "p_fund_fall_over_limit": Entry("1", "Sannolikhet för värdefall över gränsen under 12 månader", "Andel scenarier med 12-månadersfall över Bilaga 2:s gräns."),
     "p_fund_breach_ever": Entry("1", "Sannolikhet för värde under skyddsnivån någon gång", "Andel scenarier med något månadsslut under skyddsnivån under planperioden."),

@@ -273,6 +273,8 @@ class Simulation(Strict):
     horizon_years: int = Field(ge=1, le=40)
     seed: int = Field(ge=0)
     paths: int = Field(ge=1)
+    high_inflation: Rate = Field(description="KPIF, yearly average, at or above which a year "
+                                 "counts as high inflation in the summary")
 
 
 class Rur(Strict):

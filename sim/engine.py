@@ -48,6 +48,7 @@ class Engine:
         self.loss_limits = np.array([np.nan if f.loss_limit is None else f.loss_limit.value
                                      for f in cfg.funds.values()])
         self.by_sales = np.array([f.bkr_treatment == "sales" for f in cfg.funds.values()])
+        self.high_inflation = cfg.simulation.high_inflation.value
         self.budget = Budget(self.plan, self.by_sales)
         self.plan_lines = self.budget.deterministic()
         self.drivers = self.budget.drivers

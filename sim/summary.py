@@ -70,6 +70,8 @@ class Counts:
     below_goal: np.ndarray            # (Y,) below the 1 % goal
     unrestored: np.ndarray            # (Y,) a deficit older than the restoration window
     rur_used_up: np.ndarray           # (Y,) reserve empty
+    kpif_high: np.ndarray             # (Y,) KPIF (yearly average) at or above the threshold
+    kpif_high_ever: int               # ... in at least one plan year
     fund_breach: np.ndarray           # (P, Y) a month-end below the protection level
     fund_fall_over_limit: np.ndarray  # (P, Y) a 12-month fall beyond the fund's limit
     fund_breach_ever: np.ndarray      # (P,)
@@ -140,6 +142,7 @@ class Summary:
         self.counts = Counts(
             n=0, ret_n=0, deficit=np.zeros(y, np.int64), below_goal=np.zeros(y, np.int64),
             unrestored=np.zeros(y, np.int64), rur_used_up=np.zeros(y, np.int64),
+            kpif_high=np.zeros(y, np.int64), kpif_high_ever=0,
             fund_breach=np.zeros((p, y), np.int64),
             fund_fall_over_limit=np.zeros((p, y), np.int64),
             fund_breach_ever=np.zeros(p, np.int64), fund_fall_over_limit_ever=np.zeros(p, np.int64),
@@ -174,6 +177,7 @@ class Summary:
             bkr=bkr.sum(axis=0), bkr_sq=(bkr ** 2).sum(axis=0),
             contrib_all=c.sum(axis=0), contrib_deficit=(c * deficit[:, None, :]).sum(axis=0),
             return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)))
+        high = r["kpif_annual"][:, :y] >= e.high_inflation
         lock = value_fan = floor_fan = weight_fan = None
         if self.fans:
             scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
@@ -187,6 +191,7 @@ class Summary:
             below_goal=(bkr < r["required_result_1pct"]).sum(axis=0),
             unrestored=(r["deficit_unrestored"] > 0).sum(axis=0),
             rur_used_up=((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0),
+            kpif_high=high.sum(axis=0), kpif_high_ever=int(high.any(axis=1).sum()),
             fund_breach=breach.sum(axis=0), fund_fall_over_limit=over.sum(axis=0),
             fund_breach_ever=breach.any(axis=2).sum(axis=0),
             fund_fall_over_limit_ever=over.any(axis=2).sum(axis=0), lock=lock,
@@ -233,6 +238,8 @@ class Summary:
         prob("below_goal", c.below_goal, ("year",))
         prob("unrestored", c.unrestored, ("year",))
         prob("rur_used_up", c.rur_used_up, ("year",))
+        prob("kpif_high", c.kpif_high, ("year",))
+        prob("kpif_high_ever", np.array(c.kpif_high_ever), ())
         prob("fund_breach", c.fund_breach, ("fund", "year"))
         prob("fund_fall_over_limit", c.fund_fall_over_limit, ("fund", "year"))
         prob("fund_breach_ever", c.fund_breach_ever, ("fund",))
@@ -295,4 +302,5 @@ class Summary:
                 dtype="datetime64[M]").astype("datetime64[ns]"))
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
+        ds.attrs["high_inflation"] = float(e.high_inflation)
         return annotate(ds)

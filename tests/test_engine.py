@@ -13,6 +13,7 @@ from scipy import stats
 
 from .reference.budget_numpy import FactorPaths, run_budget
 from sim.cli import cli
+from sim.config import load_config
 from sim.engine import Engine, run
 from sim.summary import MNKR_RANGE
 from sim.esg.model import simulate_block
@@ -145,3 +146,35 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, words):
 def test_block_order_must_be_a_permutation(cfg):
     with pytest.raises(ValueError, match="permutation"):
         run(cfg, 2000, 1, block_order=[0, 0])
+
+
+def test_high_inflation_is_possible_and_reported(cfg):
+    """2022-2023 happened: with the high regime (the default), KPIF of 6 % or more in a plan
+    year has a probability above zero (four standard errors), bounded by the chain's chance of
+    entering the regime at all; without the regime it is (almost) never reached."""
+    on = run(cfg, 20000, 3, threads=2)
+    p = float(on["p_kpif_high_ever"])
+    assert p > 4 * float(on["p_kpif_high_ever_se"])
+    enter = cfg.esg.inflation.high_regime.p_enter.value
+    assert p < 1 - (1 - enter) ** (12 * cfg.simulation.horizon_years)
+    off = run(load_config(DEFAULT_CONFIG, ["esg.inflation.high_regime.enabled=false"]),
+              20000, 3, threads=2)
+    assert float(off["p_kpif_high_ever"]) < p / 10
+
+
+def test_a_kpif_shock_worsens_that_years_result(cfg):
+    """KPIF 2 points above forecast through 2024 only: the same year's balanskravsresultat falls
+    (prices raise costs at once; wages and the tax base follow a year later), and 2025's too
+    (pensions and the liability's indexation follow the price base amount)."""
+    from sim.esg.model import Shifts, zero_innovations
+    from sim.stress.run import plan_offset
+
+    e = Engine(cfg, seed=1)
+    sh = Shifts.zeros(e.esg)
+    sh.kpif[0, 12:24] = 2.0
+    offset = plan_offset(e)
+    base = e.run_block(zero_innovations(e.esg, 1), fund_offset=offset)
+    hit = e.run_block(zero_innovations(e.esg, 1), shifts=sh, fund_offset=offset)
+    change = hit["balance_requirement_result"][0] - base["balance_requirement_result"][0]
+    assert change[0] == 0.0
+    assert change[1] < -10.0 and change[2] < -10.0

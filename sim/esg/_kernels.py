@@ -116,20 +116,24 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
 
 @njit(cache=True, nogil=True)
 def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
-    """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + sigma_k z_{k,Y} +
-    jumps_{k,Y}`` (``d_{k,-1} = 0``), growth ``= forecast_k(Y) + d_{k,Y}`` [percent].
+    """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + lag_k
+    infl_dev_{Y-1} + sigma_k z_{k,Y} + jumps_{k,Y}`` (``d_{k,-1} = 0``, no inflation deviation
+    before the first year), growth ``= forecast_k(Y) + d_{k,Y}`` [percent].
 
-    ``factors`` is :class:`~sim.esg.records.AnnualFactors` (``beta`` its ``inflation_beta``).
-    Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K); ``infl_dev`` (B, Y).
+    ``factors`` is :class:`~sim.esg.records.AnnualFactors` (``beta`` its ``inflation_beta``,
+    ``lag`` its ``inflation_beta_lag``). Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K);
+    ``infl_dev`` (B, Y).
     """
-    forecast, phi, sigma, beta = (factors.forecast, factors.phi, factors.sigma,
-                                  factors.inflation_beta)
+    forecast, phi, sigma, beta, lag = (factors.forecast, factors.phi, factors.sigma,
+                                       factors.inflation_beta, factors.inflation_beta_lag)
     n_paths, n_years, n_factors = z.shape
     for i in range(n_paths):
         for k in range(n_factors):
             d = 0.0
             for y in range(n_years):
                 d = phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k] + jumps[i, y, k]
+                if y > 0 and lag[k] != 0.0:
+                    d += lag[k] * infl_dev[i, y - 1]
                 out_dev[i, y, k] = d
                 out_growth[i, y, k] = forecast[k, y] + d
 

@@ -128,6 +128,7 @@ class EsgParams:
                 phi=np.array([f.phi.value for f in ann]),
                 sigma=np.array([f.sigma.value for f in ann]),
                 inflation_beta=np.array([f.inflation_beta.value for f in ann]),
+                inflation_beta_lag=np.array([f.inflation_beta_lag.value for f in ann]),
                 jump_rate=np.array([f.jump_rate.value for f in ann]),
                 jump_mean=np.array([f.jump_mean.value for f in ann])),
             chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,

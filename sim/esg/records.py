@@ -95,7 +95,8 @@ class AnnualFactors(NamedTuple):
     forecast: np.ndarray          # (K, Y) expected growth [percent]
     phi: np.ndarray               # (K,)
     sigma: np.ndarray             # (K,) [percentage points]
-    inflation_beta: np.ndarray    # (K,) [points per point of KPIF deviation]
+    inflation_beta: np.ndarray    # (K,) [points per point of KPIF deviation, the same year]
+    inflation_beta_lag: np.ndarray  # (K,) [points per point of the previous year's deviation]
     jump_rate: np.ndarray         # (K,) [per year]
     jump_mean: np.ndarray         # (K,) [percentage points]
 

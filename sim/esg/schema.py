@@ -126,13 +126,16 @@ class Inflation(Strict):
 
 class AnnualFactor(Strict):
     """Yearly growth = forecast + d, ``d_Y = phi d_{Y-1} + beta x inflation deviation_Y +
-    sigma Z_Y + jumps_Y``; jumps: Poisson(``jump_rate``) counts of exponential(``jump_mean``)."""
+    beta_lag x inflation deviation_{Y-1} + sigma Z_Y + jumps_Y``; jumps: Poisson(``jump_rate``)
+    counts of exponential(``jump_mean``)."""
 
     label: str = Field(min_length=1)
     forecast: str | None = Field(None, description="a [forecasts] series, or none for a pure deviation")
     phi: AR
     sigma: NonNegPoints
     inflation_beta: Coef
+    inflation_beta_lag: Coef = Field(description="response to the previous year's KPIF "
+                                     "deviation (wage agreements, indexation set in advance)")
     jump_rate: PerYear
     jump_mean: Points
 

@@ -71,6 +71,9 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
               prob_row("Balanskravsresultat < 1 %-målet", "below_goal"),
               prob_row("Underskott ej återställt inom tre år", "unrestored"),
               prob_row("Resultatutjämningsreserven förbrukad", "rur_used_up")]
+    if "p_kpif_high" in ds:
+        limit = fmt.number(float(ds.attrs.get("high_inflation", 6.0)), 0)
+        lines.append(prob_row(f"KPIF, årsgenomsnitt >= {limit} %", "kpif_high"))
     funds = list(ds["fund"].values)
     protected = protected_fund(ds)
     if protected is not None:

@@ -75,7 +75,8 @@ def test_rate_fixed_income_and_inflation_equal_numpy_reference():
     np.testing.assert_array_equal(out["inflation_regime"], regime)
     assert regime.any(), "the high regime should occur in 300 paths x 10 years"
     growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual.forecast,
-                        p.annual.phi, p.annual.sigma, p.annual.inflation_beta)
+                        p.annual.phi, p.annual.sigma, p.annual.inflation_beta,
+                            p.annual.inflation_beta_lag)
     np.testing.assert_allclose(out["annual_growth"], growth, rtol=0, atol=1e-12)
     assert inn.jumps.any(), "jumps should occur in 300 paths x 10 years"
 
@@ -115,7 +116,7 @@ def test_vasicek_rate_mean_and_variance():
 
 
 def test_inflation_ar1_mean_variance_and_autocorrelation():
-    cfg = config("simulation.horizon_years=6")
+    cfg = config("simulation.horizon_years=6", "esg.inflation.high_regime.enabled=false")
     n = 20000
     p, _, out = draw(cfg, n, seed=13)
     phi, sigma = 0.93, 0.35
@@ -248,7 +249,8 @@ def test_nearest_correlation_matches_highams_example():
 
 
 def test_zero_volatility_reproduces_the_forecast_exactly(cfg):
-    sets = ["esg.inflation.sigma=0"] + [f"esg.annual.{k}.sigma=0" for k in cfg.esg.annual] \
+    sets = ["esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false"] \
+        + [f"esg.annual.{k}.sigma=0" for k in cfg.esg.annual] \
         + [f"esg.annual.{k}.jump_rate=0" for k in cfg.esg.annual]
     zc = config(*sets)
     p, _, out = draw(zc, 50, seed=17)
@@ -374,6 +376,7 @@ def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
     np.testing.assert_allclose(d["inflation_deviation"], np.broadcast_to(want_infl, (7, y)),
                                atol=1e-12)
     want_growth = 6.0 * np.outer(want_infl / 6.0, p.annual.inflation_beta)   # beta x the year's deviation
+    want_growth[1] += 6.0 * p.annual.inflation_beta_lag      # and the lag's, a year later
     want_growth[1, ANNUAL_FACTORS.index("drugs")] += 5.0
     phi = p.annual.phi                    # the first year's response persists through phi
     got = d["annual_growth"]

@@ -75,11 +75,14 @@ def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift):
     return out, regime
 
 
-def annual(z, jumps, infl_dev, forecast, phi, sigma, beta):
+def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag):
     n, n_years, k = z.shape
     growth = np.empty_like(z)
     d = np.zeros((n, k))
+    before = np.zeros((n, 1))                 # no inflation deviation before the first year
     for y in range(n_years):
-        d = phi * d + beta * infl_dev[:, y:y + 1] + sigma * z[:, y] + jumps[:, y]
+        d = (phi * d + beta * infl_dev[:, y:y + 1] + beta_lag * before + sigma * z[:, y]
+             + jumps[:, y])
+        before = infl_dev[:, y:y + 1]
         growth[:, y] = forecast[:, y] + d
     return growth

@@ -35,7 +35,7 @@ LINEAR_GAUSSIAN = (
     ["esg.equity.model=gbm", "esg.equity.gbm.sigma=0", "esg.short_rate.sigma=0",
      "esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false"]
     + [f"esg.annual.{f}.{key}=0" for f in ANNUAL_FACTORS
-       for key in ("phi", "inflation_beta", "jump_rate")])
+       for key in ("phi", "inflation_beta", "inflation_beta_lag", "jump_rate")])
 N_CAL = 20000
 N_MC = 20000
 

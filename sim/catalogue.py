@@ -95,6 +95,9 @@ _BASE: dict[str, Entry] = {
     "fund_worst_depth_below_floor": Entry("1", "Största avstånd till skyddsnivån (negativt = under)", "Minsta kvoten andelsvärde/skyddsnivå minus 1."),
     "fund_worst_fall_12m_total": Entry("1", "Största värdefall under 12 månader, hela perioden", "Största 12-månadersfall, hela horisonten."),
     "fund_cash_lock_months_total": Entry("months", "Månader i kassaläge, hela perioden", "Månadsslut i kassaläge, hela horisonten."),
+    "fund_expected_return_market": Entry("percent", "Förväntad avkastning, marknadens", "Portföljens förväntade årsavkastning med scenariogeneratorns marknader, utan centrering (pilotsampel)."),
+    "fund_expected_return_plan": Entry("percent", "Förväntad avkastning enligt planen", "Den avkastning resultatbudgeten räknar med på portföljens kapital."),
+    "fund_expected_return_model": Entry("percent", "Förväntad avkastning i körningen", "Portföljens förväntade årsavkastning i körningen (pilotsampel): planens vid centrering på planen, annars marknadens."),
     "fund_loss_limit": Entry("1", "Högsta tillåtna värdefall enligt Bilaga 2", "Bilaga 2:s gräns för fall i en djup finanskris."),
     # --- summary statistics of a run
     "p_deficit": Entry("1", "Sannolikhet för negativt balanskravsresultat", "Andel scenarier med balanskravsresultat < 0, före reserven."),

@@ -275,6 +275,11 @@ class Simulation(Strict):
     paths: int = Field(ge=1)
     high_inflation: Rate = Field(description="KPIF, yearly average, at or above which a year "
                                  "counts as high inflation in the summary")
+    return_centre: Literal["plan", "market"] = Field(
+        description="plan: each fund's expected return is the plan's expected_return; market: "
+                    "the generator's own expectation")
+    centre_paths: int = Field(ge=100, le=1_000_000, description="pilot paths that centre the "
+                              "funds' returns on the plan")
 
 
 class Rur(Strict):

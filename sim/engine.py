@@ -22,6 +22,7 @@ from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_in
                         simulate_block, zero_innovations)
 from .catalogue import annotate, label
 from .portfolio import MONTHLY_KEYS, fund_params, portfolio_variables, run_funds
+from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
 from .summary import Summary
 
 __all__ = ["Engine", "run", "STORE_MODES", "kept_part", "paths_dataset"]
@@ -41,8 +42,8 @@ class Engine:
         cfg = self.cfg
         self.plan = BudgetPlan.from_config(cfg)
         self.esg = esg_params(cfg)
-        self.funds = fund_params(cfg)
         self.steps = cfg.esg.equity.steps_per_month
+        self.funds, self.centre = self._centred_funds(cfg)
         self.block_size = cfg.simulation.block_size
         self.first_year = cfg.meta.first_year
         self.loss_limits = np.array([np.nan if f.loss_limit is None else f.loss_limit.value
@@ -55,6 +56,23 @@ class Engine:
         self.driver_labels = self.plan.component_labels + (label("tax_revenue"),) + tuple(
             f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
             "Finansiella kostnader (pensionsskulden)",)
+
+    def _centred_funds(self, cfg):
+        """The funds, centred on the plan's expected returns unless ``return_centre`` is
+        ``"market"`` (:mod:`sim.portfolio.centre`); the pilot is drawn from the config's seed,
+        so the centring is part of the model, the same for every run's seed."""
+        funds = fund_params(cfg)
+        n_years = len(self.esg.years)
+        plan_rates = self.plan.fund_expected_return
+        targets = np.concatenate([plan_rates, np.repeat(plan_rates[:, -1:], max(
+            n_years - plan_rates.shape[1], 0), axis=1)], axis=1)[:, :n_years]
+        pilot = simulate_block(self.esg, draw_innovations(
+            self.esg, np.random.SeedSequence(cfg.simulation.seed, spawn_key=PILOT_SPAWN_KEY),
+            cfg.simulation.centre_paths))
+        args = (pilot["equity_step"], pilot["fixed_income_return"], self.steps)
+        if cfg.simulation.return_centre == "plan":
+            return centre_funds(funds, targets, *args)
+        return funds, expected_returns(funds, targets, *args)
 
     def n_blocks(self, n_paths: int) -> int:
         return blocks.n_blocks(n_paths, self.block_size)

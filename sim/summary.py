@@ -285,6 +285,10 @@ class Summary:
             data["p_fund_cash_lock"] = (("fund", "month"), np.where(
                 self.dynamic[:, None], c.lock / max(n, 1), np.nan))
         data["fund_loss_limit"] = (("fund",), e.loss_limits)
+        y = len(years)
+        data["fund_expected_return_market"] = (("fund", "year"), e.centre.market[:, :y])
+        data["fund_expected_return_plan"] = (("fund", "year"), e.centre.target[:, :y])
+        data["fund_expected_return_model"] = (("fund", "year"), e.centre.centred[:, :y])
         n_def = np.maximum(c.deficit, 1)
         data["contribution_mean"] = (("driver", "year"), fs.contrib_all / n)
         data["contribution_mean_deficit"] = (("driver", "year"), np.where(
@@ -303,4 +307,5 @@ class Summary:
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
         ds.attrs["high_inflation"] = float(e.high_inflation)
+        ds.attrs["return_centre"] = e.cfg.simulation.return_centre
         return annotate(ds)

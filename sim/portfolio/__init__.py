@@ -70,7 +70,7 @@ class Fund:
             rule = rule._replace(window=int(rule.window))
         return cls(key=key, rule=rule, trading=trading,
                    flows=Flows(start_value=fund.capital.at(first_year), net_flow=flows,
-                               target_value=target))
+                               target_value=target, centre_shift=np.zeros(n_years)))
 
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
@@ -90,7 +90,8 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                          f"{fund.trading.rebalance_per_month} does not divide the "
                          f"{steps_per_month} equity steps a month")
     y = -(-m // 12)
-    if len(fund.flows.net_flow) < y or len(fund.flows.target_value) < y:
+    if min(len(fund.flows.net_flow), len(fund.flows.target_value),
+           len(fund.flows.centre_shift)) < y:
         raise ValueError(f"flows: {len(fund.flows.net_flow)} years given, {y} needed")
     if out is None:
         out = _allocate(n, m, y, monthly=monthly)
@@ -104,7 +105,8 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                     steps_per_month=steps_per_month)
     flows = Flows(float(fund.flows.start_value),
                   np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
-                  np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64))
+                  np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64),
+                  np.ascontiguousarray(fund.flows.centre_shift[:y], dtype=np.float64))
     res = FundOut(*(out[k] if monthly else dummy for k in MONTHLY_KEYS),
                   *(out[k] for k in YEARLY_KEYS), path=path)
     K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)

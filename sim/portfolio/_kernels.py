@@ -157,7 +157,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     by more than ``no_trade_band``, at ``transaction_cost`` times the traded amount (a realized
     loss); then equity grows by ``exp(equity_step)`` and fixed income by ``(1 +
     fixed_income)^(1/steps)``, and the EWMA variance is updated with the step's equity log
-    return. Month-end NAVs fill a ring of the last ``window`` month-ends (initially
+    return; both asset classes also grow by ``exp(centre_shift[y] / steps)`` a step (the
+    fund's return centre: 0 leaves the market's own returns). Month-end NAVs fill a ring of the last ``window`` month-ends (initially
     ``initial_high``, the history before the start); the protection level is ``floor_share``
     times their maximum and a month-end NAV below it is a breach (dynamic rule only).
 
@@ -171,6 +172,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     rebalance_every = steps // trading.rebalance_per_month
     band, cost = trading.no_trade_band, trading.transaction_cost
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
+    centre_step = np.exp(flows.centre_shift / steps)   # (Y,) growth factor a step, 1 for none
     var0, high0, window, stress_scale = start_state(rule, steps, rebalance_every)
     floor_share, cash_lock = floor_rule(rule)
     dynamic = has_floor(rule)
@@ -245,6 +247,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
             growth_fi = 1.0 + fi_month[i, m]
             if steps > 1:
                 growth_fi = growth_fi ** (1.0 / steps)
+            shift = centre_step[m // 12]
+            growth_fi = growth_fi * shift
             for j in range(steps):
                 if fi_only and eq == 0.0:          # nothing to rebalance, no equity
                     fi *= growth_fi
@@ -285,7 +289,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                                     b_eq -= c
                                 realized -= c
                                 costs += c
-                eq *= eq_growth[i, k]
+                eq *= eq_growth[i, k] * shift
                 fi *= growth_fi
                 var = ewma(rule, var, eq_step[i, k])
             # --- month end

@@ -58,6 +58,8 @@ class Flows(NamedTuple):
     start_value: float            # value at the start of the first year
     net_flow: np.ndarray          # (Y,) at the start of each year; the first year's is not used
     target_value: np.ndarray      # (Y,) value to rebase to at a year start, NaN for none
+    centre_shift: np.ndarray      # (Y,) log return added a month to both asset classes, so
+                                  # the fund's expected return is the plan's (0: the market's)
 
 
 class Market(NamedTuple):

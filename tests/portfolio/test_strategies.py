@@ -33,7 +33,7 @@ def dynamic(**changes) -> Fund:
                         cash_lock_below=0.05),
         "trading": Trading(rebalance_per_month=1, no_trade_band=0.0, transaction_cost=0.0),
         "flows": Flows(start_value=100.0, net_flow=np.zeros(10),
-                       target_value=np.full(10, np.nan)),
+                       target_value=np.full(10, np.nan), centre_shift=np.zeros(10)),
     }
     for key, value in changes.items():
         name = next(n for n, rec in parts.items() if key in rec._fields)

@@ -85,7 +85,8 @@ def run(fund, eq_step, fi_month, steps):
             b_eq = np.where(full, 0.0, b_eq + buy * share - rem1)
             b_fi = np.where(full, 0.0, b_fi + buy * (1 - share) - rem2)
             flow = np.where(flow < 0, -np.where(full, value, part), flow)
-        g = (1.0 + fi_month[:, m]) ** (1.0 / steps)
+        shift = np.exp(fund.flows.centre_shift[y] / steps)      # the return centre, a step
+        g = (1.0 + fi_month[:, m]) ** (1.0 / steps) * shift
         for j in range(steps):
             k = m * steps + j
             if k % rebalance_every == 0:
@@ -109,7 +110,7 @@ def run(fund, eq_step, fi_month, steps):
                 eq, b_eq = np.where(from_fi, eq, eq - c), np.where(from_fi, b_eq, b_eq - c)
                 realized += r_up + r_dn - c
             x = eq_step[:, k]
-            eq = eq * np.exp(x)
+            eq = eq * np.exp(x) * shift
             fi = fi * g
             var = lam * var + (1 - lam) * x * x
         value = eq + fi

@@ -242,6 +242,8 @@ class Fund(Strict):
     rebase_to_capital: bool = Field(False, description="at each year start, draw off (or "
                                     "refill) to the planned capital instead of `flows`")
     payouts: Payouts | None = None
+    start_cost_basis: Fraction = Field(description="the holdings' cost basis at the start, as "
+                                       "a fraction of the start value (1: no unrealized gain)")
     loss_limit: Fraction | None = None
     bkr_treatment: Literal["sales", "plan"] = Field(
         "sales", description="in a Monte Carlo run, what the balanskravsresultat counts of the "

@@ -69,7 +69,8 @@ class Fund:
             rule = Dynamic(**{name: getattr(st, name).value for name in Dynamic._fields})
             rule = rule._replace(window=int(rule.window))
         return cls(key=key, rule=rule, trading=trading,
-                   flows=Flows(start_value=fund.capital.at(first_year), net_flow=flows,
+                   flows=Flows(start_value=fund.capital.at(first_year),
+                               start_cost_basis=fund.start_cost_basis.value, net_flow=flows,
                                target_value=target, centre_shift=np.zeros(n_years)))
 
 
@@ -103,7 +104,7 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
     market = Market(equity_step=equity_step, equity_growth=equity_growth,
                     fixed_income=np.ascontiguousarray(fixed_income, dtype=np.float64),
                     steps_per_month=steps_per_month)
-    flows = Flows(float(fund.flows.start_value),
+    flows = Flows(float(fund.flows.start_value), float(fund.flows.start_cost_basis),
                   np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.centre_shift[:y], dtype=np.float64))

@@ -173,6 +173,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     band, cost = trading.no_trade_band, trading.transaction_cost
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
     centre_step = np.exp(flows.centre_shift / steps)   # (Y,) growth factor a step, 1 for none
+    start_basis = flows.start_cost_basis
     var0, high0, window, stress_scale = start_state(rule, steps, rebalance_every)
     floor_share, cash_lock = floor_rule(rule)
     dynamic = has_floor(rule)
@@ -192,8 +193,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         w0 = target_weight(rule, 1.0, high0, var, stress_scale)
         eq = w0 * start_value
         fi = start_value - eq
-        b_eq = eq
-        b_fi = fi
+        b_eq = eq * start_basis          # the holdings' cost basis at the start
+        b_fi = fi * start_basis
         realized = 0.0
         costs = 0.0
         breach_months = 0
@@ -202,7 +203,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         worst_depth = math.inf
         worst_fall = 0.0
         prev_value = start_value
-        prev_unreal = 0.0
+        prev_unreal = start_value * (1.0 - start_basis)
         y_breach = 0
         y_lock = 0
         y_fall = 0.0

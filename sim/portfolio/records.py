@@ -56,6 +56,7 @@ class Flows(NamedTuple):
     """Money in and out of a fund, per year of the generator's horizon [mnkr]."""
 
     start_value: float            # value at the start of the first year
+    start_cost_basis: float       # [fraction of start_value] the holdings' cost basis then
     net_flow: np.ndarray          # (Y,) at the start of each year; the first year's is not used
     target_value: np.ndarray      # (Y,) value to rebase to at a year start, NaN for none
     centre_shift: np.ndarray      # (Y,) log return added a month to both asset classes, so

@@ -32,7 +32,7 @@ def dynamic(**changes) -> Fund:
                         initial_vol=100.0 * math.sqrt(0.002 * 12), initial_high=1.0,
                         cash_lock_below=0.05),
         "trading": Trading(rebalance_per_month=1, no_trade_band=0.0, transaction_cost=0.0),
-        "flows": Flows(start_value=100.0, net_flow=np.zeros(10),
+        "flows": Flows(start_value=100.0, start_cost_basis=1.0, net_flow=np.zeros(10),
                        target_value=np.full(10, np.nan), centre_shift=np.zeros(10)),
     }
     for key, value in changes.items():

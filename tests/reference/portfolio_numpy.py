@@ -46,7 +46,8 @@ def run(fund, eq_step, fi_month, steps):
     w0 = target_weight(rule, np.ones(n), np.full(n, high0), var, spy, horizon)
     eq = w0 * start_value
     fi = start_value - eq
-    b_eq, b_fi = eq.copy(), fi.copy()
+    basis = fund.flows.start_cost_basis
+    b_eq, b_fi = eq * basis, fi * basis
     realized = np.zeros(n)
     navs = [np.ones(n)]               # month-end NAVs with the start first
     out = {k: np.zeros((n, years)) for k in ("year_return", "realized", "unrealized_change",
@@ -55,7 +56,7 @@ def run(fund, eq_step, fi_month, steps):
     out["equity_weight"] = np.zeros((n, months))
     out["nav"] = np.zeros((n, months))
     prev_value = np.full(n, start_value)
-    prev_unreal = np.zeros(n)
+    prev_unreal = np.full(n, start_value * (1.0 - basis))
     flow = np.zeros(n)
     for m in range(months):
         y = m // 12

@@ -33,7 +33,9 @@ def wilson(k: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarra
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+    # the interval contains p exactly: at k = 0 (or n) rounding leaves centre - half a hair
+    # above 0 (below 1), which a chart's error bar cannot draw
+    return np.minimum(np.maximum(centre - half, 0.0), p), np.maximum(np.minimum(centre + half, 1.0), p)
 
 
 @dataclass

@@ -1,0 +1,29 @@
+"""Wilson intervals: they contain the estimate exactly, even at 0 and 1, so an error bar of
+p - lo and hi - p is never negative (a chart of a probability of 0 or 1 crashed on it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis import wilson
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 20000, 100000])
+def test_the_interval_contains_the_estimate_at_the_ends(n):
+    k = np.array([0, 1, n - 1, n]) if n > 1 else np.array([0, 1])
+    lo, hi = wilson(k, n)
+    p = k / n
+    assert np.all(lo <= p) and np.all(p <= hi)
+    assert lo[0] == 0.0 and hi[-1] == 1.0
+
+
+def test_matches_the_closed_form_inside():
+    """k = 50 of 1000 at z = 1,96 (Wilson 1927), by hand: centre (0,05 + 1,96^2/2000) /
+    (1 + 1,96^2/1000), half 1,96 sqrt(0,05 * 0,95 / 1000 + 1,96^2/4e6) / (1 + 1,96^2/1000)."""
+    z, n, p = 1.959963984540054, 1000, 0.05
+    d = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / d
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    lo, hi = wilson(np.array([50]), n)
+    np.testing.assert_allclose([lo[0], hi[0]], [centre - half, centre + half], rtol=1e-15)

@@ -32,6 +32,8 @@ BROKEN = [
      "balance_requirement.rur.start_balance", "outside the allowed range"),
     ("NaN", "expected_return = { value = 2.5,", "expected_return = { value = nan,",
      "funds.medium_term.expected_return.value", "finite number"),
+    ("strategy out of range", "floor_share = { value = 0.85,", "floor_share = { value = 1.85,",
+     "funds.pension.strategy.floor_share", "allowed range"),   # no pydantic tag (.dynamic.)
     ("infinity", "goal_share = { value = 0.01,", "goal_share = { value = inf,",
      "balance_requirement.goal_share.value", "finite number"),
     ("shares not summing to one", "share = { value = 0.3252,", "share = { value = 0.3352,",

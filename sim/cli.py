@@ -314,7 +314,7 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
         def write(tmp: str) -> None:
             with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(text)
-        _write(None, out, lambda _, path: atomic_write(path, write))
+        _write(write, out, lambda w, path: atomic_write(path, w))
         click.echo(f"Wrote {out}: rerun it with sim stress {config} {out}")
 
 

@@ -174,6 +174,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
     centre_step = np.exp(flows.centre_shift / steps)   # (Y,) growth factor a step, 1 for none
     start_basis = flows.start_cost_basis
+    shift = 1.0
     var0, high0, window, stress_scale = start_state(rule, steps, rebalance_every)
     floor_share, cash_lock = floor_rule(rule)
     dynamic = has_floor(rule)
@@ -211,6 +212,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         for m in range(n_months):
             if m % 12 == 0:
                 y = m // 12
+                shift = centre_step[y]       # the year's return centre, a step
                 value = eq + fi
                 flow = net_flow[y] if y > 0 else 0.0
                 if y > 0 and not math.isnan(target_value[y]):
@@ -248,7 +250,6 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
             growth_fi = 1.0 + fi_month[i, m]
             if steps > 1:
                 growth_fi = growth_fi ** (1.0 / steps)
-            shift = centre_step[m // 12]
             growth_fi = growth_fi * shift
             for j in range(steps):
                 if fi_only and eq == 0.0:          # nothing to rebalance, no equity

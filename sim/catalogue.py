@@ -62,6 +62,7 @@ _BASE: dict[str, Entry] = {
     "annual_growth": Entry("percent", "Budgetfaktorer, årlig förändring", "Prognos + avvikelse för varje årlig budgetfaktor."),
     "annual_deviation": Entry("percent", "Budgetfaktorer, avvikelse från prognos", "Avvikelse från prognos, procentenheter."),
     "inflation_deviation": Entry("percent", "KPIF, avvikelse från prognos", "Årsgenomsnitt av KPIF minus prognos, procentenheter."),
+    "pbb_deviation": Entry("percent", "KPIF i juni, avvikelse från prognos", "Junis 12-månadersförändring av KPIF minus årets prognos, procentenheter; bestämmer nästa års prisbasbelopp."),
     # --- the generator's monthly paths
     "equity_log_return": Entry("1", "Aktier, logaritmisk avkastning per månad", "Log-avkastning för aktiefonder under månaden."),
     "equity_regime": Entry("1", "Aktiemarknadens regim (0 = lugn, 1 = orolig)", "RSLN2-modellens regim under månaden."),
@@ -91,7 +92,7 @@ _BASE: dict[str, Entry] = {
     "fund_transaction_costs": Entry(_M, "Transaktionskostnader", "Kostnader för omviktningar under året."),
     "fund_worst_fall_12m": Entry("1", "Största värdefall under 12 månader", "Största fall i andelsvärde mot något av de tolv föregående månadssluten."),
     "fund_breach_months_total": Entry("months", "Månader under skyddsnivån, hela perioden", "Månadsslut under skyddsnivån, hela horisonten."),
-    "fund_first_breach_month": Entry("month index", "Första månad under skyddsnivån (-1 = ingen)", "Index för första månadsslut under skyddsnivån."),
+    "fund_first_breach_month": Entry("month index", "Första månad under skyddsnivån (-1 = ingen)", "Index för första månadsslut under skyddsnivån, räknat från januari det år simuleringen börjar (informationsdatumets år)."),
     "fund_worst_depth_below_floor": Entry("1", "Största avstånd till skyddsnivån (negativt = under)", "Minsta kvoten andelsvärde/skyddsnivå minus 1."),
     "fund_worst_fall_12m_total": Entry("1", "Största värdefall under 12 månader, hela perioden", "Största 12-månadersfall, hela horisonten."),
     "fund_cash_lock_months_total": Entry("months", "Månader i kassaläge, hela perioden", "Månadsslut i kassaläge, hela horisonten."),

@@ -25,7 +25,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 
-from .esg.schema import ANNUAL_FACTORS, EsgConfig
+from .esg.schema import ANNUAL_FACTORS, DEVIATION_FACTORS, EsgConfig
+from .information import Information, start_year
 from .params import (
     Fraction,
     Quantity,
@@ -244,6 +245,9 @@ class Fund(Strict):
     payouts: Payouts | None = None
     start_cost_basis: Fraction = Field(description="the holdings' cost basis at the start, as "
                                        "a fraction of the start value (1: no unrealized gain)")
+    start_value: NonNegMnkr | None = Field(
+        None, description="the fund's value when the simulation starts (at the information "
+        "date, or the plan's first year without one); default: the first plan year's capital")
     loss_limit: Fraction | None = None
     bkr_treatment: Literal["sales", "plan"] = Field(
         "sales", description="in a Monte Carlo run, what the balanskravsresultat counts of the "
@@ -320,6 +324,11 @@ class PlanConfig(Strict):
     simulation: Simulation
     esg_model: str | None = Field(None, description="the model file the [esg] section came from")
     esg: EsgConfig
+    information_file: str | None = Field(
+        None, description="the file the [information] section came from")
+    information: Information | None = Field(
+        None, description="the information date and the outturns known at it; none: the "
+        "generator starts in the plan's first year, the year before it at its forecast")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PlanConfig:
@@ -353,7 +362,59 @@ class PlanConfig(Strict):
                                  f"esg.equity.steps_per_month ({steps})")
         self._check_grants(years)
         self._check_esg(years)
+        self._check_information(years)
         return self
+
+    @property
+    def start_year(self) -> int:
+        """The generator's first calendar year (the information date's, or the plan's)."""
+        return start_year(self.information, self.meta.first_year)
+
+    def _check_information(self, years: list[int]) -> None:
+        info = self.information
+        if info is None:
+            return
+        y, m = info.month
+        if (y, m) >= (years[0], 1):
+            raise ValueError(f"information.as_of: {info.as_of} is not before the plan's first "
+                             f"year {years[0]}; allowed: {years[0] - 5}-01 to {years[0] - 1}-12 "
+                             "(a run inside the plan years needs the year's own outturns)")
+        if y < years[0] - 5:
+            raise ValueError(f"information.as_of: {info.as_of} is more than five years before "
+                             f"the plan's first year {years[0]}")
+        if self.simulation.horizon_years + years[0] - y > 45:
+            raise ValueError(f"information.as_of: {info.as_of} with simulation.horizon_years "
+                             f"{self.simulation.horizon_years} simulates more than 45 years")
+        # the pre-plan years need every forecast the generator and the budget read
+        first = y
+        for key, comp in self.costs.components.items():
+            self._need_series(f"costs.components.{key}.index (information.as_of {info.as_of})",
+                              comp.index, first - comp.lag_years, years[0])
+        self._need_series(f"taxes.index (information.as_of {info.as_of})", self.taxes.index,
+                          first, years[0])
+        self._need_series(f"esg.inflation.forecast (information.as_of {info.as_of})",
+                          self.esg.inflation.forecast, first, years[0])
+        for key, f in self.esg.annual.items():
+            if f.forecast is not None:
+                self._need_series(f"esg.annual.{key}.forecast (information.as_of {info.as_of})",
+                                  f.forecast, first, years[0])
+        for key, series in info.monthly.items():
+            m0 = series.months()[0]
+            if m0 < (y, 1):
+                raise ValueError(f"information.monthly.{key}.first_month: {series.first_month} "
+                                 f"is before January of as_of's year ({y}-01), where the "
+                                 "simulation starts")
+        for key, state in info.funds.items():
+            if key not in self.funds:
+                raise ValueError(f"information.funds.{key}: no such fund; allowed: "
+                                 f"{', '.join(self.funds)}")
+            if state.high is not None and self.funds[key].strategy.kind != "dynamic":
+                raise ValueError(f"information.funds.{key}.high: only a fund with the dynamic "
+                                 "rule keeps a 24-month high")
+        for key, series in info.annual.items():
+            if series.first_year < y:
+                raise ValueError(f"information.annual.{key}.first_year: {series.first_year} is "
+                                 f"before as_of's year {y}, where the simulation starts")
 
     def _check_esg(self, years: list[int]) -> None:
         if self.simulation.horizon_years < len(years):
@@ -364,7 +425,7 @@ class PlanConfig(Strict):
         for key, f in self.esg.annual.items():
             if f.forecast is not None:
                 self._need_series(f"esg.annual.{key}.forecast", f.forecast, years[0], years[-1])
-        allowed = ("inflation",) + ANNUAL_FACTORS
+        allowed = DEVIATION_FACTORS
         where = [(f"costs.components.{k}.drivers", c.drivers) for k, c in self.costs.components.items()]
         where += [("taxes.drivers", self.taxes.drivers),
                   ("pension_liability.drivers", self.pension_liability.drivers)]
@@ -526,19 +587,41 @@ def validate_config(raw: dict[str, Any], name: str = "<config>") -> PlanConfig:
         raise ConfigError(_format_errors(name, exc)) from None
 
 
+#: Top-level keys naming a file whose TOML is loaded into a section (path relative to the
+#: config): ``esg_model`` -> ``[esg]``, ``information_file`` -> ``[information]``.
+FILE_KEYS = {"esg_model": "esg", "information_file": "information"}
+
+
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PlanConfig:
-    """Read a TOML plan config, apply ``--set`` overrides and validate."""
+    """Read a TOML plan config, apply ``--set`` overrides and validate.
+
+    An override of a file key (``--set information_file=../information/x.toml``) is applied
+    before the files are read, so it swaps the whole section; an empty string drops it
+    (``--set information_file=""``: no information set)."""
     path = Path(path)
     raw = _read_toml(path)
-    if "esg_model" in raw:
-        if "esg" in raw:
-            raise ConfigError(f"{path}: give either esg_model or an [esg] section, not both")
-        model = raw["esg_model"]
-        if not isinstance(model, str):
-            raise ConfigError(f"{path}: esg_model: value {model!r} must be a path string")
-        raw["esg"] = _read_toml((path.parent / model).resolve())
+    file_sets = [o for o in overrides if o.partition("=")[0].strip() in FILE_KEYS]
+    rest = [o for o in overrides if o not in file_sets]
+    for item in file_sets:
+        key, _, text = item.partition("=")
+        text = text.strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            text = text[1:-1]                         # a quoted path, as TOML writes it
+        raw[key.strip()] = text
+    for key, section in FILE_KEYS.items():
+        if key not in raw:
+            continue
+        ref = raw.pop(key) if raw[key] == "" else raw[key]
+        if ref == "":
+            raw.pop(section, None)
+            continue
+        if section in raw:
+            raise ConfigError(f"{path}: give either {key} or an [{section}] section, not both")
+        if not isinstance(ref, str):
+            raise ConfigError(f"{path}: {key}: value {ref!r} must be a path string")
+        raw[section] = _read_toml((path.parent / ref).resolve())
     if overrides:
-        raw = apply_overrides(raw, overrides)
+        raw = apply_overrides(raw, rest)
         name = f"{path} (with --set {' '.join(overrides)})"
     else:
         name = str(path)

@@ -21,7 +21,7 @@ from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
 from .catalogue import annotate, label
-from .portfolio import MONTHLY_KEYS, fund_params, portfolio_variables, run_funds
+from .portfolio import MONTHLY_KEYS, PATH_KEYS, fund_params, portfolio_variables, run_funds
 from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
 from .summary import Summary
 
@@ -42,6 +42,11 @@ class Engine:
         cfg = self.cfg
         self.plan = BudgetPlan.from_config(cfg)
         self.esg = esg_params(cfg)
+        #: pre-plan years the generator simulates before the plan (sim.information)
+        self.n_pre = self.esg.n_pre
+        #: the horizon's calendar years from the plan's first year, and its months
+        self.horizon_years = self.esg.years[self.n_pre:]
+        self.n_months = 12 * len(self.horizon_years)
         self.steps = cfg.esg.equity.steps_per_month
         self.funds, self.centre = self._centred_funds(cfg)
         self.block_size = cfg.simulation.block_size
@@ -64,15 +69,20 @@ class Engine:
         funds = fund_params(cfg)
         n_years = len(self.esg.years)
         plan_rates = self.plan.fund_expected_return
-        targets = np.concatenate([plan_rates, np.repeat(plan_rates[:, -1:], max(
-            n_years - plan_rates.shape[1], 0), axis=1)], axis=1)[:, :n_years]
+        # pre-plan years at the plan's first rate, years past the plan at its last
+        targets = np.concatenate([np.repeat(plan_rates[:, :1], self.n_pre, axis=1), plan_rates,
+                                  np.repeat(plan_rates[:, -1:], max(
+                                      n_years - self.n_pre - plan_rates.shape[1], 0), axis=1)],
+                                 axis=1)[:, :n_years]
         pilot = simulate_block(self.esg, draw_innovations(
             self.esg, np.random.SeedSequence(cfg.simulation.seed, spawn_key=PILOT_SPAWN_KEY),
             cfg.simulation.centre_paths))
         args = (pilot["equity_step"], pilot["fixed_income_return"], self.steps)
         if cfg.simulation.return_centre == "plan":
-            return centre_funds(funds, targets, *args)
-        return funds, expected_returns(funds, targets, *args)
+            funds, centre = centre_funds(funds, targets, *args)
+        else:
+            centre = expected_returns(funds, targets, *args)
+        return funds, type(centre)(*(a[:, self.n_pre:] for a in centre))   # the horizon's
 
     def n_blocks(self, n_paths: int) -> int:
         return blocks.n_blocks(n_paths, self.block_size)
@@ -105,9 +115,14 @@ class Engine:
         esg = simulate_block(self.esg, inn, shifts)
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
                           monthly=keep_monthly or fund_months)
-        y = self.plan.n_years
-        dev = np.concatenate([esg["inflation_deviation"][:, None],
+        y, pre = self.plan.n_years, self.n_pre
+        dev = np.concatenate([esg["inflation_deviation"][:, None], esg["pbb_deviation"][:, None],
                               np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
+        if pre:          # everything below is from the plan's first year on
+            funds = {k: _cut(v, 2, pre, k in MONTHLY_KEYS) if k not in PATH_KEYS else v
+                     for k, v in funds.items()}
+            esg = {k: _cut(v, 1, pre, k in _MONTHLY_ESG, self.steps if k == "equity_step" else 1)
+                   if k in _MONTHLY_ESG or k in _YEARLY_ESG else v for k, v in esg.items()}
         ret, unreal = funds["year_return"], funds["unrealized_change"]
         if fund_offset is not None:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
@@ -120,6 +135,14 @@ class Engine:
             for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
                 out[f"esg_{key}"] = esg[key].astype(np.float32)
         return out
+
+
+def _cut(a: np.ndarray, axis: int, pre: int, monthly: bool, steps: int = 1) -> np.ndarray:
+    """``a`` from the plan's first year on: its time ``axis`` is years, or months (of
+    ``steps`` steps) when ``monthly``."""
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(pre * (12 * steps if monthly else 1), None)
+    return a[tuple(index)]
 
 
 def paths_dataset(e: Engine, parts: list[dict], monthly: bool):
@@ -142,7 +165,7 @@ def paths_dataset(e: Engine, parts: list[dict], monthly: bool):
             continue
         data[name] = var
     coords = {"path": np.arange(n), "factor": list(ANNUAL_FACTORS),
-              "horizon_year": e.esg.years}
+              "horizon_year": e.horizon_years}
     if monthly:
         for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
             data[f"esg_{key}"] = xr.Variable(("path", "month"), cat[f"esg_{key}"])
@@ -151,6 +174,11 @@ def paths_dataset(e: Engine, parts: list[dict], monthly: bool):
 
 
 _MONTHLY_FUND_KEYS = frozenset(f"funds_{k}" for k in MONTHLY_KEYS)
+#: The generator's outputs by time axis (cut to the plan's years when there are pre-plan years).
+_YEARLY_ESG = frozenset({"kpif_annual", "inflation_deviation", "pbb_deviation", "annual_growth",
+                         "annual_deviation"})
+_MONTHLY_ESG = frozenset({"equity_step", "equity_log_return", "equity_regime", "short_rate",
+                          "fixed_income_return", "kpif", "inflation_regime"})
 
 
 def kept_part(block: dict[str, np.ndarray], keep_monthly: bool) -> dict[str, np.ndarray]:

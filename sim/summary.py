@@ -128,7 +128,7 @@ class Summary:
         self.e = engine
         self.fans = fans
         y, p, d = engine.plan.n_years, len(engine.funds), len(engine.drivers)
-        m = engine.esg.n_months
+        m = engine.n_months
         self.start = np.array([f.start_value for f in engine.funds])
         self.cash_lock = np.array([f.rule.cash_lock_below if f.has_floor else 0.0
                                    for f in engine.funds])
@@ -269,7 +269,7 @@ class Summary:
         counts = c.hist_fall.counts.reshape(len(funds), 100, -1).sum(axis=2)     # 1 % bins
         data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1))
         if self.fans:
-            m = e.esg.n_months
+            m = e.n_months
             p = len(funds)
             start = self.start[None, :, None]
 
@@ -299,10 +299,10 @@ class Summary:
                   "driver_label": ("driver", list(e.driver_labels)),
                   "fall_bin": ("fall_bin", np.arange(100) / 100.0)}
         if self.fans:
-            first = f"{int(e.esg.years[0])}-01"
-            coords["month"] = np.arange(e.esg.n_months)
+            first = f"{int(e.horizon_years[0])}-01"
+            coords["month"] = np.arange(e.n_months)
             coords["time"] = ("month", np.arange(
-                np.datetime64(first, "M"), np.datetime64(first, "M") + e.esg.n_months,
+                np.datetime64(first, "M"), np.datetime64(first, "M") + e.n_months,
                 dtype="datetime64[M]").astype("datetime64[ns]"))
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n

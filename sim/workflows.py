@@ -136,7 +136,8 @@ def replay(cfg: PlanConfig, returns):
                               f"monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
     months, eq, fi = read_returns_csv(returns)
     n_years = -(-len(months) // 12)
-    res = run_funds(fund_params(cfg, n_years), np.log1p(eq)[None], fi[None], 1)
+    res = run_funds(fund_params(cfg, n_years, at_plan_start=True), np.log1p(eq)[None], fi[None],
+                   1)
     first = int(months[0].astype("datetime64[Y]").astype(int)) + 1970
     data = portfolio_variables(res)
     data["equity_return"] = xr.Variable(("path", "month"), eq[None])

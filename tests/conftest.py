@@ -30,14 +30,30 @@ def read_reference_csv(name: str) -> dict[str, dict]:
     return table
 
 
+#: The override that drops the information set: the generator starts in the plan's first year
+#: with every state at zero (the model's own properties are tested on it; tests/test_information.py
+#: tests what the information date adds).
+PLAIN = "information_file="
+
+
 @pytest.fixture(scope="session")
 def cfg():
     return load_config(DEFAULT_CONFIG)
 
 
 @pytest.fixture(scope="session")
+def cfg_plain():
+    return load_config(DEFAULT_CONFIG, [PLAIN])
+
+
+@pytest.fixture(scope="session")
 def plan(cfg):
     return BudgetPlan.from_config(cfg)
+
+
+@pytest.fixture(scope="session")
+def plan_plain(cfg_plain):
+    return BudgetPlan.from_config(cfg_plain)
 
 
 @pytest.fixture(scope="session")

@@ -161,7 +161,9 @@ def test_esg_writes_factor_paths(tmp_path):
                                    "--threads", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
     ds = open_results(out)
-    assert ds.sizes["path"] == 1500 and ds.sizes["month"] == 72 and ds.attrs["seed"] == 3
+    # the plan's six years and 2022, the year of the information date (April 2022)
+    assert ds.sizes["path"] == 1500 and ds.sizes["month"] == 84 and ds.attrs["seed"] == 3
+    assert str(ds["time"].values[0])[:7] == "2022-01" and list(ds["year"].values[:2]) == [2022, 2023]
     assert ds["kpif"].attrs["units"] == "percent" and ds["kpif"].attrs["long_name"]
     assert {"equity_log_return", "short_rate", "fixed_income_return", "annual_growth"} <= set(ds)
 

@@ -10,10 +10,12 @@ from sim.config import ConfigError, apply_overrides, config_hash, load_config
 
 from .conftest import DEFAULT_CONFIG
 
-MODEL = (DEFAULT_CONFIG.parent / "../models/esg-default.toml").resolve()
-# A copy in a temporary folder must still find the model file.
-TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-    'esg_model = "../models/esg-default.toml"', f'esg_model = "{MODEL.as_posix()}"')
+# A copy in a temporary folder must still find the files it names (model, information set).
+TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
+for _key in ("esg_model", "information_file"):
+    _ref = re.search(rf'^{_key} = "([^"]+)"', TEXT, re.M).group(1)
+    TEXT = TEXT.replace(f'{_key} = "{_ref}"',
+                        f'{_key} = "{(DEFAULT_CONFIG.parent / _ref).resolve().as_posix()}"')
 
 
 def broken(tmp_path, old: str, new: str):

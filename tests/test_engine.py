@@ -23,27 +23,29 @@ from sim.results import open_results
 from .conftest import DEFAULT_CONFIG
 
 
-def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg, plan):
+def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg_plain, plan_plain):
     """Same injected shocks: the engine's budget equals the budget model fed factor paths
-    written out here from the generator's output and the plan config's drivers."""
+    written out here from the generator's output and the plan config's drivers (without an
+    information date: every path starts in 2023; tests/test_information.py covers one)."""
+    cfg, plan = cfg_plain, plan_plain
     e = Engine(cfg, seed=5)
     inn = e.innovations(3, 40)
     got = e.run_block(inn)
     esg = simulate_block(e.esg, inn)
     funds = run_funds(e.funds, esg["equity_step"], esg["fixed_income_return"], 1)
     dev = dict(zip(cfg.esg.annual, np.moveaxis(esg["annual_deviation"], 2, 0)))
-    infl = esg["inflation_deviation"]
+    pbb = esg["pbb_deviation"]                                # June's KPIF: the price base amount
     by_hand = FactorPaths.at_forecast(plan, 40)
     g = by_hand.component_growth
     g[:, 0] += dev["wages"]                                   # own staff wages
     g[:, 1] += dev["social_fees"]
-    g[:, 2, 1:] += 2.9 * infl[:, :-1]                         # pensions: inflation, a year later
+    g[:, 2, 1:] += 2.9 * pbb[:, :-1]                          # pensions: a year later
     g[:, 3] += dev["wages"] + dev["hired_staff"]
     g[:, 4] += dev["drugs"]
     g[:, 5] += dev["wages"]                                   # purchased care
     g[:, 6] += dev["consumption"]
     by_hand.tax_base_growth[:] += dev["tax_base"]
-    by_hand.liability_inflation[:, 1:] += infl[:, :-1]
+    by_hand.liability_inflation[:, 1:] += pbb[:, :-1]
     by_hand.fund_return[:] = funds["year_return"]
     unreal = funds["unrealized_change"].copy()
     unreal[:, 1:] = 0.0                                        # liquidity funds: as the plan
@@ -62,9 +64,9 @@ def test_contributions_add_up_to_the_deviation_from_plan(cfg):
                                - e.plan_lines["balance_requirement_result"], atol=1e-9)
 
 
-def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg):
+def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg_plain):
     """Every factor at forecast: the cost, tax and liability contributions are all zero."""
-    e = Engine(cfg, seed=5)
+    e = Engine(cfg_plain, seed=5)
     out = e.run_block(e.innovations(0, 3, deterministic=True))
     budget_drivers = [i for i, d in enumerate(e.drivers) if not d.startswith("fund_")]
     assert np.abs(out["contributions"][:, budget_drivers]).max() < 1e-9
@@ -165,7 +167,7 @@ def test_high_inflation_is_possible_and_reported(cfg):
     assert p - q > 4 * se
 
 
-def test_a_kpif_shock_worsens_that_years_result(cfg):
+def test_a_kpif_shock_worsens_that_years_result(cfg_plain):
     """KPIF 2 points above forecast through 2024 only: the same year's balanskravsresultat falls
     by exactly the same-year price effect, computed here by hand from the plan's components
     (consumption at beta 0,8, drugs at 0,1; wages and the tax base follow a year later), and
@@ -173,6 +175,7 @@ def test_a_kpif_shock_worsens_that_years_result(cfg):
     from sim.esg.model import Shifts, zero_innovations
     from sim.stress.run import plan_offset
 
+    cfg = cfg_plain
     e = Engine(cfg, seed=1)
     sh = Shifts.zeros(e.esg)
     sh.kpif[0, 12:24] = 2.0

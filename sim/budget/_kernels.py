@@ -90,14 +90,17 @@ def budget_block_nb(dev, funds, plan, base, out):
     path.
 
     ``dev`` (N, F, Y') holds each factor's deviation from its forecast [points] for the
-    generator's years, the plan's first year first; ``funds`` is
+    generator's years: ``plan.n_pre`` pre-plan years (between the information date and the
+    plan), then the plan's first year; ``funds`` is
     :class:`~sim.budget.records.FundResults`, ``plan`` :class:`~sim.budget.records.PlanArrays`,
     ``base`` :class:`~sim.budget.records.Baseline` and ``out``
     :class:`~sim.budget.records.BudgetOut`.
 
     A cost component's growth is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no
-    deviation before the first year), its amount the planned amount times the ratio of realized
-    to forecast index since the first year; the tax revenue likewise with the tax base. Fund
+    deviation before the generator's first year), its amount the planned amount times the
+    ratio of realized to forecast index since the generator's first year (a pre-plan year's
+    deviation moves every plan year's level: the plan was built on its forecast); the tax
+    revenue likewise with the tax base. Fund
     returns count in financial income; the balanskravsresultat removes their unrealized part:
     the accounting's for funds counted by sales, else ``fund_unrealized_share`` of the return.
     The pension liability's financial costs move by ``indexed_share * opening * dev / 100``.
@@ -120,6 +123,8 @@ def budget_block_nb(dev, funds, plan, base, out):
                                                base.realized_fund_return, base.financial_costs)
     out_lines, out_comp, out_contrib, out_tax_growth = (out.lines, out.components,
                                                         out.contributions, out.tax_base_growth)
+    n_pre, pre_growth, pre_tax_growth = (plan.n_pre, plan.pre_component_growth,
+                                         plan.pre_tax_base_growth)
     n, n_factors, n_dev_years = dev.shape
     n_comp, n_years = comp_plan.shape
     n_funds = fund_ret.shape[1]
@@ -127,11 +132,25 @@ def budget_block_nb(dev, funds, plan, base, out):
     for i in range(n):
         cost_ratio[:] = 1.0
         tax_ratio = 1.0
+        for tt in range(n_pre):            # pre-plan years: levels only
+            for k in range(n_comp):
+                src = tt - comp_lag[k]
+                d = 0.0
+                if 0 <= src < n_dev_years:
+                    for f in range(n_factors):
+                        d += comp_w[k, f] * dev[i, f, src]
+                g = pre_growth[k, tt]
+                cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+            d = 0.0
+            for f in range(n_factors):
+                d += tax_w[f] * dev[i, f, tt]
+            g = pre_tax_growth[tt]
+            tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
         for t in range(n_years):
             # operating costs, component by component
             costs = 0.0
             for k in range(n_comp):
-                src = t - comp_lag[k]
+                src = t + n_pre - comp_lag[k]
                 d = 0.0
                 if 0 <= src < n_dev_years:
                     for f in range(n_factors):
@@ -146,9 +165,9 @@ def budget_block_nb(dev, funds, plan, base, out):
             net_operating_cost = oi_plan[t] + operating_costs + dep_plan[t]
             # taxes
             d = 0.0
-            if t < n_dev_years:
+            if t + n_pre < n_dev_years:
                 for f in range(n_factors):
-                    d += tax_w[f] * dev[i, f, t]
+                    d += tax_w[f] * dev[i, f, t + n_pre]
             g = tax_growth[t]
             out_tax_growth[i, t] = g + d
             tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
@@ -163,7 +182,7 @@ def budget_block_nb(dev, funds, plan, base, out):
                 income += r
                 unrealized += u
                 out_contrib[i, n_comp + 1 + p, t] = (r - u) - base_real[p, t]
-            src = t - liab_lag
+            src = t + n_pre - liab_lag
             d = 0.0
             if 0 <= src < n_dev_years:
                 for f in range(n_factors):

@@ -71,6 +71,8 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
                                     zip(plan.component_drivers, plan.component_elasticity)]),
         tax_revenue=plan.tax_revenue, tax_base_growth=plan.tax_base_growth,
         tax_weights=_weights(factors, plan.tax_drivers),
+        n_pre=int(plan.n_pre), pre_component_growth=plan.pre_component_growth,
+        pre_tax_base_growth=plan.pre_tax_base_growth,
         liability_opening=plan.liability_opening,
         liability_weights=_weights(factors, plan.liability_drivers),
         liability_lag=int(plan.liability_lag),
@@ -152,8 +154,9 @@ class Budget:
                  by_sales: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Budget lines, components, driver split and balance requirement per path [mnkr].
 
-        ``dev`` (N, F, Y') deviations from forecast [points] from the plan's first year;
-        ``fund_return`` and ``fund_unrealized`` (N, P, Y') the funds' yearly results.
+        ``dev`` (N, F, n_pre + Y') deviations from forecast [points] from the generator's first
+        year (the pre-plan years first, :attr:`BudgetPlan.n_pre`); ``fund_return`` and
+        ``fund_unrealized`` (N, P, Y'') the funds' yearly results from the plan's first year.
         """
         pl = self.plan
         n, y, k, p = dev.shape[0], pl.n_years, len(pl.component_keys), len(pl.fund_keys)
@@ -184,7 +187,7 @@ class Budget:
         pl = self.plan
         ret = pl.planned_fund_return()[None]
         unreal = ret * pl.fund_unrealized_share[None, :, None]
-        res = self(np.zeros((1, len(self.factors), pl.n_years)), ret, unreal,
+        res = self(np.zeros((1, len(self.factors), pl.n_pre + pl.n_years)), ret, unreal,
                    by_sales=np.zeros(len(pl.fund_keys), dtype=bool))
         del res["contributions"]
         res["planned_cost_measures"] = self.arrays.planned_cost_measures[None].copy()

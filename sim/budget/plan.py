@@ -49,6 +49,11 @@ class BudgetPlan:
     component_lags: tuple[int, ...]   # (K,) years between a driver's year and its effect
     component_drivers: tuple[tuple[str, ...], ...]  # scenario factors moving each component
     component_elasticity: np.ndarray  # (K,) growth points per point of the drivers' deviation
+    # Pre-plan years (between the information date and the plan, :mod:`sim.information`):
+    # their forecast growth, so a deviation there moves the plan years' levels.
+    n_pre: int
+    pre_component_growth: np.ndarray  # (K, n_pre) forecast growth of each index, at its lag [%]
+    pre_tax_base_growth: np.ndarray   # (n_pre,) forecast [%]
     # Taxes.
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_drivers: tuple[str, ...]
@@ -83,6 +88,10 @@ class BudgetPlan:
             return np.array([fc[key].at(y - lag) for y in years])
 
         comp_growth = np.array([series(c.index, c.lag_years) for c in comps.values()])
+        pre = list(range(cfg.start_year, years[0]))
+
+        def pre_series(key: str, lag: int = 0) -> np.ndarray:
+            return np.array([fc[key].at(y - lag) for y in pre], dtype=float)
         base_total = -cfg.plan.operating_costs[0]
         pl = cfg.pension_liability
         br = cfg.balance_requirement
@@ -95,6 +104,10 @@ class BudgetPlan:
             component_labels=tuple(c.label for c in comps.values()),
             component_base=np.array([c.share.value * base_total for c in comps.values()]),
             component_growth=comp_growth,
+            n_pre=len(pre),
+            pre_component_growth=np.array([pre_series(c.index, c.lag_years)
+                                           for c in comps.values()]).reshape(len(comps), len(pre)),
+            pre_tax_base_growth=pre_series(cfg.taxes.index),
             component_lags=tuple(c.lag_years for c in comps.values()),
             component_drivers=tuple(tuple(c.drivers) for c in comps.values()),
             component_elasticity=np.array([1.0 if c.elasticity is None else c.elasticity.value

@@ -32,6 +32,9 @@ class PlanArrays(NamedTuple):
     tax_revenue: np.ndarray           # (Y,) the plan's line
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_weights: np.ndarray           # (F,)
+    n_pre: int                        # pre-plan years at the start of ``dev``
+    pre_component_growth: np.ndarray  # (K, n_pre) forecast growth before the plan, at its lag
+    pre_tax_base_growth: np.ndarray   # (n_pre,)
     liability_opening: np.ndarray     # (Y,) pension provisions at the end of the year before
     liability_weights: np.ndarray     # (F,)
     liability_lag: int                # years between inflation and its indexation

@@ -30,7 +30,7 @@ def markov_step(state, u, p_leave_0, p_leave_1):
 
 
 @njit(cache=True, nogil=True)
-def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
+def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
     """Step every monthly factor of a block of paths through its months.
 
     ``inn`` is the block's :class:`~sim.esg.model.Innovations`; ``equity``, ``rate``, ``fi`` and
@@ -56,6 +56,12 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
     Inflation: ``x_m = phi x_{m-1} + sigma z_m`` (``x_{-1} = 0``), high regime entered with
     ``u < p_enter`` and left with ``u < p_exit`` (starting normal), ``pi_m = forecast_m + x_m +
     shift * regime_m``.
+
+    Known months (``m < obs.n_known``, :class:`~sim.esg.records.Observed`): an observed short
+    rate replaces the step (``r_{m+1} = observed``), an observed KPIF replaces ``pi_m`` and sets
+    ``x_m = observed - forecast_m - shift * regime``. The regime of the known months is the
+    regime at the information date, high when ``u < obs.p_high`` (``u`` the regime uniform of
+    the last known month); the chain moves on from it after.
     """
     eq_z, eq_w, regime_u = inn.equity, inn.equity_w, inn.equity_regime_u
     rate_z, infl_z, infl_regime_u = inn.short_rate, inn.inflation, inn.inflation_regime_u
@@ -71,6 +77,9 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
         r = rate.r0
         x = 0.0
         hi = 0
+        n_known = obs.n_known
+        if n_known > 0 and infl.high_regime:
+            hi = 1 if infl_regime_u[i, n_known - 1] < obs.p_high else 0
         for m in range(n_months):
             # --- equity
             if model == EQUITY_RSLN2:
@@ -102,23 +111,38 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, out):
                 total += step
             out.equity_month[i, m] = total
             # --- short rate and fixed income
-            r_next = rate.theta + (r - rate.theta) * rate.decay + rate.step_vol * rate_z[i, m]
+            if m < n_known and not math.isnan(obs.short_rate[m]):
+                r_next = obs.short_rate[m]
+            else:
+                r_next = (rate.theta + (r - rate.theta) * rate.decay
+                          + rate.step_vol * rate_z[i, m])
             out.fixed_income[i, m] = (r + fi.spread) / 1200.0 - fi.duration * (r_next - r) / 100.0
             out.short_rate[i, m] = r_next
             r = r_next
             # --- inflation
-            x = infl.phi * x + infl.sigma * infl_z[i, m]
-            if infl.high_regime:
-                hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
+            if m < n_known:                # the regime at as_of holds over the known months
+                if not math.isnan(obs.kpif[m]):
+                    x = obs.kpif[m] - kpif_forecast[m] - infl.shift * hi
+                else:
+                    x = infl.phi * x + infl.sigma * infl_z[i, m]
+            else:
+                x = infl.phi * x + infl.sigma * infl_z[i, m]
+                if infl.high_regime:
+                    hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
             out.inflation_regime[i, m] = hi
-            out.kpif[i, m] = kpif_forecast[m] + x + infl.shift * hi
+            if m < n_known and not math.isnan(obs.kpif[m]):
+                out.kpif[i, m] = obs.kpif[m]       # the outturn exactly, not a round trip
+            else:
+                out.kpif[i, m] = kpif_forecast[m] + x + infl.shift * hi
 
 
 @njit(cache=True, nogil=True)
 def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
     """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + lag_k
     infl_dev_{Y-1} + sigma_k z_{k,Y} + jumps_{k,Y}`` (``d_{k,-1} = 0``, no inflation deviation
-    before the first year), growth ``= forecast_k(Y) + d_{k,Y}`` [percent].
+    before the first year), growth ``= forecast_k(Y) + d_{k,Y}`` [percent]. A deviation known
+    at the information date (``factors.known[k, Y]`` not NaN) replaces the recursion's value,
+    and the recursion goes on from it.
 
     ``factors`` is :class:`~sim.esg.records.AnnualFactors` (``beta`` its ``inflation_beta``,
     ``lag`` its ``inflation_beta_lag``). Shapes: ``z``, ``jumps``, ``out_*`` (B, Y, K);
@@ -126,6 +150,7 @@ def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
     """
     forecast, phi, sigma, beta, lag = (factors.forecast, factors.phi, factors.sigma,
                                        factors.inflation_beta, factors.inflation_beta_lag)
+    known = factors.known
     n_paths, n_years, n_factors = z.shape
     for i in range(n_paths):
         for k in range(n_factors):
@@ -134,6 +159,8 @@ def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
                 d = phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k] + jumps[i, y, k]
                 if y > 0 and lag[k] != 0.0:
                     d += lag[k] * infl_dev[i, y - 1]
+                if not math.isnan(known[k, y]):
+                    d = known[k, y]
                 out_dev[i, y, k] = d
                 out_growth[i, y, k] = forecast[k, y] + d
 

@@ -26,8 +26,10 @@ import numpy as np
 from .. import blocks
 from . import _kernels as K
 from ._rng import path_states
+from ..information import KnownState, regime_probability, start_year
 from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, DrawSpec,
-                      Equity, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Rsln2, ShortRate)
+                      Equity, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Observed, Rsln2,
+                      ShortRate)
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
 __all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
@@ -48,7 +50,11 @@ def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
 @dataclass(frozen=True)
 class EsgParams:
     """Everything the kernels need, as the records of :mod:`sim.esg.records` (percent for
-    rates)."""
+    rates).
+
+    ``years`` are the calendar years simulated: the ``n_pre`` years between the information
+    date and the plan (:mod:`sim.information`), then the plan's first year and the rest of the
+    horizon."""
 
     years: np.ndarray            # (Y,) calendar years simulated
     equity: Equity
@@ -60,11 +66,15 @@ class EsgParams:
     chol_monthly: np.ndarray     # (3, 3)
     cond_mean: np.ndarray        # (6, 3): annual innovations given the year's monthly sum
     cond_factor: np.ndarray      # (6, 6)
+    observed: Observed           # the outturns known at the information date
+    n_pre: int = 0               # pre-plan years at the start of ``years``
 
     @classmethod
     def from_config(cls, esg: EsgConfig, forecasts: dict, first_year: int, last_plan_year: int,
-                    horizon_years: int) -> EsgParams:
-        years = np.arange(first_year, first_year + horizon_years)
+                    horizon_years: int, information=None) -> EsgParams:
+        """``first_year`` is the plan's; the generator starts at the information date's year
+        (``information``, an :class:`sim.information.Information`) when one is given."""
+        years = np.arange(start_year(information, first_year), first_year + horizon_years)
         spm = esg.equity.steps_per_month
         dt = 1.0 / (12 * spm)
         gbm = esg.equity.gbm
@@ -103,6 +113,14 @@ class EsgParams:
         w, v = np.linalg.eigh((cond_cov + cond_cov.T) / 2)
         cond_factor = v * np.sqrt(np.maximum(w, 0.0))
         hi = inf.high_regime
+        known = KnownState.resolve(information, first_year, years,
+                                   lambda k, y: expected(ann[k].forecast, y))
+        forecast_month = np.repeat(infl_path, 12)
+        p_high = 0.0
+        if hi.enabled and known.n_known > 0:
+            seen = (known.kpif - forecast_month)[:known.n_known]
+            p_high = regime_probability(seen, inf.phi.value, inf.sigma.value, hi.shift.value,
+                                        hi.p_enter.value, hi.p_exit.value)
         return cls(
             years=years,
             equity=Equity(
@@ -130,8 +148,12 @@ class EsgParams:
                 inflation_beta=np.array([f.inflation_beta.value for f in ann]),
                 inflation_beta_lag=np.array([f.inflation_beta_lag.value for f in ann]),
                 jump_rate=np.array([f.jump_rate.value for f in ann]),
-                jump_mean=np.array([f.jump_mean.value for f in ann])),
+                jump_mean=np.array([f.jump_mean.value for f in ann]),
+                known=known.annual),
             chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,
+            observed=Observed(n_known=known.n_known, kpif=known.kpif,
+                              short_rate=known.short_rate, p_high=p_high),
+            n_pre=known.n_pre,
         )
 
     @property
@@ -257,6 +279,7 @@ OUTPUT_DIMS = {
     "inflation_regime": ("path", "month"),
     "kpif_annual": ("path", "year"),
     "inflation_deviation": ("path", "year"),
+    "pbb_deviation": ("path", "year"),
     "annual_growth": ("path", "year", "factor"),
     "annual_deviation": ("path", "year", "factor"),
 }
@@ -278,12 +301,13 @@ def simulate_block(p: EsgParams, inn: Innovations,
         "inflation_regime": np.zeros((n, m), dtype=np.int8),
     }
     K.monthly_nb(inn, p.equity, p.short_rate, p.fixed_income, p.inflation, forecast_month,
-                 MonthlyOut(out["equity_step"], out["equity_log_return"], out["equity_regime"],
+                 p.observed, MonthlyOut(out["equity_step"], out["equity_log_return"], out["equity_regime"],
                             out["equity_variance"], out["short_rate"],
                             out["fixed_income_return"], out["kpif"], out["inflation_regime"]))
     if p.model != EQUITY_GARCH:
         del out["equity_variance"]           # a placeholder: only GARCH has a variance path
     if shifts is not None:
+        shifts = _unknown_only(shifts, p)
         eq = shifts.equity
         out["equity_log_return"] += eq
         out["equity_step"] += np.repeat(eq / s, s, axis=1) if s > 1 else eq
@@ -297,6 +321,8 @@ def simulate_block(p: EsgParams, inn: Innovations,
     # The deviation is the mean of the monthly deviations: exactly zero when every shock is.
     out["inflation_deviation"] = (out["kpif"] - forecast_month).reshape(n, y, 12).mean(axis=2)
     out["kpif_annual"] = p.kpif_forecast[None] + out["inflation_deviation"]
+    # June's 12-month rate sets the next year's price base amount
+    out["pbb_deviation"] = (out["kpif"] - forecast_month)[:, 5::12]
     out["annual_growth"] = np.empty((n, y, len(ANNUAL_FACTORS)))
     out["annual_deviation"] = np.empty((n, y, len(ANNUAL_FACTORS)))
     K.annual_nb(np.ascontiguousarray(inn.annual), np.ascontiguousarray(inn.jumps),
@@ -306,6 +332,20 @@ def simulate_block(p: EsgParams, inn: Innovations,
         out["annual_growth"] += shifts.annual
         out["annual_deviation"] += shifts.annual
     return out
+
+
+def _unknown_only(shifts: Shifts, p: EsgParams) -> Shifts:
+    """``shifts`` with nothing added to what is known at the information date: the known
+    months of KPIF and the short rate, and the yearly factors' known years."""
+    k = p.observed.n_known
+    known_years = ~np.isnan(p.annual.known.T)            # (Y, K)
+    if k == 0 and not known_years.any():
+        return shifts
+    kpif, rate = shifts.kpif.copy(), shifts.short_rate.copy()
+    kpif[:, :k] = 0.0
+    rate[:, :k] = 0.0
+    annual = np.where(known_years[None], 0.0, shifts.annual)
+    return Shifts(shifts.equity, rate, kpif, annual)
 
 
 def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,

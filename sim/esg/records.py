@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Gbm", "Rsln2", "Garch", "Equity", "ShortRate", "FixedIncome", "Inflation",
-           "AnnualFactors", "DrawSpec", "MonthlyOut", "EQUITY_GBM", "EQUITY_RSLN2",
+           "AnnualFactors", "DrawSpec", "MonthlyOut", "Observed", "EQUITY_GBM", "EQUITY_RSLN2",
            "EQUITY_GARCH", "EQUITY_MODELS"]
 
 EQUITY_GBM = 0
@@ -89,6 +89,16 @@ class Inflation(NamedTuple):
     shift: float                  # [percentage points] in the high regime
 
 
+class Observed(NamedTuple):
+    """The outturns known at the information date (:mod:`sim.information`), per month of the
+    generator (``M``); the first ``n_known`` months are known."""
+
+    n_known: int                  # months from the generator's first January to as_of
+    kpif: np.ndarray              # (M,) observed KPIF [percent], NaN where not observed
+    short_rate: np.ndarray        # (M,) observed short rate [percent], NaN where not observed
+    p_high: float                 # P(high-inflation regime at as_of | observed KPIF)
+
+
 class AnnualFactors(NamedTuple):
     """``esg.annual.*``, one entry per yearly factor (``K``) in ``ANNUAL_FACTORS`` order."""
 
@@ -99,6 +109,7 @@ class AnnualFactors(NamedTuple):
     inflation_beta_lag: np.ndarray  # (K,) [points per point of the previous year's deviation]
     jump_rate: np.ndarray         # (K,) [per year]
     jump_mean: np.ndarray         # (K,) [percentage points]
+    known: np.ndarray             # (K, Y) deviation known at the information date, NaN if not
 
 
 class DrawSpec(NamedTuple):

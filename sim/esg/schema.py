@@ -20,7 +20,11 @@ ANNUAL_FACTORS = ("wages", "social_fees", "consumption", "tax_base", "drugs", "h
 FACTORS = MONTHLY_FACTORS + ANNUAL_FACTORS
 #: Factors whose yearly deviation from forecast reaches the budget, in the order of the
 #: budget kernel's ``dev`` rows: the one registry the engine, the budget and the tests read.
-DEVIATION_FACTORS = ("inflation",) + ANNUAL_FACTORS
+#: ``inflation`` is the year's mean KPIF deviation; ``price_base_amount`` the deviation of
+#: June's 12-month KPIF rate, which sets the next year's price base amount (prisbasbeloppet:
+#: SCB computes it from the change in prices to June and publishes it with June's KPI, SCB
+#: press release 2022-07-14), the index of pensions and of the pension liability.
+DEVIATION_FACTORS = ("inflation", "price_base_amount") + ANNUAL_FACTORS
 
 PerMonth = Annotated[Quantity, unit_is("fraction_per_month")]
 PosPerMonth = Annotated[Quantity, unit_is("fraction_per_month"), in_range(0.0, 1.0)]

@@ -44,13 +44,25 @@ class Fund:
         return self.flows.start_value
 
     @classmethod
-    def from_config(cls, key: str, fund, first_year: int, n_years: int) -> Fund:
-        """A fund of a validated plan config (``funds.<key>``) for ``n_years`` years."""
+    def from_config(cls, key: str, fund, first_year: int, n_years: int, start_year: int | None = None,
+                    start_month: int = 0, state=None) -> Fund:
+        """A fund of a validated plan config (``funds.<key>``) over ``n_years`` generator years
+        from ``start_year`` (default: the plan's ``first_year``), starting in the generator's
+        month ``start_month`` (the month after the information date) with its ``start_value``
+        (default: the plan's capital of its first year). ``state``
+        (:class:`sim.information.FundState`) replaces the start value, the 24-month high and
+        the cost basis with the information date's.
+
+        A year's net flow is ``flows`` at its start, none before the series' first year; a
+        fund rebased to its capital is rebased to the plan's capital of the year (its first
+        year's before the plan)."""
         st = fund.strategy
-        flows = np.array([0.0] + [fund.flows.at(first_year + y) for y in range(1, n_years)])
+        start_year = first_year if start_year is None else start_year
+        years = start_year + np.arange(n_years)
+        flows = np.array([fund.flows.at(int(yr)) if yr >= fund.flows.first_year else 0.0
+                          for yr in years])
         if fund.payouts is not None:
             po = fund.payouts
-            years = first_year + np.arange(n_years)
             due = (years >= po.from_year) & (np.arange(n_years) > 0)
             flows -= np.where(due, po.first_amount.value * (1 + po.growth.value / 100.0)
                               ** (years - po.from_year), 0.0)
@@ -58,8 +70,8 @@ class Fund:
         if fund.rebase_to_capital:
             cap = fund.capital
             # past a series with no extension rule, the capital is held at its last value
-            target = np.array([cap.at(min(year, cap.last_year) if cap.extend == "none" else year)
-                               for year in range(first_year, first_year + n_years)])
+            target = np.array([cap.at(max(min(int(yr), cap.last_year) if cap.extend == "none"
+                                          else int(yr), first_year)) for yr in years])
         trading = Trading(rebalance_per_month=st.rebalance_per_month,
                           no_trade_band=st.no_trade_band.value,
                           transaction_cost=st.transaction_cost.value)
@@ -68,9 +80,17 @@ class Fund:
         else:
             rule = Dynamic(**{name: getattr(st, name).value for name in Dynamic._fields})
             rule = rule._replace(window=int(rule.window))
+        start = (fund.capital.at(first_year) if fund.start_value is None
+                 else fund.start_value.value)
+        basis = fund.start_cost_basis.value
+        if state is not None:
+            start = start if state.value is None else state.value.value
+            basis = basis if state.cost_basis is None else state.cost_basis.value
+            if state.high is not None:
+                rule = rule._replace(initial_high=state.high.value)
         return cls(key=key, rule=rule, trading=trading,
-                   flows=Flows(start_value=fund.capital.at(first_year),
-                               start_cost_basis=fund.start_cost_basis.value, net_flow=flows,
+                   flows=Flows(start_value=start, start_month=int(start_month),
+                               start_cost_basis=basis, net_flow=flows,
                                target_value=target, centre_shift=np.zeros(n_years)))
 
 
@@ -104,7 +124,8 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
     market = Market(equity_step=equity_step, equity_growth=equity_growth,
                     fixed_income=np.ascontiguousarray(fixed_income, dtype=np.float64),
                     steps_per_month=steps_per_month)
-    flows = Flows(float(fund.flows.start_value), float(fund.flows.start_cost_basis),
+    flows = Flows(float(fund.flows.start_value), int(fund.flows.start_month),
+                  float(fund.flows.start_cost_basis),
                   np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.centre_shift[:y], dtype=np.float64))
@@ -141,10 +162,25 @@ def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
     return out
 
 
-def fund_params(cfg, n_years: int | None = None) -> list[Fund]:
-    """Every fund of a validated plan config over ``n_years`` (default: the horizon)."""
-    n_years = cfg.simulation.horizon_years if n_years is None else n_years
-    return [Fund.from_config(k, f, cfg.meta.first_year, n_years) for k, f in cfg.funds.items()]
+def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) -> list[Fund]:
+    """Every fund of a validated plan config over the generator's years (the pre-plan years
+    and the horizon; ``n_years`` overrides), each starting the month after the information
+    date (:mod:`sim.information`), or in January of the plan's first year without one or with
+    ``at_plan_start`` (a replayed path)."""
+    first = cfg.meta.first_year
+    if at_plan_start:
+        n_years = cfg.simulation.horizon_years if n_years is None else n_years
+        return [Fund.from_config(k, f, first, n_years) for k, f in cfg.funds.items()]
+    start = cfg.start_year
+    n_years = cfg.simulation.horizon_years + first - start if n_years is None else n_years
+    info = cfg.information
+    start_month = 0
+    if info is not None:
+        y, m = info.month
+        start_month = (y - start) * 12 + m
+    return [Fund.from_config(k, f, first, n_years, start, start_month,
+                             None if info is None else info.funds.get(k))
+            for k, f in cfg.funds.items()]
 
 
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,

@@ -149,8 +149,12 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     to ``out`` (:class:`~sim.portfolio.records.FundOut`), its monthly arrays only when
     ``monthly`` is true.
 
+    The fund starts at the beginning of month ``flows.start_month`` (the month after the
+    information date) with ``start_value``; before it the monthly results are NaN and the
+    yearly ones are left as they are in ``out`` (zero when allocated by the Python layer).
+
     Per equity step ``k`` of month ``m`` (``steps`` a month): at the first step of a year after
-    the first, the year's net flow buys (or sells) units at the current NAV, pro rata to the
+    the fund's start, the year's net flow buys (or sells) units at the current NAV, pro rata to the
     holdings (where ``target_value[y]`` is not NaN the flow instead brings the value to it: the
     return is drawn off, or a loss refilled); every ``steps / rebalance_per_month`` steps the
     target weight is set (:func:`target_weight`) and traded if it differs from the held weight
@@ -172,6 +176,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     rebalance_every = steps // trading.rebalance_per_month
     band, cost = trading.no_trade_band, trading.transaction_cost
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
+    start_month = flows.start_month
     centre_step = np.exp(flows.centre_shift / steps)   # (Y,) growth factor a step, 1 for none
     start_basis = flows.start_cost_basis
     shift = 1.0
@@ -209,13 +214,20 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         y_lock = 0
         y_fall = 0.0
         flow = 0.0
-        for m in range(n_months):
-            if m % 12 == 0:
+        shift = centre_step[start_month // 12] if start_month < n_months else 1.0
+        if monthly:                      # before the fund starts: no values
+            for m in range(start_month):
+                out.nav[i, m] = math.nan
+                out.value[i, m] = math.nan
+                out.equity_weight[i, m] = math.nan
+                out.floor[i, m] = math.nan
+        for m in range(start_month, n_months):
+            if m % 12 == 0 or m == start_month:
                 y = m // 12
                 shift = centre_step[y]       # the year's return centre, a step
                 value = eq + fi
-                flow = net_flow[y] if y > 0 else 0.0
-                if y > 0 and not math.isnan(target_value[y]):
+                flow = net_flow[y] if m > start_month else 0.0
+                if m > start_month and not math.isnan(target_value[y]):
                     flow = target_value[y] - value
                 if flow > 0.0:
                     if units > 0.0 and value > 0.0:

@@ -60,21 +60,33 @@ def expected_returns(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray
                   100.0 * np.array([s for _, s in res]))
 
 
+def months_run(fund: Fund, n_years: int) -> np.ndarray:
+    """The months the fund runs in each generator year (12, fewer in the year it starts in
+    after the information date, 0 before)."""
+    start = fund.flows.start_month
+    return np.clip(12 * (np.arange(n_years) + 1) - start, 0, 12)
+
+
 def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi: np.ndarray,
                  steps: int) -> tuple[list[Fund], Centre]:
-    """Funds whose expected yearly return on the pilot sample is ``targets`` (P, Y) [percent].
+    """Funds whose expected yearly return on the pilot sample is ``targets`` (P, Y) [percent]
+    (for the months they run: a fund starting after the information date earns the year's
+    target pro rata, ``(1 + target)^(months / 12) - 1``, in the year it starts in).
 
     ``eq_step`` (N, M*steps) and ``fi`` (N, M) are the pilot's returns.
     """
     y = fi.shape[1] // 12
     out, market, centred, ses = [], [], [], []
     for fund, target in zip(funds, targets):
-        goal = 1.0 + np.asarray(target[:y], dtype=float) / 100.0
+        months = months_run(fund, y)
+        runs = months > 0
+        goal = (1.0 + np.asarray(target[:y], dtype=float) / 100.0) ** (months / 12.0)
         shift = np.zeros(y)
         m0, _ = _mean_return(fund, eq_step, fi, steps)
         mean = m0
         for _ in range(ITERATIONS):
-            shift = shift + np.log(goal / (1.0 + mean)) / 12.0
+            shift = shift + np.where(runs, np.log(goal / (1.0 + mean)) / np.maximum(months, 1),
+                                     0.0)
             moved = dataclasses.replace(fund, flows=fund.flows._replace(centre_shift=shift))
             mean, se = _mean_return(moved, eq_step, fi, steps)
         out.append(moved)

@@ -55,7 +55,9 @@ class Trading(NamedTuple):
 class Flows(NamedTuple):
     """Money in and out of a fund, per year of the generator's horizon [mnkr]."""
 
-    start_value: float            # value at the start of the first year
+    start_value: float            # value when the fund starts (at the end of month start_month-1)
+    start_month: int              # the generator's month the fund starts in (0: its first
+                                  # January; the month after the information date)
     start_cost_basis: float       # [fraction of start_value] the holdings' cost basis then
     net_flow: np.ndarray          # (Y,) at the start of each year; the first year's is not used
     target_value: np.ndarray      # (Y,) value to rebase to at a year start, NaN for none

@@ -33,7 +33,8 @@ def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
     unreal = np.where(by_sales[None, :, None], fund_unreal[:, :, :y],
                       pl.fund_unrealized_share[None, :, None] * fund_ret[:, :, :y])
     fp = dataclasses.replace(
-        FactorPaths.from_deviations(pl, dict(zip(FACTORS, np.moveaxis(dev, 1, 0))), 2023),
+        FactorPaths.from_deviations(pl, dict(zip(FACTORS, np.moveaxis(dev, 1, 0))),
+                                    int(pl.years[0]) - pl.n_pre),
         fund_return=np.ascontiguousarray(fund_ret[:, :, :y]), fund_unrealized=unreal)
     want = run_budget(pl, fp)
     for key in want:

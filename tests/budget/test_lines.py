@@ -28,10 +28,11 @@ def at_plan(plan):
 
 
 def shocked(plan, n=1, **devs):
-    """The kernel with ``factor=((path, year index), points)`` deviations, funds at plan."""
-    dev = np.zeros((n, len(DEVIATION_FACTORS), plan.n_years))
+    """The kernel with ``factor=((path, year index), points)`` deviations, funds at plan; the
+    year index counts from the plan's first year (the pre-plan years before it at forecast)."""
+    dev = np.zeros((n, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
     for name, (index, delta) in devs.items():
-        dev[(index[0], DEVIATION_FACTORS.index(name), index[1])] += delta
+        dev[(index[0], DEVIATION_FACTORS.index(name), plan.n_pre + index[1])] += delta
     ret = np.repeat(plan.planned_fund_return()[None], n, axis=0)
     return Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
 
@@ -130,14 +131,38 @@ def test_tax_base_growth_one_point_lower_in_2023(plan):
                                0.01 * (want - plan.tax_revenue), atol=1e-9)
 
 
-def test_inflation_two_points_higher_raises_the_liabilitys_financial_cost(plan):
-    """Inflation 2 points above forecast in 2024 reaches 2025 at the one-year lag: the
-    indexation of the opening liability, 4 731 mnkr (provisions at the end of 2024), costs 2 %
-    more: 94.62 mnkr."""
-    assert plan.liability_drivers == ("inflation",) and plan.liability_lag == 1
+def test_price_base_amount_two_points_higher_raises_the_liabilitys_financial_cost(plan):
+    """June 2024's 12-month KPIF 2 points above forecast sets the 2025 price base amount 2 points
+    higher: the indexation of the opening liability, 4 731 mnkr (provisions at the end of
+    2024), costs 2 % more: 94.62 mnkr, in 2025 only."""
+    assert plan.liability_drivers == ("price_base_amount",) and plan.liability_lag == 1
     base = at_plan(plan)
-    diff = shocked(plan, inflation=((0, 1), 2.0))["financial_costs"][0] - base["financial_costs"][0]
+    diff = (shocked(plan, price_base_amount=((0, 1), 2.0))["financial_costs"][0]
+            - base["financial_costs"][0])
     np.testing.assert_allclose(diff, [0, 0, -94.62, 0, 0, 0], atol=1e-9)
+
+
+def test_a_pre_plan_year_moves_every_plan_years_level(plan):
+    """The plan (made in April 2022) was built on 2022's forecasts. Wages 1 point above
+    forecast in 2022 raise the wage bill of every plan year by 1.037 / 1.027 (LPIK timlön
+    forecast 2,7 % for 2022), and the price base amount set from June 2022 raises 2023's
+    pension costs and liability indexation."""
+    assert plan.n_pre == 1 and plan.pre_component_growth.shape[1] == 1
+    k = plan.component_keys.index("own_staff_wages")
+    assert plan.pre_component_growth[k, 0] == 2.7
+    base = at_plan(plan)
+    dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
+    dev[0, DEVIATION_FACTORS.index("wages"), 0] = 1.0
+    dev[0, DEVIATION_FACTORS.index("price_base_amount"), 0] = 3.3
+    ret = plan.planned_fund_return()[None]
+    out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
+    wages = base["operating_cost_components"][0, k]
+    np.testing.assert_allclose(out["operating_cost_components"][0, k], wages * 1.037 / 1.027,
+                               rtol=1e-13)
+    # 2023's financial costs: 3,3 % of the provisions at the end of 2022 (4 138 mnkr), the
+    # 138 mnkr of the seed's change table
+    fin = out["financial_costs"][0] - base["financial_costs"][0]
+    np.testing.assert_allclose(fin, [-0.033 * 4138, 0, 0, 0, 0, 0], atol=1e-9)
 
 
 @pytest.mark.parametrize("realized_share", [0.0, 0.25, 1.0])
@@ -150,7 +175,7 @@ def test_a_fund_loss_counts_in_the_balance_requirement_only_when_realized(plan, 
     unreal = ret * plan.fund_unrealized_share[None, :, None]
     ret[0, p, 1] = -500.0
     unreal[0, p, 1] = -500.0 * (1.0 - realized_share)
-    dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_years))
+    dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
     by_sales = by_plan(plan)
     by_sales[p] = True                        # the fund's own unrealized change counts
     out = Budget(plan, by_sales)(dev, ret, unreal)
@@ -170,7 +195,7 @@ def test_paths_are_independent(plan):
 
 def test_wrong_factor_shape_is_a_clear_error(plan):
     ret = plan.planned_fund_return()[None]
-    with pytest.raises(ValueError, match="dev: 5 factor rows, expected 7"):
+    with pytest.raises(ValueError, match="dev: 5 factor rows, expected 8"):
         Budget(plan, by_plan(plan))(np.zeros((1, 5, plan.n_years)), ret, ret)
 
 

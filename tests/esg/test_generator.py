@@ -17,18 +17,31 @@ import pytest
 from ..reference.budget_numpy import FactorPaths, run_budget
 from sim.config import ConfigError, load_config
 from sim.esg import esg_params, generate
+from sim.esg.schema import DEVIATION_FACTORS
 from sim.esg.model import (Shifts, draw_innovations, generate_arrays, simulate_block,
                            zero_innovations)
 from sim.esg.schema import ANNUAL_FACTORS, FACTORS, nearest_correlation
 
-from ..conftest import DEFAULT_CONFIG
+from ..conftest import DEFAULT_CONFIG, PLAIN
 from ..reference import esg_numpy as ref
 
 Z = 4.0
 
 
 def config(*overrides):
-    return load_config(DEFAULT_CONFIG, list(overrides))
+    """The default config without its information set (the model's own properties)."""
+    return load_config(DEFAULT_CONFIG, [PLAIN, *overrides])
+
+
+@pytest.fixture(scope="module")
+def cfg(cfg_plain):
+    """In this module the config is the plain one (no information date)."""
+    return cfg_plain
+
+
+@pytest.fixture(scope="module")
+def plan(plan_plain):
+    return plan_plain
 
 
 def draw(cfg, n, seed=1):
@@ -267,11 +280,12 @@ def test_plan_years_follow_the_plans_forecast_and_revert_after(cfg):
     assert np.all(np.diff(after) < 0) and np.all(after > 2.0) and after[-1] < 2.05
 
 
-def test_zero_shocks_give_the_seeds_budget(cfg, plan):
+def test_zero_shocks_give_the_seeds_budget(cfg_plain, plan_plain):
     """Every shock at zero: the budget driven by the generator equals the plan's own budget."""
+    cfg, plan = cfg_plain, plan_plain
     p = esg_params(cfg)
     out = simulate_block(p, zero_innovations(p, 2))
-    devs = {"inflation": out["inflation_deviation"]}
+    devs = {"inflation": out["inflation_deviation"], "price_base_amount": out["pbb_deviation"]}
     devs.update({k: out["annual_deviation"][:, :, j] for j, k in enumerate(cfg.esg.annual)})
     from_esg = run_budget(plan, FactorPaths.from_deviations(plan, devs, int(p.years[0])))
     at_plan = run_budget(plan, FactorPaths.at_forecast(plan, 2))
@@ -279,12 +293,15 @@ def test_zero_shocks_give_the_seeds_budget(cfg, plan):
         np.testing.assert_array_equal(from_esg[key], at_plan[key], err_msg=key)
 
 
-def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg, plan):
-    """Inflation 1 point above forecast in 2024 only: pension costs (lag 1) grow 2.9 points more
-    in 2025 (their elasticity, derived from seed 001's change table), the liability's
-    financial cost (lag 1) moves in 2025, nothing in 2024."""
-    devs = {k: np.zeros((1, 6)) for k in ("inflation",) + tuple(cfg.esg.annual)}
-    devs["inflation"][0, 1] = 1.0
+def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg_plain, plan_plain):
+    """June 2024's KPIF 1 point above forecast only (the 2025 price base amount): pension costs
+    (lag 1) grow 2.9 points more in 2025 (their elasticity, derived from seed 001's change
+    table), the liability's financial cost (lag 1) moves in 2025, nothing in 2024; the year's
+    mean inflation deviation alone reaches neither."""
+    cfg, plan = cfg_plain, plan_plain
+    devs = {k: np.zeros((1, 6)) for k in DEVIATION_FACTORS}
+    devs["price_base_amount"][0, 1] = 1.0
+    devs["inflation"][0, 1] = 5.0          # drives only consumption-price betas in the generator
     f = FactorPaths.from_deviations(plan, devs, 2023)
     base = FactorPaths.at_forecast(plan)
     k = plan.component_keys.index("pension_costs")

@@ -17,7 +17,7 @@ from sim.esg.model import generate_arrays
 from sim.portfolio import Dynamic, FixedMix, Flows, Fund, Trading, fund_params, run_fund, run_funds
 from sim.portfolio import _kernels as K
 
-from ..conftest import DEFAULT_CONFIG
+from ..conftest import DEFAULT_CONFIG, PLAIN
 from ..reference import portfolio_numpy as ref
 
 Z = 4.0
@@ -32,7 +32,7 @@ def dynamic(**changes) -> Fund:
                         initial_vol=100.0 * math.sqrt(0.002 * 12), initial_high=1.0,
                         cash_lock_below=0.05),
         "trading": Trading(rebalance_per_month=1, no_trade_band=0.0, transaction_cost=0.0),
-        "flows": Flows(start_value=100.0, start_cost_basis=1.0, net_flow=np.zeros(10),
+        "flows": Flows(start_value=100.0, start_month=0, start_cost_basis=1.0, net_flow=np.zeros(10),
                        target_value=np.full(10, np.nan), centre_shift=np.zeros(10)),
     }
     for key, value in changes.items():
@@ -133,15 +133,17 @@ def test_fixed_mix_holds_its_weight():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model,steps,per_month", [("rsln2", 1, 1), ("garch", 1, 1),
-                                                   ("gbm", 20, 4), ("gbm", 20, 20)])
-def test_kernel_equals_numpy_reference(model, steps, per_month):
+@pytest.mark.parametrize("model,steps,per_month,info", [
+    ("rsln2", 1, 1, True), ("rsln2", 1, 1, False), ("garch", 1, 1, True), ("gbm", 20, 4, True),
+    ("gbm", 20, 20, False)])
+def test_kernel_equals_numpy_reference(model, steps, per_month, info):
     """Same returns in, same values, weights and gains out: to 1e-12 relative, or 1e-12 of the
     portfolio's start value for sums that cancel (the scalar kernel and the vectorized reference
-    add in different orders; a few thousand roundings of 1e-16 on values of that size)."""
+    add in different orders; a few thousand roundings of 1e-16 on values of that size). With
+    the information set the funds start in May 2022, the month after it."""
     over = [f"esg.equity.model={model}", f"esg.equity.steps_per_month={steps}",
             f"funds.pension.strategy.rebalance_per_month={per_month}",
-            "simulation.horizon_years=6"]
+            "simulation.horizon_years=6"] + ([] if info else [PLAIN])
     cfg = load_config(DEFAULT_CONFIG, over)
     out = generate_arrays(esg_params(cfg), 300, 4, block_size=1000)
     for p in fund_params(cfg):
@@ -256,7 +258,8 @@ def test_breaches_grow_with_less_frequent_rebalancing(uniforms):
     assert freq[0] < freq[1] < freq[2], freq
 
 
-def test_all_funds_run_on_common_returns(cfg):
+def test_all_funds_run_on_common_returns(cfg_plain):
+    cfg = cfg_plain
     out = generate_arrays(esg_params(cfg), 50, 1, block_size=1000)
     funds = fund_params(cfg)
     res = run_funds(funds, out["equity_step"], out["fixed_income_return"], 1)
@@ -282,7 +285,7 @@ def test_all_funds_run_on_common_returns(cfg):
 
 def test_payouts_start_in_their_year_and_grow(cfg):
     """40-year horizon: no payout before 2040, then 100 mnkr growing 10 % a year."""
-    long = load_config(DEFAULT_CONFIG, ["simulation.horizon_years=40"])
+    long = load_config(DEFAULT_CONFIG, ["simulation.horizon_years=40", PLAIN])
     pension = fund_params(long)[0]
     years = 2023 + np.arange(40)
     assert (pension.flows.net_flow[(years > 2028) & (years < 2040)] == 0).all()

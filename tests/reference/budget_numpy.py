@@ -39,6 +39,8 @@ class FactorPaths:
 
     component_growth: np.ndarray      # (N, K, Y) realized growth of each cost index [%]
     tax_base_growth: np.ndarray       # (N, Y) [%]
+    pre_component_growth: np.ndarray  # (N, K, n_pre) the same in the pre-plan years
+    pre_tax_base_growth: np.ndarray   # (N, n_pre)
     liability_inflation: np.ndarray   # (N, Y) realized inflation at the indexation lag [%]
     fund_return: np.ndarray           # (N, P, Y) [mnkr]
     fund_unrealized: np.ndarray       # (N, P, Y) [mnkr]
@@ -52,6 +54,8 @@ class FactorPaths:
 
         return cls(component_growth=tile(plan.component_growth),
                    tax_base_growth=tile(plan.tax_base_growth),
+                   pre_component_growth=tile(plan.pre_component_growth),
+                   pre_tax_base_growth=tile(plan.pre_tax_base_growth),
                    liability_inflation=tile(plan.liability_inflation),
                    fund_return=tile(ret),
                    fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]))
@@ -60,24 +64,30 @@ class FactorPaths:
     def from_deviations(cls, plan, deviations: dict[str, np.ndarray],
                         first_year: int) -> FactorPaths:
         """Each budget part: its forecast growth plus its drivers' deviations ``lag`` years
-        earlier (none before ``first_year``); funds at their planned return."""
+        earlier (none before ``first_year``, the deviations' first calendar year); funds at
+        their planned return. The pre-plan years get the same."""
         n = next(iter(deviations.values())).shape[0]
         base = cls.at_forecast(plan, n)
+        pre_years = [int(plan.years[0]) - plan.n_pre + j for j in range(plan.n_pre)]
 
-        def shifted(drivers, lag):
-            total = np.zeros((n, plan.n_years))
+        def shifted(drivers, lag, years=plan.years):
+            total = np.zeros((n, len(years)))
             for name in drivers:
                 dev = deviations[name]
-                for j, year in enumerate(plan.years):
+                for j, year in enumerate(years):
                     src = int(year) - lag - first_year
                     if 0 <= src < dev.shape[1]:
                         total[:, j] += dev[:, src]
             return total
 
         comp = base.component_growth.copy()
+        pre = base.pre_component_growth.copy()
         for k, (drivers, lag) in enumerate(zip(plan.component_drivers, plan.component_lags)):
             comp[:, k] += plan.component_elasticity[k] * shifted(drivers, lag)
-        return replace(base, component_growth=comp,
+            pre[:, k] += plan.component_elasticity[k] * shifted(drivers, lag, pre_years)
+        return replace(base, component_growth=comp, pre_component_growth=pre,
+                       pre_tax_base_growth=base.pre_tax_base_growth
+                       + shifted(plan.tax_drivers, 0, pre_years),
                        tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),
                        liability_inflation=base.liability_inflation
                        + shifted(plan.liability_drivers, plan.liability_lag))
@@ -89,6 +99,8 @@ class FactorPaths:
     def check(self, plan) -> None:
         n, k, p, y = self.n_paths, len(plan.component_keys), len(plan.fund_keys), plan.n_years
         want = {"component_growth": (n, k, y), "tax_base_growth": (n, y),
+                "pre_component_growth": (n, k, plan.n_pre),
+                "pre_tax_base_growth": (n, plan.n_pre),
                 "liability_inflation": (n, y),
                 "fund_return": (n, p, y), "fund_unrealized": (n, p, y)}
         for f in fields(self):
@@ -97,8 +109,12 @@ class FactorPaths:
                 raise ValueError(f"FactorPaths.{f.name}: shape {got}, expected {want[f.name]}")
 
 
-def _index_ratio(realized, forecast):
-    return np.cumprod((1.0 + realized / 100.0) / (1.0 + forecast / 100.0), axis=-1)
+def _index_ratio(realized, forecast, pre_realized, pre_forecast):
+    """Realized over forecast index from the first pre-plan year, for the plan's years."""
+    r = np.concatenate([pre_realized, realized], axis=-1)
+    f = np.concatenate([np.broadcast_to(pre_forecast, pre_realized.shape), forecast
+                        * np.ones(realized.shape)], axis=-1)
+    return np.cumprod((1.0 + r / 100.0) / (1.0 + f / 100.0), axis=-1)[..., pre_realized.shape[-1]:]
 
 
 def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
@@ -107,11 +123,13 @@ def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
     n, y = f.n_paths, plan.n_years
     planned = _components(plan)
     measures = plan.operating_costs + planned.sum(axis=0)
-    comp = planned[None] * _index_ratio(f.component_growth, plan.component_growth)
+    comp = planned[None] * _index_ratio(f.component_growth, plan.component_growth,
+                                        f.pre_component_growth, plan.pre_component_growth)
     operating_costs = measures[None] - comp.sum(axis=1)
     operating_income = np.broadcast_to(plan.operating_income, (n, y)).copy()
     net_operating_cost = operating_income + operating_costs + plan.depreciation[None]
-    tax = plan.tax_revenue[None] * _index_ratio(f.tax_base_growth, plan.tax_base_growth)
+    tax = plan.tax_revenue[None] * _index_ratio(f.tax_base_growth, plan.tax_base_growth,
+                                                f.pre_tax_base_growth, plan.pre_tax_base_growth)
     grants = np.broadcast_to(plan.general_grants_equalisation, (n, y))
     operating_result = net_operating_cost + tax + grants
     other_fin = plan.financial_income - _planned_return(plan).sum(axis=0)

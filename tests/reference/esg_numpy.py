@@ -44,12 +44,15 @@ def garch_t(z, w, mu, omega, alpha, beta, nu, hbar):
     return x, h_out
 
 
-def vasicek(z, r0, decay, theta, step_vol):
+def vasicek(z, r0, decay, theta, step_vol, observed=None):
+    """``observed`` (M,): a month's known rate replaces the step (NaN: not known)."""
     n, n_months = z.shape
     r = np.empty((n, n_months))
     prev = np.full(n, r0)
     for m in range(n_months):
         prev = theta + (prev - theta) * decay + step_vol * z[:, m]
+        if observed is not None and not np.isnan(observed[m]):
+            prev = np.full(n, observed[m])
         r[:, m] = prev
     return r
 
@@ -59,23 +62,35 @@ def fixed_income(rates, r0, spread, duration):
     return (start + spread) / 1200.0 - duration * (rates - start) / 100.0
 
 
-def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift):
+def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift,
+              n_known=0, observed=None, p_high=0.0):
+    """KPIF; the first ``n_known`` months are known: an observed value (``observed`` (M,), NaN
+    where none) sets the AR state, and the regime over them is the information date's, high
+    with probability ``p_high`` (drawn from the last known month's uniform)."""
     n, n_months = z.shape
     out = np.empty((n, n_months))
     regime = np.zeros((n, n_months), dtype=np.int8)
     x = np.zeros(n)
     state = np.zeros(n, dtype=np.int8)
+    if n_known and hi_on:
+        state = (u[:, n_known - 1] < p_high).astype(np.int8)
     for m in range(n_months):
-        x = phi * x + sigma * z[:, m]
-        if hi_on:
+        if m < n_known and not np.isnan(observed[m]):
+            x = observed[m] - forecast_month[m] - shift * state
+        else:
+            x = phi * x + sigma * z[:, m]
+        if hi_on and m >= n_known:
             switch = np.where(state == 0, u[:, m] < p_enter, u[:, m] < p_exit)
             state = np.where(switch, 1 - state, state).astype(np.int8)
         regime[:, m] = state
         out[:, m] = forecast_month[m] + x + shift * state
+        if m < n_known and not np.isnan(observed[m]):
+            out[:, m] = observed[m]
     return out, regime
 
 
-def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag):
+def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag, known=None):
+    """``known`` (K, Y): a deviation known at the information date replaces the recursion's."""
     n, n_years, k = z.shape
     growth = np.empty_like(z)
     d = np.zeros((n, k))
@@ -83,6 +98,8 @@ def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag):
     for y in range(n_years):
         d = (phi * d + beta * infl_dev[:, y:y + 1] + beta_lag * before + sigma * z[:, y]
              + jumps[:, y])
+        if known is not None:
+            d = np.where(np.isnan(known[:, y])[None], d, known[:, y][None])
         before = infl_dev[:, y:y + 1]
         growth[:, y] = forecast[:, y] + d
     return growth

@@ -35,17 +35,21 @@ def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
     else:
         eq, _ = esg_ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.equity.rsln2[:6])
     (r0, theta, decay, step_vol), (spread, duration) = p.short_rate, p.fixed_income
-    rates = esg_ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
+    obs = p.observed
+    rates = esg_ref.vasicek(inn.short_rate, r0, decay, theta, step_vol, obs.short_rate)
     forecast_month = np.repeat(p.kpif_forecast, 12)
-    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month, *p.inflation)
+    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month,
+                                *p.inflation, n_known=obs.n_known, observed=obs.kpif,
+                                p_high=obs.p_high)
     y = len(p.years)
     dev = (kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
     growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual.forecast, p.annual.phi,
                             p.annual.sigma, p.annual.inflation_beta,
-                            p.annual.inflation_beta_lag)
+                            p.annual.inflation_beta_lag, p.annual.known)
     return {"equity_step": eq, "short_rate": rates,
             "fixed_income_return": esg_ref.fixed_income(rates, r0, spread, duration),
             "kpif": kpif, "inflation_deviation": dev,
+            "pbb_deviation": (kpif - forecast_month)[:, 5::12],
             "kpif_annual": p.kpif_forecast[None] + dev,
             "annual_growth": growth, "annual_deviation": growth - p.annual.forecast.T[None]}
 
@@ -100,13 +104,16 @@ def full_model(engine, inn: Innovations) -> dict[str, np.ndarray]:
             for p in engine.funds]
     funds = {k: np.stack([r[k] for r in runs], axis=1) for k in runs[0]}
     plan = engine.plan
-    y = plan.n_years
-    devs = {"inflation": f["inflation_deviation"]}
+    y, pre = plan.n_years, plan.n_pre
+    devs = {"inflation": f["inflation_deviation"], "price_base_amount": f["pbb_deviation"]}
     devs.update({k: f["annual_deviation"][:, :, j] for j, k in enumerate(ANNUAL_FACTORS)})
+    # from the plan's first year on (the funds start at the information date)
+    funds = {k: v[:, :, 12 * pre:] if k in ("nav", "equity_weight") else v[:, :, pre:]
+             for k, v in funds.items()}
     ret = funds["year_return"][:, :, :y]
     unrealized = np.where(engine.by_sales[None, :, None], funds["unrealized_change"][:, :, :y],
                           plan.fund_unrealized_share[None, :, None] * ret)
-    fp = replace(FactorPaths.from_deviations(plan, devs, engine.first_year),
+    fp = replace(FactorPaths.from_deviations(plan, devs, int(engine.esg.years[0])),
                  fund_return=ret, fund_unrealized=unrealized)
     out = budget_lines(plan, fp)
     out.update(balance_requirement(plan, out["balance_requirement_result"],

@@ -29,7 +29,8 @@ def sell(amount, value, basis):
 
 
 def run(fund, eq_step, fi_month, steps):
-    rule, start_value = fund.rule, fund.flows.start_value
+    """The fund from the start of month ``flows.start_month`` (earlier months: zero results)."""
+    rule, start_value, start = fund.rule, fund.flows.start_value, fund.flows.start_month
     dynamic = isinstance(rule, Dynamic)
     n, months = fi_month.shape
     years = -(-months // 12)
@@ -53,18 +54,18 @@ def run(fund, eq_step, fi_month, steps):
     out = {k: np.zeros((n, years)) for k in ("year_return", "realized", "unrealized_change",
                                               "value_end", "cost_basis", "breach_months",
                                               "worst_fall_12m")}
-    out["equity_weight"] = np.zeros((n, months))
-    out["nav"] = np.zeros((n, months))
+    out["equity_weight"] = np.full((n, months), np.nan)       # NaN before the fund starts
+    out["nav"] = np.full((n, months), np.nan)
     prev_value = np.full(n, start_value)
     prev_unreal = np.full(n, start_value * (1.0 - basis))
     flow = np.zeros(n)
-    for m in range(months):
+    for m in range(start, months):
         y = m // 12
-        if m % 12 == 0:
+        if m % 12 == 0 or m == start:
             value = eq + fi
-            flow = np.full(n, fund.flows.net_flow[y] if y > 0 else 0.0)
+            flow = np.full(n, fund.flows.net_flow[y] if m > start else 0.0)
             target = fund.flows.target_value
-            if y > 0 and not np.isnan(target[y]):
+            if m > start and not np.isnan(target[y]):
                 flow = target[y] - value
             live = (units > 0) & (value > 0)
             safe_value = np.where(live, value, 1.0)
@@ -90,7 +91,7 @@ def run(fund, eq_step, fi_month, steps):
         g = (1.0 + fi_month[:, m]) ** (1.0 / steps) * shift
         for j in range(steps):
             k = m * steps + j
-            if k % rebalance_every == 0:
+            if (k - start * steps) % rebalance_every == 0:
                 value = eq + fi
                 live = (units > 0) & (value > 0)
                 value = np.where(live, value, 1.0)       # an empty fund does not trade
@@ -116,7 +117,7 @@ def run(fund, eq_step, fi_month, steps):
             var = lam * var + (1 - lam) * x * x
         value = eq + fi
         nav = np.where(units > 0, value / np.where(units > 0, units, 1.0), 0.0)
-        ring[:, m % window] = nav
+        ring[:, (m - start) % window] = nav
         floor = floor_share * ring.max(axis=1)
         out["nav"][:, m] = nav
         out["equity_weight"][:, m] = np.where(value > 0, eq / np.where(value > 0, value, 1.0), 0.0)

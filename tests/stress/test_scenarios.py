@@ -25,6 +25,13 @@ SCENARIOS = sorted((ROOT / "configs" / "scenarios").glob("*.toml"))
 
 
 @pytest.fixture(scope="module")
+def cfg(cfg_plain):
+    """The stress mechanics on the plan as decided: no information date, so the generator
+    starts in 2023 and ``bas`` is the plan exactly (tests/test_information.py: with one)."""
+    return cfg_plain
+
+
+@pytest.fixture(scope="module")
 def shipped(cfg):
     """Every shipped scenario, run deterministically."""
     return run_stress(cfg, [load_scenario(p) for p in SCENARIOS], seed=1)

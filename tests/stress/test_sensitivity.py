@@ -29,10 +29,10 @@ from sim.stress.scenario import load_scenario
 from sim.stress.sensitivity import (calibrate, point_scenario, reverse_stress, scenario_toml,
                                     sobol, tornado)
 
-from ..conftest import DEFAULT_CONFIG
+from ..conftest import DEFAULT_CONFIG, PLAIN
 
 LINEAR_GAUSSIAN = (
-    ["esg.equity.model=gbm", "esg.equity.gbm.sigma=0", "esg.short_rate.sigma=0",
+    [PLAIN, "esg.equity.model=gbm", "esg.equity.gbm.sigma=0", "esg.short_rate.sigma=0",
      "esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false"]
     + [f"esg.annual.{f}.{key}=0" for f in ANNUAL_FACTORS
        for key in ("phi", "inflation_beta", "inflation_beta_lag", "jump_rate")])

@@ -69,6 +69,7 @@ def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
         "config_name": cfg.meta.name,
         "config_json": canonical_json(cfg),
         "config_sha256": config_hash(cfg),
+        "information_as_of": "none" if cfg.information is None else cfg.information.as_of,
         "versions": json.dumps(versions, sort_keys=True),
         "git_commit": _git_commit(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -214,3 +214,22 @@ def test_a_bad_information_set_names_the_key(over, words):
 def test_no_information_set_is_the_plan_from_2023():
     p = esg_params(load_config(DEFAULT_CONFIG, [PLAIN]))
     assert int(p.years[0]) == 2023 and p.n_pre == 0 and p.observed.n_known == 0
+
+
+def test_with_an_information_date_bas_is_the_plan_moved_by_what_was_known(spring, cfg_plain):
+    """Stress tests: with no information date ``bas`` is the plan; as of April 2022 it is the
+    plan with April's KPIF above its forecast, decaying: worse in 2023, and the report says
+    so."""
+    from sim.present.report import stress_intro
+    from sim.stress import BASE
+    from sim.stress.run import run_stress
+
+    plain = run_stress(cfg_plain, [("bas", BASE)], seed=1)
+    known = run_stress(spring, [("bas", BASE)], seed=1)
+    plan = Engine(cfg_plain, 1).plan_lines["net_result"][0]
+    np.testing.assert_allclose(plain["net_result"].sel(scenario="bas"), plan, atol=1e-9)
+    assert float(known["net_result"].sel(scenario="bas", year=2023)) < plan[0] - 10.0
+    known.attrs["information_as_of"] = spring.information.as_of
+    assert "Bas är planen med det som var känt i april 2022" in stress_intro(known)
+    plain.attrs["information_as_of"] = "none"
+    assert "Bas är planen själv." in stress_intro(plain)

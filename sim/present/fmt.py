@@ -44,6 +44,16 @@ def mnkr(x) -> str:
     return number(x, 0)
 
 
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+           "september", "oktober", "november", "december")
+
+
+def month(text: str) -> str:
+    """A month ``YYYY-MM`` in words: ``"2022-04"`` -> ``april 2022``."""
+    y, m = text.split("-")
+    return f"{_MONTHS[int(m) - 1]} {int(y)}"
+
+
 def percent(x, decimals: int = 1, plus: bool = False) -> str:
     """A fraction as a percentage without the sign: ``0.0514`` -> ``5,1``."""
     if x is None:

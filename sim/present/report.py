@@ -219,10 +219,17 @@ def _chart_pages(pdf, items: list[tuple[object, str, str]]) -> None:
         plt.close(fig)
 
 
-_STRESS_INTRO = ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
-                 "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
-                 "Bas är planen själv. Scenarierna och källorna till deras siffror finns i "
-                 "configs/scenarios/.")
+def stress_intro(stress) -> str:
+    """The stress page's opening: what a deterministic scenario and ``bas`` are."""
+    as_of = str(stress.attrs.get("information_as_of", "none"))
+    if as_of == "none":
+        bas = "Bas är planen själv."
+    else:
+        bas = (f"Bas är planen med det som var känt i {fmt.month(as_of)}: utfallen fram till "
+               "dess och inga nya avvikelser därefter.")
+    return ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
+            "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
+            f"{bas} Scenarierna och källorna till deras siffror finns i configs/scenarios/.")
 
 
 CAPTIONS = {
@@ -264,7 +271,7 @@ def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför 
                 protected = protected_fund(stress)
                 tables = [("", *_table_rows_stress(stress, k, protected if f else None, h))
                           for k, f, h in STRESS_TABLES if not f or protected is not None]
-                _text_page(pdf, "Stresstester", [("Scenarierna", _STRESS_INTRO)], tables,
+                _text_page(pdf, "Stresstester", [("Scenarierna", stress_intro(stress))], tables,
                            source_line(stress))
             names = ["5_balanskravsresultat", "6_sannolikheter", "1_pensionsportfolj",
                      "2_aktieandel_kassalage", "3_storsta_fall", "4_avkastning_risk"]

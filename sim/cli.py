@@ -395,6 +395,42 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
                f"{out / 'charts'}")
 
 
+@cli.group()
+def calibrate() -> None:
+    """Fit the model to history (sim calibrate esg)."""
+
+
+@calibrate.command("esg")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/history"), show_default=True,
+              help="Folder of the history files (data/history/README.md).")
+@click.option("--until", default="2022-04", show_default=True, metavar="YYYY-MM",
+              help="The last month of KPIF used: the information date, so a run as of it uses "
+                   "nothing it could not have known.")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("configs/models/esg-handset.toml"), show_default=True,
+              help="The model file whose estimated keys are replaced.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The model file to write (TOML).")
+@user_errors
+def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path) -> None:
+    """Fit equity (RSLN2, GARCH-t, GBM) and KPIF (a two-regime switching AR(1)) by maximum
+    likelihood, and write a model file whose estimates carry their standard errors."""
+    from . import workflows
+    from .present.tables import calibration_lines
+    from .results import atomic_write
+
+    _check_writable(out)
+    text, result = workflows.calibrate_esg(data_dir, until, template)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    _write(write, out, lambda w, path: atomic_write(path, w))
+    click.echo("\n".join(calibration_lines(result)))
+    click.echo(f"Wrote {out}")
+
+
 @cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors

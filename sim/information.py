@@ -208,17 +208,19 @@ def start_year(info: Information | None, first_year: int) -> int:
 
 
 def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: float,
-                       p_enter: float, p_exit: float) -> float:
+                       p_enter: float, p_exit: float, sigma_high: float | None = None) -> float:
     """P(high-inflation regime in the last month | the observed KPIF deviations).
 
     The model (:mod:`sim.esg`) writes KPIF's deviation from its forecast as ``e_m = x_m + shift
-    s_m`` with ``x_m = phi x_{m-1} + sigma z_m`` and ``s`` a two-state chain (enter with
-    ``p_enter``, leave with ``p_exit`` a month). Given consecutive observed deviations ``e``,
-    the filter (Hamilton 1989, with the lagged regime in the state because ``x_{m-1} = e_{m-1}
-    - shift s_{m-1}``) returns the probability of ``s = 1`` at the last observation, starting
-    from the chain's stationary law. NaN entries (months without an outturn) are skipped by
-    restarting the filter after them.
+    s_m`` with ``x_m = phi x_{m-1} + sigma_s z_m`` (``sigma_high`` in the high regime) and
+    ``s`` a two-state chain (enter with ``p_enter``, leave with ``p_exit`` a month). Given
+    consecutive observed deviations ``e``, the filter (Hamilton 1989, with the lagged regime in
+    the state because ``x_{m-1} = e_{m-1} - shift s_{m-1}``) returns the probability of ``s =
+    1`` at the last observation, starting from the chain's stationary law; the first
+    observation's ``x`` has its regime's stationary law ``N(0, sigma_s^2 / (1 - phi^2))``. NaN
+    entries (months without an outturn) are skipped by restarting the filter after them.
     """
+    sds = (sigma, sigma if sigma_high is None else sigma_high)
     e = np.asarray(deviation, dtype=float)
     total = p_enter + p_exit
     prior = np.array([p_exit / total, p_enter / total]) if total > 0 else np.array([1.0, 0.0])
@@ -230,9 +232,10 @@ def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: f
             prev = np.nan
             continue
         if np.isnan(prev):        # the first observation (or after a gap): x from its own law
-            sd = sigma / math.sqrt(max(1.0 - phi * phi, 1e-12))
+            root = math.sqrt(max(1.0 - phi * phi, 1e-12))
             pred = prob @ trans
-            like = np.array([_normal(v, 0.0, sd), _normal(v - shift, 0.0, sd)])
+            like = np.array([_normal(v, 0.0, sds[0] / root),
+                             _normal(v - shift, 0.0, sds[1] / root)])
             post = pred * like
         else:
             # joint over (s_{m-1}, s_m): x_m = e_m - shift s_m, x_{m-1} = prev - shift s_{m-1}
@@ -240,7 +243,7 @@ def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: f
             for a in range(2):
                 for b in range(2):
                     mean = phi * (prev - shift * a)
-                    post[b] += prob[a] * trans[a, b] * _normal(v - shift * b, mean, sigma)
+                    post[b] += prob[a] * trans[a, b] * _normal(v - shift * b, mean, sds[b])
         s = post.sum()
         prob = post / s if s > 0 else prior.copy()
         prev = v

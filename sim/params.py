@@ -51,11 +51,13 @@ UnitName = Literal[tuple(UNITS)]  # type: ignore[valid-type]
 
 
 class Quantity(Strict):
-    """A scalar parameter with its unit and source."""
+    """A scalar parameter with its unit and source; an estimated one also carries its standard
+    error (``se``, in the same unit), written by ``sim calibrate``."""
 
     value: float
     unit: UnitName
     source: Source
+    se: float | None = Field(None, ge=0.0, description="standard error of an estimate")
 
 
 class Series(Strict):

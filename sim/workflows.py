@@ -281,3 +281,34 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     written.append(write_pdf(out / "riskanalys.pdf", mc, st, sens))
     written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))
     return written
+
+
+def calibrate_esg(data_dir: Path, until: str, template: Path):
+    """Fit the generator's market models to ``data_dir`` (KPIF up to ``until``) and return the
+    model file's text and the fit (:mod:`sim.calibrate.esg`)."""
+    from .calibrate.esg import fit_esg, write_model
+    from .information import parse_month
+
+    try:
+        parse_month(until)
+    except ValueError as exc:
+        raise WorkflowError(f"--until: {exc}") from None
+    if not (Path(data_dir) / "kpif_monthly_change.csv").is_file():
+        raise WorkflowError(f"--data {data_dir}: no kpif_monthly_change.csv there (see "
+                            "data/history/README.md for the files and their format)")
+    try:
+        text = Path(template).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
+    result = fit_esg(Path(data_dir), until)
+    note = ("# The economic scenario generator's parameters: the calibrated default model.\n"
+            "#\n"
+            f"# Written by `sim calibrate esg --data {Path(data_dir).as_posix()} --until {until} "
+            f"--template {Path(template).as_posix()}`; do not edit by hand: change the data or "
+            "the template\n"
+            "# and run it again (a test checks the file equals the command's output). Estimated "
+            "numbers carry\n"
+            "# their standard error (se) and an 'estimated:' source; the rest are the template's, "
+            "each with its\n"
+            "# own source. README.md, 'Calibration', shows the fits.\n")
+    return write_model(text, result, note), result

@@ -159,31 +159,34 @@ def test_the_information_sets_fund_state_is_used(spring):
 # --------------------------------------------------------------------------------------------
 
 
-def _brute_force(e, phi, sigma, shift, p_enter, p_exit):
+def _brute_force(e, phi, sigma, shift, p_enter, p_exit, sigma_high=None):
     """P(s_last = 1 | e) by summing over every regime sequence: x_m = e_m - shift s_m, x_0 from
-    its stationary law, x_m | x_{m-1} ~ N(phi x_{m-1}, sigma), s a chain from its stationary
-    law."""
+    its regime's stationary law, x_m | x_{m-1} ~ N(phi x_{m-1}, sigma_s), s a chain from its
+    stationary law."""
+    sds = (sigma, sigma if sigma_high is None else sigma_high)
     def npdf(x, m, sd):
         return math.exp(-0.5 * ((x - m) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
 
     pi1 = p_enter / (p_enter + p_exit)
     trans = [[1 - p_enter, p_enter], [p_exit, 1 - p_exit]]
-    sd0 = sigma / math.sqrt(1 - phi * phi)
+    root = math.sqrt(1 - phi * phi)
     total = [0.0, 0.0]
     for seq in itertools.product((0, 1), repeat=len(e)):
         w = pi1 if seq[0] else 1 - pi1
-        w *= npdf(e[0] - shift * seq[0], 0.0, sd0)
+        w *= npdf(e[0] - shift * seq[0], 0.0, sds[seq[0]] / root)
         for m in range(1, len(e)):
             w *= trans[seq[m - 1]][seq[m]]
-            w *= npdf(e[m] - shift * seq[m], phi * (e[m - 1] - shift * seq[m - 1]), sigma)
+            w *= npdf(e[m] - shift * seq[m], phi * (e[m - 1] - shift * seq[m - 1]),
+                      sds[seq[m]])
         total[seq[-1]] += w
     return total[1] / (total[0] + total[1])
 
 
 @pytest.mark.parametrize("e", [[0.1, -0.2, 0.4, 0.3, 0.5], [0.5, 1.5, 4.8, 5.2, 5.5, 6.0],
                                [5.0, 5.3, 4.9, 0.3, 0.1]])
-def test_regime_filter_equals_enumeration(e):
-    args = (0.9, 0.4, 5.0, 0.02, 0.1)
+@pytest.mark.parametrize("sigma_high", [None, 1.1])
+def test_regime_filter_equals_enumeration(e, sigma_high):
+    args = (0.9, 0.4, 5.0, 0.02, 0.1, sigma_high)
     assert regime_probability(np.array(e), *args) == pytest.approx(_brute_force(e, *args),
                                                                    rel=1e-10)
 

@@ -53,9 +53,9 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
     step_vol * z``. Fixed-income return of month m: ``(r_m + spread) / 1200 - duration *
     (r_{m+1} - r_m) / 100``.
 
-    Inflation: ``x_m = phi x_{m-1} + sigma z_m`` (``x_{-1} = 0``), high regime entered with
-    ``u < p_enter`` and left with ``u < p_exit`` (starting normal), ``pi_m = forecast_m + x_m +
-    shift * regime_m``.
+    Inflation: the regime steps first (entered with ``u < p_enter``, left with ``u < p_exit``,
+    starting normal), then ``x_m = phi x_{m-1} + sigma_s z_m`` (``x_{-1} = 0``; ``sigma_s`` is
+    ``sigma_high`` in the high regime) and ``pi_m = forecast_m + x_m + shift * regime_m``.
 
     Known months (``m < obs.n_known``, :class:`~sim.esg.records.Observed`): an observed short
     rate replaces the step (``r_{m+1} = observed``), an observed KPIF replaces ``pi_m`` and sets
@@ -126,9 +126,9 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
                 else:
                     x = infl.phi * x + infl.sigma * infl_z[i, m]
             else:
-                x = infl.phi * x + infl.sigma * infl_z[i, m]
                 if infl.high_regime:
                     hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
+                x = infl.phi * x + (infl.sigma_high if hi else infl.sigma) * infl_z[i, m]
             out.inflation_regime[i, m] = hi
             if m < n_known and not math.isnan(obs.kpif[m]):
                 out.kpif[i, m] = obs.kpif[m]       # the outturn exactly, not a round trip

@@ -120,7 +120,8 @@ class EsgParams:
         if hi.enabled and known.n_known > 0:
             seen = (known.kpif - forecast_month)[:known.n_known]
             p_high = regime_probability(seen, inf.phi.value, inf.sigma.value, hi.shift.value,
-                                        hi.p_enter.value, hi.p_exit.value)
+                                        hi.p_enter.value, hi.p_exit.value,
+                                        inf.sigma.value if hi.sigma is None else hi.sigma.value)
         return cls(
             years=years,
             equity=Equity(
@@ -139,7 +140,9 @@ class EsgParams:
                                      duration=esg.fixed_income.duration.value),
             inflation=Inflation(phi=inf.phi.value, sigma=inf.sigma.value,
                                 high_regime=bool(hi.enabled), p_enter=hi.p_enter.value,
-                                p_exit=hi.p_exit.value, shift=hi.shift.value),
+                                p_exit=hi.p_exit.value, shift=hi.shift.value,
+                                sigma_high=(inf.sigma.value if hi.sigma is None
+                                            else hi.sigma.value)),
             kpif_forecast=infl_path,
             annual=AnnualFactors(
                 forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),

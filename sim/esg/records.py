@@ -87,6 +87,7 @@ class Inflation(NamedTuple):
     p_enter: float                # [per month]
     p_exit: float                 # [per month]
     shift: float                  # [percentage points] in the high regime
+    sigma_high: float             # [percentage points] monthly innovation in the high regime
 
 
 class Observed(NamedTuple):

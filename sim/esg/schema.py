@@ -110,10 +110,16 @@ class FixedIncome(Strict):
 
 
 class HighInflation(Strict):
+    """The second inflation regime: KPIF ``shift`` points higher (an estimate may be negative:
+    a volatile regime rather than a high one) and its monthly innovations ``sigma`` (default:
+    the normal regime's) while in it."""
+
     enabled: bool
     p_enter: Prob
     p_exit: Prob
-    shift: NonNegPoints
+    shift: Points
+    sigma: NonNegPoints | None = Field(None, description="monthly innovation in the high "
+                                       "regime; default inflation.sigma")
 
 
 class Inflation(Strict):

@@ -263,3 +263,19 @@ def reverse_stress_lines(cfg, e, units, p, year: int) -> list[str]:
                      f"{fmt.number(change, 2, plus=True):>11} {unit:<9}"
                      f"{fmt.number(p.gradient[i], 1):>22}")
     return lines
+
+
+def calibration_lines(result) -> list[str]:
+    """The estimates of ``sim calibrate esg`` with their standard errors, one model a block."""
+    lines = []
+    for title, est in (("Aktier, RSLN2 (per månad)", result.rsln2),
+                       ("Aktier, GARCH(1,1)-t (per månad)", result.garch),
+                       ("Aktier, GBM (% per år)", result.gbm),
+                       ("KPIF, två regimer, AR(1) (procentenheter)", result.inflation)):
+        data = result.kpif if est is result.inflation else result.equity
+        lines.append(f"{title}: {data.period}, {est.n} observationer, "
+                     f"log-likelihood {fmt.number(est.loglik, 2)}")
+        for name, v, se in zip(est.names, est.values, est.se):
+            lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)})")
+        lines.extend(f"  obs: {n}" for n in est.notes)
+    return lines

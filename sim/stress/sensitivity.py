@@ -185,7 +185,9 @@ class ReversePoint:
 def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
                    g_tol: float = 1e-3,
                    max_iter: int = 50, h: float = 1e-3) -> ReversePoint:
-    """The design point: minimise ``z' C^-1 z`` subject to ``bkr_year(z) = 0`` (HL-RF).
+    """The design point: minimise ``z' C^-1 z`` subject to ``bkr_year(z) = 0`` (the improved
+    HL-RF iteration of Zhang and Der Kiureghian 1997: the HL-RF direction, with a step halved
+    until the merit ``|u|^2 / 2 + c |g(u)|`` falls, so a non-linear model does not cycle).
 
     Converged when a step moves the point by less than ``tol`` (relative) and the result at
     the point is within ``g_tol`` mnkr of zero (1e-3: a thousand kronor)."""
@@ -198,6 +200,11 @@ def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
     chol = np.linalg.cholesky(c + 1e-12 * np.eye(len(act)))
     offset = plan_offset(e)
     f = len(FACTORS)
+
+    def g_only(u: np.ndarray) -> float:
+        z = np.zeros((1, f))
+        z[0, act] = chol @ u
+        return float(evaluate(e, units, z, offset)[0, t])
 
     def g_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
         pts = np.vstack([u, u + h * np.eye(len(u)), u - h * np.eye(len(u))])
@@ -216,7 +223,18 @@ def reverse_stress(e: Engine, units: FactorUnits, year: int, tol: float = 1e-6,
             if norm2 == 0.0:
                 raise ValueError(f"the {year} balanskravsresultat does not move with any factor "
                                  "here: no combined shock brings it below zero")
-            u_new = ((grad @ u - g) / norm2) * grad
+            d = ((grad @ u - g) / norm2) * grad - u
+            c = 2.0 * max(np.linalg.norm(u) / np.sqrt(norm2), 1.0 / np.sqrt(norm2))
+
+            def merit(v: np.ndarray, gv: float) -> float:
+                return 0.5 * (v @ v) + c * abs(gv)
+            m0, lam = merit(u, g), 1.0
+            for _ in range(30):
+                trial = u + lam * d
+                if merit(trial, g_only(trial)) < m0 or lam < 1e-6:
+                    break
+                lam *= 0.5
+            u_new = u + lam * d
             step = np.linalg.norm(u_new - u)
             u = u_new
             g, grad = g_and_grad(u)

@@ -62,7 +62,7 @@ def fixed_income(rates, r0, spread, duration):
     return (start + spread) / 1200.0 - duration * (rates - start) / 100.0
 
 
-def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift,
+def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift, sigma_high=None,
               n_known=0, observed=None, p_high=0.0):
     """KPIF; the first ``n_known`` months are known: an observed value (``observed`` (M,), NaN
     where none) sets the AR state, and the regime over them is the information date's, high
@@ -75,13 +75,14 @@ def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift,
     if n_known and hi_on:
         state = (u[:, n_known - 1] < p_high).astype(np.int8)
     for m in range(n_months):
-        if m < n_known and not np.isnan(observed[m]):
-            x = observed[m] - forecast_month[m] - shift * state
-        else:
-            x = phi * x + sigma * z[:, m]
         if hi_on and m >= n_known:
             switch = np.where(state == 0, u[:, m] < p_enter, u[:, m] < p_exit)
             state = np.where(switch, 1 - state, state).astype(np.int8)
+        if m < n_known and not np.isnan(observed[m]):
+            x = observed[m] - forecast_month[m] - shift * state
+        else:
+            sd = sigma if sigma_high is None else np.where(state == 1, sigma_high, sigma)
+            x = phi * x + sd * z[:, m]
         regime[:, m] = state
         out[:, m] = forecast_month[m] + x + shift * state
         if m < n_known and not np.isnan(observed[m]):

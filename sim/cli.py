@@ -395,6 +395,45 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
                f"{out / 'charts'}")
 
 
+@cli.command()
+@click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--plans", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("configs/plans"), show_default=True,
+              help="Folder of the plan configs the history names.")
+@click.option("--paths", type=click.IntRange(min=1000), default=20000, show_default=True)
+@SEED_OPTION
+@THREADS_OPTION
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for backtest.csv and the chart.")
+@user_errors
+def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: int | None,
+             out: Path) -> None:
+    """Where each published outturn in HISTORY fell in its plan's distribution: its
+    percentile (PIT) and the share inside the 5-95 % and 1-99 % bands."""
+    from . import workflows
+    from .present.charts import backtest_chart
+    from .results import atomic_write, write_csv_rows
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; give a folder")
+    results, cov, ds = workflows.backtest(history, plans, paths, seed, threads, progress_bar)
+    out.mkdir(parents=True, exist_ok=True)
+    fig, rows = backtest_chart(results, ds)
+    for form in ("png", "svg"):
+        meta = {"png": {"Software": None}, "svg": {"Date": None}}[form]
+        atomic_write(out / f"backtest.{form}", lambda tmp, f=form, m=meta: fig.savefig(
+            tmp, format=f, dpi=150, metadata=m))
+    write_csv_rows(rows, out / "backtest.csv")
+    for r in results:
+        click.echo(f"{r['plan_config']} {r['year']} {r['line']:<18} utfall {fmt.mnkr(r['outturn']):>7}"
+                   f"  percentil {fmt.percent(r['pit'], 1):>5} %  (5–95 %: "
+                   f"{fmt.mnkr(r['q05'])} till {fmt.mnkr(r['q95'])})")
+    click.echo(f"Inom 5–95 %: {fmt.percent(cov['inside_90'], 0)} % av {cov['n']} utfall "
+               f"(nominellt 90 %); inom 1–99 %: {fmt.percent(cov['inside_98'], 0)} % "
+               "(nominellt 98 %)")
+    click.echo(f"Wrote {out / 'backtest.csv'} and the chart backtest.png/.svg")
+
+
 @cli.group()
 def calibrate() -> None:
     """Fit the model to history (sim calibrate esg)."""

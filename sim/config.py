@@ -161,6 +161,15 @@ class Taxes(Strict):
     drivers: list[str] = Field(default_factory=list)
 
 
+class Operations(Strict):
+    """The budget's own operating risk: the factors whose deviation [percent of the year's
+    planned operating costs] is an overrun beyond prices. Its level carries on: ``overrun_t =
+    (prod_{s<=t} (1 + d_s / 100) - 1) x |operating costs_t|``, from the information date's
+    year."""
+
+    drivers: list[str] = Field(default_factory=list)
+
+
 class Grants(Strict):
     """Parts of general grants and equalisation, where the source gives them (a cross-check)."""
 
@@ -317,6 +326,7 @@ class PlanConfig(Strict):
     forecasts: dict[str, RateSeries] = Field(min_length=1)
     costs: Costs
     taxes: Taxes
+    operations: Operations = Field(default_factory=Operations)
     grants: Grants
     funds: dict[str, Fund] = Field(min_length=1)
     pension_liability: PensionLiability
@@ -428,6 +438,7 @@ class PlanConfig(Strict):
         allowed = DEVIATION_FACTORS
         where = [(f"costs.components.{k}.drivers", c.drivers) for k, c in self.costs.components.items()]
         where += [("taxes.drivers", self.taxes.drivers),
+                  ("operations.drivers", self.operations.drivers),
                   ("pension_liability.drivers", self.pension_liability.drivers)]
         for loc, drivers in where:
             for d in drivers:

@@ -60,7 +60,8 @@ class Engine:
         self.drivers = self.budget.drivers
         self.driver_labels = self.plan.component_labels + (label("tax_revenue"),) + tuple(
             f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
-            "Finansiella kostnader (pensionsskulden)",)
+            "Finansiella kostnader (pensionsskulden)",
+            "Verksamhetens kostnader utöver prognos (volym, genomförande)")
 
     def _centred_funds(self, cfg):
         """The funds, centred on the plan's expected returns unless ``return_centre`` is

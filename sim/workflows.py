@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from .budget import Budget, BudgetPlan
-from .config import PlanConfig
+from .config import PlanConfig, load_config
 
 __all__ = ["WorkflowError", "deterministic_budget", "monte_carlo", "esg", "replay",
            "scenario_paths", "load_scenarios", "stress", "sensitivity", "reverse_stress",
@@ -312,3 +312,38 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "each with its\n"
             "# own source. README.md, 'Calibration', shows the fits.\n")
     return write_model(text, result, note), result
+
+
+def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
+             threads: int | None = None, progress_bar=_no_progress):
+    """Each outturn of ``history`` against the run of its plan config in ``plans``
+    (:mod:`sim.backtest`): the rows with their PIT and bands, the coverage, and one run's
+    Dataset (for the chart's source line)."""
+    from .backtest import backtest as place, coverage, read_history
+    from .engine import run as run_mc
+    from .results import provenance
+
+    try:
+        rows = read_history(Path(history))
+    except OSError as exc:
+        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
+    runs = {}
+    for name in dict.fromkeys(r.plan_config for r in rows):
+        path = Path(plans) / f"{name}.toml"
+        if not path.is_file():
+            raise WorkflowError(f"{history}: plan_config {name!r}: no {path}")
+        cfg = load_config(path)
+        s = cfg.simulation.seed if seed is None else seed
+        with progress_bar(paths, f"Backtest {name}") as advance:
+            ds = run_mc(cfg, paths, s, threads=_threads(threads), store="annual",
+                        progress=advance)
+        ds.attrs.update(provenance(cfg, seed=s, mode="backtest"))
+        ds.attrs["paths"] = paths
+        runs[name] = ds
+    try:
+        results = place(rows, runs)
+    except ValueError as exc:
+        raise WorkflowError(f"{history}: {exc}") from None
+    return results, coverage(results), next(iter(runs.values()))

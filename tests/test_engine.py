@@ -45,6 +45,7 @@ def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg_plain, plan_
     g[:, 5] += dev["wages"]                                   # purchased care
     g[:, 6] += dev["consumption"]
     by_hand.tax_base_growth[:] += dev["tax_base"]
+    by_hand.operations[:] = dev["operations"]                 # the budget's own overrun
     by_hand.liability_inflation[:, 1:] += pbb[:, :-1]
     by_hand.fund_return[:] = funds["year_return"]
     unreal = funds["unrealized_change"].copy()

@@ -96,6 +96,10 @@ def budget_block_nb(dev, funds, plan, base, out):
     ``base`` :class:`~sim.budget.records.Baseline` and ``out``
     :class:`~sim.budget.records.BudgetOut`.
 
+    The operating overrun (``plan.operations_weights`` on ``dev``, percent of the year's
+    planned operating costs) compounds like an index ratio from the generator's first year and
+    adds ``(ratio - 1) x |planned operating costs|`` to the costs (driver ``operations``).
+
     A cost component's growth is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no
     deviation before the generator's first year), its amount the planned amount times the
     ratio of realized to forecast index since the generator's first year (a pre-plan year's
@@ -125,6 +129,7 @@ def budget_block_nb(dev, funds, plan, base, out):
                                                         out.contributions, out.tax_base_growth)
     n_pre, pre_growth, pre_tax_growth = (plan.n_pre, plan.pre_component_growth,
                                          plan.pre_tax_base_growth)
+    ops_w, oc_plan = plan.operations_weights, plan.operating_costs
     n, n_factors, n_dev_years = dev.shape
     n_comp, n_years = comp_plan.shape
     n_funds = fund_ret.shape[1]
@@ -132,6 +137,7 @@ def budget_block_nb(dev, funds, plan, base, out):
     for i in range(n):
         cost_ratio[:] = 1.0
         tax_ratio = 1.0
+        ops_ratio = 1.0
         for tt in range(n_pre):            # pre-plan years: levels only
             for k in range(n_comp):
                 src = tt - comp_lag[k]
@@ -146,6 +152,10 @@ def budget_block_nb(dev, funds, plan, base, out):
                 d += tax_w[f] * dev[i, f, tt]
             g = pre_tax_growth[tt]
             tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+            d = 0.0
+            for f in range(n_factors):
+                d += ops_w[f] * dev[i, f, tt]
+            ops_ratio *= 1.0 + d / 100.0
         for t in range(n_years):
             # operating costs, component by component
             costs = 0.0
@@ -161,7 +171,15 @@ def budget_block_nb(dev, funds, plan, base, out):
                 out_comp[i, k, t] = -c
                 out_contrib[i, k, t] = -c - base_comp[k, t]
                 costs += c
-            operating_costs = measures[t] - costs
+            # the budget's own operating risk: an overrun beyond prices, its level carried on
+            d = 0.0
+            if t + n_pre < n_dev_years:
+                for f in range(n_factors):
+                    d += ops_w[f] * dev[i, f, t + n_pre]
+            ops_ratio *= 1.0 + d / 100.0
+            overrun = (ops_ratio - 1.0) * (-oc_plan[t])
+            out_contrib[i, n_comp + 2 + n_funds, t] = -overrun
+            operating_costs = measures[t] - costs - overrun
             net_operating_cost = oi_plan[t] + operating_costs + dep_plan[t]
             # taxes
             d = 0.0

@@ -50,7 +50,7 @@ BALANCE_KEYS = BalanceOut._fields
 def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
     """The drivers of the contribution table, in :attr:`BudgetOut.contributions` order."""
     return (plan.component_keys + ("tax_revenue",)
-            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs",))
+            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations"))
 
 
 def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
@@ -71,12 +71,14 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
                                     zip(plan.component_drivers, plan.component_elasticity)]),
         tax_revenue=plan.tax_revenue, tax_base_growth=plan.tax_base_growth,
         tax_weights=_weights(factors, plan.tax_drivers),
+        operations_weights=_weights(factors, plan.operations_drivers),
         n_pre=int(plan.n_pre), pre_component_growth=plan.pre_component_growth,
         pre_tax_base_growth=plan.pre_tax_base_growth,
         liability_opening=plan.liability_opening,
         liability_weights=_weights(factors, plan.liability_drivers),
         liability_lag=int(plan.liability_lag),
         liability_indexed_share=float(plan.liability_indexed_share),
+        operating_costs=plan.operating_costs,
         operating_income=plan.operating_income, depreciation=plan.depreciation,
         general_grants_equalisation=plan.general_grants_equalisation,
         financial_costs=plan.financial_costs,
@@ -164,7 +166,7 @@ class Budget:
             raise ValueError(f"dev: {dev.shape[1]} factor rows, expected {len(self.factors)} "
                              f"({', '.join(self.factors)})")
         out = BudgetOut(lines=np.empty((n, len(LINE_KEYS), y)), components=np.empty((n, k, y)),
-                        contributions=np.empty((n, k + 2 + p, y)),
+                        contributions=np.empty((n, k + 3 + p, y)),
                         tax_base_growth=np.empty((n, y)))
         funds = FundResults(
             year_return=np.ascontiguousarray(fund_return[:, :, :y], dtype=np.float64),

@@ -57,6 +57,8 @@ class BudgetPlan:
     # Taxes.
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_drivers: tuple[str, ...]
+    # The budget's own operating risk (an overrun beyond prices, its level carried on).
+    operations_drivers: tuple[str, ...]
     # Funds.
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
@@ -114,6 +116,7 @@ class BudgetPlan:
                                            for c in comps.values()]),
             tax_base_growth=series(cfg.taxes.index),
             tax_drivers=tuple(cfg.taxes.drivers),
+            operations_drivers=tuple(cfg.operations.drivers),
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),

@@ -32,6 +32,7 @@ class PlanArrays(NamedTuple):
     tax_revenue: np.ndarray           # (Y,) the plan's line
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_weights: np.ndarray           # (F,)
+    operations_weights: np.ndarray    # (F,) the overrun [% of operating costs] per point
     n_pre: int                        # pre-plan years at the start of ``dev``
     pre_component_growth: np.ndarray  # (K, n_pre) forecast growth before the plan, at its lag
     pre_tax_base_growth: np.ndarray   # (n_pre,)
@@ -39,7 +40,8 @@ class PlanArrays(NamedTuple):
     liability_weights: np.ndarray     # (F,)
     liability_lag: int                # years between inflation and its indexation
     liability_indexed_share: float    # [fraction]
-    operating_income: np.ndarray      # (Y,) the plan's lines, signs as printed
+    operating_costs: np.ndarray       # (Y,) the plan's lines, signs as printed
+    operating_income: np.ndarray
     depreciation: np.ndarray
     general_grants_equalisation: np.ndarray
     financial_costs: np.ndarray
@@ -71,7 +73,7 @@ class BudgetOut(NamedTuple):
 
     lines: np.ndarray                 # (N, 14, Y) in ``LINE_KEYS`` order
     components: np.ndarray            # (N, K, Y) [negative, as costs]
-    contributions: np.ndarray         # (N, K + 2 + P, Y) in ``driver_keys`` order
+    contributions: np.ndarray         # (N, K + 3 + P, Y) in ``driver_keys`` order
     tax_base_growth: np.ndarray       # (N, Y) realized [%]
 
 

@@ -140,7 +140,8 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
 def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
     """Yearly budget factors: ``d_{k,Y} = phi_k d_{k,Y-1} + beta_k infl_dev_Y + lag_k
     infl_dev_{Y-1} + sigma_k z_{k,Y} + jumps_{k,Y}`` (``d_{k,-1} = 0``, no inflation deviation
-    before the first year), growth ``= forecast_k(Y) + d_{k,Y}`` [percent]. A deviation known
+    before the first year; ``factors.jump_offset`` subtracted a year where the jumps are made
+    mean-zero), growth ``= forecast_k(Y) + d_{k,Y}`` [percent]. A deviation known
     at the information date (``factors.known[k, Y]`` not NaN) replaces the recursion's value,
     and the recursion goes on from it.
 
@@ -150,13 +151,14 @@ def annual_nb(z, jumps, infl_dev, factors, out_growth, out_dev):
     """
     forecast, phi, sigma, beta, lag = (factors.forecast, factors.phi, factors.sigma,
                                        factors.inflation_beta, factors.inflation_beta_lag)
-    known = factors.known
+    known, offset = factors.known, factors.jump_offset
     n_paths, n_years, n_factors = z.shape
     for i in range(n_paths):
         for k in range(n_factors):
             d = 0.0
             for y in range(n_years):
-                d = phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k] + jumps[i, y, k]
+                d = (phi[k] * d + beta[k] * infl_dev[i, y] + sigma[k] * z[i, y, k]
+                     + jumps[i, y, k] - offset[k])
                 if y > 0 and lag[k] != 0.0:
                     d += lag[k] * infl_dev[i, y - 1]
                 if not math.isnan(known[k, y]):

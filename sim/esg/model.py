@@ -152,7 +152,9 @@ class EsgParams:
                 inflation_beta_lag=np.array([f.inflation_beta_lag.value for f in ann]),
                 jump_rate=np.array([f.jump_rate.value for f in ann]),
                 jump_mean=np.array([f.jump_mean.value for f in ann]),
-                known=known.annual),
+                known=known.annual,
+                jump_offset=np.array([f.jump_rate.value * f.jump_mean.value
+                                      if f.jumps_mean_zero else 0.0 for f in ann])),
             chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,
             observed=Observed(n_known=known.n_known, kpif=known.kpif,
                               short_rate=known.short_rate, p_high=p_high),
@@ -246,7 +248,7 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int) -> Inno
     short rate's and inflation's own normals it is multiplied by the Cholesky factor of the
     monthly correlation block, whose first row is (1, 0, 0), so the equity steps are kept as
     drawn. Annual: the six budget factors' innovations are drawn given the year's normalised sum
-    of the monthly innovations (exact Gaussian conditioning), so the whole 9x9 correlation holds
+    of the monthly innovations (exact Gaussian conditioning), so the whole correlation matrix holds
     between the yearly innovations.
     """
     m, y, s = p.n_months, len(p.years), p.steps
@@ -264,11 +266,13 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int) -> Inno
 
 
 def zero_innovations(p: EsgParams, n: int) -> Innovations:
-    """Every shock at zero: no innovations, no jumps, regime 1 and normal inflation throughout."""
+    """Every shock at zero: no innovations, no jumps (a mean-zero factor's jumps at their mean,
+    so their centred value is zero), regime 1 and normal inflation throughout."""
     m, y, s = p.n_months, len(p.years), p.steps
+    jumps = np.broadcast_to(p.annual.jump_offset, (n, y, len(ANNUAL_FACTORS))).copy()
     return Innovations(np.zeros((n, m * s)), np.full((n, m * s), max(p.equity.garch.nu, 3.0)),
                        np.ones((n, m)), np.zeros((n, m)), np.zeros((n, m)), np.ones((n, m)),
-                       np.zeros((n, y, len(ANNUAL_FACTORS))), np.zeros((n, y, len(ANNUAL_FACTORS))))
+                       np.zeros((n, y, len(ANNUAL_FACTORS))), jumps)
 
 
 #: Output variables and their dims (units and labels: sim/catalogue.py).

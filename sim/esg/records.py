@@ -111,6 +111,7 @@ class AnnualFactors(NamedTuple):
     jump_rate: np.ndarray         # (K,) [per year]
     jump_mean: np.ndarray         # (K,) [percentage points]
     known: np.ndarray             # (K, Y) deviation known at the information date, NaN if not
+    jump_offset: np.ndarray       # (K,) [points] subtracted a year: the jumps' mean, or 0
 
 
 class DrawSpec(NamedTuple):

@@ -16,7 +16,10 @@ __all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "DEVIATI
 #: Factors stepped monthly, in the order of their innovations.
 MONTHLY_FACTORS = ("equity", "short_rate", "inflation")
 #: Factors stepped yearly (the budget's), in the order of their innovations.
-ANNUAL_FACTORS = ("wages", "social_fees", "consumption", "tax_base", "drugs", "hired_staff")
+#: ``operations`` is the budget's own risk: the year's net-cost overrun beyond prices (volume
+#: and execution), in percent of the operating costs; its level carries into later years.
+ANNUAL_FACTORS = ("wages", "social_fees", "consumption", "tax_base", "drugs", "hired_staff",
+                  "operations")
 FACTORS = MONTHLY_FACTORS + ANNUAL_FACTORS
 #: Factors whose yearly deviation from forecast reaches the budget, in the order of the
 #: budget kernel's ``dev`` rows: the one registry the engine, the budget and the tests read.
@@ -148,6 +151,9 @@ class AnnualFactor(Strict):
                                      "deviation (wage agreements, indexation set in advance)")
     jump_rate: PerYear
     jump_mean: Points
+    jumps_mean_zero: bool = Field(False, description="subtract the jumps' mean (jump_rate x "
+                                  "jump_mean) every year, so the jumps skew the deviation "
+                                  "without moving its mean (the plan stays the centre)")
 
 
 class Correlation(Strict):

@@ -385,3 +385,40 @@ def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Pat
         plt.close(fig)
         written.append(write_csv_rows(rows, out / f"{name}.csv"))
     return written
+
+
+def backtest_chart(results: list[dict], ds):
+    """Each outturn against the model's 1-99 % and 5-95 % bands and median for its line and
+    year (``sim backtest``): bars for the bands, a line for the median, a diamond for the
+    outturn, its PIT written beside it."""
+    from ..catalogue import label
+
+    fig, axes = _figure(ds, "Utfall mot modellens fördelning (backtest)",
+                        size=(8.0, 1.6 + 0.9 * len(results)))
+    ax = axes[0, 0]
+    for i, r in enumerate(results):
+        y = len(results) - 1 - i
+        ax.barh(y, r["q99"] - r["q01"], left=r["q01"], height=0.5, color=GREYS[0],
+                label="1–99 %" if i == 0 else None)
+        ax.barh(y, r["q95"] - r["q05"], left=r["q05"], height=0.5, color=GREYS[1],
+                label="5–95 %" if i == 0 else None)
+        ax.plot([r["median"]] * 2, [y - 0.25, y + 0.25], color=GREYS[2], linewidth=1.5,
+                label="Median" if i == 0 else None)
+        ax.plot(r["outturn"], y, marker="D", color=GREYS[2], markersize=8, linestyle="none",
+                label="Utfall" if i == 0 else None)
+        ax.annotate(f"percentil {fmt.percent(r['pit'], 0)}", (r["outturn"], y + 0.3),
+                    fontsize=8, ha="center", va="bottom")
+    ax.set_yticks(range(len(results)))
+    ax.set_yticklabels([f"{label(r['line'])} {r['year']}" for r in reversed(results)])
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    ax.set_xlabel("Mnkr")
+    ax.grid(axis="x", color="#cccccc", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_ylim(-0.7, len(results) - 0.2)
+    ax.legend(loc="lower right", fontsize=8, frameon=False, ncol=4,
+              bbox_to_anchor=(1.0, 1.0))
+    _finish(fig)
+    rows = [{k: v for k, v in r.items() if k != "source"} for r in results]
+    return fig, rows

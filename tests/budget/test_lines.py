@@ -193,9 +193,39 @@ def test_paths_are_independent(plan):
     assert (out["net_result"][1] < out["net_result"][0]).all()
 
 
+def test_an_operating_overrun_written_by_hand(plan):
+    """The divisions overrun by 2 % of the operating costs in 2023 and correct 1 % in 2025: the
+    overrun stays in the base (2024 too) and compounds: 2023-2024 cost 2 % of each year's
+    planned operating costs more, 2025 on 1.02 x 0.99 - 1 = 0.98 %. Each mnkr passes to the
+    balanskravsresultat and shows as the driver ``operations``."""
+    assert plan.operations_drivers == ("operations",)
+    base = at_plan(plan)
+    out = shocked(plan, operations=((0, 0), 2.0))
+    dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
+    f = DEVIATION_FACTORS.index("operations")
+    dev[0, f, plan.n_pre] = 2.0
+    dev[0, f, plan.n_pre + 2] = -1.0
+    ret = plan.planned_fund_return()[None]
+    out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
+    share = np.array([0.02, 0.02] + [1.02 * 0.99 - 1.0] * 4)
+    extra = share * -plan.operating_costs
+    np.testing.assert_allclose(out["operating_costs"][0] - base["operating_costs"][0], -extra,
+                               rtol=1e-12)
+    np.testing.assert_allclose(out["balance_requirement_result"][0]
+                               - base["balance_requirement_result"][0], -extra, rtol=1e-12)
+    k = list(Budget(plan, by_plan(plan)).drivers).index("operations")
+    np.testing.assert_allclose(out["contributions"][0, k], -extra, rtol=1e-12)
+    # with an information date, a pre-plan year's overrun (the jump-off level) moves them all
+    dev[:] = 0.0
+    dev[0, f, 0] = 1.0
+    out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
+    np.testing.assert_allclose(out["operating_costs"][0] - base["operating_costs"][0],
+                               0.01 * plan.operating_costs, rtol=1e-12)
+
+
 def test_wrong_factor_shape_is_a_clear_error(plan):
     ret = plan.planned_fund_return()[None]
-    with pytest.raises(ValueError, match="dev: 5 factor rows, expected 8"):
+    with pytest.raises(ValueError, match="dev: 5 factor rows, expected 9"):
         Budget(plan, by_plan(plan))(np.zeros((1, 5, plan.n_years)), ret, ret)
 
 

@@ -95,7 +95,7 @@ def test_rate_fixed_income_and_inflation_equal_numpy_reference():
     assert regime.any(), "the high regime should occur in 300 paths x 10 years"
     growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual.forecast,
                         p.annual.phi, p.annual.sigma, p.annual.inflation_beta,
-                            p.annual.inflation_beta_lag)
+                        p.annual.inflation_beta_lag, p.annual.known, p.annual.jump_offset)
     np.testing.assert_allclose(out["annual_growth"], growth, rtol=0, atol=1e-12)
     assert inn.jumps.any(), "jumps should occur in 300 paths x 10 years"
 
@@ -403,10 +403,11 @@ def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
     want_growth[1, ANNUAL_FACTORS.index("drugs")] += 5.0
     phi = p.annual.phi                    # the first year's response persists through phi
     got = d["annual_growth"]
-    np.testing.assert_allclose(got[:, 0], np.broadcast_to(6.0 * p.annual.inflation_beta, (7, 6)),
-                               atol=1e-12)
+    np.testing.assert_allclose(got[:, 0], np.broadcast_to(6.0 * p.annual.inflation_beta,
+                                                          (7, len(ANNUAL_FACTORS))), atol=1e-12)
     np.testing.assert_allclose(got[:, 1] - phi * got[:, 0],
-                               np.broadcast_to(want_growth[1], (7, 6)), atol=1e-12)
+                               np.broadcast_to(want_growth[1], (7, len(ANNUAL_FACTORS))),
+                               atol=1e-12)
 
 
 def test_unknown_shock_is_a_clear_error(cfg):

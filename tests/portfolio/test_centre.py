@@ -36,7 +36,9 @@ def test_every_fund_earns_the_plans_expected_return(engine, fresh):
         r = (100.0 * out["year_return"] / start)[:, engine.n_pre:]
         mean, se = r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
         target = engine.centre.target[j]
-        assert np.all(np.abs(mean - target) < 4 * se), (fund.key, mean, target, se)
+        # the centre is set on the pilot sample, itself an estimate: both errors count
+        tol = 4 * np.hypot(se, engine.centre.se[j])
+        assert np.all(np.abs(mean - target) < tol), (fund.key, mean, target, tol)
 
 
 def test_the_plan_and_the_market_differ_and_market_shifts_nothing(engine):
@@ -85,9 +87,11 @@ def test_starting_below_the_24_month_high_cuts_the_worst_years(cfg):
     from sim.engine import run
 
     n = 20000
-    base = run(cfg, n, 5, threads=2, store="annual")
+    # the portfolio's effect alone: without the budget's own operating risk
+    quiet = ["esg.annual.operations.sigma=0", "esg.annual.operations.jump_rate=0"]
+    base = run(load_config(DEFAULT_CONFIG, quiet), n, 5, threads=2, store="annual")
     below = run(load_config(DEFAULT_CONFIG,
-                            ["information.funds.pension.high.value=1.1111111111111112"]),
+                            quiet + ["information.funds.pension.high.value=1.1111111111111112"]),
                 n, 5, threads=2, store="annual")
     q = float(base["bkr_quantile"].sel(quantile=0.01, year=2023))
     share = float((below["balance_requirement_result"].sel(year=2023) <= q).mean())

@@ -41,6 +41,8 @@ class FactorPaths:
     tax_base_growth: np.ndarray       # (N, Y) [%]
     pre_component_growth: np.ndarray  # (N, K, n_pre) the same in the pre-plan years
     pre_tax_base_growth: np.ndarray   # (N, n_pre)
+    operations: np.ndarray            # (N, Y) operating overrun [% of operating costs]
+    pre_operations: np.ndarray        # (N, n_pre)
     liability_inflation: np.ndarray   # (N, Y) realized inflation at the indexation lag [%]
     fund_return: np.ndarray           # (N, P, Y) [mnkr]
     fund_unrealized: np.ndarray       # (N, P, Y) [mnkr]
@@ -56,6 +58,8 @@ class FactorPaths:
                    tax_base_growth=tile(plan.tax_base_growth),
                    pre_component_growth=tile(plan.pre_component_growth),
                    pre_tax_base_growth=tile(plan.pre_tax_base_growth),
+                   operations=np.zeros((n_paths, plan.n_years)),
+                   pre_operations=np.zeros((n_paths, plan.n_pre)),
                    liability_inflation=tile(plan.liability_inflation),
                    fund_return=tile(ret),
                    fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]))
@@ -86,6 +90,8 @@ class FactorPaths:
             comp[:, k] += plan.component_elasticity[k] * shifted(drivers, lag)
             pre[:, k] += plan.component_elasticity[k] * shifted(drivers, lag, pre_years)
         return replace(base, component_growth=comp, pre_component_growth=pre,
+                       operations=shifted(plan.operations_drivers, 0),
+                       pre_operations=shifted(plan.operations_drivers, 0, pre_years),
                        pre_tax_base_growth=base.pre_tax_base_growth
                        + shifted(plan.tax_drivers, 0, pre_years),
                        tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),
@@ -101,6 +107,7 @@ class FactorPaths:
         want = {"component_growth": (n, k, y), "tax_base_growth": (n, y),
                 "pre_component_growth": (n, k, plan.n_pre),
                 "pre_tax_base_growth": (n, plan.n_pre),
+                "operations": (n, y), "pre_operations": (n, plan.n_pre),
                 "liability_inflation": (n, y),
                 "fund_return": (n, p, y), "fund_unrealized": (n, p, y)}
         for f in fields(self):
@@ -125,7 +132,10 @@ def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
     measures = plan.operating_costs + planned.sum(axis=0)
     comp = planned[None] * _index_ratio(f.component_growth, plan.component_growth,
                                         f.pre_component_growth, plan.pre_component_growth)
-    operating_costs = measures[None] - comp.sum(axis=1)
+    ratio = np.cumprod(1.0 + np.concatenate([f.pre_operations, f.operations], axis=1) / 100.0,
+                       axis=1)[:, plan.n_pre:]
+    overrun = (ratio - 1.0) * (-plan.operating_costs[None])
+    operating_costs = measures[None] - comp.sum(axis=1) - overrun
     operating_income = np.broadcast_to(plan.operating_income, (n, y)).copy()
     net_operating_cost = operating_income + operating_costs + plan.depreciation[None]
     tax = plan.tax_revenue[None] * _index_ratio(f.tax_base_growth, plan.tax_base_growth,

@@ -90,15 +90,16 @@ def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift, s
     return out, regime
 
 
-def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag, known=None):
-    """``known`` (K, Y): a deviation known at the information date replaces the recursion's."""
+def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag, known=None, offset=None):
+    """``known`` (K, Y): a deviation known at the information date replaces the recursion's;
+    ``offset`` (K,) is subtracted a year (mean-zero jumps)."""
     n, n_years, k = z.shape
     growth = np.empty_like(z)
     d = np.zeros((n, k))
     before = np.zeros((n, 1))                 # no inflation deviation before the first year
     for y in range(n_years):
         d = (phi * d + beta * infl_dev[:, y:y + 1] + beta_lag * before + sigma * z[:, y]
-             + jumps[:, y])
+             + jumps[:, y] - (0.0 if offset is None else offset))
         if known is not None:
             d = np.where(np.isnan(known[:, y])[None], d, known[:, y][None])
         before = infl_dev[:, y:y + 1]

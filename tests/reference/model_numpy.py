@@ -45,7 +45,7 @@ def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
     dev = (kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
     growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual.forecast, p.annual.phi,
                             p.annual.sigma, p.annual.inflation_beta,
-                            p.annual.inflation_beta_lag, p.annual.known)
+                            p.annual.inflation_beta_lag, p.annual.known, p.annual.jump_offset)
     return {"equity_step": eq, "short_rate": rates,
             "fixed_income_return": esg_ref.fixed_income(rates, r0, spread, duration),
             "kpif": kpif, "inflation_deviation": dev,

@@ -59,6 +59,8 @@ def slopes(e: Engine) -> np.ndarray:
                 a[j] -= pl.component_elasticity[k] * c[k] / (100.0 + g[k])
         if f in pl.tax_drivers:
             a[j] += pl.tax_revenue[0] / (100.0 + pl.tax_base_growth[0])
+        if f in pl.operations_drivers:            # an overrun: a point of the operating costs
+            a[j] -= -pl.operating_costs[0] / 100.0
     return a
 
 
@@ -72,7 +74,7 @@ def test_the_measured_standard_deviations_are_the_model_s(lg):
     cfg, e, units = lg
     sig, _ = sigma_and_corr(cfg)
     assert (units.sd[:3] == 0).all()                     # no monthly risk in this config
-    np.testing.assert_array_equal(units.active, np.arange(3, 9))
+    np.testing.assert_array_equal(units.active, np.arange(3, 3 + len(ANNUAL_FACTORS)))
     se = sig / math.sqrt(2 * N_CAL)                      # standard error of a sample sd
     assert (np.abs(units.sd[3:, 0] - sig) < 4 * se).all(), (units.sd[3:, 0], sig)
 

@@ -1,0 +1,85 @@
+"""``sim backtest``: where did the outturns fall in the model's distribution?
+
+For each row of a history of published outturns (``data/history/norrbotten_outturns.csv``:
+plan config, year, budget line, outturn), the plan config is run as it stands (its
+information date and model: what was known when it was made) and the outturn's place in the
+run's distribution of that line and year is read off: its PIT, ``P(model <= outturn)`` (ties
+counted half), and whether it fell inside the 5-95 % and 1-99 % bands. Over many rows the PITs
+of a calibrated model are uniform and the bands hold about 90 % and 98 % of the outturns; a
+model whose outturns fall outside its 1-99 % band more than rarely is not calibrated.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Outturn", "read_history", "backtest", "coverage"]
+
+
+@dataclass(frozen=True)
+class Outturn:
+    plan_config: str
+    year: int
+    line: str
+    outturn: float
+    published: str
+    source: str
+
+
+def read_history(path: Path) -> list[Outturn]:
+    """The rows of a history file (``#`` comments skipped); a bad row names its line."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        lines = [(i, line) for i, line in enumerate(fh, 1) if line.strip()
+                 and not line.startswith("#")]
+    reader = csv.reader(line for _, line in lines)
+    header = next(reader, None)
+    want = ["plan_config", "year", "line", "outturn_mnkr", "published", "source"]
+    if header != want:
+        raise ValueError(f"{path}: the header must be {','.join(want)}, got {header}")
+    for (number, _), row in zip(lines[1:], reader):
+        try:
+            rows.append(Outturn(row[0], int(row[1]), row[2], float(row[3]), row[4], row[5]))
+        except (ValueError, IndexError):
+            raise ValueError(f"{path}, line {number}: expected {','.join(want)} with a whole "
+                             f"year and a number in mnkr, got {row}") from None
+    if not rows:
+        raise ValueError(f"{path}: no outturns")
+    return rows
+
+
+def pit(samples: np.ndarray, value: float) -> float:
+    """``P(X < v) + P(X = v) / 2`` over the samples."""
+    return float(np.mean(samples < value) + 0.5 * np.mean(samples == value))
+
+
+def backtest(rows: list[Outturn], runs: dict) -> list[dict]:
+    """Each row's PIT and band membership, given ``runs[plan_config]``: a results Dataset with
+    every path's yearly lines (``--store annual``)."""
+    out = []
+    for r in rows:
+        ds = runs[r.plan_config]
+        if r.line not in ds:
+            raise ValueError(f"line {r.line!r} (plan {r.plan_config}, {r.year}): not a line of "
+                             "the results file")
+        if r.year not in ds["year"].values:
+            raise ValueError(f"{r.year} (plan {r.plan_config}): not a plan year")
+        x = ds[r.line].sel(year=r.year).values
+        q = np.quantile(x, [0.01, 0.05, 0.5, 0.95, 0.99])
+        p = pit(x, r.outturn)
+        out.append({"plan_config": r.plan_config, "year": r.year, "line": r.line,
+                    "outturn": r.outturn, "pit": p, "q01": q[0], "q05": q[1], "median": q[2],
+                    "q95": q[3], "q99": q[4], "inside_90": bool(0.05 <= p <= 0.95),
+                    "inside_98": bool(0.01 <= p <= 0.99), "source": r.source})
+    return out
+
+
+def coverage(results: list[dict]) -> dict:
+    """The share of outturns inside the 5-95 % and 1-99 % bands, with their count."""
+    n = len(results)
+    return {"n": n, "inside_90": sum(r["inside_90"] for r in results) / n,
+            "inside_98": sum(r["inside_98"] for r in results) / n}

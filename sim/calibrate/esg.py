@@ -163,8 +163,9 @@ def write_model(template: str, result: EsgFit, note: str) -> str:
             line = (f'{key} = {{ value = 0.0, unit = "fraction_per_month", source = '
                     f'{_toml_string("assumption: the estimated means are kept; each fund is centred on the plan by simulation.return_centre, so no shift is needed")} }}')
         else:
+            source = sources[section.removesuffix(".high_regime")]
             line = (f"{key} = {{ value = {_number(val.value)}, unit = {_toml_string(val.unit)}, "
-                    f"se = {_number(val.se)}, source = {_toml_string(sources[section.split('.high')[0] if section.startswith('inflation') else section])} }}")
+                    f"se = {_number(val.se)}, source = {_toml_string(source)} }}")
         _set_line(lines, section, key, line)
     body = "\n".join(lines)
     body = re.sub(r"\A(#[^\n]*\n)+", "", body)

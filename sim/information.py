@@ -220,38 +220,18 @@ def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: f
     observation's ``x`` has its regime's stationary law ``N(0, sigma_s^2 / (1 - phi^2))``. NaN
     entries (months without an outturn) are skipped by restarting the filter after them.
     """
-    sds = (sigma, sigma if sigma_high is None else sigma_high)
+    from .calibrate._kernels import msar_filter_nb
+
+    sigma_high = sigma if sigma_high is None else sigma_high
     e = np.asarray(deviation, dtype=float)
     total = p_enter + p_exit
-    prior = np.array([p_exit / total, p_enter / total]) if total > 0 else np.array([1.0, 0.0])
-    trans = np.array([[1 - p_enter, p_enter], [p_exit, 1 - p_exit]])
-    prob = prior.copy()          # P(s_{m-1} | data to m-1)
-    prev = np.nan
-    for v in e:
-        if np.isnan(v):
-            prev = np.nan
+    high = p_enter / total if total > 0 else 0.0           # P(high), the stationary law
+    for run in np.split(e, np.flatnonzero(np.isnan(e))):
+        run = run[~np.isnan(run)]
+        if run.size == 0:
             continue
-        if np.isnan(prev):        # the first observation (or after a gap): x from its own law
-            root = math.sqrt(max(1.0 - phi * phi, 1e-12))
-            pred = prob @ trans
-            like = np.array([_normal(v, 0.0, sds[0] / root),
-                             _normal(v - shift, 0.0, sds[1] / root)])
-            post = pred * like
-        else:
-            # joint over (s_{m-1}, s_m): x_m = e_m - shift s_m, x_{m-1} = prev - shift s_{m-1}
-            post = np.zeros(2)
-            for a in range(2):
-                for b in range(2):
-                    mean = phi * (prev - shift * a)
-                    post[b] += prob[a] * trans[a, b] * _normal(v - shift * b, mean, sds[b])
-        s = post.sum()
-        prob = post / s if s > 0 else prior.copy()
-        prev = v
-    return float(prob[1])
-
-
-def _normal(x: float, mean: float, sd: float) -> float:
-    if sd <= 0:
-        return 1.0 if x == mean else 0.0
-    z = (x - mean) / sd
-    return math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
+        # a month of the chain, then the run's observations (the first from its own law)
+        start = (1.0 - high) * p_enter + high * (1.0 - p_exit)
+        _, high = msar_filter_nb(run, 0.0, shift, phi, sigma, sigma_high, p_enter, p_exit,
+                                 start, True)
+    return float(high)

@@ -15,6 +15,17 @@ from numba import njit
 from .records import DRAW_ANY_DEFICIT, DRAW_TAX_BASE_BELOW_AVERAGE
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _driven(w, dev, i, src):
+    """``sum_f w[f] dev[i, f, src]``: the points a part moves by in generator year ``src``;
+    none outside the years simulated."""
+    d = 0.0
+    if 0 <= src < dev.shape[2]:
+        for f in range(dev.shape[1]):
+            d += w[f] * dev[i, f, src]
+    return d
+
+
 @njit(cache=True, nogil=True)
 def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
     """The balance requirement's year recursion, one path per row.
@@ -130,7 +141,7 @@ def budget_block_nb(dev, funds, plan, base, out):
     n_pre, pre_growth, pre_tax_growth = (plan.n_pre, plan.pre_component_growth,
                                          plan.pre_tax_base_growth)
     ops_w, oc_plan = plan.operations_weights, plan.operating_costs
-    n, n_factors, n_dev_years = dev.shape
+    n = dev.shape[0]
     n_comp, n_years = comp_plan.shape
     n_funds = fund_ret.shape[1]
     cost_ratio = np.empty(n_comp)
@@ -140,31 +151,18 @@ def budget_block_nb(dev, funds, plan, base, out):
         ops_ratio = 1.0
         for tt in range(n_pre):            # pre-plan years: levels only
             for k in range(n_comp):
-                src = tt - comp_lag[k]
-                d = 0.0
-                if 0 <= src < n_dev_years:
-                    for f in range(n_factors):
-                        d += comp_w[k, f] * dev[i, f, src]
                 g = pre_growth[k, tt]
+                d = _driven(comp_w[k], dev, i, tt - comp_lag[k])
                 cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
-            d = 0.0
-            for f in range(n_factors):
-                d += tax_w[f] * dev[i, f, tt]
             g = pre_tax_growth[tt]
+            d = _driven(tax_w, dev, i, tt)
             tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
-            d = 0.0
-            for f in range(n_factors):
-                d += ops_w[f] * dev[i, f, tt]
-            ops_ratio *= 1.0 + d / 100.0
+            ops_ratio *= 1.0 + _driven(ops_w, dev, i, tt) / 100.0
         for t in range(n_years):
             # operating costs, component by component
             costs = 0.0
             for k in range(n_comp):
-                src = t + n_pre - comp_lag[k]
-                d = 0.0
-                if 0 <= src < n_dev_years:
-                    for f in range(n_factors):
-                        d += comp_w[k, f] * dev[i, f, src]
+                d = _driven(comp_w[k], dev, i, t + n_pre - comp_lag[k])
                 g = comp_growth[k, t]
                 cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
                 c = comp_plan[k, t] * cost_ratio[k]
@@ -172,20 +170,13 @@ def budget_block_nb(dev, funds, plan, base, out):
                 out_contrib[i, k, t] = -c - base_comp[k, t]
                 costs += c
             # the budget's own operating risk: an overrun beyond prices, its level carried on
-            d = 0.0
-            if t + n_pre < n_dev_years:
-                for f in range(n_factors):
-                    d += ops_w[f] * dev[i, f, t + n_pre]
-            ops_ratio *= 1.0 + d / 100.0
+            ops_ratio *= 1.0 + _driven(ops_w, dev, i, t + n_pre) / 100.0
             overrun = (ops_ratio - 1.0) * (-oc_plan[t])
             out_contrib[i, n_comp + 2 + n_funds, t] = -overrun
             operating_costs = measures[t] - costs - overrun
             net_operating_cost = oi_plan[t] + operating_costs + dep_plan[t]
             # taxes
-            d = 0.0
-            if t + n_pre < n_dev_years:
-                for f in range(n_factors):
-                    d += tax_w[f] * dev[i, f, t + n_pre]
+            d = _driven(tax_w, dev, i, t + n_pre)
             g = tax_growth[t]
             out_tax_growth[i, t] = g + d
             tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
@@ -200,11 +191,7 @@ def budget_block_nb(dev, funds, plan, base, out):
                 income += r
                 unrealized += u
                 out_contrib[i, n_comp + 1 + p, t] = (r - u) - base_real[p, t]
-            src = t + n_pre - liab_lag
-            d = 0.0
-            if 0 <= src < n_dev_years:
-                for f in range(n_factors):
-                    d += liab_w[f] * dev[i, f, src]
+            d = _driven(liab_w, dev, i, t + n_pre - liab_lag)
             fin_costs = fc_plan[t] - liab_share * liab_open[t] * d / 100.0
             net_result = operating_result + income + fin_costs
             bkr = net_result - unrealized

@@ -51,17 +51,32 @@ def rsln2_loglik_nb(x, mu1, sigma1, mu2, sigma2, p12, p21):
 
 
 @njit(cache=True)
-def msar_loglik_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit):
-    """Switching-mean AR(1) (Hamilton 1989): ``y_t - mu - shift s_t = phi (y_{t-1} - mu -
-    shift s_{t-1}) + sigma_s e_t`` (``sigma_s`` is ``sigma_high`` in the high regime), ``s`` a
-    chain entering the high regime with ``p_enter`` and leaving it with ``p_exit``. The
-    likelihood is conditional on ``y_0``, whose regime starts from the chain's stationary law
-    (as statsmodels' ``MarkovAutoregression``)."""
-    total = p_enter + p_exit
-    q1 = p_enter / total if total > 0.0 else 0.0
-    prob0 = 1.0 - q1
-    prob1 = q1
+def msar_filter_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, start_high,
+                   first_stationary):
+    """The switching-mean AR(1)'s forward filter (Hamilton 1989): ``y_t - mu - shift s_t = phi
+    (y_{t-1} - mu - shift s_{t-1}) + sigma_s e_t`` (``sigma_s`` is ``sigma_high`` in the high
+    regime), ``s`` a chain entering the high regime with ``p_enter`` and leaving it with
+    ``p_exit``; the lagged regime is in the state because ``y_{t-1}`` enters the mean.
+
+    ``start_high`` is P(s_0 = high) before ``y_0`` is seen. With ``first_stationary`` ``y_0``
+    counts with its regime's stationary law ``N(mu + shift s, sigma_s^2 / (1 - phi^2))``;
+    without, the likelihood is conditional on ``y_0``. Returns (log-likelihood, P(s_last =
+    high | y))."""
+    prob0 = 1.0 - start_high
+    prob1 = start_high
     ll = 0.0
+    if first_stationary:
+        root = math.sqrt(max(1.0 - phi * phi, 1e-12))
+        l0 = _log_normal(y[0], mu, sigma / root)
+        l1 = _log_normal(y[0], mu + shift, sigma_high / root)
+        m = max(l0, l1)
+        a = prob0 * math.exp(l0 - m)
+        b = prob1 * math.exp(l1 - m)
+        if a + b <= 0.0:
+            return -1e300, start_high
+        ll = m + math.log(a + b)
+        prob0 = a / (a + b)
+        prob1 = b / (a + b)
     for t in range(1, y.shape[0]):
         best = -1e300
         logs = [0.0, 0.0, 0.0, 0.0]
@@ -82,10 +97,21 @@ def msar_loglik_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit):
             new1 += pa * stay_or_go1 * math.exp(logs[2 * a + 1] - best)
         s = new0 + new1
         if s <= 0.0:
-            return -1e300
+            return -1e300, prob1
         ll += best + math.log(s)
         prob0 = new0 / s
         prob1 = new1 / s
+    return ll, prob1
+
+
+@njit(cache=True)
+def msar_loglik_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit):
+    """The switching-mean AR(1)'s log-likelihood (:func:`msar_filter_nb`), conditional on
+    ``y_0``, whose regime starts from the chain's stationary law (as statsmodels'
+    ``MarkovAutoregression``)."""
+    total = p_enter + p_exit
+    q1 = p_enter / total if total > 0.0 else 0.0
+    ll, _ = msar_filter_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, q1, False)
     return ll
 
 

@@ -119,21 +119,16 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
             out.fixed_income[i, m] = (r + fi.spread) / 1200.0 - fi.duration * (r_next - r) / 100.0
             out.short_rate[i, m] = r_next
             r = r_next
-            # --- inflation
-            if m < n_known:                # the regime at as_of holds over the known months
-                if not math.isnan(obs.kpif[m]):
-                    x = obs.kpif[m] - kpif_forecast[m] - infl.shift * hi
-                else:
-                    x = infl.phi * x + infl.sigma * infl_z[i, m]
-            else:
-                if infl.high_regime:
-                    hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
-                x = infl.phi * x + (infl.sigma_high if hi else infl.sigma) * infl_z[i, m]
-            out.inflation_regime[i, m] = hi
+            # --- inflation (the regime at as_of holds over the known months)
+            if m >= n_known and infl.high_regime:
+                hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
             if m < n_known and not math.isnan(obs.kpif[m]):
+                x = obs.kpif[m] - kpif_forecast[m] - infl.shift * hi
                 out.kpif[i, m] = obs.kpif[m]       # the outturn exactly, not a round trip
             else:
+                x = infl.phi * x + (infl.sigma_high if hi else infl.sigma) * infl_z[i, m]
                 out.kpif[i, m] = kpif_forecast[m] + x + infl.shift * hi
+            out.inflation_regime[i, m] = hi
 
 
 @njit(cache=True, nogil=True)

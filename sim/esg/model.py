@@ -113,6 +113,7 @@ class EsgParams:
         w, v = np.linalg.eigh((cond_cov + cond_cov.T) / 2)
         cond_factor = v * np.sqrt(np.maximum(w, 0.0))
         hi = inf.high_regime
+        sigma_high = inf.sigma.value if hi.sigma is None else hi.sigma.value
         known = KnownState.resolve(information, first_year, years,
                                    lambda k, y: expected(ann[k].forecast, y))
         forecast_month = np.repeat(infl_path, 12)
@@ -120,8 +121,7 @@ class EsgParams:
         if hi.enabled and known.n_known > 0:
             seen = (known.kpif - forecast_month)[:known.n_known]
             p_high = regime_probability(seen, inf.phi.value, inf.sigma.value, hi.shift.value,
-                                        hi.p_enter.value, hi.p_exit.value,
-                                        inf.sigma.value if hi.sigma is None else hi.sigma.value)
+                                        hi.p_enter.value, hi.p_exit.value, sigma_high)
         return cls(
             years=years,
             equity=Equity(
@@ -141,8 +141,7 @@ class EsgParams:
             inflation=Inflation(phi=inf.phi.value, sigma=inf.sigma.value,
                                 high_regime=bool(hi.enabled), p_enter=hi.p_enter.value,
                                 p_exit=hi.p_exit.value, shift=hi.shift.value,
-                                sigma_high=(inf.sigma.value if hi.sigma is None
-                                            else hi.sigma.value)),
+                                sigma_high=sigma_high),
             kpif_forecast=infl_path,
             annual=AnnualFactors(
                 forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),

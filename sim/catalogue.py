@@ -102,6 +102,8 @@ _BASE: dict[str, Entry] = {
     "fund_loss_limit": Entry("1", "Högsta tillåtna värdefall enligt Bilaga 2", "Bilaga 2:s gräns för fall i en djup finanskris."),
     # --- summary statistics of a run
     "p_deficit": Entry("1", "Sannolikhet för negativt balanskravsresultat", "Andel scenarier med balanskravsresultat < 0, före reserven."),
+    "p_deficit_budget_only": Entry("1", "Sannolikhet för negativt balanskravsresultat utan marknadsrisk", "Som p_deficit, med fondernas realiserade avkastning enligt plan: budgetens egna risker (kostnader, skatteunderlag, pensioner, verksamhetens avvikelser). Samma scenarier; driverfördelningen är exakt."),
+    "p_deficit_market_only": Entry("1", "Sannolikhet för negativt balanskravsresultat av enbart marknadsrisk", "Som p_deficit, med allt utom fondernas realiserade avkastning enligt plan. Samma scenarier."),
     "p_below_goal": Entry("1", "Sannolikhet för balanskravsresultat under 1 %-målet", "Andel scenarier under 1 %-målet."),
     "p_unrestored": Entry("1", "Sannolikhet för underskott ej återställt inom tre år", "Andel scenarier med underskott äldre än tre år."),
     "p_rur_used_up": Entry("1", "Sannolikhet att resultatutjämningsreserven är förbrukad", "Andel scenarier där reserven är tom vid årets slut."),

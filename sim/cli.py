@@ -436,7 +436,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
 
 @cli.group()
 def calibrate() -> None:
-    """Fit the model to history (sim calibrate esg)."""
+    """Fit the model to history: the markets (esg) and the budget's own risk (budget)."""
 
 
 @calibrate.command("esg")
@@ -467,6 +467,49 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path) -> None
             fh.write(text)
     _write(write, out, lambda w, path: atomic_write(path, w))
     click.echo("\n".join(calibration_lines(result)))
+    click.echo(f"Wrote {out}")
+
+
+@calibrate.command("budget")
+@click.argument("history", type=click.Path(dir_okay=False, path_type=Path),
+                default=Path("data/history/budget_outturns.csv"))
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("configs/plans/strategisk-plan-2023-2025.toml"), show_default=True,
+              help="The plan whose first year measures what the model's other factors explain.")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("configs/models/esg-default.toml"), show_default=True,
+              help="The model file whose [annual.operations] sigma and jump_mean are replaced.")
+@click.option("--paths", type=click.IntRange(min=1000), default=40000, show_default=True,
+              help="Paths for the model's own spread (its Monte Carlo error is printed).")
+@click.option("--seed", type=int, default=20230101, show_default=True)
+@click.option("--jump-share", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.5,
+              show_default=True,
+              help="The share of the operations factor's variance in rare large years (an "
+                   "assumption; README shows what it does).")
+@click.option("--until", default=None, metavar="YYYY-MM-DD",
+              help="Use only the outturns public by this date (the information date).")
+@click.option("--threads", type=click.IntRange(min=1), default=None)
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The model file to write (TOML).")
+@user_errors
+def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed: int,
+                     jump_share: float, until: str | None, threads: int | None,
+                     out: Path) -> None:
+    """Estimate the operations factor (the budget's own risk) from regions' budget misses
+    (data/history/budget_outturns.csv), less what the model's other factors explain."""
+    from . import workflows
+    from .present.tables import budget_calibration_lines
+    from .results import atomic_write
+
+    _check_writable(out)
+    text, result = workflows.calibrate_budget(history, plan, template, out, paths, seed,
+                                              jump_share, until, threads)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    _write(write, out, lambda w, path: atomic_write(path, w))
+    click.echo("\n".join(budget_calibration_lines(result)))
     click.echo(f"Wrote {out}")
 
 

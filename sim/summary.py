@@ -67,6 +67,8 @@ class Counts:
     n: int                            # paths
     ret_n: int                        # fund-years in the return sums, per fund
     deficit: np.ndarray               # (Y,) paths with balanskravsresultat < 0
+    deficit_budget_only: np.ndarray   # (Y,) ... with the funds' realized returns at plan
+    deficit_market_only: np.ndarray   # (Y,) ... with everything but the funds at plan
     below_goal: np.ndarray            # (Y,) below the 1 % goal
     unrestored: np.ndarray            # (Y,) a deficit older than the restoration window
     rur_used_up: np.ndarray           # (Y,) reserve empty
@@ -133,6 +135,9 @@ class Summary:
         self.cash_lock = np.array([f.rule.cash_lock_below if f.has_floor else 0.0
                                    for f in engine.funds])
         self.dynamic = np.array([f.has_floor for f in engine.funds])
+        #: the drivers that are market risk: each fund's realized return
+        self.market_drivers = np.array([i for i, d in enumerate(engine.drivers)
+                                        if d.startswith("fund_")], dtype=np.int64)
         self.floats = FloatSums(*(np.zeros(s) for s in ((y,), (y,), (y,), (y,), (d, y), (d, y),
                                                           (p,), (p,))))
 
@@ -140,7 +145,9 @@ class Summary:
             return Histogram(*rng, columns=p * m) if fans else None
 
         self.counts = Counts(
-            n=0, ret_n=0, deficit=np.zeros(y, np.int64), below_goal=np.zeros(y, np.int64),
+            n=0, ret_n=0, deficit=np.zeros(y, np.int64),
+            deficit_budget_only=np.zeros(y, np.int64), deficit_market_only=np.zeros(y, np.int64),
+            below_goal=np.zeros(y, np.int64),
             unrestored=np.zeros(y, np.int64), rur_used_up=np.zeros(y, np.int64),
             kpif_high=np.zeros(y, np.int64), kpif_high_ever=0,
             fund_breach=np.zeros((p, y), np.int64),
@@ -169,6 +176,10 @@ class Summary:
         breach = r["funds_breach_months"][:, :, :y] > 0
         over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
         c = r["contributions"]
+        # the driver split is exact (bkr = plan + sum of the contributions), so a path with
+        # one group of drivers at plan is the plan plus the other group's contributions
+        market = c[:, self.market_drivers, :].sum(axis=1)
+        plan_bkr = bkr - c.sum(axis=1)
         start = r["funds_value_end"][:, :, :y] - r["funds_year_return"][:, :, :y]
         pct = 100.0 * r["funds_year_return"][:, :, :y] / np.where(start > 0, start, np.nan)
         pct = np.nan_to_num(pct, nan=0.0)
@@ -188,6 +199,8 @@ class Summary:
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
         counts = Counts(
             n=n, ret_n=pct.shape[0] * pct.shape[2], deficit=deficit.sum(axis=0),
+            deficit_budget_only=(bkr - market < 0).sum(axis=0),
+            deficit_market_only=(plan_bkr + market < 0).sum(axis=0),
             below_goal=(bkr < r["required_result_1pct"]).sum(axis=0),
             unrestored=(r["deficit_unrestored"] > 0).sum(axis=0),
             rur_used_up=((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0),
@@ -235,6 +248,8 @@ class Summary:
             data[f"p_{name}_hi"] = (dims, hi)
 
         prob("deficit", c.deficit, ("year",))
+        prob("deficit_budget_only", c.deficit_budget_only, ("year",))
+        prob("deficit_market_only", c.deficit_market_only, ("year",))
         prob("below_goal", c.below_goal, ("year",))
         prob("unrestored", c.unrestored, ("year",))
         prob("rur_used_up", c.rur_used_up, ("year",))

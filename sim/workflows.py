@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 from .budget import Budget, BudgetPlan
@@ -312,6 +313,56 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "each with its\n"
             "# own source. README.md, 'Calibration', shows the fits.\n")
     return write_model(text, result, note), result
+
+
+def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths: int,
+                     seed: int, jump_share: float, until: str | None = None,
+                     threads: int | None = None):
+    """Estimate the operations factor from ``history`` (:mod:`sim.calibrate.budget`) against
+    ``plan`` run with the model file ``template``; return the model file's text and the fit.
+    The file's note names the command that rewrites ``out`` in place (the factor's estimates
+    do not depend on its own values in the template, so the command is a fixed point)."""
+    from .calibrate.budget import fit_operations, priced_spread, read_plan_outturns, write_operations
+    from .config import ConfigError
+
+    if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
+        raise WorkflowError(f"--until {until!r}: expected a date YYYY-MM-DD")
+    try:
+        rows = read_plan_outturns(Path(history))
+    except OSError as exc:
+        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
+    try:
+        text = Path(template).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
+    try:
+        priced, priced_se, _ = priced_spread(Path(plan), Path(template), paths, seed,
+                                             _threads(threads))
+    except ConfigError as exc:
+        raise WorkflowError(str(exc)) from None
+    rate = _operations_jump_rate(text, template)
+    try:
+        fit = fit_operations(rows, priced, priced_se, rate, jump_share, until)
+    except ValueError as exc:
+        raise WorkflowError(f"{history}: {exc}") from None
+    command = (f"{Path(history).as_posix()} --plan {Path(plan).as_posix()} --template "
+               f"{Path(out).as_posix()} --out {Path(out).as_posix()} --paths {paths} --seed "
+               f"{seed} --jump-share "
+               f"{jump_share:g}" + (f" --until {until}" if until else ""))
+    return write_operations(text, fit, Path(history).as_posix(), command), fit
+
+
+def _operations_jump_rate(text: str, template: Path) -> float:
+    import tomllib
+
+    try:
+        raw = tomllib.loads(text)
+        return float(raw["annual"]["operations"]["jump_rate"]["value"])
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+        raise WorkflowError(f"--template {template}: no [annual.operations] jump_rate value "
+                            "(a model file with the operations factor)") from None
 
 
 def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,

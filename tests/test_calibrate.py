@@ -33,14 +33,22 @@ def fitted():
     return fit_esg(DATA, UNTIL)
 
 
-@pytest.mark.parametrize("until, name", [(UNTIL, "esg-default.toml"),
-                                         ("2022-04", "esg-calibrated-2022-04.toml")])
-def test_the_shipped_models_are_the_commands_output(until, name):
+@pytest.mark.parametrize("until, budget_until, name",
+                         [(UNTIL, None, "esg-default.toml"),
+                          ("2022-04", "2022-04-30", "esg-calibrated-2022-04.toml")])
+def test_the_shipped_models_are_the_commands_output(until, budget_until, name, tmp_path):
     """The default (every month of history) and the one known at the 2023-2025 plan's
-    information date (KPIF to April 2022)."""
-    from sim.workflows import calibrate_esg
+    information date (KPIF to April 2022): ``sim calibrate esg`` on the hand-set template, then
+    ``sim calibrate budget`` on its output (tests/test_calibrate_budget.py tests that step)."""
+    from sim.workflows import calibrate_budget, calibrate_esg
 
     text, _ = calibrate_esg(Path("data/history"), until, Path("configs/models/esg-handset.toml"))
+    step = tmp_path / "esg.toml"
+    step.write_text(text, encoding="utf-8")
+    text, _ = calibrate_budget(Path("data/history/budget_outturns.csv"),
+                               Path("configs/plans/strategisk-plan-2023-2025.toml"), step,
+                               Path("configs/models") / name, 40000, 20230101, 0.5,
+                               budget_until)
     assert text == (MODELS / name).read_text(encoding="utf-8")
 
 
@@ -60,8 +68,8 @@ def test_every_estimate_has_a_standard_error_and_a_source():
                 walk(v, f"{path}{key}.")
     walk(model, "")
     # 6 RSLN2, 5 GARCH, 2 GBM, 6 inflation (its fitted mean is not written: the plan's forecast is
-    # the mean the generator uses)
-    assert len(found) == 19, found
+    # the mean the generator uses), 2 for the operations factor (sim calibrate budget)
+    assert len(found) == 21, found
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,16 +104,20 @@ def test_inflation_likelihood_equals_statsmodels_and_is_its_best(fitted):
     mu, shift, phi, s0, s1, pe, px = e.values
     ours = np.array([1 - pe, px, mu, mu + shift, s0 ** 2, s1 ** 2, phi])
     assert mod.loglike(ours) == pytest.approx(e.loglik, rel=1e-10)
-    best = -np.inf
+    best, found = -np.inf, 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for seed in range(3):
+        for seed in range(12):
             np.random.seed(seed)
             try:
                 best = max(best, mod.fit(search_reps=20, disp=False).llf)
-            except Exception:            # statsmodels' own search fails on some draws
-                continue
-    assert np.isfinite(best) and best <= e.loglik + 1e-6
+            except RuntimeError:         # statsmodels' own search fails on many draws
+                continue                 # ("Steady-state probabilities could not be constructed")
+            found += 1
+            if found == 3:
+                break
+    assert found > 0, "statsmodels' search failed from every start"
+    assert best <= e.loglik + 1e-6
 
 
 def test_garch_t_agrees_with_arch(fitted):

@@ -119,6 +119,26 @@ def test_summary_and_annual_agree(cfg):
     np.testing.assert_allclose(ds.bkr_es05.values, tail, atol=width / 2)
 
 
+def test_the_market_split_of_p_deficit(cfg):
+    """The driver split is exact (balanskravsresultat = plan + the drivers' contributions, to
+    rounding), so P(deficit) with the funds' realized returns at plan is the share of paths
+    whose balanskravsresultat less the funds' contributions is negative; and with only the
+    funds moving, the plan plus their contributions. Both from the kept paths, exactly."""
+    ds = run(cfg, 3000, 4, store="annual")
+    bkr = ds["balance_requirement_result"].values
+    c = ds["contributions"].values
+    plan = bkr - c.sum(axis=1)
+    assert np.ptp(plan, axis=0).max() < 1e-9          # one plan value a year: the split is exact
+    funds = [i for i, d in enumerate(ds["driver"].values) if str(d).startswith("fund_")]
+    assert len(funds) == ds.sizes["fund"]
+    market = c[:, funds, :].sum(axis=1)
+    np.testing.assert_array_equal(ds.p_deficit_budget_only.values,
+                                  (bkr - market < 0).mean(axis=0))
+    np.testing.assert_array_equal(ds.p_deficit_market_only.values,
+                                  (plan + market < 0).mean(axis=0))
+    assert (ds.p_deficit_budget_only.values != ds.p_deficit.values).any()
+
+
 def test_make_run_equivalent_writes_netcdf_and_csv(tmp_path):
     out = tmp_path / "res" / "run.nc"
     res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--seed", "1",

@@ -119,6 +119,11 @@ def _table_rows_bkr(mc) -> tuple[list[str], list[list[str]]]:
         for q, lab in ((0.5, "  median"), (0.05, "  5 %-kvantil"), (0.01, "  1 %-kvantil")):
             rows.append([lab] + [fmt.number(v) for v in mc[f"{key}_quantile"].sel(quantile=q).values])
     rows.append(["P(underskott)"] + [_pct(v, 1) for v in mc["p_deficit"].values])
+    if "p_deficit_budget_only" in mc:
+        rows.append(["  utan marknadsrisk"]
+                    + [_pct(v, 1) for v in mc["p_deficit_budget_only"].values])
+        rows.append(["  enbart marknadsrisk"]
+                    + [_pct(v, 1) for v in mc["p_deficit_market_only"].values])
     rows.append(["P(under 1 %-målet)"] + [_pct(v, 1) for v in mc["p_below_goal"].values])
     return head, rows
 
@@ -329,7 +334,10 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
             rows += [("Förväntat underskott 5 %", mc[f"{key}_es05"].values, mnkr)]
             sheet(name, ["Mnkr"] + [str(y) for y in years], rows)
         rows = []
+        split = (("deficit_budget_only", "Balanskravsresultat < 0 utan marknadsrisk"),
+                 ("deficit_market_only", "Balanskravsresultat < 0 av enbart marknadsrisk"))
         for name, label in (("deficit", "Balanskravsresultat < 0"),
+                            *(x for x in split if f"p_{x[0]}" in mc),
                             ("below_goal", "Under 1 %-målet"),
                             ("unrestored", "Underskott ej återställt inom tre år"),
                             ("rur_used_up", "RUR förbrukad")):

@@ -67,8 +67,12 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
                  for a, b, c, d in zip(p, se, lo, hi)]
         return f"{label:<{lw}}" + "".join(f"{c:>{cw}}" for c in cells)
 
-    lines += [prob_row("Balanskravsresultat < 0", "deficit"),
-              prob_row("Balanskravsresultat < 1 %-målet", "below_goal"),
+    lines.append(prob_row("Balanskravsresultat < 0", "deficit"))
+    if "p_deficit_budget_only" in ds:
+        lines += [prob_row("  utan marknadsrisk (fonderna enligt plan)", "deficit_budget_only"),
+                  prob_row("  av enbart marknadsrisk (budgeten enligt plan)",
+                           "deficit_market_only")]
+    lines += [prob_row("Balanskravsresultat < 1 %-målet", "below_goal"),
               prob_row("Underskott ej återställt inom tre år", "unrestored"),
               prob_row("Resultatutjämningsreserven förbrukad", "rur_used_up")]
     if "p_kpif_high" in ds:
@@ -278,4 +282,30 @@ def calibration_lines(result) -> list[str]:
         for name, v, se in zip(est.names, est.values, est.se):
             lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)})")
         lines.extend(f"  obs: {n}" for n in est.notes)
+    return lines
+
+
+def budget_calibration_lines(fit) -> list[str]:
+    """``sim calibrate budget``: the rows, the misses' spread, the model's own part and the
+    operations factor's estimates, each with its standard error, in percent of the operating
+    costs."""
+    pct = lambda v: fmt.number(v, 2)  # noqa: E731
+    lines = [f"Budgetavvikelser ({fit.n} rader, i procent av verksamhetens kostnader):"]
+    for r in fit.rows:
+        lines.append(f"  {r.entity:<24}{r.year}  {r.line:<20}budget {fmt.number(r.plan, 0):>7}"
+                     f"  utfall {fmt.number(r.outturn, 0):>7}  avvikelse {pct(r.miss):>6} %")
+    if fit.listed:
+        lines.append(f"  ({len(fit.listed)} rader med årets resultat inklusive "
+                     "marknadsavkastning läses men skattas inte)")
+    lines += [
+        f"Spridning (kvadratiskt medelvärde): {pct(fit.spread)} % (medelfel {pct(fit.spread_se)})",
+        f"Medelavvikelse (används inte, budgeten antas väntevärdesriktig): {pct(fit.mean)} % "
+        f"(medelfel {pct(fit.mean_se)})",
+        f"Modellens egen spridning utan faktorn: {pct(fit.priced)} % "
+        f"(Monte Carlo-fel {fmt.number(fit.priced_se, 3)})",
+        f"Verksamhetsfaktorn: sigma {pct(fit.sigma)} % (medelfel {pct(fit.sigma_se)}), "
+        f"jump_mean {pct(fit.jump_mean)} % (medelfel {pct(fit.jump_mean_se)}) vid "
+        f"jump_rate {fmt.number(fit.jump_rate, 2)} per år och andel i hopp "
+        f"{fmt.number(fit.jump_share, 2)}",
+    ]
     return lines

@@ -1,0 +1,228 @@
+"""``sim calibrate budget``: the operations factor estimated from regions' budget misses.
+
+The data (``data/history/budget_outturns.csv``, format in ``data/history/README.md``) are
+regions' budgeted results against their outturns, one year ahead. A row's miss in percent of
+the region's operating costs is ``d = 100 (outturn - plan) / scale``. Only rows whose line
+leaves the funds' market returns out (``operating_result``, ``result_excl_market``) are fitted;
+``net_result`` rows are read and listed, since the model carries the funds' returns itself.
+
+The method, in three steps (README, "Calibration: the budget's own risk"):
+
+1. **The misses' spread.** The plan is taken as the centre (an unbiased budget, the model's
+   assumption), so the maximum-likelihood estimate of the spread is the root mean square,
+   ``s^2 = mean(d^2)``, with standard error ``s / sqrt(2n)`` (the normal's Fisher information).
+   The sample mean and its standard error are reported beside it as a test of that assumption,
+   not used.
+2. **What the model already explains.** Part of every miss is prices, wages, pension
+   indexation and the tax base, which the model's other factors carry. Their share is measured
+   on the model itself: the spread of the plan's first-year operating result with the
+   operations factor switched off and no information date (a year ahead, as the data are), as
+   a percentage of the year's operating costs, on a fixed seed (so the calibration is
+   deterministic; its Monte Carlo error is reported).
+3. **The rest is the operations factor's.** Its yearly variance ``v = s^2 - p^2`` is split
+   between a normal part and rare large years (a compound Poisson of exponential jumps at the
+   configured rate, made mean-zero): ``sigma^2 = (1 - share) v`` and
+   ``2 rate jump_mean^2 = share v``. ``rate`` and ``share`` are assumptions with their sources
+   in the template; the standard errors follow from ``s``'s by the delta method.
+
+With five usable rows the estimate is thin: its standard error is about a third of the value,
+and the rows come from years of large misses (2022-2023). README says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .esg import _number, _set_line, _toml_string
+
+__all__ = ["PlanOutturn", "read_plan_outturns", "BudgetFit", "fit_operations",
+           "priced_spread", "write_operations", "FIT_LINES", "LINES"]
+
+#: The lines a row may have, and those the fit uses (no market returns in them).
+LINES = ("operating_result", "result_excl_market", "net_result")
+FIT_LINES = ("operating_result", "result_excl_market")
+HEADER = ["entity", "year", "line", "plan_mnkr", "outturn_mnkr", "scale_mnkr", "published",
+          "source", "scale_source"]
+
+
+@dataclass(frozen=True)
+class PlanOutturn:
+    entity: str
+    year: int
+    line: str
+    plan: float
+    outturn: float
+    scale: float
+    published: str
+    source: str
+    scale_source: str
+
+    @property
+    def miss(self) -> float:
+        """The miss in percent of the operating costs (negative: worse than budget)."""
+        return 100.0 * (self.outturn - self.plan) / self.scale
+
+
+def read_plan_outturns(path: Path) -> list[PlanOutturn]:
+    """The rows of a plan-versus-outturn file (``#`` comments skipped); a bad row names its
+    line, the value and what is allowed."""
+    with open(path, encoding="utf-8") as fh:
+        lines = [(i, line) for i, line in enumerate(fh, 1)
+                 if line.strip() and not line.startswith("#")]
+    reader = csv.reader(line for _, line in lines)
+    header = next(reader, None)
+    if header != HEADER:
+        raise ValueError(f"{path}: the header must be {','.join(HEADER)}, got {header}")
+    rows = []
+    for (number, _), row in zip(lines[1:], reader):
+        where = f"{path}, line {number}"
+        if len(row) != len(HEADER):
+            raise ValueError(f"{where}: {len(row)} fields, expected {len(HEADER)} "
+                             f"({','.join(HEADER)})")
+        try:
+            year, plan, outturn, scale = int(row[1]), float(row[3]), float(row[4]), float(row[5])
+        except ValueError:
+            raise ValueError(f"{where}: year, plan_mnkr, outturn_mnkr and scale_mnkr must be "
+                             f"numbers, got {row[1]!r}, {row[3]!r}, {row[4]!r}, {row[5]!r}") from None
+        if row[2] not in LINES:
+            raise ValueError(f"{where}: line {row[2]!r}, allowed: {', '.join(LINES)}")
+        if not scale > 0:
+            raise ValueError(f"{where}: scale_mnkr {scale!r} must be positive (the region's "
+                             "operating costs)")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[6]):
+            raise ValueError(f"{where}: published {row[6]!r} must be a date YYYY-MM-DD")
+        rows.append(PlanOutturn(row[0], year, row[2], plan, outturn, scale, row[6], row[7],
+                                row[8]))
+    if not rows:
+        raise ValueError(f"{path}: no rows")
+    return rows
+
+
+@dataclass(frozen=True)
+class BudgetFit:
+    """The estimates, in percent of the operating costs a year."""
+
+    rows: tuple[PlanOutturn, ...]      # the rows fitted
+    listed: tuple[PlanOutturn, ...]    # rows read but not fitted (net_result)
+    spread: float                      # s: the misses' root mean square
+    spread_se: float
+    mean: float                        # the misses' mean (reported, not used)
+    mean_se: float
+    priced: float                      # p: the model's spread without the operations factor
+    priced_se: float                   # its Monte Carlo standard error
+    jump_rate: float                   # per year (assumption)
+    jump_share: float                  # of the variance (assumption)
+    sigma: float
+    sigma_se: float
+    jump_mean: float
+    jump_mean_se: float
+    until: str | None
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    @property
+    def excess_variance(self) -> float:
+        return self.spread ** 2 - self.priced ** 2
+
+
+def fit_operations(rows: list[PlanOutturn], priced: float, priced_se: float,
+                   jump_rate: float, jump_share: float, until: str | None = None) -> BudgetFit:
+    """The operations factor's ``sigma`` and ``jump_mean`` from the rows public by ``until``
+    (``YYYY-MM-DD``; all when None) and the model's own spread ``priced`` (module docstring)."""
+    if not 0.0 <= jump_share < 1.0:
+        raise ValueError(f"jump_share {jump_share!r}: allowed 0 <= share < 1")
+    if jump_share > 0.0 and not jump_rate > 0.0:
+        raise ValueError(f"jump_rate {jump_rate!r}: must be positive when jumps carry a share "
+                         "of the variance")
+    keep = [r for r in rows if until is None or r.published <= until]
+    fitted = tuple(r for r in keep if r.line in FIT_LINES)
+    listed = tuple(r for r in keep if r.line not in FIT_LINES)
+    n = len(fitted)
+    if n < 2:
+        raise ValueError(f"{n} usable row(s) public by {until}: at least 2 are needed "
+                         f"(lines {', '.join(FIT_LINES)})")
+    d = np.array([r.miss for r in fitted])
+    s = float(np.sqrt(np.mean(d * d)))
+    s_se = s / math.sqrt(2.0 * n)
+    mean = float(d.mean())
+    mean_se = float(d.std(ddof=1)) / math.sqrt(n)
+    v = s * s - priced * priced
+    if v <= 0.0:
+        raise ValueError(f"the misses' spread {s:.3g} % is not above the model's own "
+                         f"{priced:.3g} %: the history leaves nothing to the operations factor")
+    # delta method: dv/ds = 2s (the priced part's Monte Carlo error added in quadrature)
+    v_se = math.hypot(2.0 * s * s_se, 2.0 * priced * priced_se)
+    sigma = math.sqrt((1.0 - jump_share) * v)
+    sigma_se = 0.5 * sigma / v * v_se
+    if jump_share > 0.0:
+        jump_mean = math.sqrt(jump_share * v / (2.0 * jump_rate))
+        jump_mean_se = 0.5 * jump_mean / v * v_se
+    else:
+        jump_mean, jump_mean_se = 0.0, 0.0
+    return BudgetFit(fitted, listed, s, s_se, mean, mean_se, priced, priced_se, jump_rate,
+                     jump_share, sigma, sigma_se, jump_mean, jump_mean_se, until)
+
+
+def priced_spread(plan_path: Path, model_path: Path, paths: int, seed: int,
+                  threads: int = 1) -> tuple[float, float, int]:
+    """The model's spread of the first plan year's operating result with the operations
+    factor off and no information date, in percent of that year's planned operating costs:
+    ``(spread, its standard error, the year)``."""
+    from ..config import load_config
+    from ..engine import run
+
+    cfg = load_config(plan_path, [f"esg_model={Path(model_path).resolve().as_posix()}",
+                                  "information_file=",
+                                  "esg.annual.operations.sigma=0",
+                                  "esg.annual.operations.jump_rate=0"])
+    ds = run(cfg, paths, seed, threads=threads, store="annual")
+    year = int(ds["year"].values[0])
+    x = ds["operating_result"].sel(year=year).values.astype(float)
+    costs = abs(float(cfg.plan.operating_costs[0]))
+    sd = float(x.std(ddof=1))
+    # the sample standard deviation's error; the kurtosis term keeps it honest for fat tails
+    kurt = float(np.mean((x - x.mean()) ** 4) / sd ** 4)
+    sd_se = sd * math.sqrt(max(kurt - 1.0, 0.0) / (4.0 * x.size))
+    return 100.0 * sd / costs, 100.0 * sd_se / costs, year
+
+
+def _value(v: float, se: float, unit: str, source: str) -> str:
+    return (f"{{ value = {_number(v)}, unit = {_toml_string(unit)}, se = {_number(se)}, "
+            f"source = {_toml_string(source)} }}")
+
+
+def _source(fit: BudgetFit, data: str, what: str) -> str:
+    period = f"{min(r.year for r in fit.rows)}-{max(r.year for r in fit.rows)}"
+    until = f", public by {fit.until}" if fit.until else ""
+    return (f"estimated: {data}, {fit.n} budget misses of Swedish regions {period}{until} "
+            f"(root mean square {fit.spread:.3g} % of the operating costs, se "
+            f"{fit.spread_se:.2g}), less the model's own first-year spread without this factor "
+            f"({fit.priced:.3g} %); {what} (sim calibrate budget); se by the delta method")
+
+
+def write_operations(template: str, fit: BudgetFit, data: str, command: str) -> str:
+    """``template`` (a model file) with ``[annual.operations]``'s ``sigma`` and ``jump_mean``
+    replaced by the estimates, and one opening comment line naming ``command``, replacing an
+    earlier one."""
+    lines = template.splitlines()
+    share = f"{fit.jump_share:g}"
+    _set_line(lines, "annual.operations", "sigma", "sigma = " + _value(
+        fit.sigma, fit.sigma_se, "percent",
+        _source(fit, data, f"the normal part carries {1 - fit.jump_share:g} of the rest")))
+    _set_line(lines, "annual.operations", "jump_mean", "jump_mean = " + _value(
+        fit.jump_mean, fit.jump_mean_se, "percent",
+        _source(fit, data, f"jumps at jump_rate carry {share} of the rest: "
+                           "2 x jump_rate x jump_mean^2")))
+    marker = "# [annual.operations] sigma and jump_mean: written by `sim calibrate budget"
+    lines = [line for line in lines if not line.startswith(marker)]
+    insert = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    lines.insert(insert, f"{marker} {command}`.")
+    return "\n".join(lines) + "\n"

@@ -297,6 +297,18 @@ class Simulation(Strict):
                               "funds' returns on the plan")
 
 
+class Decision(Strict):
+    """What the board decides on: which plan years are the budget (the rest are the plan's
+    kalkyl), and the P(negative balanskravsresultat) the levers aim at."""
+
+    source: Source
+    budget_years: int = Field(ge=1, le=40, description="the first plan years that are budget "
+                              "(the rest: kalkyl); 'at least once' counts over these")
+    target_p_deficit: Fraction = Field(description="the P(balanskravsresultat < 0) the levers "
+                                       "aim at: how much the result must improve per year to "
+                                       "reach it")
+
+
 class Rur(Strict):
     start_balance: NonNegMnkr
     draw_when: Literal["tax_base_below_average", "any_deficit", "never"]
@@ -332,6 +344,7 @@ class PlanConfig(Strict):
     pension_liability: PensionLiability
     balance_requirement: BalanceRequirement
     simulation: Simulation
+    decision: Decision
     esg_model: str | None = Field(None, description="the model file the [esg] section came from")
     esg: EsgConfig
     information_file: str | None = Field(
@@ -344,6 +357,9 @@ class PlanConfig(Strict):
     def _cross_checks(self) -> PlanConfig:
         years = self.meta.years
         n = len(years)
+        if self.decision.budget_years > n:
+            raise ValueError(f"decision.budget_years: {self.decision.budget_years} is more than "
+                             f"the plan's {n} years ({years[0]}-{years[-1]})")
         for name in PlanLines.LINES:
             got = len(getattr(self.plan, name))
             if got != n:

@@ -55,6 +55,8 @@ class Engine:
                                      for f in cfg.funds.values()])
         self.by_sales = np.array([f.bkr_treatment == "sales" for f in cfg.funds.values()])
         self.high_inflation = cfg.simulation.high_inflation.value
+        self.budget_years = cfg.decision.budget_years
+        self.target_p_deficit = cfg.decision.target_p_deficit.value
         self.budget = Budget(self.plan, self.by_sales)
         self.plan_lines = self.budget.deterministic()
         self.drivers = self.budget.drivers

@@ -70,6 +70,9 @@ class Counts:
     deficit_budget_only: np.ndarray   # (Y,) ... with the funds' realized returns at plan
     deficit_market_only: np.ndarray   # (Y,) ... with everything but the funds at plan
     below_goal: np.ndarray            # (Y,) below the 1 % goal
+    deficit_any: int                  # a deficit in at least one budget year
+    below_goal_any: int               # below the goal in at least one budget year
+    rur_drawn: np.ndarray             # (Y,) the reserve drawn on
     unrestored: np.ndarray            # (Y,) a deficit older than the restoration window
     rur_used_up: np.ndarray           # (Y,) reserve empty
     kpif_high: np.ndarray             # (Y,) KPIF (yearly average) at or above the threshold
@@ -147,7 +150,8 @@ class Summary:
         self.counts = Counts(
             n=0, ret_n=0, deficit=np.zeros(y, np.int64),
             deficit_budget_only=np.zeros(y, np.int64), deficit_market_only=np.zeros(y, np.int64),
-            below_goal=np.zeros(y, np.int64),
+            below_goal=np.zeros(y, np.int64), deficit_any=0, below_goal_any=0,
+            rur_drawn=np.zeros(y, np.int64),
             unrestored=np.zeros(y, np.int64), rur_used_up=np.zeros(y, np.int64),
             kpif_high=np.zeros(y, np.int64), kpif_high_ever=0,
             fund_breach=np.zeros((p, y), np.int64),
@@ -197,11 +201,16 @@ class Summary:
             w = r["funds_equity_weight"]
             weight_fan = w.reshape(n, -1)
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
+        below = bkr < r["required_result_1pct"]
+        nb = e.budget_years
         counts = Counts(
             n=n, ret_n=pct.shape[0] * pct.shape[2], deficit=deficit.sum(axis=0),
+            deficit_any=int(deficit[:, :nb].any(axis=1).sum()),
+            below_goal_any=int(below[:, :nb].any(axis=1).sum()),
+            rur_drawn=(r["rur_drawn"] > 0).sum(axis=0),
             deficit_budget_only=(bkr - market < 0).sum(axis=0),
             deficit_market_only=(plan_bkr + market < 0).sum(axis=0),
-            below_goal=(bkr < r["required_result_1pct"]).sum(axis=0),
+            below_goal=below.sum(axis=0),
             unrestored=(r["deficit_unrestored"] > 0).sum(axis=0),
             rur_used_up=((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0),
             kpif_high=high.sum(axis=0), kpif_high_ever=int(high.any(axis=1).sum()),
@@ -251,6 +260,9 @@ class Summary:
         prob("deficit_budget_only", c.deficit_budget_only, ("year",))
         prob("deficit_market_only", c.deficit_market_only, ("year",))
         prob("below_goal", c.below_goal, ("year",))
+        prob("deficit_any", np.array(c.deficit_any), ())
+        prob("below_goal_any", np.array(c.below_goal_any), ())
+        prob("rur_drawn", c.rur_drawn, ("year",))
         prob("unrestored", c.unrestored, ("year",))
         prob("rur_used_up", c.rur_used_up, ("year",))
         prob("kpif_high", c.kpif_high, ("year",))
@@ -271,6 +283,16 @@ class Summary:
                                         np.array([hist.quantile(x) for x in QUANTILES]))
             data[f"{name}_es05"] = (("year",), hist.shortfall(0.05))
             data[f"{name}_plan"] = (("year",), e.plan_lines[key][0])
+        # a bad year's size: the median deficit (the bkr's quantile at half P(deficit)), and the
+        # levers: how much a year's result must improve, in every path alike, for P(deficit) to
+        # fall to the target (P(bkr + L < 0) = P(bkr < -L), so L = -quantile(target))
+        p_def = c.deficit / max(n, 1)
+        h = c.hist_bkr
+        data["bkr_deficit_median"] = (("year",), np.array([
+            h.quantile(p / 2.0)[j] if p > 0 else np.nan for j, p in enumerate(p_def)]))
+        target = e.target_p_deficit
+        data["improvement_to_target"] = (("year",), np.maximum(-h.quantile(target), 0.0))
+        data["target_p_deficit"] = ((), target)
         data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0])
         q = np.array([c.hist_return_pct.quantile(x) for x in QUANTILES]).reshape(
             len(QUANTILES), len(funds), -1)
@@ -322,5 +344,6 @@ class Summary:
         ds = xr.Dataset(data, coords=coords)
         ds.attrs["paths"] = n
         ds.attrs["high_inflation"] = float(e.high_inflation)
+        ds.attrs["budget_years"] = int(e.budget_years)
         ds.attrs["return_centre"] = e.cfg.simulation.return_centre
         return annotate(ds)

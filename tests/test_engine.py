@@ -139,6 +139,44 @@ def test_the_market_split_of_p_deficit(cfg):
     assert (ds.p_deficit_budget_only.values != ds.p_deficit.values).any()
 
 
+def test_the_levers_reach_the_target(cfg):
+    """Raising each year's result by the reported improvement (operating income up by that
+    much, every path alike) and rerunning on the same random numbers gives
+    P(balanskravsresultat < 0) at the target, within one Monte Carlo standard error."""
+    from sim.config import load_config
+
+    n, seed = 4000, 11
+    ds = run(cfg, n, seed)
+    lever = ds["improvement_to_target"].values
+    target = float(ds["target_p_deficit"])
+    assert target == cfg.decision.target_p_deficit.value
+    assert (lever > 0).all()                    # the default plan is above its target everywhere
+    income = [float(a + b) for a, b in zip(cfg.plan.operating_income, lever)]
+    raised = load_config(DEFAULT_CONFIG, [f"plan.operating_income={income!r}"])
+    again = run(raised, n, seed)
+    se = math.sqrt(target * (1 - target) / n)
+    assert np.all(np.abs(again["p_deficit"].values - target) <= se), again["p_deficit"].values
+    # and a bad year's size is the median of the deficits
+    ann = run(cfg, n, seed, store="annual")
+    bkr = ann["balance_requirement_result"].values
+    for j in range(bkr.shape[1]):
+        neg = bkr[:, j][bkr[:, j] < 0]
+        width = 1.0                             # the histogram's bin, mnkr
+        assert abs(ann["bkr_deficit_median"].values[j] - np.median(neg)) <= 2 * width
+
+
+def test_at_least_once_over_the_budget_years(cfg):
+    ann = run(cfg, 3000, 4, store="annual")
+    nb = cfg.decision.budget_years
+    bkr = ann["balance_requirement_result"].values[:, :nb]
+    goal = ann["required_result_1pct"].values[:, :nb]
+    assert ann.p_deficit_any.item() == (bkr < 0).any(axis=1).mean()
+    assert ann.p_below_goal_any.item() == (bkr < goal).any(axis=1).mean()
+    assert ann.p_deficit_any.item() >= ann.p_deficit.values[:nb].max()
+    drawn = ann["rur_drawn"].values
+    np.testing.assert_array_equal(ann.p_rur_drawn.values, (drawn > 0).mean(axis=0))
+
+
 def test_make_run_equivalent_writes_netcdf_and_csv(tmp_path):
     out = tmp_path / "res" / "run.nc"
     res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--seed", "1",

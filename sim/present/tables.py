@@ -99,6 +99,20 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
             lines.append(f"{qlabel:<{lw}}" + "".join(f"{mnkr(v):>{cw}}" for v in vals))
         lines.append(f"{'  förväntat underskott 5 % (ES)':<{lw}}" + "".join(
             f"{mnkr(v):>{cw}}" for v in ds[f"{key}_es05"].values))
+    if "improvement_to_target" in ds:
+        nb = int(ds.attrs.get("budget_years", len(years)))
+        target = fmt.percent(float(ds["target_p_deficit"]), 0)
+        span = f"{years[0]}–{years[nb - 1]}" if nb > 1 else str(years[0])
+        lines += ["", "Beslutsunderlag", head,
+                  f"{'Typiskt underskott (median i år med underskott)':<{lw}}" + "".join(
+                      f"{mnkr(v):>{cw}}" for v in ds["bkr_deficit_median"].values),
+                  f"{'Resultatförbättring för högst ' + target + ' % risk':<{lw}}" + "".join(
+                      f"{mnkr(v):>{cw}}" for v in ds["improvement_to_target"].values),
+                  prob_row("Resultatutjämningsreserven tas i anspråk", "rur_drawn"),
+                  f"Minst ett negativt balanskravsresultat {span}: "
+                  f"{fmt.percent(ds['p_deficit_any'].item())} % "
+                  f"(±{fmt.percent(ds['p_deficit_any_se'].item())}); under 1 %-målet minst ett "
+                  f"år: {fmt.percent(ds['p_below_goal_any'].item())} %"]
     if protected is not None:
         lines += ["", "Pensionsportföljen: årets avkastning, %", head]
         for q, qlabel in ((0.05, "  5 %-kvantil"), (0.5, "  median"), (0.95, "  95 %-kvantil")):

@@ -106,6 +106,7 @@ _BASE: dict[str, Entry] = {
     "p_deficit_market_only": Entry("1", "Sannolikhet för negativt balanskravsresultat av enbart marknadsrisk", "Som p_deficit, med allt utom fondernas realiserade avkastning enligt plan. Samma scenarier."),
     "p_deficit_any": Entry("1", "Sannolikhet för negativt balanskravsresultat minst ett budgetår", "Andel scenarier med balanskravsresultat < 0 under minst ett av budgetåren (decision.budget_years; övriga planår är kalkyl)."),
     "p_below_goal_any": Entry("1", "Sannolikhet att 1 %-målet inte nås minst ett budgetår", "Andel scenarier under 1 %-målet under minst ett av budgetåren."),
+    "p_deficit_after_rur": Entry("1", "Sannolikhet för negativt balanskravsresultat efter reserven", "Andel scenarier med balanskravsresultat < 0 efter disposition av resultatutjämningsreserven: det som måste återställas."),
     "p_rur_drawn": Entry("1", "Sannolikhet att resultatutjämningsreserven tas i anspråk", "Andel scenarier där reserven disponeras under året."),
     "bkr_deficit_median": Entry(_M, "Typiskt underskott (median i år med underskott)", "Medianen av balanskravsresultatet bland scenarier med underskott: fördelningens kvantil vid halva sannolikheten för underskott."),
     "improvement_to_target": Entry(_M, "Resultatförbättring för att nå målsannolikheten", "Hur mycket årets resultat behöver förbättras, lika i alla scenarier, för att sannolikheten för negativt balanskravsresultat ska bli decision.target_p_deficit: minus balanskravsresultatets kvantil vid målsannolikheten, noll om den redan nås."),

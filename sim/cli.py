@@ -369,13 +369,14 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
               help="Folder of scenario files [default: configs/scenarios beside the config's "
                    "folder].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for riskanalys.pdf, riskanalys.xlsx, the charts and the results.")
+              help="Folder for riskanalys.pdf, .html and .xlsx, the charts and the results.")
 @SET_OPTION
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
            run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
            scenarios: Path | None, out: Path, overrides: tuple[str, ...]) -> None:
-    """Write the report "Riskanalys inför finansplan": riskanalys.pdf and riskanalys.xlsx.
+    """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
+    document) and riskanalys.xlsx.
 
     Runs the Monte Carlo, the stress scenarios and the sensitivity it needs (or reads the
     results given), then writes the PDF (text generated from the numbers, tables and charts),
@@ -391,7 +392,8 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
                          sens_file, progress_bar)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
-    click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.xlsx'} and the charts in "
+    click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "
+               f"{out / 'riskanalys.xlsx'} and the charts in "
                f"{out / 'charts'}")
 
 

@@ -110,6 +110,8 @@ class PlanLines(Strict):
     general_grants_equalisation: list[float]
     financial_income: list[float]
     financial_costs: list[float]
+    printed: PrintedLines | None = Field(None, description="the derived lines as the plan "
+                                         "document prints them (the report's plan rows)")
 
     LINES: ClassVar[tuple[str, ...]] = ("operating_income", "operating_costs", "depreciation", "tax_revenue",
              "general_grants_equalisation", "financial_income", "financial_costs")
@@ -125,6 +127,21 @@ class PlanLines(Strict):
                     kind = "an income (>= 0)" if sign > 0 else "a cost (<= 0, negative as printed)"
                     raise ValueError(f"{name}: value {v:g} has the wrong sign; it is {kind}")
         return self
+
+
+class PrintedLines(Strict):
+    """The plan document's derived lines as printed, for the report to show beside the model's
+    (never used in a calculation: the model derives these lines from the given ones, which can
+    differ by a rounding mnkr)."""
+
+    source: Source
+    net_operating_cost: list[float]
+    operating_result: list[float]
+    net_result: list[float]
+    pension_portfolio_return: list[float]
+    balance_requirement_result: list[float]
+    required_result_1pct: list[float]
+    measures_needed: list[float]
 
 
 class CostComponent(Strict):
@@ -365,6 +382,11 @@ class PlanConfig(Strict):
             if got != n:
                 raise ValueError(f"plan.{name}: {got} values given, need {n} "
                                  f"(one per plan year {years[0]}-{years[-1]})")
+        if self.plan.printed is not None:
+            for name, values in self.plan.printed:
+                if name != "source" and len(values) != n:
+                    raise ValueError(f"plan.printed.{name}: {len(values)} values given, need "
+                                     f"{n} (one per plan year {years[0]}-{years[-1]})")
         if self.costs.base_year != years[0]:
             raise ValueError(f"costs.base_year: {self.costs.base_year} must be the first plan "
                              f"year {years[0]}")

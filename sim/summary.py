@@ -71,6 +71,7 @@ class Counts:
     deficit_market_only: np.ndarray   # (Y,) ... with everything but the funds at plan
     below_goal: np.ndarray            # (Y,) below the 1 % goal
     deficit_any: int                  # a deficit in at least one budget year
+    deficit_after_rur: np.ndarray     # (Y,) balanskravsresultat < 0 after the reserve
     below_goal_any: int               # below the goal in at least one budget year
     rur_drawn: np.ndarray             # (Y,) the reserve drawn on
     unrestored: np.ndarray            # (Y,) a deficit older than the restoration window
@@ -151,6 +152,7 @@ class Summary:
             n=0, ret_n=0, deficit=np.zeros(y, np.int64),
             deficit_budget_only=np.zeros(y, np.int64), deficit_market_only=np.zeros(y, np.int64),
             below_goal=np.zeros(y, np.int64), deficit_any=0, below_goal_any=0,
+            deficit_after_rur=np.zeros(y, np.int64),
             rur_drawn=np.zeros(y, np.int64),
             unrestored=np.zeros(y, np.int64), rur_used_up=np.zeros(y, np.int64),
             kpif_high=np.zeros(y, np.int64), kpif_high_ever=0,
@@ -206,6 +208,7 @@ class Summary:
         counts = Counts(
             n=n, ret_n=pct.shape[0] * pct.shape[2], deficit=deficit.sum(axis=0),
             deficit_any=int(deficit[:, :nb].any(axis=1).sum()),
+            deficit_after_rur=(r["balance_requirement_result_after_rur"] < 0).sum(axis=0),
             below_goal_any=int(below[:, :nb].any(axis=1).sum()),
             rur_drawn=(r["rur_drawn"] > 0).sum(axis=0),
             deficit_budget_only=(bkr - market < 0).sum(axis=0),
@@ -261,6 +264,7 @@ class Summary:
         prob("deficit_market_only", c.deficit_market_only, ("year",))
         prob("below_goal", c.below_goal, ("year",))
         prob("deficit_any", np.array(c.deficit_any), ())
+        prob("deficit_after_rur", c.deficit_after_rur, ("year",))
         prob("below_goal_any", np.array(c.below_goal_any), ())
         prob("rur_drawn", c.rur_drawn, ("year",))
         prob("unrestored", c.unrestored, ("year",))

@@ -250,9 +250,11 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=_no_progress) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
-    results files, the charts, riskanalys.pdf and riskanalys.xlsx into ``out``."""
+    results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
+    ``out``."""
     from .present.charts import write_charts
-    from .present.report import write_excel, write_pdf
+    from .present.document import build, write_html, write_pdf_html
+    from .present.report import write_excel
     from .results import write_netcdf
     from .stress.settings import TORNADO_PATHS
 
@@ -279,7 +281,9 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     budget = deterministic_budget(cfg)
     for ds in (mc, st, sens):
         written += write_charts(ds, out / "charts")
-    written.append(write_pdf(out / "riskanalys.pdf", mc, st, sens))
+    doc = build(mc, st, sens)
+    written.append(write_pdf_html(out / "riskanalys.pdf", doc))
+    written.append(write_html(out / "riskanalys.html", doc))
     written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))
     return written
 

@@ -173,6 +173,8 @@ def test_at_least_once_over_the_budget_years(cfg):
     assert ann.p_deficit_any.item() == (bkr < 0).any(axis=1).mean()
     assert ann.p_below_goal_any.item() == (bkr < goal).any(axis=1).mean()
     assert ann.p_deficit_any.item() >= ann.p_deficit.values[:nb].max()
+    after = ann["balance_requirement_result_after_rur"].values
+    np.testing.assert_array_equal(ann.p_deficit_after_rur.values, (after < 0).mean(axis=0))
     drawn = ann["rur_drawn"].values
     np.testing.assert_array_equal(ann.p_rur_drawn.values, (drawn > 0).mean(axis=0))
 

@@ -1,0 +1,603 @@
+"""The board's report, written once: an HTML document from which both ``riskanalys.html`` (a
+self-contained page) and ``riskanalys.pdf`` (WeasyPrint: tagged, vector charts, real fonts,
+page and figure numbers, a table of contents) are made.
+
+Everything in it is generated from the results Datasets: each sentence is built whole for its
+case (no labels pasted into sentences), in Swedish typography (en dash in ranges, a
+non-breaking space before % and mnkr, ”…” quotes). Figures and tables are numbered in the order
+they appear. The plan rows are the plan document's own figures (``plan.printed`` in the
+config), never recomputed ones; budget years and kalkyl years are marked.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import fmt, protected_fund
+from .charts import CHARTS, source_line
+
+__all__ = ["Document", "build", "render_html", "write_html", "write_pdf_html"]
+
+NBSP = "\u00a0"
+EN = "\u2013"
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def pct(x: float, decimals: int = 0) -> str:
+    return f"{fmt.percent(x, decimals)}{NBSP}%"
+
+
+def mnkr(x: float) -> str:
+    return f"{fmt.mnkr(x)}{NBSP}mnkr"
+
+
+def span(years) -> str:
+    ys = [int(y) for y in years]
+    return f"{ys[0]}{EN}{ys[-1]}" if len(ys) > 1 else str(ys[0])
+
+
+def listing(items: list[str]) -> str:
+    """'a, b och c'."""
+    return ", ".join(items[:-1]) + " och " + items[-1] if len(items) > 1 else items[0]
+
+
+def quoted(text: str) -> str:
+    return f"\u201d{text}\u201d"
+
+
+@dataclass
+class Table:
+    caption: str
+    head: list[str]
+    rows: list[tuple[str, list[str]]]
+    note: str = ""
+    number: int = 0
+    id: str = ""
+
+
+@dataclass
+class Figure:
+    svg: str                          # the chart as SVG text
+    alt: str
+    caption: str
+    number: int = 0
+    id: str = ""
+
+    @property
+    def src(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list = field(default_factory=list)    # str (a paragraph) | Table | Figure | list
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    source: str
+    sections: list[Section]
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts as SVG, with their alt text
+# ---------------------------------------------------------------------------------------------
+
+def chart_svg(ds, name: str) -> str:
+    """A chart of :data:`sim.present.charts.CHARTS` as SVG text, deterministic (fixed ids, no
+    date), its text kept as text."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"svg.hashsalt": "riskanalys", "svg.fonttype": "none"}):
+        fig, _ = CHARTS[name][0](ds)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _alt(mc, name: str, ds) -> str:
+    years = [int(y) for y in mc["year"].values] if "year" in mc else []
+    if name == "5_balanskravsresultat":
+        med = ds["bkr_quantile"].sel(quantile=0.5).values
+        lo = ds["bkr_quantile"].sel(quantile=0.05).values
+        return (f"Diagram: balanskravsresultatets fördelning {span(years)}. Medianen går från "
+                f"{mnkr(med[0])} till {mnkr(med[-1])}; 5{NBSP}%-kvantilen från {mnkr(lo[0])} "
+                f"till {mnkr(lo[-1])}.")
+    if name == "6_sannolikheter":
+        p = ds["p_deficit"].values
+        return (f"Diagram: sannolikheten för negativt balanskravsresultat per år, från "
+                f"{pct(p[0])} år {years[0]} till {pct(p[-1])} år {years[-1]}, och för att inte "
+                "nå 1-procentsmålet.")
+    if name == "1_pensionsportfolj":
+        return ("Diagram: pensionsportföljens marknadsvärde per månad (median och band) och "
+                "skyddsnivån.")
+    if name == "2_aktieandel_kassalage":
+        return "Diagram: den dynamiska strategins aktieandel per månad och andelen i kassaläge."
+    if name == "3_storsta_fall":
+        return ("Diagram: fördelningen av det största värdefallet under tolv månader per "
+                "portfölj mot Bilaga 2:s gränser.")
+    if name == "4_avkastning_risk":
+        return "Diagram: förväntad årsavkastning mot risk för de tre portföljerna."
+    if name == "8_stresstester":
+        bkr = ds["balance_requirement_result"]
+        worst = float(bkr.min())
+        return (f"Diagram: balanskravsresultatet per år i varje stresscenario; det lägsta "
+                f"värdet är {mnkr(worst)}.")
+    if name == "7_tornado":
+        return ("Diagram: hur balanskravsresultatets medelvärde ändras när en riskfaktor i taget "
+                "flyttas en standardavvikelse nedåt eller uppåt.")
+    raise KeyError(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sections
+# ---------------------------------------------------------------------------------------------
+
+def _config(mc) -> dict:
+    return json.loads(mc.attrs["config_json"])
+
+
+def _budget_years(mc) -> list[int]:
+    years = [int(y) for y in mc["year"].values]
+    return years[:int(mc.attrs.get("budget_years", len(years)))]
+
+
+#: The drivers as a sentence names them (the table uses their labels).
+DRIVER_NAMES = {
+    "own_staff_wages": "lönerna", "social_fees": "de sociala avgifterna",
+    "pension_costs": "pensionskostnaderna", "hired_staff": "den inhyrda personalen",
+    "drugs": "läkemedlen", "purchased_care": "den köpta vården",
+    "other_consumption": "övrig förbrukning", "tax_revenue": "skatteintäkterna",
+    "fund_pension": "pensionsportföljens realiserade resultat",
+    "fund_medium_term": "den medelfristiga likviditetens avkastning",
+    "fund_short_term": "den kortfristiga likviditetens avkastning",
+    "financial_costs": "pensionsskuldens finansiella kostnader",
+    "operations": "verksamhetens kostnader utöver prognos",
+}
+
+
+def _drivers_sentence(mc, year: int) -> str:
+    c = mc["contribution_mean_deficit"].sel(year=year).values
+    keys = [str(x) for x in mc["driver"].values]
+    labels = [str(x) for x in mc["driver_label"].values]
+    order = [i for i in np.argsort(c) if c[i] < 0][:2]
+    if not order:
+        return f"{year} inget enskilt bidrag"
+    parts = [f"{DRIVER_NAMES.get(keys[i], labels[i].lower())} ({mnkr(c[i])})" for i in order]
+    return f"{year} främst {listing(parts)}"
+
+
+def summary_section(mc, stress=None) -> Section:
+    """Page 1: the bottom line and what the board can decide."""
+    cfg = _config(mc)
+    by = _budget_years(mc)
+    sel = {"year": by}
+    p = mc["p_deficit"].sel(**sel).values
+    p_after = mc["p_deficit_after_rur"].sel(**sel).values
+    p_any = float(mc["p_deficit_any"])
+    p_goal_any = float(mc["p_below_goal_any"])
+    s = Section("sammanfattning", "Sammanfattning och förslag")
+    per_year = listing([f"{pct(v)} år {y}" for v, y in zip(p, by)])
+    s.blocks.append(
+        f"Sannolikheten för ett negativt balanskravsresultat är {per_year}. Minst ett av "
+        f"budgetåren {span(by)} får ett negativt balanskravsresultat i {pct(p_any)} av "
+        f"scenarierna, och 1-procentsmålet missas minst ett av åren i {pct(p_goal_any)}. "
+        f"Efter resultatutjämningsreserven återstår ett underskott att återställa i "
+        f"{listing([f'{pct(v)} år {y}' for v, y in zip(p_after, by)])}.")
+    y0 = by[0]
+    med = mc["bkr_deficit_median"].sel(year=y0).item()
+    q05 = mc["bkr_quantile"].sel(quantile=0.05, year=y0).item()
+    q01 = mc["bkr_quantile"].sel(quantile=0.01, year=y0).item()
+    rur_start = cfg["balance_requirement"]["rur"]["start_balance"]["value"]
+    size = (f"Ett typiskt underskott {y0} (medianen bland scenarierna med underskott) är "
+            f"{mnkr(med)}. Ett år som inträffar vart tjugonde år ger {mnkr(q05)} eller sämre, "
+            f"vart hundrade år {mnkr(q01)} eller sämre.")
+    if rur_start:
+        size += f" Resultatutjämningsreserven uppgår till {mnkr(rur_start)} vid planens början."
+    s.blocks.append(size)
+    s.blocks.append("Det som driver underskotten, som genomsnittligt bidrag i scenarierna med "
+                    "underskott, är " + "; ".join(_drivers_sentence(mc, y) for y in by) + ".")
+    if "p_deficit_budget_only" in mc:
+        b = mc["p_deficit_budget_only"].sel(**sel).values
+        m = mc["p_deficit_market_only"].sel(**sel).values
+        own = bool((b >= m).all())
+        s.blocks.append(
+            f"Utan marknadsrisk, med fondernas avkastning enligt plan, är sannolikheten för "
+            f"underskott {listing([pct(v) for v in b])} ({span(by)}); av enbart marknadsrisken "
+            f"{listing([pct(v) for v in m])}. "
+            + ("Den största delen av risken ligger alltså i budgeten själv: kostnader, "
+               "skatteunderlag, pensioner och verksamhetens avvikelser, som styrelsen kan "
+               "påverka. Marknaderna kan den inte påverka, bara fondernas strategi."
+               if own else
+               "Marknadsrisken väger alltså tyngre än budgetens egna risker under minst ett av "
+               "åren; den kan styrelsen bara påverka genom fondernas strategi."))
+    target = float(mc["target_p_deficit"])
+    lever = mc["improvement_to_target"].sel(**sel).values
+    printed = cfg["plan"].get("printed") or {}
+    rows = []
+    if printed:
+        need = printed["measures_needed"][:len(by)]
+        rows.append(("Behov av åtgärder enligt planen", [fmt.mnkr(v) for v in need]))
+    rows.append((f"Förbättring för högst {pct(target)} risk", [fmt.mnkr(v) for v in lever]))
+    rows.append(("Sannolikhet för underskott utan åtgärd", [pct(v) for v in p]))
+    s.blocks.append(Table(
+        f"Åtgärdsbehov per år, mnkr: planens eget mot det som krävs för att sannolikheten för "
+        f"negativt balanskravsresultat ska bli högst {pct(target)}",
+        ["", *map(str, by)], rows,
+        note=("Förbättringen gäller årets resultat och antas lika i alla scenarier. Planens "
+              "rad är tryckt med planens tecken: negativt är marginal till målet.")))
+    s.blocks.append(
+        "Förslag till beslutsformulering (modellens förslag, inte ett ställningstagande): "
+        "Regionstyrelsen föreslår fullmäktige besluta att")
+    lever_text = listing([f"{mnkr(v)} år {y}" for v, y in zip(lever, by)])
+    s.blocks.append([
+        f"godkänna riskanalysen som underlag för finansplanen {span(by)},",
+        f"uppdra åt regiondirektören att ta fram åtgärder som förbättrar resultatet med "
+        f"{lever_text}, så att sannolikheten för ett negativt balanskravsresultat blir högst "
+        f"{pct(target)} per år,",
+        "uppdatera riskanalysen inför nästa finansplan med de utfall som då är kända."])
+    return s
+
+
+def reading_section(mc) -> Section:
+    as_of = str(mc.attrs.get("information_as_of", "none"))
+    n = int(mc.attrs.get("paths", 0))
+    s = Section("las", "Så läser du rapporten")
+    known = ("utan informationsdatum: planen från dess första år" if as_of == "none"
+             else f"med det som var känt i {fmt.month(as_of)}")
+    s.blocks.append(
+        f"Analysen bygger på {fmt.number(n)} simulerade scenarier för ekonomin, budgeten och "
+        f"finansmarknaderna, {known}. En sannolikhet på 20{NBSP}% betyder att utfallet "
+        "inträffar i vart femte scenario: det är modellens bedömning givet dess antaganden, "
+        "inte en prognos. Varje sannolikhet har ett simuleringsfel på några tiondels "
+        "procentenheter; osäkerheten i modellens antaganden är större och redovisas under "
+        "Begränsningar.")
+    return s
+
+
+def results_section(mc) -> Section:
+    cfg = _config(mc)
+    years = [int(y) for y in mc["year"].values]
+    by = set(_budget_years(mc))
+    s = Section("resultat", "Resultat och sannolikheter")
+    head = [""] + [f"{y} {'budget' if y in by else 'kalkyl'}" for y in years]
+    printed = cfg["plan"].get("printed") or {}
+    rows = []
+    if printed:
+        rows += [("Årets resultat, plan", [fmt.mnkr(v) for v in printed["net_result"]]),
+                 ("Balanskravsresultat, plan",
+                  [fmt.mnkr(v) for v in printed["balance_requirement_result"]])]
+    rows += [("Balanskravsresultat, medelvärde", [fmt.mnkr(v) for v in mc["bkr_mean"].values]),
+             ("Balanskravsresultat, median",
+              [fmt.mnkr(v) for v in mc["bkr_quantile"].sel(quantile=0.5).values]),
+             ("Balanskravsresultat, 5 %-kvantil".replace(" %", NBSP + "%"),
+              [fmt.mnkr(v) for v in mc["bkr_quantile"].sel(quantile=0.05).values]),
+             ("Balanskravsresultat, 1 %-kvantil".replace(" %", NBSP + "%"),
+              [fmt.mnkr(v) for v in mc["bkr_quantile"].sel(quantile=0.01).values]),
+             ("Sannolikhet för underskott", [pct(v) for v in mc["p_deficit"].values]),
+             ("Sannolikhet att inte nå 1-procentsmålet",
+              [pct(v) for v in mc["p_below_goal"].values])]
+    s.blocks.append(Table("Planen och modellens fördelning, mnkr", head, rows,
+                          note="Planens rader är planens egna, tryckta siffror."))
+    for name, cap in (("5_balanskravsresultat",
+                       "Balanskravsresultatets fördelning per år: hälften av scenarierna ligger "
+                       "i det mörka bandet, nio av tio i det ljusa. Linjen är 1-procentsmålet."),
+                      ("6_sannolikheter",
+                       "Sannolikheten för negativt balanskravsresultat och för att inte nå "
+                       "1-procentsmålet, med 95-procentigt intervall för simuleringsfelet.")):
+        s.blocks.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), cap))
+    rows = []
+    for d, label in zip(mc["driver"].values, mc["driver_label"].values):
+        rows.append((str(label), [fmt.mnkr(v) for v in
+                                  mc["contribution_mean_deficit"].sel(driver=d).values]))
+    s.blocks.append(Table("Vad driver underskotten: genomsnittligt bidrag till "
+                          "balanskravsresultatets avvikelse från plan i scenarier med "
+                          "underskott, mnkr", [""] + list(map(str, years)), rows))
+    return s
+
+
+def reserve_section(mc, stress=None) -> Section:
+    years = [int(y) for y in mc["year"].values]
+    s = Section("reserven", "Resultatutjämningsreserven och treårsregeln")
+    s.blocks.append(
+        "Ett negativt balanskravsresultat kan täckas av resultatutjämningsreserven (RUR) "
+        "enligt regionens riktlinjer. Det som inte täcks ska återställas inom tre år; ett "
+        "underskott som står kvar efter tre år bryter mot kommunallagens balanskrav.")
+    rows = [("Reserven tas i anspråk", [pct(v) for v in mc["p_rur_drawn"].values]),
+            ("Reserven är förbrukad", [pct(v) for v in mc["p_rur_used_up"].values]),
+            ("Underskott kvar efter reserven",
+             [pct(v) for v in mc["p_deficit_after_rur"].values]),
+            ("Underskott ej återställt inom tre år",
+             [pct(v) for v in mc["p_unrestored"].values])]
+    s.blocks.append(Table("Sannolikheter för reserven och återställandet",
+                          [""] + list(map(str, years)), rows))
+    if stress is not None:
+        every = [str(x) for x in stress["scenario"].values]
+        labels = dict(zip(every, (str(x) for x in stress["scenario_label"].values)))
+        others = [sc for sc in every if sc != "bas"]
+        rows = []
+        for sc in every:
+            out = stress["deficit_outstanding"].sel(scenario=sc).values
+            unres = stress["deficit_unrestored"].sel(scenario=sc).values
+            bal = stress["rur_balance"].sel(scenario=sc).values
+            rows.append((labels[sc], [fmt.mnkr(bal[-1]), fmt.mnkr(out.max()),
+                                      fmt.mnkr(unres.max())]))
+        s.blocks.append(Table(
+            "Reserven och återställandet i stresscenarierna, mnkr",
+            ["Scenario", "Reserv vid periodens slut", "Största underskott att återställa",
+             "Underskott ej återställt inom tre år"], rows))
+        unrestored = [labels[sc] for sc in others
+                      if float(stress["deficit_unrestored"].sel(scenario=sc).max()) > 0]
+        empty = [labels[sc] for sc in others
+                 if float(stress["rur_balance"].sel(scenario=sc).min()) <= 1e-9]
+        if not unrestored:
+            text = (f"Inget av de {len(others)} stresscenarierna lämnar underskott som inte "
+                    "återställs inom tre år. ")
+        elif len(unrestored) == len(others):
+            text = (f"Alla {len(others)} stresscenarier lämnar underskott som inte återställs "
+                    "inom tre år. ")
+        else:
+            text = (f"{len(unrestored)} av {len(others)} stresscenarier lämnar underskott som "
+                    f"inte återställs inom tre år: {listing([quoted(x) for x in unrestored])}. ")
+        if not empty:
+            text += "Inget scenario tömmer reserven."
+        elif len(empty) == 1:
+            text += f"Reserven töms i scenariot {quoted(empty[0])}."
+        else:
+            text += f"Reserven töms i scenarierna {listing([quoted(x) for x in empty])}."
+        s.blocks.append(text)
+    return s
+
+
+def stress_section(stress, intro: str) -> Section:
+    from .report import STRESS_TABLES
+
+    years = [int(y) for y in stress["year"].values]
+    s = Section("stress", "Stresstester")
+    s.blocks.append(intro)
+    protected = protected_fund(stress)
+    for key, per_fund, heading in STRESS_TABLES:
+        if per_fund and protected is None:
+            continue
+        da = stress[key].sel(fund=protected) if per_fund else stress[key]
+        rows = [(str(lab), [fmt.mnkr(v) for v in da.sel(scenario=sc).values])
+                for sc, lab in zip(stress["scenario"].values, stress["scenario_label"].values)]
+        s.blocks.append(Table(f"{heading.replace(', mnkr', '')} per scenario, mnkr"
+                              .replace(" %", NBSP + "%"),
+                              ["Scenario"] + list(map(str, years)), rows))
+    s.blocks.append(Figure(chart_svg(stress, "8_stresstester"),
+                           _alt(stress, "8_stresstester", stress),
+                           "Balanskravsresultatet i varje stresscenario, deterministiskt."))
+    return s
+
+
+def sensitivity_section(sens) -> Section:
+    s = Section("kanslighet", "Känslighet")
+    y0 = int(sens["year"].values[0])
+    ch = np.nan_to_num(np.abs(sens["bkr_mean_change"].sel(year=y0).values).max(axis=1),
+                       nan=-1.0)
+    top = np.argsort(-ch)[:2]
+    labels = [str(sens["factor_label"].values[i]).lower() for i in top]
+    s.blocks.append(
+        f"En standardavvikelse i {labels[0]} flyttar balanskravsresultatets medelvärde {y0} "
+        f"med upp till {mnkr(ch[top[0]])}, i {labels[1]} med upp till {mnkr(ch[top[1]])}.")
+    s.blocks.append(Figure(chart_svg(sens, "7_tornado"), _alt(sens, "7_tornado", sens),
+                           "Förändringen av balanskravsresultatets medelvärde när en "
+                           "riskfaktor i taget flyttas en standardavvikelse nedåt eller uppåt."))
+    return s
+
+
+def _floor_rule(mc) -> str:
+    """The floor rule in words, from the run's config: '85 % av det högsta värdet de senaste
+    24 månaderna'."""
+    strategy = _config(mc)["funds"][protected_fund(mc)]["strategy"]
+    share = strategy["floor_share"]["value"]
+    window = strategy["window"]["value"]
+    return f"{pct(share)} av det högsta värdet de senaste {fmt.number(window)} månaderna"
+
+
+def funds_section(mc) -> Section:
+    cfg = _config(mc)
+    s = Section("bilaga2", "Bilaga 2: fondernas strategi och risk")
+    funds = [str(f) for f in mc["fund"].values]
+    labels = dict(zip(funds, (str(x) for x in mc["fund_label"].values)))
+    rows = []
+    for f in funds:
+        limit = mc["fund_loss_limit"].sel(fund=f).item()
+        q95 = mc["fund_worst_fall_12m_quantile"].sel(fund=f, quantile=0.95).item()
+        rows.append((labels[f], [
+            fmt.number(mc["fund_expected_return_plan"].sel(fund=f).values.mean(), 1),
+            fmt.number(mc["fund_return_pct_mean"].sel(fund=f).item(), 1),
+            fmt.number(mc["fund_return_pct_std"].sel(fund=f).item(), 1),
+            pct(mc["p_fund_breach_ever"].sel(fund=f).item(), 1)
+            if cfg["funds"][f].get("strategy", {}).get("kind") == "dynamic" else EN,
+            pct(q95, 1),
+            pct(limit) if np.isfinite(limit) else EN,
+            pct(mc["p_fund_fall_over_limit_ever"].sel(fund=f).item(), 1)
+            if np.isfinite(limit) else EN]))
+    s.blocks.append(Table(
+        "Portföljerna: planens förväntade avkastning, modellens avkastning och risk, skydd och "
+        "största fall",
+        ["Portfölj", "Planens avkastning, %", "Modellens medel, %", "Modellens risk, %",
+         "Under skyddsnivån någon gång", "Största 12-månadersfall, 95 %-kvantil".replace(
+             " %", NBSP + "%"), "Bilaga 2:s gräns", "Fall över gränsen någon gång"], rows,
+        note=("Risk är årsavkastningens standardavvikelse. Största fall mäts över tolv "
+              "månader; Bilaga 2 mäter fallet från det högsta värdet de senaste 24 "
+              "månaderna, så måtten är jämförbara men inte lika.")))
+    names = ["1_pensionsportfolj", "2_aktieandel_kassalage", "3_storsta_fall",
+             "4_avkastning_risk"]
+    if "fund_value_fan" not in mc:
+        names = names[2:]
+    if protected_fund(mc) is None:
+        names = [n for n in names if n not in ("1_pensionsportfolj", "2_aktieandel_kassalage")]
+    rule = f" ({_floor_rule(mc)})" if "1_pensionsportfolj" in names else ""
+    caps = {"1_pensionsportfolj": f"Pensionsportföljens marknadsvärde och skyddsnivå{rule}.",
+            "2_aktieandel_kassalage": "Den dynamiska strategins aktieandel och hur ofta "
+                                      "portföljen står i kassaläge.",
+            "3_storsta_fall": "Det största värdefallet under tolv månader mot gränserna.",
+            "4_avkastning_risk": "Förväntad årsavkastning och risk för de tre portföljerna."}
+    for name in names:
+        s.blocks.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), caps[name]))
+    return s
+
+
+LIMITS = [
+    "Verksamhetens egen risk skattas från fem regioners budgetavvikelser ett år framåt; "
+    "underlaget är tunt och skattningens medelfel är en tredjedel av värdet.",
+    "Leveransen av planerade effektiviseringar och riktade statsbidrag är inte egna "
+    "riskkällor; de ingår i verksamhetens avvikelser.",
+    "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
+    "Parameterosäkerheten dras inte per scenario; dess effekt visas som känslighet.",
+    "Aktiemodellen är skattad på amerikanska aktier i dollar 1956–2018; valutarisken ingår "
+    "inte.",
+]
+
+
+def limits_section(mc) -> Section:
+    s = Section("begransningar", "Begränsningar")
+    s.blocks.append("Modellen lämnar ute eller förenklar följande:")
+    s.blocks.append(list(LIMITS))
+    return s
+
+
+def assumptions_section(mc) -> Section:
+    cfg = _config(mc)
+    s = Section("antaganden", "Bilaga A: antaganden")
+    rows = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if "value" in node and "source" in node and isinstance(node["source"], str):
+                if node["source"].startswith("assumption"):
+                    v = node["value"]
+                    text = (fmt.number(v, 4).rstrip("0").rstrip(",") if isinstance(
+                        v, (int, float)) else str(v))
+                    rows.append((path, [text, str(node.get("unit", "")), node["source"]]))
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else k)
+
+    walk(cfg, "")
+    s.blocks.append(Table("Antaganden i konfigurationen (värden som inte kommer ur en källa)",
+                          ["Nyckel", "Värde", "Enhet", "Skäl"], rows))
+    return s
+
+
+GLOSSARY = [
+    ("Balanskravsresultat", "Årets resultat efter avdrag för realisationsvinster och "
+                            "orealiserade värdeförändringar; ska enligt kommunallagen inte vara "
+                            "negativt."),
+    ("Resultatutjämningsreserv (RUR)", "En reserv av tidigare överskott som får användas för "
+                                       "att täcka ett negativt balanskravsresultat."),
+    ("Finansnetto", "Finansiella intäkter minus finansiella kostnader."),
+    ("Kvantil", "Värdet som ett visst andel av scenarierna ligger under; 5-procentskvantilen "
+                "inträffar ungefär vart tjugonde år."),
+    ("Skyddsnivå", "Den nivå pensionsportföljens värde inte får understiga: 85 procent av det "
+                   "högsta värdet de senaste 24 månaderna."),
+    ("Scenario", "En simulerad framtid för ekonomin, budgeten och marknaderna."),
+    ("Kalkyl", "Planens år efter budgetåren, en beräkning och inte en budget."),
+]
+
+
+def glossary_section() -> Section:
+    s = Section("ordlista", "Ordlista")
+    s.blocks.append(Table("Begrepp", ["Begrepp", "Betydelse"],
+                          [(k, [v]) for k, v in GLOSSARY]))
+    return s
+
+
+def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan") -> Document:
+    """The whole document from the results Datasets (``stress`` and ``sens`` optional)."""
+    from .report import stress_intro
+
+    sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),
+                reserve_section(mc, stress)]
+    if stress is not None:
+        sections.append(stress_section(stress, stress_intro(stress)))
+    if sens is not None:
+        sections.append(sensitivity_section(sens))
+    protected = protected_fund(mc)
+    if protected is not None or "fund" in mc.dims:
+        sections.append(funds_section(mc))
+    sections += [limits_section(mc), assumptions_section(mc), glossary_section()]
+    n_tab = n_fig = 0
+    for sec in sections:
+        for b in sec.blocks:
+            if isinstance(b, Table):
+                n_tab += 1
+                b.number, b.id = n_tab, f"tabell-{n_tab}"
+            elif isinstance(b, Figure):
+                n_fig += 1
+                b.number, b.id = n_fig, f"figur-{n_fig}"
+    return Document(title, str(mc.attrs.get("title", "")), source_line(mc), sections)
+
+
+def render_html(doc: Document, for_print: bool = False) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(is_table=lambda b: isinstance(b, Table),
+                       is_figure=lambda b: isinstance(b, Figure),
+                       is_list=lambda b: isinstance(b, list))
+    css = (TEMPLATES / "riskanalys.css").read_text(encoding="utf-8")
+    return env.get_template("riskanalys.html.j2").render(doc=doc, css=css, for_print=for_print)
+
+
+def write_html(path, doc: Document):
+    from ..results import atomic_write
+
+    text = render_html(doc)
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return atomic_write(path, write)
+
+
+def _font_css() -> str:
+    """The PDF's fonts: DejaVu Sans as matplotlib ships it, so every machine embeds the same
+    font files (the page itself falls back to the reader's sans-serif)."""
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    faces = []
+    for weight, style, name in ((400, "normal", "DejaVuSans.ttf"),
+                                (700, "normal", "DejaVuSans-Bold.ttf"),
+                                (400, "italic", "DejaVuSans-Oblique.ttf")):
+        faces.append(f"@font-face {{ font-family: 'Report Sans'; font-weight: {weight}; "
+                     f"font-style: {style}; src: url('{(folder / name).as_uri()}'); }}")
+    return "\n".join(faces) + "\nbody, svg text { font-family: 'Report Sans'; }\n"
+
+
+def write_pdf_html(path, doc: Document):
+    """The PDF from the same HTML: tagged (PDF/UA-1), fonts embedded, byte-identical for the
+    same inputs (a fixed identifier, no dates)."""
+    import hashlib
+
+    from weasyprint import CSS, HTML
+
+    from ..results import atomic_write
+
+    html = render_html(doc, for_print=True)
+    ident = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+
+    def write(tmp: str) -> None:
+        HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
+            tmp, stylesheets=[CSS(string=_font_css())], pdf_variant="pdf/ua-1",
+            pdf_identifier=ident, uncompressed_pdf=False)
+    return atomic_write(path, write)

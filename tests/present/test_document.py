@@ -1,0 +1,218 @@
+"""The board's report as a document: what it says is the Dataset's numbers, in Swedish; the
+PDF is tagged with real fonts; the HTML page is self-contained and accessible, checked in a
+real browser (Chromium, driven by Playwright) with axe-core."""
+
+from __future__ import annotations
+
+import csv
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+from sim.present import fmt
+from sim.present.document import NBSP, build, pct, render_html
+from sim.results import open_results
+
+from ..conftest import DEFAULT_CONFIG, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    d = tmp_path_factory.mktemp("document")
+    run = CliRunner()
+    for key, args in {
+            "run": ["run", str(DEFAULT_CONFIG), "--paths", "3000", "--threads", "1"],
+            "sensitivity": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "400",
+                            "--sobol-samples", "16", "--calibration-paths", "2000",
+                            "--threads", "1"],
+            "stress": ["stress", str(DEFAULT_CONFIG),
+                       *map(str, sorted((ROOT / "configs/scenarios").glob("*.toml")))]}.items():
+        res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
+        assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
+                           "--stress", str(d / "stress.nc"), "--sensitivity",
+                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
+    assert res.exit_code == 0, res.output
+    mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
+    return d, mc, st, se
+
+
+def pdf_text(path: Path) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+
+
+def squash(text: str) -> str:
+    """One space for any run of white space (a PDF line break included)."""
+    return re.sub(r"\s+", " ", text.replace(NBSP, " "))
+
+
+def test_page_one_carries_the_datasets_numbers(made):
+    d, mc, st, se = made
+    text = squash(pdf_text(d / "out" / "riskanalys.pdf"))
+    nb = int(mc.attrs["budget_years"])
+    years = [int(y) for y in mc["year"].values][:nb]
+    for y in years:
+        p = mc["p_deficit"].sel(year=y).item()
+        assert squash(f"{pct(p)} år {y}") in text
+        lever = mc["improvement_to_target"].sel(year=y).item()
+        assert squash(f"{fmt.mnkr(lever)} mnkr år {y}") in text
+    assert squash(f"{pct(float(mc['p_deficit_any']))} av scenarierna") in text
+    med = mc["bkr_deficit_median"].sel(year=years[0]).item()
+    assert squash(f"{fmt.mnkr(med)} mnkr") in text
+    assert f"{years[0]}–{years[-1]}" in text                      # an en dash in ranges
+    assert "Regionstyrelsen föreslår fullmäktige besluta att" in text
+    assert "P(underskott)" not in text and '"' not in text        # no notation, no straight quotes
+
+
+def test_the_plan_rows_are_the_plan_documents_own(made):
+    """The plan rows print the seed table's figures exactly, never recomputed ones."""
+    d, mc, _, _ = made
+    seed = {r["key"]: r for r in csv.DictReader(
+        line for line in open(ROOT / "tests/data/resultatbudget_2023_2028.csv", encoding="utf-8")
+        if not line.startswith("#"))}
+    html = (d / "out" / "riskanalys.html").read_text(encoding="utf-8")
+    years = [str(int(y)) for y in mc["year"].values]
+    for key, label in (("net_result", "Årets resultat, plan"),
+                       ("balance_requirement_result", "Balanskravsresultat, plan")):
+        row = re.search(rf'<th scope="row" class="label">{label}</th>(.*?)</tr>', html).group(1)
+        cells = re.findall(r"<td>(.*?)</td>", row)
+        assert cells == [fmt.mnkr(float(seed[key][y])) for y in years]
+    measures = re.search(r"Behov av åtgärder enligt planen</th>(.*?)</tr>", html)
+    assert measures, html[html.find("Behov") - 200:html.find("Behov") + 300]
+    measures = measures.group(1)
+    nb = int(mc.attrs["budget_years"])
+    assert re.findall(r"<td>(.*?)</td>", measures) == [
+        fmt.mnkr(float(seed["measures_needed"][y])) for y in years[:nb]]
+    head = re.search(r"<caption[^>]*>Tabell \d+\. Planen och modellens fördelning.*?</thead>", html,
+                     re.S).group(0)
+    assert head.count("budget</th>") == nb and head.count("kalkyl</th>") == len(years) - nb
+
+
+def test_the_pdf_is_tagged_with_embedded_fonts_and_numbered(made):
+    pypdf = pytest.importorskip("pypdf")
+    d, _, _, _ = made
+    reader = pypdf.PdfReader(d / "out" / "riskanalys.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    kinds = set()
+    for page in reader.pages:
+        for font in (page.get("/Resources", {}).get("/Font") or {}).values():
+            font = font.get_object()
+            kinds.add(str(font["/Subtype"]))
+            if font["/Subtype"] == "/Type0":
+                desc = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert kinds and "/Type3" not in kinds, kinds
+    text = pdf_text(d / "out" / "riskanalys.pdf")
+    assert "Sida 1 av" in text and "Figur 1." in text and "Tabell 1." in text
+    # figures and tables numbered in the order they appear
+    figures = [int(n) for n in re.findall(r"Figur (\d+)\.", text)]
+    assert figures == list(range(1, len(figures) + 1))
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.tables, self.external, self.stack = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.imgs.append(a)
+            if not a.get("src", "").startswith("data:"):
+                self.external.append(a.get("src"))
+        if tag in ("script", "link", "iframe") or (tag == "a" and a.get("href", "#")[0] != "#"):
+            self.external.append((tag, a))
+        if tag == "table":
+            self.tables.append({"th": 0, "caption": False})
+        if tag == "th" and self.tables:
+            self.tables[-1]["th"] += 1
+        if tag == "caption" and self.tables:
+            self.tables[-1]["caption"] = True
+
+
+def test_the_html_is_self_contained_with_alt_text_and_headers(made):
+    d, mc, st, se = made
+    html = (d / "out" / "riskanalys.html").read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    assert page.imgs and all(a.get("alt", "").strip() for a in page.imgs)
+    assert page.tables and all(t["th"] > 0 and t["caption"] for t in page.tables)
+    assert page.external == []
+    assert '<html lang="sv">' in html
+    # the HTML and the PDF are one document
+    assert render_html(build(mc, st, se)) == html
+
+
+def test_stress_sentences_follow_the_numbers(made):
+    _, mc, st, se = made
+    doc = build(mc, st, se)
+    reserve = next(s for s in doc.sections if s.id == "reserven")
+    text = " ".join(b for b in reserve.blocks if isinstance(b, str))
+    others = [s for s in st["scenario"].values if s != "bas"]
+    unrestored = [s for s in others if float(st["deficit_unrestored"].sel(scenario=s).max()) > 0]
+    if len(unrestored) == len(others):
+        assert f"Alla {len(others)} stresscenarier" in text
+    elif unrestored:
+        assert f"{len(unrestored)} av {len(others)} stresscenarier" in text
+    else:
+        assert "Inget av de" in text
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync = pytest.importorskip("playwright.sync_api")
+    assert CHROMIUM.exists(), ("Chromium is missing: `make` installs Debian's chromium "
+                               "package (Makefile, SYSTEM_PACKAGES)")
+    with sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_in_a_real_browser_nothing_overflows_and_axe_finds_nothing_serious(made, browser, width):
+    axe_mod = pytest.importorskip("axe_playwright_python.sync_playwright")
+    d, _, _, _ = made
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((d / "out" / "riskanalys.html").as_uri())
+    # no element reaches past the page's width (a wide table scrolls inside its own box)
+    over = page.evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        const bad = [];
+        for (const el of document.querySelectorAll('body *')) {
+            if (el.closest('.table-wrap') && !el.classList.contains('table-wrap')) continue;
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && (r.right > w + 1 || r.left < -1)) bad.push(el.tagName + ' ' + (el.id || el.className));
+        }
+        return {bad, scroll: document.documentElement.scrollWidth, w};
+    }""")
+    assert over["bad"] == [] and over["scroll"] <= over["w"], over
+    # every chart loaded and has its alt text
+    imgs = page.evaluate("() => [...document.images].map(i => [i.naturalWidth, i.alt])")
+    assert imgs and all(w > 0 and alt for w, alt in imgs)
+    results = axe_mod.Axe().run(page)
+    serious = [v for v in results.response["violations"]
+               if v.get("impact") in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+    page.close()
+
+
+def test_the_excel_workbook_has_the_market_split(made):
+    openpyxl = pytest.importorskip("openpyxl")
+    d, _, _, _ = made
+    wb = openpyxl.load_workbook(d / "out" / "riskanalys.xlsx")
+    ws = wb["Sannolikheter"]
+    labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert "Balanskravsresultat < 0 utan marknadsrisk" in labels
+    assert np.isfinite(ws.cell(2, 2).value)

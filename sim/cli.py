@@ -30,6 +30,17 @@ SET_OPTION = click.option(
     help="Override a config key, e.g. --set funds.pension.expected_return=4.5 (repeatable).")
 
 
+def _csv_locale(ctx, _param, value):
+    ctx.meta["csv_locale"] = value
+    return value
+
+
+CSV_LOCALE_OPTION = click.option(
+    "--csv-locale", type=click.Choice(["en", "sv"]), default="en", show_default=True,
+    expose_value=False, callback=_csv_locale, is_eager=True,
+    help="The summary CSV's format: en (comma, decimal point) or sv (semicolon, decimal "
+         "comma: what Swedish Excel splits into columns).")
+
 SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), default=None,
                            help="Seed [default: simulation.seed of the config].")
 THREADS_OPTION = click.option(
@@ -79,8 +90,10 @@ def _write(obj, path: Path, writer) -> None:
 def _write_with_csv(ds, out: Path, csv_path: Path) -> None:
     from .present.tables import summary_frame_rows
 
+    locale = click.get_current_context().meta.get("csv_locale", "en")
     _write(ds, out, write_netcdf)
-    _write(summary_frame_rows(ds), csv_path, write_csv_rows)
+    _write(summary_frame_rows(ds), csv_path,
+           lambda rows, path: write_csv_rows(rows, path, locale=locale))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,6 +134,7 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
               help="With --store annual on a cluster: the workers write every path's yearly "
                    "results to this Zarr store instead of sending them back.")
+@CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
@@ -212,6 +226,7 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
 @THREADS_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="NetCDF file to write (a scenario dimension); the CSV goes beside it.")
+@CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | None,
@@ -253,6 +268,7 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
 @THREADS_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="NetCDF file to write; the CSV goes beside it.")
+@CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibration_paths: int,

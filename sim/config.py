@@ -275,6 +275,9 @@ class Fund(Strict):
         None, description="the fund's value when the simulation starts (at the information "
         "date, or the plan's first year without one); default: the first plan year's capital")
     loss_limit: Fraction | None = None
+    stated_expected_return: Rate | None = Field(
+        None, description="the expected return Bilaga 2 states (the report shows it beside the "
+        "plan's and the model's; not used in a calculation)")
     bkr_treatment: Literal["sales", "plan"] = Field(
         "sales", description="in a Monte Carlo run, what the balanskravsresultat counts of the "
         "fund's return: 'sales' -- the gains and losses realized by its sales (average cost); "

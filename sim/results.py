@@ -125,15 +125,25 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
-def write_csv_rows(rows: list[dict], path: str | Path) -> Path:
-    """Write rows (dicts with the same keys) as CSV, atomically."""
+def write_csv_rows(rows: list[dict], path: str | Path, locale: str = "en") -> Path:
+    """Write rows (dicts with the same keys) as CSV, atomically. ``locale="sv"`` writes what
+    Swedish Excel reads: ``;`` between fields, a decimal comma, UTF-8 with a byte-order mark."""
     import csv
 
+    if locale not in ("en", "sv"):
+        raise ValueError(f"locale: {locale!r}, allowed: en, sv")
+
+    def cell(v):
+        if locale == "sv" and isinstance(v, float):
+            return repr(v).replace(".", ",")
+        return v
+
     def write(tmp: str) -> None:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        with open(tmp, "w", newline="", encoding="utf-8-sig" if locale == "sv" else "utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]),
+                                    delimiter=";" if locale == "sv" else ",")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
 
     return atomic_write(path, write)
 

@@ -58,7 +58,7 @@ def test_excel_cells_are_numbers_with_formats(report_dir):
             "Känslighet", "Konfiguration"} <= set(wb.sheetnames)
     mc = open_results(report_dir / "run.nc")
     ws = wb["Sannolikheter"]
-    assert ws.cell(1, 2).value == "2023"
+    assert ws.cell(1, 2).value == 2023                  # a year is a number
     cell = ws.cell(2, 2)                      # P(deficit) 2023
     assert cell.data_type == "n" and cell.number_format == "0.0%"
     assert cell.value == pytest.approx(mc["p_deficit"].sel(year=2023).item(), abs=0)
@@ -70,9 +70,12 @@ def test_excel_cells_are_numbers_with_formats(report_dir):
     assert budget.cell(2, 1).value == "Verksamhetens intäkter"
     assert budget.cell(2, 2).data_type == "n"
     conf = {r[0].value: r[1].value for r in wb["Konfiguration"].iter_rows(min_row=2)}
-    assert conf["config_sha256"] == mc.attrs["config_sha256"]
+    assert conf["Konfigurationens SHA-256"] == mc.attrs["config_sha256"]
     assert conf["simulation.seed"] == 20230101          # the config, as numbers
-    assert conf["seed"] == str(mc.attrs["seed"])
+    assert conf["Seed"] == str(mc.attrs["seed"])
+    rows = {r[0].value: [c.value for c in r[1:] if c.value is not None]
+            for r in wb["Konfiguration"].iter_rows(min_row=2)}
+    assert rows["plan.operating_costs"] == [-10454, -10607, -10855, -11172, -11489, -11808]
 
 
 def test_report_refuses_wrong_results(report_dir, tmp_path):

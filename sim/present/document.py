@@ -419,7 +419,9 @@ def funds_section(mc) -> Section:
     for f in funds:
         limit = mc["fund_loss_limit"].sel(fund=f).item()
         q95 = mc["fund_worst_fall_12m_quantile"].sel(fund=f, quantile=0.95).item()
+        stated = (cfg["funds"][f].get("stated_expected_return") or {}).get("value")
         rows.append((labels[f], [
+            fmt.number(stated, 1) if stated is not None else EN,
             fmt.number(mc["fund_expected_return_plan"].sel(fund=f).values.mean(), 1),
             fmt.number(mc["fund_return_pct_mean"].sel(fund=f).item(), 1),
             fmt.number(mc["fund_return_pct_std"].sel(fund=f).item(), 1),
@@ -432,12 +434,16 @@ def funds_section(mc) -> Section:
     s.blocks.append(Table(
         "Portföljerna: planens förväntade avkastning, modellens avkastning och risk, skydd och "
         "största fall",
-        ["Portfölj", "Planens avkastning, %", "Modellens medel, %", "Modellens risk, %",
+        ["Portfölj", "Bilaga 2:s avkastning, %", "Planens avkastning, %",
+         "Modellens medel, %", "Modellens risk, %",
          "Under skyddsnivån någon gång", "Största 12-månadersfall, 95 %-kvantil".replace(
              " %", NBSP + "%"), "Bilaga 2:s gräns", "Fall över gränsen någon gång"], rows,
-        note=("Risk är årsavkastningens standardavvikelse. Största fall mäts över tolv "
-              "månader; Bilaga 2 mäter fallet från det högsta värdet de senaste 24 "
-              "månaderna, så måtten är jämförbara men inte lika.")))
+        note=("Bilaga 2 anger förväntad avkastning utifrån dagens marknad; planen budgeterar "
+              "över en konjunkturcykel, och modellen centrerar fonderna på planens avkastning "
+              "(medelvärde över planåren). Risk är årsavkastningens standardavvikelse. "
+              "Största fall mäts över tolv månader; Bilaga 2 mäter pensionsportföljens fall "
+              "från det högsta värdet de senaste 24 månaderna, vilket kolumnen om "
+              "skyddsnivån visar.")))
     names = ["1_pensionsportfolj", "2_aktieandel_kassalage", "3_storsta_fall",
              "4_avkastning_risk"]
     if "fund_value_fan" not in mc:

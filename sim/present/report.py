@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from . import fmt
 
 __all__ = ["write_pdf", "write_html", "write_excel", "stress_intro", "STRESS_TABLES"]
@@ -70,16 +72,25 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
         dec = wb.add_format({"num_format": "0.00"})
         years = [int(y) for y in mc["year"].values]
 
-        def sheet(name: str, head: list[str], rows: list[tuple[str, list, object]]):
+        def sheet(name: str, head: list, rows: list[tuple], labels: int = 1):
+            """A table: ``labels`` text columns, then numbers; a year in the head is a
+            number."""
             ws = wb.add_worksheet(name)
-            ws.write_row(0, 0, head, bold)
-            for r, (label, values, cell_format) in enumerate(rows, start=1):
-                ws.write_string(r, 0, label)
-                for c, v in enumerate(values, start=1):
+            for c, h in enumerate(head):
+                if isinstance(h, (int, np.integer)):
+                    ws.write_number(0, c, int(h), bold)
+                else:
+                    ws.write_string(0, c, str(h), bold)
+            for r, row in enumerate(rows, start=1):
+                *texts, values, cell_format = row
+                for c, t in enumerate(texts):
+                    ws.write_string(r, c, str(t))
+                for c, v in enumerate(values, start=len(texts)):
                     ws.write_number(r, c, float(v), cell_format)
-            ws.set_column(0, 0, max(len(r[0]) for r in rows) + 2 if rows else 20)
-            ws.set_column(1, len(head), 11)
-            ws.freeze_panes(1, 1)
+            for c in range(labels):
+                ws.set_column(c, c, max(len(str(r[c])) for r in rows) + 2 if rows else 20)
+            ws.set_column(labels, len(head), 11)
+            ws.freeze_panes(1, labels)
             return ws
 
         for key, name in (("bkr", "Balanskravsresultat"), ("net_result", "Årets resultat")):
@@ -89,7 +100,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
             rows += [(f"{fmt.number(100 * q, 0)} %-kvantil", mc[f"{key}_quantile"].sel(
                 quantile=q).values, mnkr) for q in mc["quantile"].values]
             rows += [("Förväntat underskott 5 %", mc[f"{key}_es05"].values, mnkr)]
-            sheet(name, ["Mnkr"] + [str(y) for y in years], rows)
+            sheet(name, ["Mnkr"] + years, rows)
         rows = []
         split = (("deficit_budget_only", "Balanskravsresultat < 0 utan marknadsrisk"),
                  ("deficit_market_only", "Balanskravsresultat < 0 av enbart marknadsrisk"))
@@ -102,13 +113,13 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
                      (f"{label}, medelfel", mc[f"p_{name}_se"].values, pct),
                      (f"{label}, 95 % undre", mc[f"p_{name}_lo"].values, pct),
                      (f"{label}, 95 % övre", mc[f"p_{name}_hi"].values, pct)]
-        sheet("Sannolikheter", ["Sannolikhet"] + [str(y) for y in years], rows)
+        sheet("Sannolikheter", ["Sannolikhet"] + years, rows)
         if budget is not None:
             from ..budget import LINE_KEYS
             byears = [int(y) for y in budget["year"].values]
             rows = [(str(budget[k].attrs.get("long_name", k)), budget[k].isel(path=0).values,
                      mnkr) for k in LINE_KEYS]
-            sheet("Resultatbudget", ["Mnkr"] + [str(y) for y in byears], rows)
+            sheet("Resultatbudget", ["Mnkr"] + byears, rows)
         if stress is not None:
             syears = [int(y) for y in stress["year"].values]
             rows = []
@@ -117,10 +128,10 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
                                   ("margin_to_goal", "Marginal till 1 %-målet", mnkr),
                                   ("rur_drawn", "RUR-disposition", mnkr),
                                   ("deficit_outstanding", "Underskott att återställa", mnkr)):
-                rows += [(f"{lab}: {stress['scenario_label'].sel(scenario=s).item()}",
+                rows += [(lab, str(stress["scenario_label"].sel(scenario=s).item()),
                           stress[key].sel(scenario=s).values, cell_format)
                          for s in stress["scenario"].values]
-            sheet("Stresstester", ["Mnkr"] + [str(y) for y in syears], rows)
+            sheet("Stresstester", ["Mått, mnkr", "Scenario"] + syears, rows, labels=2)
         if sens is not None:
             syears = [int(y) for y in sens["year"].values]
             rows = []
@@ -132,26 +143,31 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
             for i, f in enumerate(sens["factor"].values):
                 rows.append((f"Sobol S1: {sens['factor_label'].values[i]}",
                              sens["sobol_first"].sel(factor=f).values, dec))
-            sheet("Känslighet", ["Förändring, mnkr"] + [str(y) for y in syears], rows)
+            sheet("Känslighet", ["Förändring, mnkr"] + syears, rows)
+        _long_sheet(wb, bold, mc, stress)
         ws = wb.add_worksheet("Konfiguration")
-        ws.write_row(0, 0, ["Nyckel", "Värde"], bold)
+        ws.write_row(0, 0, ["Nyckel", "Värde (en cell per värde i en lista)"], bold)
         r = 1
-        for key in ("title", "mode", "seed", "paths", "config_name", "config_sha256",
-                    "git_commit", "versions", "created"):
+        for key, name in (("title", "Titel"), ("mode", "Körning"), ("seed", "Seed"),
+                          ("paths", "Scenarier"), ("config_name", "Konfiguration"),
+                          ("config_sha256", "Konfigurationens SHA-256"),
+                          ("git_commit", "Git-version"), ("versions", "Programversioner"),
+                          ("created", "Skapad")):
             if key in mc.attrs:
-                ws.write_string(r, 0, key)
+                ws.write_string(r, 0, name)
                 ws.write_string(r, 1, str(mc.attrs[key]))
                 r += 1
         cfg = json.loads(mc.attrs.get("config_json", "{}"))
         for key, value in _flatten(cfg):
             ws.write_string(r, 0, key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, 1, float(value))
-            else:
-                ws.write_string(r, 1, str(value))
+            for c, v in enumerate(value if isinstance(value, list) else [value], start=1):
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    ws.write_number(r, c, float(v))
+                else:
+                    ws.write_string(r, c, str(v))
             r += 1
         ws.set_column(0, 0, 60)
-        ws.set_column(1, 1, 80)
+        ws.set_column(1, 1, 40)
         wb.close()
 
     return atomic_write(path, write)
@@ -162,9 +178,45 @@ def _flatten(node, prefix: str = ""):
         for k, v in node.items():
             yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(node, list) and node and all(isinstance(x, (int, float)) for x in node):
-        yield prefix, ", ".join(repr(x) for x in node)
+        yield prefix, list(node)
     elif isinstance(node, list):
         for i, v in enumerate(node):
             yield from _flatten(v, f"{prefix}[{i}]")
     else:
         yield prefix, node
+
+
+def _long_sheet(wb, bold, mc, stress=None) -> None:
+    """'Data': every statistic of the run (and the stress results) in long format, one row per
+    measure, scenario or driver and year, with its unit and definition (the catalogue's)."""
+    from ..catalogue import entry
+
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, ["Mått", "Benämning", "Enhet", "Definition", "Källa", "Scenario",
+                        "Drivkraft", "Fond", "År", "Värde"], bold)
+    r = 1
+
+    def rows(ds, origin: str):
+        for name, da in ds.data_vars.items():
+            if "path" in da.dims or "year" not in da.dims or not set(da.dims) <= {
+                    "year", "scenario", "driver", "fund"}:
+                continue
+            e = entry(name)
+            for idx in np.ndindex(da.shape):
+                lab = {d: str(ds[d].values[i]) for d, i in zip(da.dims, idx)}
+                yield (name, e.label, e.units, e.definition, origin, lab.get("scenario", ""),
+                       lab.get("driver", ""), lab.get("fund", ""), int(lab["year"]),
+                       float(da.values[idx]))
+
+    sources = [(mc, "Monte Carlo")] + ([(stress, "Stresstest")] if stress is not None else [])
+    for ds, origin in sources:
+        for row in rows(ds, origin):
+            for c, v in enumerate(row[:8]):
+                ws.write_string(r, c, v)
+            ws.write_number(r, 8, row[8])
+            ws.write_number(r, 9, row[9])
+            r += 1
+    ws.set_column(0, 1, 30)
+    ws.set_column(3, 3, 60)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, r - 1, 9)

@@ -216,3 +216,36 @@ def test_the_excel_workbook_has_the_market_split(made):
     labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
     assert "Balanskravsresultat < 0 utan marknadsrisk" in labels
     assert np.isfinite(ws.cell(2, 2).value)
+
+
+def test_csv_locale_sv_is_what_swedish_excel_splits(tmp_path):
+    run = CliRunner()
+    for loc in ("en", "sv"):
+        res = run.invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads", "1",
+                               "--csv-locale", loc, "--out", str(tmp_path / loc / "run.nc")])
+        assert res.exit_code == 0, res.output
+    en = list(csv.DictReader(open(tmp_path / "en" / "run_summary.csv", encoding="utf-8")))
+    raw = (tmp_path / "sv" / "run_summary.csv").read_text(encoding="utf-8-sig")
+    sv = list(csv.DictReader(raw.splitlines(), delimiter=";"))
+    assert len(sv) == len(en) and raw.splitlines()[0].count(";") == len(en[0]) - 1
+    for a, b in zip(en, sv):
+        assert b["statistic"] == a["statistic"]
+        assert "." not in b["value"]
+        x, y = float(b["value"].replace(",", ".")), float(a["value"])
+        assert x == y or (np.isnan(x) and np.isnan(y))
+    res = run.invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--csv-locale", "de",
+                           "--out", str(tmp_path / "de" / "run.nc")])
+    assert res.exit_code == 2 and "'de' is not one of" in res.output
+    assert not (tmp_path / "de").exists()
+
+
+def test_the_long_sheet_has_unit_and_definition_for_every_row(made):
+    openpyxl = pytest.importorskip("openpyxl")
+    d, mc, _, _ = made
+    ws = openpyxl.load_workbook(d / "out" / "riskanalys.xlsx")["Data"]
+    head = [c.value for c in ws[1]]
+    assert head[:4] == ["Mått", "Benämning", "Enhet", "Definition"] and head[-2:] == ["År", "Värde"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert all(r[2] and r[3] and isinstance(r[8], int) for r in rows)
+    got = {r[8]: r[9] for r in rows if r[0] == "p_deficit"}
+    assert got == {int(y): float(mc["p_deficit"].sel(year=y)) for y in mc["year"].values}

@@ -30,6 +30,15 @@ SET_OPTION = click.option(
     help="Override a config key, e.g. --set funds.pension.expected_return=4.5 (repeatable).")
 
 
+def _finite(name: str, value: float) -> float:
+    """A number option must be a finite number: click's ranges let NaN through."""
+    import math
+
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number", param_hint=name)
+    return value
+
+
 def _csv_locale(ctx, _param, value):
     ctx.meta["csv_locale"] = value
     return value
@@ -41,7 +50,7 @@ CSV_LOCALE_OPTION = click.option(
     help="The summary CSV's format: en (comma, decimal point) or sv (semicolon, decimal "
          "comma: what Swedish Excel splits into columns).")
 
-SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), default=None,
+SEED_OPTION = click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
                            help="Seed [default: simulation.seed of the config].")
 THREADS_OPTION = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
@@ -163,7 +172,7 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
 @CONFIG_ARG
 @click.option("--paths", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Number of paths.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
               help="Seed [default: simulation.seed of the config].")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="Threads over blocks of paths; the result does not depend on it.")
@@ -256,7 +265,8 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
 @CONFIG_ARG
 @click.option("--paths", type=click.IntRange(min=100), default=TORNADO_PATHS, show_default=True,
               help="Monte Carlo paths of the tornado (the same random numbers for every bar).")
-@click.option("--sd", "k", type=click.FloatRange(min=0.0, min_open=True), default=1.0,
+@click.option("--sd", "k", type=click.FloatRange(min=0.0, min_open=True, max=10.0), default=1.0,
+              callback=lambda _c, _p, v: _finite("--sd", v),
               show_default=True, help="Low and high settings: -SD and +SD standard deviations.")
 @click.option("--sobol-samples", type=click.IntRange(min=16), default=SOBOL_SAMPLES,
               show_default=True,
@@ -301,7 +311,7 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
 @click.option("--calibration-paths", type=click.IntRange(min=1000), default=CALIBRATION_PATHS,
               show_default=True, help="Generator paths that measure each factor's standard "
                                       "deviation.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
               help="Seed of the calibration [default: simulation.seed of the config].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write the point as a scenario file (TOML) that sim stress reruns.")

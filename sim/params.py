@@ -30,7 +30,7 @@ UNITS = {
 class Strict(BaseModel):
     """Base of every config model: unknown keys, NaN and infinity are refused."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
 
 def _check_source(text: str) -> str:

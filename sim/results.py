@@ -136,6 +136,8 @@ def write_csv_rows(rows: list[dict], path: str | Path, locale: str = "en") -> Pa
     def cell(v):
         if locale == "sv" and isinstance(v, float):
             return repr(v).replace(".", ",")
+        if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + v            # a text cell a spreadsheet must not read as a formula
         return v
 
     def write(tmp: str) -> None:

@@ -60,6 +60,15 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
     if scheduler and workers:
         raise WorkflowError("--scheduler and --workers: give one (an existing cluster, or a "
                             "local one to start)")
+    if zarr_path is not None:
+        zp = Path(zarr_path)
+        if zp.exists() and not zp.is_dir():
+            raise WorkflowError(f"--zarr {zp}: is a file, not a folder; give a new folder")
+        if zp.is_dir() and any(zp.iterdir()) and not (zp / "zarr.json").is_file() \
+                and not (zp / ".zgroup").is_file():
+            raise WorkflowError(f"--zarr {zp}: a folder with other files in it; the run would "
+                                "replace them. Give a new or empty folder, or an earlier run's "
+                                "Zarr store")
     if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
         raise WorkflowError("--zarr: only with --store annual on a cluster (--scheduler or "
                             "--workers)")
@@ -167,6 +176,10 @@ def load_scenarios(files: list[Path]) -> list[tuple]:
 
     loaded = [load_scenario(p) for p in files]
     keys = [k for k, _ in loaded]
+    for path, key in zip(files, keys):
+        if key == "bas":
+            raise WorkflowError(f"{path}: the scenario name 'bas' is the plan itself (the "
+                                "baseline every run includes); rename the file")
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
         raise WorkflowError(f"scenario {dup!r} given twice")

@@ -218,3 +218,65 @@ def test_replay_bad_file_exits_2(tmp_path, content, words):
     res = CliRunner().invoke(cli, ["replay", str(DEFAULT_CONFIG), str(path), "--out", str(out)])
     assert res.exit_code == 2 and words in res.output, res.output
     assert not out.exists()
+
+
+# --- bad input found by the fault campaign (issue: nothing lost, nothing half-written) ------
+
+@pytest.mark.parametrize("override, match", [
+    ('meta.first_year="2023"', "valid integer"),          # no silent coercion of types
+    ("simulation.paths=1e12", "valid integer"),
+    ("simulation.paths=100000.0", "valid integer"),
+])
+def test_config_types_are_strict(override, match):
+    res = CliRunner().invoke(cli, ["validate", str(DEFAULT_CONFIG), "--set", override])
+    assert res.exit_code == 2 and match in res.output, res.output
+
+
+def test_a_config_that_is_not_utf8_gets_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "windows.toml"
+    bad.write_bytes('name = "Region Västerbotten"\n'.encode("latin-1"))
+    res = CliRunner().invoke(cli, ["validate", str(bad)])
+    assert res.exit_code == 2 and "not UTF-8" in res.output and "Traceback" not in res.output
+
+
+def test_options_out_of_range_stop_before_the_run(tmp_path):
+    out = tmp_path / "x.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--seed", str(2 ** 64),
+                                   "--out", str(out)])
+    assert res.exit_code == 2 and "--seed" in res.output and not out.exists()
+    res = CliRunner().invoke(cli, ["sensitivity", str(DEFAULT_CONFIG), "--sd", "nan",
+                                   "--out", str(out)])
+    assert res.exit_code == 2 and "not a finite number" in res.output and not out.exists()
+
+
+def test_a_scenario_named_bas_does_not_replace_the_baseline(tmp_path):
+    bas = tmp_path / "bas.toml"
+    bas.write_text((DEFAULT_CONFIG.parents[1] / "scenarios" / "bemanning.toml").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "s.nc"
+    res = CliRunner().invoke(cli, ["stress", str(DEFAULT_CONFIG), str(bas), "--out", str(out)])
+    assert res.exit_code == 2 and "'bas' is the plan itself" in res.output
+    assert not out.exists()
+
+
+def test_zarr_refuses_a_folder_of_other_files(tmp_path):
+    data = tmp_path / "mydata"
+    data.mkdir()
+    (data / "notes.txt").write_text("x")
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--workers",
+                                   "1", "--store", "annual", "--zarr", str(data), "--out",
+                                   str(tmp_path / "x.nc")])
+    assert res.exit_code == 2 and "other files" in res.output
+    assert (data / "notes.txt").read_text() == "x" and not (tmp_path / "x.nc").exists()
+
+
+def test_csv_text_cells_are_never_formulas(tmp_path):
+    import csv as csvmod
+
+    from sim.results import write_csv_rows
+
+    path = write_csv_rows([{"statistic": "=HYPERLINK(\"x\")", "value": -1.5},
+                           {"statistic": "p_deficit", "value": 0.5}], tmp_path / "a.csv")
+    rows = list(csvmod.DictReader(open(path, encoding="utf-8")))
+    assert rows[0]["statistic"] == "'=HYPERLINK(\"x\")" and rows[0]["value"] == "-1.5"
+    assert rows[1]["statistic"] == "p_deficit"

@@ -260,7 +260,8 @@ def probabilities(ds):
         x = years + (j - 0.5) * width
         ax.bar(x, p, width=width, color=("white", GREYS[1])[j], edgecolor="black",
                hatch=("///", "")[j], label=label)
-        ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt="none", ecolor="black", capsize=3,
+        ax.errorbar(x, p, yerr=[np.maximum(p - lo, 0.0), np.maximum(hi - p, 0.0)], fmt="none",
+                    ecolor="black", capsize=3,
                     linewidth=1)
         for i, y in enumerate(years):
             ax.text(x[i], hi[i] + 0.01, _pct_sv(p[i]), ha="center", va="bottom", fontsize=7)

@@ -97,12 +97,17 @@ def _write(obj, path: Path, writer) -> None:
 
 
 def _write_with_csv(ds, out: Path, csv_path: Path) -> None:
+    """The results file and its summary CSV as one unit: both written, then both renamed into
+    place (the pair is never from two runs, nor one new and one old)."""
     from .present.tables import summary_frame_rows
+    from .results import atomic_write_many, csv_writer
 
     locale = click.get_current_context().meta.get("csv_locale", "en")
-    _write(ds, out, write_netcdf)
-    _write(summary_frame_rows(ds), csv_path,
-           lambda rows, path: write_csv_rows(rows, path, locale=locale))
+    try:
+        atomic_write_many([(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf")),
+                           (csv_path, csv_writer(summary_frame_rows(ds), locale))])
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -558,4 +563,14 @@ def summary(results: Path) -> None:
 
 
 def main() -> None:
+    import signal
+    import sys
+
+    # SIGTERM ends the command like Ctrl-C: the writes in progress remove their temporary
+    # files on the way out (SIGKILL cannot be caught; a later write removes those)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cli()
+
+
+if __name__ == "__main__":
+    main()

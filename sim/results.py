@@ -21,7 +21,7 @@ from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
 
 __all__ = ["budget_dataset", "provenance", "write_netcdf", "write_csv_rows", "open_results",
-           "atomic_write",
+           "atomic_write", "atomic_write_many", "csv_writer",
            "ResultsError"]
 
 #: Attribute that marks a file as ours.
@@ -99,25 +99,96 @@ def budget_dataset(plan: BudgetPlan, out: dict[str, np.ndarray], attrs: dict[str
     return annotate(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove ``.<name>.<pid>.*.tmp`` files beside ``path`` whose process is gone (a run killed
+    while writing)."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            tmp.unlink(missing_ok=True)
+
+
+def _check_target(path: Path) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise IsADirectoryError(0, f"{path} exists and is not a regular file; it is never "
+                                   "replaced")
+
+
 def atomic_write(path: str | Path, write) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
-    An interrupted or failed write leaves no partial file under ``path``.
+    An interrupted or failed write leaves no partial file under ``path``; the temporary file
+    carries the process id, so a later write removes it if the process died (SIGKILL). Only a
+    regular file is ever replaced.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    return atomic_write_many([(path, write)])[0]
+
+
+def atomic_write_many(items: list[tuple[str | Path, Any]]) -> list[Path]:
+    """Write several files as a unit: every ``write(tmp)`` into its own temporary file first,
+    then, once all succeeded, each renamed into place in the order given. A lock beside the
+    first target refuses a second command writing the same files at the same time."""
+    paths = [Path(p) for p, _ in items]
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_target(path)
+        _remove_stale_temporaries(path)
+    lock = paths[0].parent / f".{paths[0].name}.lock"
+    _acquire(lock)
+    tmps: list[str] = []
     try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, path)
+        for path, (_, write) in zip(paths, items):
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                       dir=path.parent)
+            os.close(fd)
+            tmps.append(tmp)
+            write(tmp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
+        for path, tmp in zip(paths, tmps):
+            _check_target(path)
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in tmps:
+            Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    finally:
+        lock.unlink(missing_ok=True)
+    return paths
+
+
+def _acquire(lock: Path) -> None:
+    """Create the lock file with our process id; a live holder is an error, a dead one's lock
+    is taken over."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                holder = 0
+            if holder and _pid_alive(holder) and holder != os.getpid():
+                raise BlockingIOError(0, f"another run (process {holder}) is writing "
+                                         f"{lock.name[1:-5]} in {lock.parent}; wait for it or "
+                                         "give another --out") from None
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        return
+    raise BlockingIOError(0, f"could not take the lock {lock}")
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
@@ -125,9 +196,10 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
-def write_csv_rows(rows: list[dict], path: str | Path, locale: str = "en") -> Path:
-    """Write rows (dicts with the same keys) as CSV, atomically. ``locale="sv"`` writes what
-    Swedish Excel reads: ``;`` between fields, a decimal comma, UTF-8 with a byte-order mark."""
+def csv_writer(rows: list[dict], locale: str = "en"):
+    """A ``write(tmp)`` for :func:`atomic_write`: rows (dicts with the same keys) as CSV.
+    ``locale="sv"`` writes what Swedish Excel reads: ``;`` between fields, a decimal comma,
+    UTF-8 with a byte-order mark. A text cell never starts a formula."""
     import csv
 
     if locale not in ("en", "sv"):
@@ -147,7 +219,12 @@ def write_csv_rows(rows: list[dict], path: str | Path, locale: str = "en") -> Pa
             writer.writeheader()
             writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
 
-    return atomic_write(path, write)
+    return write
+
+
+def write_csv_rows(rows: list[dict], path: str | Path, locale: str = "en") -> Path:
+    """Write rows as CSV (:func:`csv_writer`), atomically."""
+    return atomic_write(path, csv_writer(rows, locale))
 
 
 def open_results(path: str | Path) -> xr.Dataset:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -280,3 +281,70 @@ def test_csv_text_cells_are_never_formulas(tmp_path):
     rows = list(csvmod.DictReader(open(path, encoding="utf-8")))
     assert rows[0]["statistic"] == "'=HYPERLINK(\"x\")" and rows[0]["value"] == "-1.5"
     assert rows[1]["statistic"] == "p_deficit"
+
+
+# --- the write protocol -----------------------------------------------------------------------
+
+def test_the_results_file_and_its_csv_are_one_unit(tmp_path):
+    """A CSV that cannot be written leaves no new results file beside it."""
+    out = tmp_path / "run.nc"
+    (tmp_path / "run_summary.csv").mkdir()              # the CSV's place is taken
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
+                                   "1", "--out", str(out)])
+    assert res.exit_code == 2 and "not a regular file" in res.output
+    assert not out.exists()
+    assert not list(tmp_path.glob(".*"))                # no temporary file or lock left
+
+
+def test_stale_temporaries_are_removed_and_live_ones_kept(tmp_path):
+    import os
+
+    from sim.results import atomic_write
+
+    dead = tmp_path / ".x.csv.999999999.abc.tmp"          # a pid no process has
+    live = tmp_path / f".x.csv.{os.getpid()}.def.tmp"
+    dead.write_text("partial")
+    live.write_text("in progress")
+    atomic_write(tmp_path / "x.csv", lambda tmp: Path(tmp).write_text("done"))
+    assert not dead.exists() and live.exists()
+    assert (tmp_path / "x.csv").read_text() == "done"
+
+
+def test_a_second_run_to_the_same_out_is_refused(tmp_path):
+    import os
+
+    out = tmp_path / "run.nc"
+    (tmp_path / ".run.nc.lock").write_text(str(os.getppid()))     # a live process holds it
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
+                                   "1", "--out", str(out)])
+    assert res.exit_code == 2 and "another run" in res.output and not out.exists()
+    (tmp_path / ".run.nc.lock").write_text("999999999")            # a dead one's is taken over
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
+                                   "1", "--out", str(out)])
+    assert res.exit_code == 0 and out.exists() and not (tmp_path / ".run.nc.lock").exists()
+
+
+def test_only_a_regular_file_is_replaced(tmp_path):
+    target = tmp_path / "keep.txt"
+    target.write_text("mine")
+    link = tmp_path / "run.nc"
+    link.symlink_to(target)
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic",
+                                   "--out", str(link)])
+    assert res.exit_code == 2 and "not a regular file" in res.output
+    assert link.is_symlink() and target.read_text() == "mine"
+
+
+def test_sigterm_leaves_nothing_behind(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run.nc"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(DEFAULT_CONFIG),
+                             "--paths", "400000", "--threads", "1", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode in (143, -signal.SIGTERM)
+    assert list(tmp_path.iterdir()) == []

@@ -145,6 +145,8 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
                    "tcp://10.0.0.5:8786 (results identical to the local run).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Start a local dask cluster of this many worker processes for the run.")
+@click.option("--yes", is_flag=True, default=False,
+              help="Run even if the run is predicted to take more than an hour.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
               help="With --store annual on a cluster: the workers write every path's yearly "
                    "results to this Zarr store instead of sending them back.")
@@ -153,7 +155,7 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 @user_errors
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
-        zarr_path: Path | None, overrides: tuple[str, ...]) -> None:
+        zarr_path: Path | None, yes: bool, overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from . import workflows
 
@@ -166,7 +168,7 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
     ds = workflows.monte_carlo(cfg, paths, seed, threads, store, progress_bar, scheduler,
-                               workers, zarr_path)
+                               workers, zarr_path, max_minutes=None if yes else 60.0)
     csv_path = out.with_name(out.stem + "_summary.csv")
     _write_with_csv(ds, out, csv_path)
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "

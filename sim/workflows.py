@@ -43,10 +43,58 @@ def deterministic_budget(cfg: PlanConfig):
                           provenance(cfg, seed=None, mode="deterministic"))
 
 
+#: Measured on the 2-core, 24 GiB machine (README, "Memory"): what a run holds whatever its
+#: paths (the summary's histograms, with the Bilaga 2 fans), what each path adds when its
+#: yearly or monthly results are kept, and how many paths a second one core computes.
+BASE_BYTES = 0.8e9
+BYTES_PER_PATH = {"summary": 0.0, "annual": 7.0e3}
+BYTES_PER_PATH_YEAR_MONTHLY = 0.8e3
+PATHS_PER_SECOND_PER_CORE = 10_000.0
+
+
+def _available_memory() -> float | None:
+    """MemAvailable from /proc/meminfo, in bytes (None where it cannot be read)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def predicted_bytes(paths: int, store: str, years: int) -> float:
+    per_path = BYTES_PER_PATH.get(store, BYTES_PER_PATH["annual"])
+    if store == "monthly":
+        per_path += BYTES_PER_PATH_YEAR_MONTHLY * years
+    return BASE_BYTES + per_path * paths
+
+
+def check_budget(paths: int, store: str, years: int, max_minutes: float | None) -> None:
+    """Refuse, before any work, a run that cannot fit in this machine's memory, and one
+    predicted to take longer than ``max_minutes`` (None: no limit; the CLI's --yes)."""
+    need = predicted_bytes(paths, store, years)
+    have = _available_memory()
+    if have is not None and need > have:
+        raise WorkflowError(
+            f"--paths {paths} --store {store}: needs about {need / 1e9:,.1f} GB, and this "
+            f"machine has {have / 1e9:,.1f} GB available. Keep the summary only (--store "
+            "summary: bounded memory), run fewer paths, or run on a cluster with --zarr")
+    if max_minutes is not None:
+        cores = max(os.cpu_count() or 1, 1)
+        minutes = paths / (PATHS_PER_SECOND_PER_CORE * cores) / 60.0
+        if minutes > max_minutes:
+            raise WorkflowError(
+                f"--paths {paths}: predicted to take about {minutes:,.0f} minutes on "
+                f"{cores} cores (more than {max_minutes:g}); give --yes to run it anyway, or "
+                "fewer paths, or a cluster (--scheduler, --workers)")
+
+
 def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = None,
                 threads: int | None = None, store: str = "summary", progress_bar=_no_progress,
                 scheduler: str | None = None, workers: int | None = None,
-                zarr_path: Path | None = None):
+                zarr_path: Path | None = None, max_minutes: float | None = None):
     """The Monte Carlo run (with the Bilaga 2 fans): in this process, on an existing
     dask.distributed cluster (``scheduler``) or on a local one of ``workers`` processes.
 
@@ -72,6 +120,8 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
     if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
         raise WorkflowError("--zarr: only with --store annual on a cluster (--scheduler or "
                             "--workers)")
+    if not (scheduler or workers):
+        check_budget(paths, store, len(cfg.meta.years), max_minutes)
     if scheduler or workers:
         if store == "monthly":
             raise WorkflowError("--store monthly: not on a cluster; use --store annual (with "

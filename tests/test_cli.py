@@ -348,3 +348,19 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
     proc.wait(timeout=60)
     assert proc.returncode in (143, -signal.SIGTERM)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_cannot_fit_or_would_take_hours_stops_before_it_starts(tmp_path):
+    """The README's bytes per path predict the run; what cannot fit in this machine's memory
+    is refused with the number and the alternatives, and more than an hour needs --yes."""
+    from sim.workflows import BASE_BYTES, BYTES_PER_PATH, predicted_bytes
+
+    assert predicted_bytes(10 ** 6, "annual", 6) == BASE_BYTES + 10 ** 6 * BYTES_PER_PATH["annual"]
+    out = tmp_path / "big.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", str(10 ** 9),
+                                   "--store", "annual", "--out", str(out)])
+    assert res.exit_code == 2 and "GB" in res.output and "--store summary" in res.output
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", str(10 ** 12),
+                                   "--out", str(out)])
+    assert res.exit_code == 2 and "--yes" in res.output and "minutes" in res.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []

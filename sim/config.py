@@ -28,6 +28,7 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 from .esg.schema import ANNUAL_FACTORS, DEVIATION_FACTORS, EsgConfig
 from .information import Information, start_year
 from .params import (
+    MAX_MNKR,
     Fraction,
     Quantity,
     in_range,
@@ -123,6 +124,9 @@ class PlanLines(Strict):
     def _signs(self) -> PlanLines:
         for name, sign in self.SIGNS.items():
             for v in getattr(self, name):
+                if abs(v) > MAX_MNKR:
+                    raise ValueError(f"{name}: value {v:g} mnkr is beyond the largest amount "
+                                     f"allowed, {MAX_MNKR:g} mnkr")
                 if v * sign < 0:
                     kind = "an income (>= 0)" if sign > 0 else "a cost (<= 0, negative as printed)"
                     raise ValueError(f"{name}: value {v:g} has the wrong sign; it is {kind}")

@@ -50,14 +50,20 @@ Source = Annotated[str, AfterValidator(_check_source)]
 UnitName = Literal[tuple(UNITS)]  # type: ignore[valid-type]
 
 
+#: No parameter of any unit is larger than this; each type has its own tighter range where
+#: one is known (1e308 in a parameter without one ran and wrote inf).
+MAX_MAGNITUDE = 1.0e9
+
+
 class Quantity(Strict):
     """A scalar parameter with its unit and source; an estimated one also carries its standard
     error (``se``, in the same unit), written by ``sim calibrate``."""
 
-    value: float
+    value: float = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
     unit: UnitName
     source: Source
-    se: float | None = Field(None, ge=0.0, description="standard error of an estimate")
+    se: float | None = Field(None, ge=0.0, le=MAX_MAGNITUDE,
+                             description="standard error of an estimate")
 
 
 class Series(Strict):
@@ -108,22 +114,32 @@ def unit_is(*allowed: str):
     return AfterValidator(check)
 
 
-def in_range(lo: float | None = None, hi: float | None = None):
-    """Validator: every value within ``[lo, hi]``."""
+def in_range(lo: float | None = None, hi: float | None = None, lo_open: bool = False):
+    """Validator: every value within ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``)."""
     def check(q):
         vals = q.values if isinstance(q, Series) else [q.value]
         for v in vals:
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
-                rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+            low = lo is not None and (v <= lo if lo_open else v < lo)
+            if low or (hi is not None and v > hi):
+                left = "(" if lo_open else "["
+                rng = (f"{left}{lo if lo is not None else '-inf'}, "
+                       f"{hi if hi is not None else 'inf'}]")
                 raise ValueError(f"value {v:g} is outside the allowed range {rng}")
         return q
     return AfterValidator(check)
 
 
-Mnkr = Annotated[Quantity, unit_is("mnkr")]
-NonNegMnkr = Annotated[Quantity, unit_is("mnkr"), in_range(0.0)]
-Rate = Annotated[Quantity, unit_is("percent_per_year"), in_range(-100.0, 100.0)]
+#: The largest amount a config may give, mnkr: a thousand times a large region's turnover
+#: (a plan line of 1e308 ran and wrote inf and NaN).
+MAX_MNKR = 1.0e6
+
+
+Mnkr = Annotated[Quantity, unit_is("mnkr"), in_range(-MAX_MNKR, MAX_MNKR)]
+NonNegMnkr = Annotated[Quantity, unit_is("mnkr"), in_range(0.0, MAX_MNKR)]
+# a growth rate of -100 % divides by zero in the index ratios: only above it
+Rate = Annotated[Quantity, unit_is("percent_per_year"), in_range(-100.0, 100.0, lo_open=True)]
 Fraction = Annotated[Quantity, unit_is("fraction"), in_range(0.0, 1.0)]
 Years = Annotated[Quantity, unit_is("years"), in_range(0.0, 50.0)]
-MnkrSeries = Annotated[Series, unit_is("mnkr")]
-RateSeries = Annotated[Series, unit_is("percent_per_year"), in_range(-100.0, 1000.0)]
+MnkrSeries = Annotated[Series, unit_is("mnkr"), in_range(-MAX_MNKR, MAX_MNKR)]
+RateSeries = Annotated[Series, unit_is("percent_per_year"),
+                       in_range(-100.0, 1000.0, lo_open=True)]

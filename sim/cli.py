@@ -145,6 +145,10 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
                    "tcp://10.0.0.5:8786 (results identical to the local run).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Start a local dask cluster of this many worker processes for the run.")
+@click.option("--target-se", type=float, default=None, metavar="SE",
+              help="Instead of --paths: as many paths as put every year's P(deficit) and "
+                   "P(below the goal) within this standard error (a fraction: 0.001 is 0,1 "
+                   "percentage point), sized by a 20 000-path pilot on the same seed.")
 @click.option("--yes", is_flag=True, default=False,
               help="Run even if the run is predicted to take more than an hour.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
@@ -155,12 +159,21 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 @user_errors
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
-        zarr_path: Path | None, yes: bool, overrides: tuple[str, ...]) -> None:
+        zarr_path: Path | None, target_se: float | None, yes: bool,
+        overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from . import workflows
 
     cfg = load_config(config, overrides)
     _check_writable(out)
+    if target_se is not None:
+        if paths is not None:
+            raise UserError("--paths and --target-se: give one")
+        _finite("--target-se", target_se)
+        paths, var = workflows.paths_for_target_se(
+            cfg, target_se, cfg.simulation.seed if seed is None else seed, threads)
+        click.echo(f"--target-se {target_se:g}: {paths} paths (the pilot's largest p(1 - p) "
+                   f"is {var:.4f})")
     if deterministic:
         ds = workflows.deterministic_budget(cfg)
         _write(ds, out, write_netcdf)

@@ -13,6 +13,8 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+
 from .budget import Budget, BudgetPlan
 from .config import PlanConfig, load_config
 
@@ -89,6 +91,32 @@ def check_budget(paths: int, store: str, years: int, max_minutes: float | None) 
                 f"--paths {paths}: predicted to take about {minutes:,.0f} minutes on "
                 f"{cores} cores (more than {max_minutes:g}); give --yes to run it anyway, or "
                 "fewer paths, or a cluster (--scheduler, --workers)")
+
+
+#: The pilot run that sizes a --target-se run.
+PILOT_PATHS = 20_000
+
+
+def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
+                        threads: int | None = None) -> tuple[int, float]:
+    """The paths that put every plan year's P(balanskravsresultat < 0) and P(below the 1 %
+    goal) within ``target_se`` (a standard error, as a fraction), from a pilot run on the same
+    seed: ``n = max p (1 - p) / target_se^2``, rounded up to whole blocks. Returns ``(n, the
+    largest p (1 - p) seen)``. Plain Monte Carlo's binomial error, so the estimate is honest
+    (no variance reduction is claimed)."""
+    from .engine import run
+
+    if not 0.0 < target_se < 0.5:
+        raise WorkflowError(f"--target-se {target_se!r}: allowed 0 < se < 0.5 (a fraction: "
+                            "0.001 is 0,1 percentage point)")
+    pilot = run(cfg, PILOT_PATHS, seed, threads=_threads(threads))
+    p = np.concatenate([pilot["p_deficit"].values, pilot["p_below_goal"].values])
+    # a probability the pilot puts at 0 or 1 is given one path's worth, not zero variance
+    p = np.clip(p, 1.0 / PILOT_PATHS, 1.0 - 1.0 / PILOT_PATHS)
+    var = float((p * (1.0 - p)).max())
+    block = cfg.simulation.block_size
+    n = int(np.ceil(var / target_se ** 2 / block)) * block
+    return max(n, block), var
 
 
 def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = None,

@@ -375,3 +375,24 @@ def test_absurd_amounts_and_a_fall_of_all_are_refused(override, match):
     """A growth of exactly -100 % divided by zero; 1e308 mnkr ran and wrote inf."""
     res = CliRunner().invoke(cli, ["validate", str(DEFAULT_CONFIG), "--set", override])
     assert res.exit_code == 2 and match in res.output, res.output
+
+
+def test_target_se_sizes_the_run(tmp_path):
+    """A 20 000-path pilot sizes the run so every plan year's P(deficit) and P(below the goal)
+    has a standard error within the target; the final run's own errors are checked (a 2 %
+    margin: p(1 - p) is flat near the probabilities here, so the pilot's estimate of it is
+    within a fraction of a percent of the run's)."""
+    out = tmp_path / "run.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--target-se", "0.005",
+                                   "--threads", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ds = open_results(out)
+    assert "paths (the pilot" in res.output and ds.attrs["paths"] % 1000 == 0
+    assert max(ds.p_deficit_se.values.max(), ds.p_below_goal_se.values.max()) <= 0.005 * 1.02
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--target-se", "0.005",
+                                   "--paths", "1000", "--out", str(tmp_path / "y.nc")])
+    assert res.exit_code == 2 and "give one" in res.output
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--target-se", "0",
+                                   "--out", str(tmp_path / "y.nc")])
+    assert res.exit_code == 2 and "0 < se < 0.5" in res.output
+    assert not (tmp_path / "y.nc").exists()

@@ -113,3 +113,21 @@ def test_charts_refuse_files_that_give_none(tmp_path):
                                    str(tmp_path / "c")])
     assert res.exit_code == 2 and "no such results file" in res.output
     assert not (tmp_path / "c").exists()
+
+
+def test_a_name_matplotlib_would_read_as_tex_is_drawn_as_text(tmp_path):
+    """meta.name = '$\\frac{a$' made every chart raise a mathtext error."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    from .conftest import DEFAULT_CONFIG
+
+    run = CliRunner()
+    out = tmp_path / "run.nc"
+    res = run.invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads", "1",
+                           "--set", 'meta.name="$\\\\frac{a$ plan"', "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["charts", str(out), "--out", str(tmp_path / "charts")])
+    assert res.exit_code == 0, res.output
+    assert len(list((tmp_path / "charts").glob("*.png"))) >= 4

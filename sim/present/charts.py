@@ -53,6 +53,9 @@ def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.8), **k
     import matplotlib
 
     matplotlib.use("Agg")
+    # text is text: a '$' in a plan's name or a scenario's label is not TeX to parse (a name
+    # such as '$\frac{a$' made every chart fail)
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, **kw)

@@ -388,6 +388,13 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
                             "give the results of sim run, sim sensitivity or sim stress")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder")
+    drawn: dict[str, Path] = {}
+    for p, ds in loaded:
+        for name in charts_for(ds):
+            if name in drawn:
+                raise UserError(f"{p} and {drawn[name]}: both draw chart {name}, and one would "
+                                "overwrite the other in --out; draw them into two folders")
+            drawn[name] = p
     total = 0
     for p, ds in loaded:
         try:

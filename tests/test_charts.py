@@ -131,3 +131,21 @@ def test_a_name_matplotlib_would_read_as_tex_is_drawn_as_text(tmp_path):
     res = run.invoke(cli, ["charts", str(out), "--out", str(tmp_path / "charts")])
     assert res.exit_code == 0, res.output
     assert len(list((tmp_path / "charts").glob("*.png"))) >= 4
+
+
+def test_two_runs_never_overwrite_each_others_charts(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    from .conftest import DEFAULT_CONFIG
+
+    run = CliRunner()
+    for name, seed in (("a", "1"), ("b", "2")):
+        res = run.invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads", "1",
+                               "--seed", seed, "--out", str(tmp_path / f"{name}.nc")])
+        assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["charts", str(tmp_path / "a.nc"), str(tmp_path / "b.nc"),
+                           "--out", str(tmp_path / "charts")])
+    assert res.exit_code == 2 and "both draw chart" in res.output
+    assert not (tmp_path / "charts").exists()

@@ -96,6 +96,16 @@ def _write(obj, path: Path, writer) -> None:
         raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
 
 
+def _write_text(text: str, out: Path) -> None:
+    """A text file (a model file, a scenario), written atomically."""
+    from .results import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    _write(write, out, lambda w, path: atomic_write(path, w))
+
+
 def _write_with_csv(ds, out: Path, csv_path: Path) -> None:
     """The results file and its summary CSV as one unit: both written, then both renamed into
     place (the pair is never from two runs, nor one new and one old)."""
@@ -346,7 +356,6 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
     """
     from . import workflows
     from .present.tables import reverse_stress_lines
-    from .results import atomic_write
     from .stress.sensitivity import point_scenario, scenario_toml
 
     cfg = load_config(config, overrides)
@@ -357,10 +366,7 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
     if out is not None:
         text = scenario_toml(point_scenario(e, units, p))
 
-        def write(tmp: str) -> None:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        _write(write, out, lambda w, path: atomic_write(path, w))
+        _write_text(text, out)
         click.echo(f"Wrote {out}: rerun it with sim stress {config} {out}")
 
 
@@ -512,15 +518,11 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path) -> None
     likelihood, and write a model file whose estimates carry their standard errors."""
     from . import workflows
     from .present.tables import calibration_lines
-    from .results import atomic_write
 
     _check_writable(out)
     text, result = workflows.calibrate_esg(data_dir, until, template)
 
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    _write(write, out, lambda w, path: atomic_write(path, w))
+    _write_text(text, out)
     click.echo("\n".join(calibration_lines(result)))
     click.echo(f"Wrote {out}")
 
@@ -554,16 +556,12 @@ def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed
     (data/history/budget_outturns.csv), less what the model's other factors explain."""
     from . import workflows
     from .present.tables import budget_calibration_lines
-    from .results import atomic_write
 
     _check_writable(out)
     text, result = workflows.calibrate_budget(history, plan, template, out, paths, seed,
                                               jump_share, until, threads)
 
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    _write(write, out, lambda w, path: atomic_write(path, w))
+    _write_text(text, out)
     click.echo("\n".join(budget_calibration_lines(result)))
     click.echo(f"Wrote {out}")
 

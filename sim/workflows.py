@@ -422,12 +422,7 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
 
     if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
         raise WorkflowError(f"--until {until!r}: expected a date YYYY-MM-DD")
-    try:
-        rows = read_plan_outturns(Path(history))
-    except OSError as exc:
-        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise WorkflowError(str(exc)) from None
+    rows = _read_history(read_plan_outturns, history)
     try:
         text = Path(template).read_text(encoding="utf-8")
     except OSError as exc:
@@ -447,6 +442,16 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
                f"{seed} --jump-share "
                f"{jump_share:g}" + (f" --until {until}" if until else ""))
     return write_operations(text, fit, Path(history).as_posix(), command), fit
+
+
+def _read_history(reader, history: Path):
+    """A history file's rows by ``reader``; an unreadable or bad file is the user's error."""
+    try:
+        return reader(Path(history))
+    except OSError as exc:
+        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
 
 
 def _operations_jump_rate(text: str, template: Path) -> float:
@@ -469,12 +474,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
     from .engine import run as run_mc
     from .results import provenance
 
-    try:
-        rows = read_history(Path(history))
-    except OSError as exc:
-        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise WorkflowError(str(exc)) from None
+    rows = _read_history(read_history, history)
     runs = {}
     for name in dict.fromkeys(r.plan_config for r in rows):
         path = Path(plans) / f"{name}.toml"

@@ -161,7 +161,9 @@ def test_the_levers_reach_the_target(cfg):
     bkr = ann["balance_requirement_result"].values
     for j in range(bkr.shape[1]):
         neg = bkr[:, j][bkr[:, j] < 0]
-        width = 1.0                             # the histogram's bin, mnkr
+        # the histogram's quantile is off by less than one bin (1 mnkr) and numpy's median of
+        # an even count averages two order statistics: together less than two bins
+        width = 1.0
         assert abs(ann["bkr_deficit_median"].values[j] - np.median(neg)) <= 2 * width
 
 

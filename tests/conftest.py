@@ -59,3 +59,31 @@ def plan_plain(cfg_plain):
 @pytest.fixture(scope="session")
 def seed_budget():
     return read_reference_csv("resultatbudget_2023_2028.csv")
+
+
+@pytest.fixture(scope="session")
+def report_made(tmp_path_factory):
+    """Results files and the report made from them by the command line, once for the report
+    tests: ``(folder, run, stress, sensitivity)``; the report is in ``folder / "out"``."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+    from sim.results import open_results
+
+    d = tmp_path_factory.mktemp("report")
+    run = CliRunner()
+    for key, args in {
+            "run": ["run", str(DEFAULT_CONFIG), "--paths", "3000", "--threads", "1"],
+            "sensitivity": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "400",
+                            "--sobol-samples", "16", "--calibration-paths", "2000",
+                            "--threads", "1"],
+            "stress": ["stress", str(DEFAULT_CONFIG),
+                       *map(str, sorted((ROOT / "configs/scenarios").glob("*.toml")))]}.items():
+        res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
+        assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
+                           "--stress", str(d / "stress.nc"), "--sensitivity",
+                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
+    assert res.exit_code == 0, res.output
+    mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
+    return d, mc, st, se

@@ -10,28 +10,12 @@ from sim.cli import cli
 from sim.present.report import write_pdf
 from sim.results import open_results
 
-from .conftest import DEFAULT_CONFIG, ROOT
+from .conftest import DEFAULT_CONFIG
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("report")
-    run = CliRunner()
-    files = {"run": ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--threads", "1"],
-             "sensitivity": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "500",
-                             "--sobol-samples", "32", "--calibration-paths", "2000",
-                             "--threads", "1"],
-             "stress": ["stress", str(DEFAULT_CONFIG),
-                        str(ROOT / "configs/scenarios/finanskris-2008.toml"),
-                        str(ROOT / "configs/scenarios/inflationschock-2022.toml")]}
-    for key, args in files.items():
-        res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
-        assert res.exit_code == 0, res.output
-    res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
-                           "--stress", str(d / "stress.nc"), "--sensitivity",
-                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
-    assert res.exit_code == 0, res.output
-    return d
+def report_dir(report_made):
+    return report_made[0]
 
 
 def test_the_report_writes_pdf_html_excel_and_charts(report_dir):

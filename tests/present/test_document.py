@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from sim.cli import cli
 from sim.present import fmt
 from sim.present.document import NBSP, build, pct, render_html
-from sim.results import open_results
 
 from ..conftest import DEFAULT_CONFIG, ROOT
 
@@ -24,24 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    d = tmp_path_factory.mktemp("document")
-    run = CliRunner()
-    for key, args in {
-            "run": ["run", str(DEFAULT_CONFIG), "--paths", "3000", "--threads", "1"],
-            "sensitivity": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "400",
-                            "--sobol-samples", "16", "--calibration-paths", "2000",
-                            "--threads", "1"],
-            "stress": ["stress", str(DEFAULT_CONFIG),
-                       *map(str, sorted((ROOT / "configs/scenarios").glob("*.toml")))]}.items():
-        res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
-        assert res.exit_code == 0, res.output
-    res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
-                           "--stress", str(d / "stress.nc"), "--sensitivity",
-                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
-    assert res.exit_code == 0, res.output
-    mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
-    return d, mc, st, se
+def made(report_made):
+    return report_made
 
 
 def pdf_text(path: Path) -> str:

@@ -89,9 +89,9 @@ def _can_write(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-def _write(obj, path: Path, writer) -> None:
+def _write(obj, path: Path, writer):
     try:
-        writer(obj, path)
+        return writer(obj, path)
     except OSError as exc:
         raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
 
@@ -161,6 +161,10 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
                    "percentage point), sized by a 20 000-path pilot on the same seed.")
 @click.option("--yes", is_flag=True, default=False,
               help="Run even if the run is predicted to take more than an hour.")
+@click.option("--parameter-uncertainty", is_flag=True, default=False,
+              help="Each block of paths draws the model's estimated parameters from their "
+                   "sampling law (simulation.parameter_uncertainty); standard errors then "
+                   "come from the spread between blocks.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
               help="With --store annual on a cluster: the workers write every path's yearly "
                    "results to this Zarr store instead of sending them back.")
@@ -170,10 +174,12 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
         zarr_path: Path | None, target_se: float | None, yes: bool,
-        overrides: tuple[str, ...]) -> None:
+        parameter_uncertainty: bool, overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from . import workflows
 
+    if parameter_uncertainty:
+        overrides = overrides + ("simulation.parameter_uncertainty=true",)
     cfg = load_config(config, overrides)
     _check_writable(out)
     if target_se is not None:
@@ -196,6 +202,44 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
     _write_with_csv(ds, out, csv_path)
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "
                f"{ds.attrs['seed']}, store {store})")
+
+
+@cli.command()
+@CONFIG_ARG
+@click.argument("variants", required=False, default="configs/model-risk.toml",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--paths", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Paths per variant (the same random numbers in each).")
+@SEED_OPTION
+@THREADS_OPTION
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (a variant dimension); the CSV goes beside it.")
+@CSV_LOCALE_OPTION
+@SET_OPTION
+@user_errors
+def compare(config: Path, variants: Path, paths: int, seed: int | None, threads: int | None,
+            out: Path, overrides: tuple[str, ...]) -> None:
+    """Model risk: the headline probabilities under alternative specifications (VARIANTS,
+    default configs/model-risk.toml) side by side, on the same paths and seed.
+
+    Each variant changes the plan config by another model file or --set overrides (RSLN2,
+    GARCH-t or GBM equity, the high-inflation regime off, an earlier calibration, parameter
+    uncertainty). Every variant is validated before the first runs.
+    """
+    from . import workflows
+    from .present.tables import compare_table
+    from .variants import load_variants, variant_configs
+
+    vpath, vfile = load_variants(variants)
+    loaded = variant_configs(config, overrides, vpath, vfile)
+    _check_writable(out)
+    seed = loaded[0][2].simulation.seed if seed is None else seed
+    ds = workflows.compare_models(loaded, paths, seed, threads, progress_bar)
+    csv_path = out.with_name(out.stem + ".csv")
+    _write_with_csv(ds, out, csv_path)
+    click.echo(compare_table(ds))
+    click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['variant']} variants, {paths} "
+               f"paths each, seed {seed})")
 
 
 @cli.command()
@@ -512,19 +556,35 @@ def calibrate() -> None:
               help="The model file whose estimated keys are replaced.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="The model file to write (TOML).")
+@click.option("--plots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the goodness of fit into this folder: per model a chart (PIT "
+                   "histogram, yearly quantiles against the data), its CSV, and "
+                   "anpassning.nc.")
 @user_errors
-def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path) -> None:
+def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
+                  plots: Path | None) -> None:
     """Fit equity (RSLN2, GARCH-t, GBM) and KPIF (a two-regime switching AR(1)) by maximum
     likelihood, and write a model file whose estimates carry their standard errors."""
     from . import workflows
     from .present.tables import calibration_lines
 
     _check_writable(out)
+    if plots is not None:
+        _check_writable(plots / "anpassning.nc")
     text, result = workflows.calibrate_esg(data_dir, until, template)
 
     _write_text(text, out)
     click.echo("\n".join(calibration_lines(result)))
     click.echo(f"Wrote {out}")
+    if plots is not None:
+        from .present.charts import write_charts
+        from .results import write_netcdf
+
+        ds = workflows.goodness_of_fit(result, data_dir, until)
+        plots.mkdir(parents=True, exist_ok=True)
+        _write(ds, plots / "anpassning.nc", write_netcdf)
+        written = _write(ds, plots, write_charts)
+        click.echo(f"Wrote {plots}: anpassning.nc and {len(written)} chart files")
 
 
 @calibrate.command("budget")

@@ -319,6 +319,10 @@ class Simulation(Strict):
                     "the generator's own expectation")
     centre_paths: int = Field(ge=100, le=1_000_000, description="pilot paths that centre the "
                               "funds' returns on the plan")
+    parameter_uncertainty: bool = Field(
+        False, description="draw the model's estimated parameters once per block of paths from "
+        "their estimated sampling law (sim.esg.uncertainty), so the result carries what the "
+        "history leaves uncertain about them")
 
 
 class Decision(Strict):

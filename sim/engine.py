@@ -18,9 +18,10 @@ import numpy as np
 from . import blocks
 from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan
 from .esg import esg_params
-from .esg.model import (ANNUAL_FACTORS, Innovations, Shifts, block_seed, draw_innovations,
+from .esg.model import (ANNUAL_FACTORS, EsgParams, Innovations, Shifts, block_seed, draw_innovations,
                         simulate_block, zero_innovations)
 from .catalogue import annotate, label
+from .esg.uncertainty import ParameterLaw
 from .portfolio import MONTHLY_KEYS, PATH_KEYS, fund_params, portfolio_variables, run_funds
 from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
 from .summary import Summary
@@ -42,6 +43,8 @@ class Engine:
         cfg = self.cfg
         self.plan = BudgetPlan.from_config(cfg)
         self.esg = esg_params(cfg)
+        #: the estimates' sampling law, when each block draws its own parameters
+        self.law = ParameterLaw(cfg.esg) if cfg.simulation.parameter_uncertainty else None
         #: pre-plan years the generator simulates before the plan (sim.information)
         self.n_pre = self.esg.n_pre
         #: the horizon's calendar years from the plan's first year, and its months
@@ -95,27 +98,41 @@ class Engine:
         """Block ``b`` of a run of ``n_paths`` paths: its innovations (from the block's own
         seed), moved by its rows of ``shifts``, through the model (:meth:`run_block`)."""
         lo, hi = blocks.bounds(b, n_paths, self.block_size)
-        return self.run_block(self.innovations(b, hi - lo), keep_monthly,
+        esg = self.block_params(b)
+        return self.run_block(self.innovations(b, hi - lo, esg=esg), keep_monthly,
                               None if shifts is None else shifts.rows(lo, hi),
-                              fund_months=fund_months)
+                              fund_months=fund_months, esg=esg)
 
-    def innovations(self, b: int, n: int, deterministic: bool = False) -> Innovations:
+    def block_params(self, b: int) -> EsgParams:
+        """The generator's parameters for block ``b``: the model's, or with
+        ``simulation.parameter_uncertainty`` the block's own draw of its estimates."""
+        if self.law is None:
+            return self.esg
+        cfg = self.cfg
+        return EsgParams.from_config(self.law.block_draw(self.seed, b), cfg.forecasts,
+                                     cfg.meta.first_year, cfg.meta.last_year,
+                                     cfg.simulation.horizon_years, cfg.information)
+
+    def innovations(self, b: int, n: int, deterministic: bool = False,
+                    esg: EsgParams | None = None) -> Innovations:
+        esg = self.esg if esg is None else esg
         if deterministic:
-            return zero_innovations(self.esg, n)
-        return draw_innovations(self.esg, block_seed(self.seed, b), n)
+            return zero_innovations(esg, n)
+        return draw_innovations(esg, block_seed(self.seed, b), n)
 
     def run_block(self, inn: Innovations, keep_monthly: bool = False,
                   shifts: Shifts | None = None, fund_months: bool = False,
-                  fund_offset: tuple[np.ndarray, np.ndarray] | None = None
-                  ) -> dict[str, np.ndarray]:
+                  fund_offset: tuple[np.ndarray, np.ndarray] | None = None,
+                  esg: EsgParams | None = None) -> dict[str, np.ndarray]:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
         innovations; yearly arrays per path. ``keep_monthly`` adds the monthly paths of the
         generator and the funds, ``fund_months`` those of the funds only (for the fans).
 
         ``fund_offset`` (return, unrealized change), each (P, Y) mnkr, is added to the funds'
         yearly results as the budget sees them (the funds' own outputs are left as simulated):
-        the deterministic stress test uses it to measure a scenario against the plan."""
-        esg = simulate_block(self.esg, inn, shifts)
+        the deterministic stress test uses it to measure a scenario against the plan.
+        ``esg``: the block's own parameters (:meth:`block_params`), else the model's."""
+        esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
                           monthly=keep_monthly or fund_months)
         y, pre = self.plan.n_years, self.n_pre

@@ -10,7 +10,7 @@ In ``summary`` mode memory does not grow with the number of paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -90,6 +90,14 @@ class Counts:
     hist_value_fan: Histogram | None
     hist_floor_fan: Histogram | None
     hist_weight_fan: Histogram | None
+    #: per block: the number of blocks, the sum of squared block sizes, and for every count
+    #: above the sums of its squared block counts and of block count x block size (exact
+    #: integers): the batch-means standard error when the blocks are not alike (parameter
+    #: uncertainty draws the parameters per block)
+    blocks: int = 0
+    n_sq: int = 0
+    sq: dict = field(default_factory=dict)
+    cross: dict = field(default_factory=dict)
 
     def add_samples(self, s: Samples) -> None:
         for name in ("net_result", "bkr", "return_pct", "fall", "value_fan", "floor_fan",
@@ -106,6 +114,9 @@ class Counts:
                 continue
             if isinstance(mine, Histogram):
                 mine.merge(theirs)
+            elif isinstance(mine, dict):
+                for k, v in theirs.items():
+                    mine[k] = mine[k] + v if k in mine else v.copy()
             else:
                 setattr(self, f.name, mine + theirs)
 
@@ -222,6 +233,7 @@ class Summary:
             fund_fall_over_limit_ever=over.any(axis=2).sum(axis=0), lock=lock,
             hist_net_result=None, hist_bkr=None, hist_return_pct=None, hist_fall=None,
             hist_value_fan=None, hist_floor_fan=None, hist_weight_fan=None)
+        _block_moments(counts)
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
                           value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
@@ -251,11 +263,19 @@ class Summary:
         funds = list(e.plan.fund_keys)
         data: dict[str, tuple] = {}
 
+        by_block = e.law is not None
+
         def prob(name: str, k: np.ndarray, dims: tuple) -> None:
             p = k / n
-            lo, hi = wilson(k, n)
+            if by_block:        # paths of a block share its parameters: batch means
+                se = _batch_se(c, name, p)
+                n_eff = np.where(se > 0, p * (1 - p) / np.where(se > 0, se, 1.0) ** 2, n)
+                lo, hi = wilson(p * n_eff, n_eff)
+            else:
+                se = standard_error(p, n)
+                lo, hi = wilson(k, n)
             data[f"p_{name}"] = (dims, p)
-            data[f"p_{name}_se"] = (dims, standard_error(p, n))
+            data[f"p_{name}_se"] = (dims, se)
             data[f"p_{name}_lo"] = (dims, lo)
             data[f"p_{name}_hi"] = (dims, hi)
 
@@ -350,4 +370,31 @@ class Summary:
         ds.attrs["high_inflation"] = float(e.high_inflation)
         ds.attrs["budget_years"] = int(e.budget_years)
         ds.attrs["return_centre"] = e.cfg.simulation.return_centre
+        ds.attrs["parameter_uncertainty"] = int(by_block)
         return annotate(ds)
+
+
+#: The counts whose probabilities the summary reports (``p_<name>``).
+_PROB_COUNTS = ("deficit", "deficit_budget_only", "deficit_market_only", "below_goal",
+                "deficit_any", "deficit_after_rur", "below_goal_any", "rur_drawn", "unrestored",
+                "rur_used_up", "kpif_high", "kpif_high_ever", "fund_breach",
+                "fund_fall_over_limit", "fund_breach_ever", "fund_fall_over_limit_ever")
+
+
+def _block_moments(c: Counts) -> None:
+    """A single block's moments (:class:`Counts`' ``blocks`` ... ``cross``)."""
+    c.blocks, c.n_sq = 1, c.n * c.n
+    for name in _PROB_COUNTS:
+        k = np.asarray(getattr(c, name), dtype=np.int64)
+        c.sq[name] = k * k
+        c.cross[name] = k * c.n
+
+
+def _batch_se(c: Counts, name: str, p: np.ndarray) -> np.ndarray:
+    """Standard error of the proportion ``p`` from the spread between blocks (the ratio
+    estimator's: ``B / (B - 1) x sum_b (k_b - p n_b)^2 / n^2``)."""
+    b = c.blocks
+    if b < 2:
+        return np.full(np.shape(p), np.nan)
+    ss = c.sq[name] - 2.0 * p * c.cross[name] + p * p * c.n_sq
+    return np.sqrt(np.maximum(ss, 0.0) * b / (b - 1)) / c.n

@@ -9,6 +9,7 @@ results file of the wrong kind) raises :class:`WorkflowError`, whose message is 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from pathlib import Path
@@ -16,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from .budget import Budget, BudgetPlan
-from .config import PlanConfig, load_config
+from .config import PlanConfig, canonical_json, config_hash, load_config
 
 __all__ = ["WorkflowError", "deterministic_budget", "monte_carlo", "esg", "replay",
            "scenario_paths", "load_scenarios", "stress", "sensitivity", "reverse_stress",
-           "report"]
+           "report", "compare_models"]
 
 
 class WorkflowError(Exception):
@@ -103,7 +104,9 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     goal) within ``target_se`` (a standard error, as a fraction), from a pilot run on the same
     seed: ``n = max p (1 - p) / target_se^2``, rounded up to whole blocks. Returns ``(n, the
     largest p (1 - p) seen)``. Plain Monte Carlo's binomial error, so the estimate is honest
-    (no variance reduction is claimed)."""
+    (no variance reduction is claimed). With ``simulation.parameter_uncertainty`` the paths of a
+    block share its parameters, and the variance per path is the pilot's between-block one
+    (``se^2 x paths``), larger than ``p (1 - p)``."""
     from .engine import run
 
     if not 0.0 < target_se < 0.5:
@@ -114,6 +117,9 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     # a probability the pilot puts at 0 or 1 is given one path's worth, not zero variance
     p = np.clip(p, 1.0 / PILOT_PATHS, 1.0 - 1.0 / PILOT_PATHS)
     var = float((p * (1.0 - p)).max())
+    if cfg.simulation.parameter_uncertainty:
+        se = np.concatenate([pilot["p_deficit_se"].values, pilot["p_below_goal_se"].values])
+        var = max(var, float(np.nanmax(se) ** 2 * PILOT_PATHS))
     block = cfg.simulation.block_size
     n = int(np.ceil(var / target_se ** 2 / block)) * block
     return max(n, block), var
@@ -164,6 +170,44 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
     ds.attrs.update(provenance(cfg, seed=seed, mode="monte_carlo"))
     ds.attrs.update({"paths": paths, "store": store})
     return ds
+
+
+#: What ``sim compare`` keeps of each variant's run.
+COMPARE_KEYS = ("p_deficit", "p_deficit_se", "p_below_goal", "p_deficit_budget_only",
+                "p_deficit_market_only", "p_deficit_any", "p_below_goal_any", "p_kpif_high",
+                "p_kpif_high_ever", "bkr_mean", "bkr_std")
+
+
+def compare_models(variants: list[tuple], paths: int, seed: int, threads: int | None = None,
+                   progress_bar=_no_progress):
+    """Each variant (from :func:`sim.variants.variant_configs`) run on the same paths and seed;
+    the headline statistics side by side along a ``variant`` dimension."""
+    import xarray as xr
+
+    from .engine import run
+    from .results import provenance
+
+    years = [tuple(int(y) for y in cfg.meta.years) for _, _, cfg in variants]
+    if len(set(years)) != 1:
+        raise WorkflowError("the variants' plans cover different years; compare variants of "
+                            "one plan")
+    check_budget(paths, "summary", len(years[0]), None)
+    parts = []
+    with progress_bar(paths * len(variants), "Specifikationer") as advance:
+        for key, v, cfg in variants:
+            ds = run(cfg, paths, seed, threads=_threads(threads), progress=advance)
+            parts.append(ds[list(COMPARE_KEYS)].expand_dims(variant=[key]))
+    out = xr.concat(parts, dim="variant", combine_attrs="override")
+    out = out.assign_coords(
+        variant_label=("variant", [v.label for _, v, _ in variants]),
+        variant_reason=("variant", [v.reason for _, v, _ in variants]),
+        variant_config_sha256=("variant", [config_hash(cfg) for _, _, cfg in variants]))
+    base = variants[0][2]
+    out.attrs.update(provenance(base, seed=seed, mode="compare"))
+    out.attrs.update({"paths": paths, "variants_json": json.dumps(
+        {key: {"label": v.label, "config_json": canonical_json(cfg)}
+         for key, v, cfg in variants}, ensure_ascii=False)})
+    return out
 
 
 def _on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
@@ -408,6 +452,25 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "each with its\n"
             "# own source. README.md, 'Calibration', shows the fits.\n")
     return write_model(text, result, note), result
+
+
+def goodness_of_fit(result, data_dir: Path, until: str):
+    """The fit's goodness of fit (:mod:`sim.calibrate.goodness`) as a results Dataset: what
+    ``sim calibrate esg --plots`` draws, with the provenance every results file carries."""
+    import datetime as dt
+
+    from .calibrate.goodness import goodness_of_fit as gof
+    from .results import FORMAT, FORMAT_ATTR, _git_commit, package_versions
+
+    ds = gof(result)
+    ds.attrs.update({
+        FORMAT_ATTR: FORMAT, "mode": "calibration",
+        "title": "Skattade marknadsmodeller mot historiken",
+        "config_name": f"sim calibrate esg --data {Path(data_dir).as_posix()} --until {until}",
+        "versions": json.dumps(package_versions(), sort_keys=True),
+        "git_commit": _git_commit(),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    return ds
 
 
 def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths: int,

@@ -122,8 +122,12 @@ def test_write_replaces_the_two_keys_and_one_note_line():
     twice = write_operations(once, fit, "h.csv", "h.csv --out m.toml")
     assert once == twice
     changed = [a for a, b in zip(once.splitlines(), template.splitlines()) if a != b]
-    assert len(once.splitlines()) == len(template.splitlines()) + 1
-    assert sum("calibrate budget" in line for line in once.splitlines()) == 3
+    # the template's lines and the note, then the estimates' correlation section at the end
+    body, _, estimates = once.partition("\n# " + "-" * 93 + "\n# The estimates' correlations")
+    assert len(body.splitlines()) == len(template.splitlines()) + 1
+    assert sum("calibrate budget" in line for line in body.splitlines()) == 3
+    assert '[estimates.operations]\nkeys = ["annual.operations.sigma", ' \
+           '"annual.operations.jump_mean"]' in estimates
     assert changed
 
 

@@ -51,7 +51,8 @@ def test_swedish_number_format():
 
 def test_every_chart_is_written_in_every_format_with_its_data(results):
     _, folder = results
-    for name in CHARTS:
+    # the calibration's charts come from sim calibrate esg --plots (tests/test_calibrate.py)
+    for name in (n for n, (_, mode) in CHARTS.items() if mode != "calibration"):
         for ext in ("png", "pdf", "svg", "csv"):
             assert (folder / f"{name}.{ext}").stat().st_size > 0, (name, ext)
 

@@ -83,3 +83,14 @@ def test_workers_with_other_package_versions_are_refused():
     other = dict(mine, numba="0.1.0")
     with pytest.raises(VersionMismatch, match=r"tcp://b:2: numba .* here, 0.1.0 there"):
         check_versions(FakeClient({"tcp://a:1": dict(mine), "tcp://b:2": other}))
+
+
+def test_parameter_uncertainty_on_a_cluster_gives_the_in_process_numbers():
+    """Each block draws its own parameters from its own stream: the workers draw the same."""
+    cfg = load_config(DEFAULT_CONFIG, ["simulation.block_size=250",
+                                       "simulation.parameter_uncertainty=true"])
+    want = run(cfg, 3000, 9)
+    with local_cluster(2, threads_per_worker=1) as cl, distributed.Client(cl) as client:
+        got = run_distributed(cfg, 3000, 9, client, chunk_blocks=3)
+    assert digest(got) == digest(want)
+    np.testing.assert_array_equal(got["p_deficit_se"].values, want["p_deficit_se"].values)

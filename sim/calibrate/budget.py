@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .esg import _number, _set_line, _toml_string
+from .esg import _number, _set_line, _toml_string, set_estimates
 
 __all__ = ["PlanOutturn", "read_plan_outturns", "BudgetFit", "fit_operations",
            "priced_spread", "write_operations", "FIT_LINES", "LINES"]
@@ -221,6 +221,13 @@ def write_operations(template: str, fit: BudgetFit, data: str, command: str) -> 
         fit.jump_mean, fit.jump_mean_se, "percent",
         _source(fit, data, f"jumps at jump_rate carry {share} of the rest: "
                            "2 x jump_rate x jump_mean^2")))
+    if fit.jump_share > 0.0:
+        # both estimates are sqrt(share x v) of the one excess variance v: correlation 1
+        set_estimates(lines, "operations", ["annual.operations.sigma",
+                                            "annual.operations.jump_mean"],
+                      np.ones((2, 2)), "derived: sigma and jump_mean are both proportional "
+                      "to the square root of the one estimated excess variance (sim calibrate "
+                      "budget), so their estimates move together")
     marker = "# [annual.operations] sigma and jump_mean: written by `sim calibrate budget"
     lines = [line for line in lines if not line.startswith(marker)]
     insert = next(i for i, line in enumerate(lines) if not line.startswith("#"))

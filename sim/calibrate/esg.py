@@ -29,7 +29,7 @@ import numpy as np
 from .fit import GARCH_T, MSAR1, RSLN2, Estimate, fit
 from .history import Series, equity_monthly, kpif_12m
 
-__all__ = ["EsgFit", "fit_esg", "write_model", "EQUITY_PERIOD"]
+__all__ = ["EsgFit", "fit_esg", "write_model", "set_estimates", "EQUITY_PERIOD"]
 
 #: The equity sample: post-war, to the end of the shipped series.
 EQUITY_PERIOD = ("1956-01", "2018-11")
@@ -77,6 +77,30 @@ class EsgFit:
                                 ("p_enter", "p_enter", "per_month"),
                                 ("p_exit", "p_exit", "per_month")):
             out[("inflation.high_regime", name)] = Value(f[key], f.se_of(key), unit)
+        return out
+
+    def correlations(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Per fitted model, its estimates' dotted keys and their correlation matrix (from the
+        same observed information as the standard errors; the inflation model's mean, which
+        the run does not use, is left out: a normal law's margin keeps the rest as they are)."""
+        def corr(cov):
+            d = np.sqrt(np.maximum(np.diag(cov), 1e-300))
+            return np.clip(cov / np.outer(d, d), -1.0, 1.0)
+
+        out = {"equity_rsln2": ([f"equity.rsln2.{k}" for k in self.rsln2.names],
+                                corr(self.rsln2.cov)),
+               "equity_gbm": ([f"equity.gbm.{k}" for k in self.gbm.names], corr(self.gbm.cov))}
+        out["equity_garch"] = ([f"equity.garch.{k}" for k in
+                                ("mu", "long_run_vol", "alpha", "beta", "nu")],
+                               corr(_garch_config(self.garch)[1]))
+        f = self.inflation
+        keys = {"phi": "inflation.phi", "sigma": "inflation.sigma",
+                "shift": "inflation.high_regime.shift",
+                "sigma_high": "inflation.high_regime.sigma",
+                "p_enter": "inflation.high_regime.p_enter",
+                "p_exit": "inflation.high_regime.p_exit"}
+        idx = [f.names.index(k) for k in keys]
+        out["inflation"] = (list(keys.values()), corr(f.cov[np.ix_(idx, idx)]))
         return out
 
     def sources(self) -> dict[str, str]:
@@ -167,9 +191,45 @@ def write_model(template: str, result: EsgFit, note: str) -> str:
             line = (f"{key} = {{ value = {_number(val.value)}, unit = {_toml_string(val.unit)}, "
                     f"se = {_number(val.se)}, source = {_toml_string(source)} }}")
         _set_line(lines, section, key, line)
+    for group, (keys, matrix) in result.correlations().items():
+        set_estimates(lines, group, keys, matrix,
+                      "estimated: the correlation of the estimates, from the observed "
+                      "information of the same fit as their se (sim calibrate esg)")
     body = "\n".join(lines)
     body = re.sub(r"\A(#[^\n]*\n)+", "", body)
     return note + body + "\n"
+
+
+ESTIMATES_BANNER = (
+    "# ---------------------------------------------------------------------------------------------\n"
+    "# The estimates' correlations: with their se, the law simulation.parameter_uncertainty draws\n"
+    "# from (one draw per block of paths; README, 'Parameter uncertainty')\n"
+    "# ---------------------------------------------------------------------------------------------")
+
+
+def set_estimates(lines: list[str], group: str, keys: list[str], matrix: np.ndarray,
+                  source: str) -> None:
+    """Replace (or add, at the file's end) the section ``[estimates.<group>]``."""
+    header = f"[estimates.{group}]"
+    rows = ",\n".join("  [" + ", ".join(_number(float(v)) for v in row) + "]"
+                       for row in np.asarray(matrix))
+    block = [header, "keys = [" + ", ".join(_toml_string(k) for k in keys) + "]",
+             f"matrix = [\n{rows},\n]", f"source = {_toml_string(source)}"]
+    if header in lines:
+        start = lines.index(header)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")
+                    or lines[i].startswith("# ---")), len(lines))
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        lines[start:end] = block
+        return
+    if ESTIMATES_BANNER.splitlines()[1] not in lines:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += [""] + ESTIMATES_BANNER.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines += [""] + block
 
 
 def _set_line(lines: list[str], section: str, key: str, line: str) -> None:

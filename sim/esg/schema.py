@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..params import Quantity, Rate, Strict, in_range, unit_is
+from ..params import Quantity, Rate, Source, Strict, in_range, unit_is
 
-__all__ = ["EsgConfig", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "DEVIATION_FACTORS",
+__all__ = ["EsgConfig", "EstimateCorrelation", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "DEVIATION_FACTORS",
            "nearest_correlation"]
 
 #: Factors stepped monthly, in the order of their innovations.
@@ -192,6 +192,34 @@ class Correlation(Strict):
         return self
 
 
+class EstimateCorrelation(Strict):
+    """The correlation of one fitted model's estimates (written by ``sim calibrate``): with
+    their standard errors, the covariance ``simulation.parameter_uncertainty`` draws from
+    (:mod:`sim.esg.uncertainty`). ``keys`` are dotted keys of the model file, each with a
+    ``se``; ``matrix`` is their correlation, row by row."""
+
+    keys: list[str] = Field(min_length=1)
+    matrix: list[list[float]]
+    source: Source
+
+    @model_validator(mode="after")
+    def _valid(self) -> EstimateCorrelation:
+        k = len(self.keys)
+        c = np.array(self.matrix, dtype=float)
+        if len(set(self.keys)) != k:
+            raise ValueError(f"keys: {self.keys} lists a key twice")
+        if c.shape != (k, k):
+            raise ValueError(f"matrix: shape {c.shape}, must be {k}x{k} (one row per key)")
+        if not np.array_equal(c, c.T) or not np.all(np.diag(c) == 1.0) or np.abs(c).max() > 1:
+            raise ValueError("matrix: must be symmetric with a unit diagonal and entries in "
+                             "[-1, 1]")
+        low = np.linalg.eigvalsh(c).min()
+        if low < -1e-4:      # six written digits leave a rounding error of about 1e-6
+            raise ValueError(f"matrix: not positive semi-definite (smallest eigenvalue "
+                             f"{low:.4g})")
+        return self
+
+
 class EsgConfig(Strict):
     source: str = Field(min_length=1)
     equity: Equity
@@ -200,12 +228,30 @@ class EsgConfig(Strict):
     inflation: Inflation
     annual: dict[str, AnnualFactor]
     correlation: Correlation
+    estimates: dict[str, EstimateCorrelation] = Field(
+        default_factory=dict, description="per fitted model, its estimates' correlation")
 
     @model_validator(mode="after")
     def _annual_factors(self) -> EsgConfig:
         if tuple(self.annual) != ANNUAL_FACTORS:
             raise ValueError(f"annual: must define {list(ANNUAL_FACTORS)} in this order, "
                              f"got {list(self.annual)}")
+        return self
+
+    @model_validator(mode="after")
+    def _estimates_named(self) -> EsgConfig:
+        for group, est in self.estimates.items():
+            for key in est.keys:
+                node = self
+                for part in key.split("."):
+                    node = (node.get(part) if isinstance(node, dict)
+                            else getattr(node, part, None))
+                    if node is None:
+                        break
+                se = getattr(node, "se", None)
+                if node is None or not isinstance(se, float):
+                    raise ValueError(f"estimates.{group}.keys: {key!r} is not an estimated "
+                                     "parameter of this file (a key with a se)")
         return self
 
 

@@ -38,8 +38,9 @@ def source_line(ds) -> str:
     created = str(ds.attrs.get("created", ""))[:10]
     paths = ds.attrs.get("paths", "")
     seed = ds.attrs.get("seed", "")
-    parts = [f"Källa: {ds.attrs.get('config_name', '')}",
-             f"konfiguration {str(ds.attrs.get('config_sha256', ''))[:12]}"]
+    parts = [f"Källa: {ds.attrs.get('config_name', '')}"]
+    if ds.attrs.get("config_sha256"):
+        parts.append(f"konfiguration {str(ds.attrs['config_sha256'])[:12]}")
     if paths:
         parts.append(f"{fmt.number(float(paths))} scenarier")
     if seed != "" and not str(seed).startswith("none"):
@@ -342,6 +343,80 @@ def stress(ds):
 
 
 #: Chart name -> (function, the results mode it reads).
+# --- K: goodness of fit of the calibrated models (sim calibrate esg --plots) --------------------
+
+def _goodness(ds, model: str):
+    """The fitted model against its data: the PIT histogram (uniform under a right model, with
+    the 95 % band of a bin's count) and the yearly quantiles, model beside data."""
+    d = ds.sel(model=model)
+    lab = str(d["model_label"].values)
+    fig, axes = _figure(ds, f"Modellens anpassning till historiken: {lab}", ncols=2,
+                        size=(9.0, 4.6))
+    ax = axes[0, 0]
+    n = int(d["pit_n"].values)
+    pit = d["pit"].values[:n]
+    bins = 10
+    counts, edges = np.histogram(pit, bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.bar(centres, counts / n, width=1.0 / bins, color=GREYS[0], edgecolor="black")
+    half = 1.959963984540054 * math.sqrt((1 / bins) * (1 - 1 / bins) / n)
+    for y0, style in ((1 / bins, "-"), (1 / bins - half, "--"), (1 / bins + half, "--")):
+        ax.axhline(y0, color="black", linestyle=style, linewidth=1)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1)))
+    ax.set_xlabel("PIT: observationen i modellens prognosfördelning för månaden")
+    _pct_axis(ax, "Andel av månaderna", 0)
+    ax.set_title(f"PIT, {fmt.number(n)} månader; KS-test p = "
+                 f"{fmt.number(float(d['pit_ks_pvalue']), 3)}", fontsize=9)
+    ax = axes[0, 1]
+    q = np.array(ds["quantile"].values)
+    unit = str(d["unit"].values)
+    scale = 1.0 if model == "inflation" else 100.0
+    mq, dq = d["yearly_quantile_model"].values * scale, d["yearly_quantile_data"].values * scale
+    x = np.arange(q.size)
+    ax.plot(x, mq, color="black", marker="o", linestyle="-", label="Modellen")
+    ax.plot(x, dq, color="black", marker="s", linestyle="none", markerfacecolor="white",
+            label=f"Data ({int(d['data_years'])} kalenderår)")
+    ax.set_xticks(x, [_pct_sv(v) for v in q])
+    ax.set_xlabel("Kvantil")
+    ax.set_ylabel(("Procent" if model == "inflation" else "Procent (log)") + f", {unit}")
+    ax.grid(axis="y", color="#cccccc", linewidth=0.6)
+    rows = [{"model": model, "quantile": float(v), "model_value": float(a),
+             "data_value": float(b), "year": "", "p_at_least_outturn": ""}
+            for v, a, b in zip(q, mq, dq)]
+    title = "Kalenderårets fördelning"
+    if model == "inflation":
+        probs = [(int(k[-4:]), ds.attrs[k]) for k in sorted(ds.attrs)
+                 if k.startswith("p_kpif_at_least_")]
+        if probs:
+            title += "\n" + "\n".join(
+                f"P(år med KPIF ≥ {fmt.number(ds.attrs[f'kpif_outturn_{y}'], 1)} %, som "
+                f"{y}) = {fmt.percent(p, 2)} %" for y, p in probs)
+            rows += [{"model": model, "quantile": "", "model_value": "", "data_value": "",
+                      "year": y, "p_at_least_outturn": float(p)} for y, p in probs]
+    ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=8, frameon=False)
+    _finish(fig)
+    return fig, rows
+
+
+def goodness_rsln2(ds):
+    return _goodness(ds, "rsln2")
+
+
+def goodness_garch(ds):
+    return _goodness(ds, "garch")
+
+
+def goodness_gbm(ds):
+    return _goodness(ds, "gbm")
+
+
+def goodness_inflation(ds):
+    return _goodness(ds, "inflation")
+
+
 CHARTS = {
     "1_pensionsportfolj": (pension_fan, "monte_carlo"),
     "2_aktieandel_kassalage": (equity_share, "monte_carlo"),
@@ -351,6 +426,10 @@ CHARTS = {
     "6_sannolikheter": (probabilities, "monte_carlo"),
     "7_tornado": (tornado, "sensitivity"),
     "8_stresstester": (stress, "stress"),
+    "k1_anpassning_aktier_rsln2": (goodness_rsln2, "calibration"),
+    "k2_anpassning_aktier_garch": (goodness_garch, "calibration"),
+    "k3_anpassning_aktier_gbm": (goodness_gbm, "calibration"),
+    "k4_anpassning_kpif": (goodness_inflation, "calibration"),
 }
 
 

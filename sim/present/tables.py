@@ -220,7 +220,38 @@ def sensitivity_table(ds: xr.Dataset) -> str:
 
 
 #: Columns of the tidy CSV, in order; a column is left empty where a statistic has no such dim.
-_CSV_DIMS = ("scenario", "factor", "setting", "fund", "driver", "quantile", "year")
+_CSV_DIMS = ("variant", "scenario", "factor", "setting", "fund", "driver", "quantile", "year")
+
+
+def compare_table(ds: xr.Dataset) -> str:
+    """Model variants side by side (``sim compare``): P(deficit) per year, at least once in
+    the budget years, and high inflation, with the spread between the variants."""
+    years = [int(y) for y in ds["year"].values]
+    labels = [str(x) for x in ds["variant_label"].values]
+    lw, cw = max(len(x) for x in labels) + 4, 9
+    n = int(ds.attrs.get("paths", 0))
+    nb = int(ds.attrs.get("budget_years", len(years)))
+    pct = fmt.percent
+    lines = [ds.attrs.get("title", ""),
+             f"Modellrisk: samma plan, {fmt.number(n)} scenarier och samma slumptal i varje "
+             "specifikation", "",
+             "Sannolikhet för negativt balanskravsresultat",
+             f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years)
+             + f"{'minst ett':>{cw + 2}}" + f"{'KPIF hög':>{cw + 1}}"]
+    p = ds["p_deficit"].values
+    for i, lab in enumerate(labels):
+        lines.append(f"  {lab:<{lw - 2}}" + "".join(f"{pct(v):>{cw}}" for v in p[i])
+                     + f"{pct(ds['p_deficit_any'].values[i]):>{cw + 2}}"
+                     + f"{pct(ds['p_kpif_high_ever'].values[i]):>{cw + 1}}")
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    lines.append(f"  {'Spann mellan specifikationerna':<{lw - 2}}" + "".join(
+        f"{fmt.number(100 * a, 0) + '–' + fmt.number(100 * b, 0):>{cw}}" for a, b in zip(lo, hi)))
+    se = float(np.nanmax(ds["p_deficit_se"].values))
+    lines += ["", f"Minst ett: under något av de {nb} budgetåren. KPIF hög: årsgenomsnitt minst "
+              f"{fmt.number(ds.attrs.get('high_inflation', 6.0), 0)} % något planår. Största "
+              f"Monte Carlo-medelfel {fmt.number(100 * se, 2)} procentenheter: ett spann "
+              "större än så är modellrisk, inte slump."]
+    return "\n".join(lines)
 
 
 def summary_frame_rows(ds: xr.Dataset) -> list[dict]:
@@ -248,6 +279,8 @@ def table_for(ds) -> str | None:
         return stress_table(ds)
     if mode == "sensitivity":
         return sensitivity_table(ds)
+    if mode == "compare":
+        return compare_table(ds)
     if "operating_income" in ds:
         return budget_table(ds)
     return None

@@ -468,16 +468,23 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
               default=None, help="Use these stress results (sim stress) instead of running.")
 @click.option("--sensitivity", "sens_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these sensitivity results instead of running.")
+@click.option("--models", "models_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Use these model-variant results (sim compare) for the "
+                                 "model-risk table instead of running the variants.")
 @click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of scenario files [default: configs/scenarios beside the config's "
                    "folder].")
+@click.option("--variants", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model variants for the model-risk table [default: model-risk.toml beside "
+                   "the config's folder; none there: no table].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for riskanalys.pdf, .html and .xlsx, the charts and the results.")
 @SET_OPTION
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
            run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
-           scenarios: Path | None, out: Path, overrides: tuple[str, ...]) -> None:
+           models_file: Path | None, scenarios: Path | None, variants: Path | None,
+           out: Path, overrides: tuple[str, ...]) -> None:
     """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
     document) and riskanalys.xlsx.
 
@@ -488,11 +495,18 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     """
     from . import workflows
 
+    from .variants import load_variants, variant_configs
+
     cfg = load_config(config, overrides)
     folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
+    loaded = None
+    if models_file is None:
+        vpath = variants or Path(config).resolve().parents[1] / "model-risk.toml"
+        if variants is not None or vpath.is_file():
+            loaded = variant_configs(config, overrides, *load_variants(vpath))
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
-                         sens_file, progress_bar)
+                         sens_file, progress_bar, models_file, loaded)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "

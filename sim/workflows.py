@@ -172,6 +172,8 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
     return ds
 
 
+#: Paths per variant when the report runs the model variants itself.
+MODEL_RISK_PATHS = 20_000
 #: What ``sim compare`` keeps of each variant's run.
 COMPARE_KEYS = ("p_deficit", "p_deficit_se", "p_below_goal", "p_deficit_budget_only",
                 "p_deficit_market_only", "p_deficit_any", "p_below_goal_any", "p_kpif_high",
@@ -373,7 +375,8 @@ def _given(files: dict[str, Path | None]) -> dict:
 
     given = {k: open_results(f) for k, f in files.items() if f is not None}
     for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
-                              ("sens", "--sensitivity", "sensitivity")):
+                              ("sens", "--sensitivity", "sensitivity"),
+                              ("models", "--models", "compare")):
         if key in given and given[key].attrs.get("mode") != mode:
             raise WorkflowError(f"{option}: the file holds {given[key].attrs.get('mode')} "
                                 f"results, not {mode}")
@@ -383,10 +386,13 @@ def _given(files: dict[str, Path | None]) -> dict:
 def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None = None,
            seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
            stress_file: Path | None = None, sens_file: Path | None = None,
-           progress_bar=_no_progress) -> list[Path]:
+           progress_bar=_no_progress, models_file: Path | None = None,
+           variants: list | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
-    ``out``."""
+    ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
+    running ``variants`` (:func:`sim.variants.variant_configs`) on
+    :data:`MODEL_RISK_PATHS` paths each; with neither, the report leaves it out."""
     from .present.charts import write_charts
     from .present.document import build, write_html, write_pdf_html
     from .present.report import write_excel
@@ -395,7 +401,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
 
     if out.exists() and not out.is_dir():
         raise WorkflowError(f"--out {out}: is a file; give a folder")
-    given = _given({"run": run_file, "stress": stress_file, "sens": sens_file})
+    given = _given({"run": run_file, "stress": stress_file, "sens": sens_file,
+                    "models": models_file})
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
@@ -413,10 +420,16 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         sens = sensitivity(cfg, seed, min(paths, TORNADO_PATHS), threads=threads,
                            progress_bar=progress_bar)
         written.append(write_netcdf(sens, out / "sensitivity.nc"))
+    models = given.get("models")
+    if models is None and variants:
+        models = compare_models(variants, min(paths, MODEL_RISK_PATHS),
+                                cfg.simulation.seed if seed is None else seed, threads,
+                                progress_bar)
+        written.append(write_netcdf(models, out / "model-risk.nc"))
     budget = deterministic_budget(cfg)
     for ds in (mc, st, sens):
         written += write_charts(ds, out / "charts")
-    doc = build(mc, st, sens)
+    doc = build(mc, st, sens, models=models)
     written.append(write_pdf_html(out / "riskanalys.pdf", doc))
     written.append(write_html(out / "riskanalys.html", doc))
     written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))

@@ -78,12 +78,14 @@ def report_made(tmp_path_factory):
                             "--sobol-samples", "16", "--calibration-paths", "2000",
                             "--threads", "1"],
             "stress": ["stress", str(DEFAULT_CONFIG),
-                       *map(str, sorted((ROOT / "configs/scenarios").glob("*.toml")))]}.items():
+                       *map(str, sorted((ROOT / "configs/scenarios").glob("*.toml")))],
+            "models": ["compare", str(DEFAULT_CONFIG), "--paths", "2000"]}.items():
         res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
         assert res.exit_code == 0, res.output
     res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
                            "--stress", str(d / "stress.nc"), "--sensitivity",
-                           str(d / "sensitivity.nc"), "--out", str(d / "out")])
+                           str(d / "sensitivity.nc"), "--models", str(d / "models.nc"),
+                           "--out", str(d / "out")])
     assert res.exit_code == 0, res.output
     mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
     return d, mc, st, se

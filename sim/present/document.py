@@ -467,17 +467,60 @@ LIMITS = [
     "Leveransen av planerade effektiviseringar och riktade statsbidrag är inte egna "
     "riskkällor; de ingår i verksamhetens avvikelser.",
     "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
-    "Parameterosäkerheten dras inte per scenario; dess effekt visas som känslighet.",
     "Aktiemodellen är skattad på amerikanska aktier i dollar 1956–2018; valutarisken ingår "
     "inte.",
 ]
 
 
-def limits_section(mc) -> Section:
+def limits_section(mc, models=None) -> Section:
     s = Section("begransningar", "Begränsningar")
     s.blocks.append("Modellen lämnar ute eller förenklar följande:")
-    s.blocks.append(list(LIMITS))
+    if int(mc.attrs.get("parameter_uncertainty", 0)):
+        uncertainty = ("Osäkerheten i de skattade parametrarna ingår: varje grupp av scenarier "
+                       "drar parametrarna ur deras skattade osäkerhet, och simuleringsfelen "
+                       "räknas mellan grupperna.")
+    else:
+        uncertainty = ("Osäkerheten i de skattade parametrarna ingår inte i sannolikheterna; "
+                       "modellen räknar som om skattningarna vore kända. Vad den gör visar "
+                       "tabellen över modellval nedan.")
+    s.blocks.append(list(LIMITS) + [uncertainty])
+    if models is not None:
+        s.blocks += model_risk_blocks(mc, models)
     return s
+
+
+def model_risk_blocks(mc, models) -> list:
+    """The headline probability under alternative specifications (``sim compare``): a
+    sentence on the spread in the last budget year and a table, per budget year and at least
+    once."""
+    years = [y for y in _budget_years(mc) if y in set(int(v) for v in models["year"].values)]
+    p = models["p_deficit"].sel(year=years)
+    last = years[-1]
+    lo, hi = float(p.sel(year=last).min()), float(p.sel(year=last).max())
+    n = int(models.attrs.get("paths", 0))
+    se = float(models["p_deficit_se"].sel(year=years).max())
+    text = (f"Sannolikheten beror också på hur modellen är byggd. Med andra rimliga modellval "
+            f"än standardmodellens ligger sannolikheten för ett negativt balanskravsresultat "
+            f"{last} mellan {fmt.percent(lo, 0)} och {pct(hi)} (tabellen nedan, "
+            f"{fmt.number(n)} scenarier per modellval på samma slumptal). ")
+    error = f"{fmt.number(100 * se, 1)} procentenheter"
+    if hi - lo > 4 * se:
+        text += (f"Skillnaden är större än simuleringsfelet, högst {error}, och visar det som "
+                 "historiken ännu inte kan avgöra: framför allt hur ofta en period med hög "
+                 "inflation återkommer. ")
+    else:
+        text += (f"Simuleringsfelet är upp till {error}, så en del av skillnaden kan vara "
+                 "slump; fler scenarier per modellval skiljer modellrisken från slumpen. ")
+    text += "Rapportens övriga siffror bygger på standardmodellen."
+    rows = []
+    for i, v in enumerate(models["variant"].values):
+        cells = [pct(float(p.sel(variant=v, year=y)), 1) for y in years]
+        cells.append(pct(float(models["p_deficit_any"].sel(variant=v)), 1))
+        rows.append((str(models["variant_label"].values[i]), cells))
+    head = ["Modellval"] + [str(y) for y in years] + [f"Minst ett år {span(years)}"]
+    return [text, Table("Sannolikhet för negativt balanskravsresultat under olika modellval",
+                        head, rows, note="Källa: sim compare med configs/model-risk.toml; "
+                                         "varje rad byter ett modellval.")]
 
 
 def assumptions_section(mc) -> Section:
@@ -526,8 +569,10 @@ def glossary_section() -> Section:
     return s
 
 
-def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan") -> Document:
-    """The whole document from the results Datasets (``stress`` and ``sens`` optional)."""
+def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
+          models=None) -> Document:
+    """The whole document from the results Datasets (``stress``, ``sens`` and ``models``, the
+    model variants of ``sim compare``, optional)."""
     from .report import stress_intro
 
     sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),
@@ -539,7 +584,7 @@ def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan
     protected = protected_fund(mc)
     if protected is not None or "fund" in mc.dims:
         sections.append(funds_section(mc))
-    sections += [limits_section(mc), assumptions_section(mc), glossary_section()]
+    sections += [limits_section(mc, models), assumptions_section(mc), glossary_section()]
     n_tab = n_fig = 0
     for sec in sections:
         for b in sec.blocks:

@@ -37,19 +37,21 @@ def stress_intro(stress) -> str:
             f"{bas} Scenarierna och källorna till deras siffror finns i configs/scenarios/.")
 
 
-def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan"):
+def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
+              models=None):
     """riskanalys.pdf, printed by WeasyPrint from the report's HTML (:mod:`.document`)."""
     from .document import build, write_pdf_html
 
-    return write_pdf_html(path, build(mc, stress, sens, title))
+    return write_pdf_html(path, build(mc, stress, sens, title, models))
 
 
-def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan"):
+def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
+               models=None):
     """riskanalys.html: the same document as one self-contained page."""
     from .document import build
     from .document import write_html as write
 
-    return write(path, build(mc, stress, sens, title))
+    return write(path, build(mc, stress, sens, title, models))
 
 
 def write_excel(path, mc, stress=None, sens=None, budget=None):

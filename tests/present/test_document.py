@@ -132,7 +132,9 @@ def test_the_html_is_self_contained_with_alt_text_and_headers(made):
     assert page.external == []
     assert '<html lang="sv">' in html
     # the HTML and the PDF are one document
-    assert render_html(build(mc, st, se)) == html
+    from sim.results import open_results
+
+    assert render_html(build(mc, st, se, models=open_results(d / "models.nc"))) == html
 
 
 def test_stress_sentences_follow_the_numbers(made):
@@ -189,6 +191,27 @@ def test_in_a_real_browser_nothing_overflows_and_axe_finds_nothing_serious(made,
                if v.get("impact") in ("serious", "critical")]
     assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
     page.close()
+
+
+def test_the_model_risk_table_and_sentence_are_the_compare_results(made):
+    """The limits section's model-risk table: every cell the sim compare Dataset's
+    probability, the sentence's range its min and max in the last budget year."""
+    from sim.results import open_results
+
+    d, mc, _, _ = made
+    models = open_results(d / "models.nc")
+    text = squash((d / "out" / "riskanalys.html").read_text(encoding="utf-8"))
+    years = [int(y) for y in mc["year"].values][:int(mc.attrs["budget_years"])]
+    last = models["p_deficit"].sel(year=years[-1]).values
+    assert (f"negativt balanskravsresultat {years[-1]} mellan {fmt.percent(last.min(), 0)} "
+            f"och {fmt.percent(last.max(), 0)} %") in text
+    for i, v in enumerate(models["variant"].values):
+        label = str(models["variant_label"].values[i])
+        cells = " ".join(f"<td>{fmt.percent(float(models['p_deficit'].sel(variant=v, year=y)), 1)} %</td>"
+                         for y in years)
+        assert f'<th scope="row" class="label">{label}</th>{cells}'.replace("</td> <td>", "</td><td>") \
+            in text.replace("</td> <td>", "</td><td>"), label
+    assert "skattade parametrarna ingår inte" in text
 
 
 def test_the_excel_workbook_has_the_market_split(made):

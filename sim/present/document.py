@@ -499,9 +499,9 @@ def model_risk_blocks(mc, models) -> list:
     lo, hi = float(p.sel(year=last).min()), float(p.sel(year=last).max())
     n = int(models.attrs.get("paths", 0))
     se = float(models["p_deficit_se"].sel(year=years).max())
-    text = (f"Sannolikheten beror också på hur modellen är byggd. Med andra rimliga modellval "
-            f"än standardmodellens ligger sannolikheten för ett negativt balanskravsresultat "
-            f"{last} mellan {fmt.percent(lo, 0)} och {pct(hi)} (tabellen nedan, "
+    text = (f"Sannolikheten beror också på hur modellen är byggd. Med de rimliga modellval "
+            f"som tabellen visar, standardmodellen inräknad, ligger sannolikheten för ett "
+            f"negativt balanskravsresultat {last} mellan {fmt.percent(lo, 0)} och {pct(hi)} (tabellen nedan, "
             f"{fmt.number(n)} scenarier per modellval på samma slumptal). ")
     error = f"{fmt.number(100 * se, 1)} procentenheter"
     if hi - lo > 4 * se:

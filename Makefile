@@ -35,7 +35,7 @@ run: $(STAMP)
 	$(BIN)/sim summary $(OUTDIR)/run.nc
 	$(BIN)/sim stress $(CONFIG) configs/scenarios/*.toml --out $(OUTDIR)/stress.nc
 	$(BIN)/sim sensitivity $(CONFIG) --seed $(SEED) --out $(OUTDIR)/sensitivity.nc
-	$(BIN)/sim compare $(CONFIG) --paths 20000 --seed $(SEED) --out $(OUTDIR)/model-risk.nc
+	$(BIN)/sim compare $(CONFIG) --seed $(SEED) --out $(OUTDIR)/model-risk.nc
 	$(BIN)/sim report $(CONFIG) --run $(OUTDIR)/run.nc --stress $(OUTDIR)/stress.nc \
 		--sensitivity $(OUTDIR)/sensitivity.nc --models $(OUTDIR)/model-risk.nc \
 		--out $(OUTDIR)/report

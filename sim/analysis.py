@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["wilson", "standard_error", "Histogram"]
+__all__ = ["wilson", "standard_error", "noise_range", "Histogram"]
 
 Z95 = 1.959963984540054
 
@@ -24,6 +24,19 @@ Z95 = 1.959963984540054
 def standard_error(p: np.ndarray, n: int) -> np.ndarray:
     """Monte Carlo standard error of a proportion: sqrt(p (1 - p) / n)."""
     return np.sqrt(np.asarray(p) * (1 - np.asarray(p)) / n)
+
+
+def noise_range(se, k: int, level: float = 0.95):
+    """The spread (largest minus smallest) that ``k`` estimates of one and the same quantity,
+    each with standard error ``se``, stay below with probability ``level``: the studentized
+    range's quantile with infinite degrees of freedom (Tukey), times ``se``. A larger spread
+    between model variants is model risk, not simulation noise. Variants run on common random
+    numbers vary less than independent estimates, so the bound is conservative."""
+    from scipy.stats import studentized_range
+
+    if k < 2:
+        return np.zeros_like(np.asarray(se, dtype=float))
+    return studentized_range.ppf(level, k, np.inf) * np.asarray(se, dtype=float)
 
 
 def wilson(k: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:

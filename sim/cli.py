@@ -85,6 +85,12 @@ def _check_writable(out: Path) -> None:
         raise UserError(f"--out {out}: is a folder; give a file name such as {out / 'budget.nc'}")
 
 
+def _beside_configs(config: Path, name: str) -> Path:
+    """``name`` in the configs folder a plan config's folder sits in (``configs/plans/x.toml``
+    -> ``configs/name``): where the scenarios and the model variants are by default."""
+    return Path(config).resolve().parents[1] / name
+
+
 def _can_write(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
@@ -206,10 +212,11 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
 
 @cli.command()
 @CONFIG_ARG
-@click.argument("variants", required=False, default="configs/model-risk.toml",
+@click.argument("variants", required=False, default=None,
                 type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--paths", type=click.IntRange(min=1), default=50_000, show_default=True,
-              help="Paths per variant (the same random numbers in each).")
+@click.option("--paths", type=click.IntRange(min=1), default=None,
+              help="Paths per variant, the same random numbers in each [default: the "
+                   "variants file's paths].")
 @SEED_OPTION
 @THREADS_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
@@ -217,10 +224,11 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
-def compare(config: Path, variants: Path, paths: int, seed: int | None, threads: int | None,
-            out: Path, overrides: tuple[str, ...]) -> None:
+def compare(config: Path, variants: Path | None, paths: int | None, seed: int | None,
+            threads: int | None, out: Path, overrides: tuple[str, ...]) -> None:
     """Model risk: the headline probabilities under alternative specifications (VARIANTS,
-    default configs/model-risk.toml) side by side, on the same paths and seed.
+    default model-risk.toml beside the config's folder) side by side, on the same paths and
+    seed.
 
     Each variant changes the plan config by another model file or --set overrides (RSLN2,
     GARCH-t or GBM equity, the high-inflation regime off, an earlier calibration, parameter
@@ -230,11 +238,12 @@ def compare(config: Path, variants: Path, paths: int, seed: int | None, threads:
     from .present.tables import compare_table
     from .variants import load_variants, variant_configs
 
-    vpath, vfile = load_variants(variants)
+    vpath, vfile = load_variants(variants or _beside_configs(config, "model-risk.toml"))
     loaded = variant_configs(config, overrides, vpath, vfile)
     _check_writable(out)
     seed = loaded[0][2].simulation.seed if seed is None else seed
-    ds = workflows.compare_models(loaded, paths, seed, threads, progress_bar)
+    paths = vfile.paths if paths is None else paths
+    ds = workflows.compare_models(loaded, vpath, paths, seed, threads, progress_bar)
     csv_path = out.with_name(out.stem + ".csv")
     _write_with_csv(ds, out, csv_path)
     click.echo(compare_table(ds))
@@ -498,12 +507,13 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     from .variants import load_variants, variant_configs
 
     cfg = load_config(config, overrides)
-    folder = scenarios or Path(config).resolve().parents[1] / "scenarios"
+    folder = scenarios or _beside_configs(config, "scenarios")
     loaded = None
     if models_file is None:
-        vpath = variants or Path(config).resolve().parents[1] / "model-risk.toml"
+        vpath = variants or _beside_configs(config, "model-risk.toml")
         if variants is not None or vpath.is_file():
-            loaded = variant_configs(config, overrides, *load_variants(vpath))
+            vpath, vfile = load_variants(vpath)
+            loaded = (vpath, vfile, variant_configs(config, overrides, vpath, vfile))
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
                          sens_file, progress_bar, models_file, loaded)

@@ -108,10 +108,7 @@ class Engine:
         ``simulation.parameter_uncertainty`` the block's own draw of its estimates."""
         if self.law is None:
             return self.esg
-        cfg = self.cfg
-        return EsgParams.from_config(self.law.block_draw(self.seed, b), cfg.forecasts,
-                                     cfg.meta.first_year, cfg.meta.last_year,
-                                     cfg.simulation.horizon_years, cfg.information)
+        return esg_params(self.cfg.model_copy(update={"esg": self.law.block_draw(self.seed, b)}))
 
     def innovations(self, b: int, n: int, deterministic: bool = False,
                     esg: EsgParams | None = None) -> Innovations:

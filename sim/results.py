@@ -20,7 +20,7 @@ from .budget import BudgetPlan
 from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
 
-__all__ = ["budget_dataset", "provenance", "write_netcdf", "write_csv_rows", "open_results",
+__all__ = ["budget_dataset", "provenance", "build_provenance", "write_netcdf", "write_csv_rows", "open_results",
            "atomic_write", "atomic_write_many", "csv_writer",
            "ResultsError"]
 
@@ -58,21 +58,28 @@ def package_versions(packages: tuple[str, ...] = _VERSIONED) -> dict[str, str]:
     return versions
 
 
-def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
-    """Global attributes that make a result reproducible: config, hash, seed, versions, commit."""
-    versions = package_versions()
+def build_provenance(mode: str) -> dict[str, Any]:
+    """The attributes every results file carries, with or without a plan config: the format
+    mark, the mode, the package versions, the git commit and the time it was made."""
     return {
         FORMAT_ATTR: FORMAT,
-        "title": f"{cfg.meta.region}: {cfg.meta.name}",
         "mode": mode,
+        "versions": json.dumps(package_versions(), sort_keys=True),
+        "git_commit": _git_commit(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
+    """Global attributes that make a result reproducible: config, hash, seed, versions, commit."""
+    return {
+        **build_provenance(mode),
+        "title": f"{cfg.meta.region}: {cfg.meta.name}",
         "seed": "none (deterministic)" if seed is None else int(seed),
         "config_name": cfg.meta.name,
         "config_json": canonical_json(cfg),
         "config_sha256": config_hash(cfg),
         "information_as_of": "none" if cfg.information is None else cfg.information.as_of,
-        "versions": json.dumps(versions, sort_keys=True),
-        "git_commit": _git_commit(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
 

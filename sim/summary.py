@@ -279,22 +279,8 @@ class Summary:
             data[f"p_{name}_lo"] = (dims, lo)
             data[f"p_{name}_hi"] = (dims, hi)
 
-        prob("deficit", c.deficit, ("year",))
-        prob("deficit_budget_only", c.deficit_budget_only, ("year",))
-        prob("deficit_market_only", c.deficit_market_only, ("year",))
-        prob("below_goal", c.below_goal, ("year",))
-        prob("deficit_any", np.array(c.deficit_any), ())
-        prob("deficit_after_rur", c.deficit_after_rur, ("year",))
-        prob("below_goal_any", np.array(c.below_goal_any), ())
-        prob("rur_drawn", c.rur_drawn, ("year",))
-        prob("unrestored", c.unrestored, ("year",))
-        prob("rur_used_up", c.rur_used_up, ("year",))
-        prob("kpif_high", c.kpif_high, ("year",))
-        prob("kpif_high_ever", np.array(c.kpif_high_ever), ())
-        prob("fund_breach", c.fund_breach, ("fund", "year"))
-        prob("fund_fall_over_limit", c.fund_fall_over_limit, ("fund", "year"))
-        prob("fund_breach_ever", c.fund_breach_ever, ("fund",))
-        prob("fund_fall_over_limit_ever", c.fund_fall_over_limit_ever, ("fund",))
+        for name, dims in PROB_COUNTS.items():
+            prob(name, np.asarray(getattr(c, name)), dims)
         for key, name, total, total_sq, hist in (
                 ("net_result", "net_result", fs.net_result, fs.net_result_sq, c.hist_net_result),
                 ("balance_requirement_result", "bkr", fs.bkr, fs.bkr_sq, c.hist_bkr)):
@@ -374,17 +360,20 @@ class Summary:
         return annotate(ds)
 
 
-#: The counts whose probabilities the summary reports (``p_<name>``).
-_PROB_COUNTS = ("deficit", "deficit_budget_only", "deficit_market_only", "below_goal",
-                "deficit_any", "deficit_after_rur", "below_goal_any", "rur_drawn", "unrestored",
-                "rur_used_up", "kpif_high", "kpif_high_ever", "fund_breach",
-                "fund_fall_over_limit", "fund_breach_ever", "fund_fall_over_limit_ever")
+#: The counts whose probabilities the summary reports (``p_<name>``), with their dims.
+PROB_COUNTS = {
+    "deficit": ("year",), "deficit_budget_only": ("year",), "deficit_market_only": ("year",),
+    "below_goal": ("year",), "deficit_any": (), "deficit_after_rur": ("year",),
+    "below_goal_any": (), "rur_drawn": ("year",), "unrestored": ("year",),
+    "rur_used_up": ("year",), "kpif_high": ("year",), "kpif_high_ever": (),
+    "fund_breach": ("fund", "year"), "fund_fall_over_limit": ("fund", "year"),
+    "fund_breach_ever": ("fund",), "fund_fall_over_limit_ever": ("fund",)}
 
 
 def _block_moments(c: Counts) -> None:
     """A single block's moments (:class:`Counts`' ``blocks`` ... ``cross``)."""
     c.blocks, c.n_sq = 1, c.n * c.n
-    for name in _PROB_COUNTS:
+    for name in PROB_COUNTS:
         k = np.asarray(getattr(c, name), dtype=np.int64)
         c.sq[name] = k * k
         c.cross[name] = k * c.n

@@ -31,6 +31,8 @@ class Variant(Strict):
 
 class VariantsFile(Strict):
     source: Source
+    paths: int = Field(ge=1, le=10_000_000, description="paths per variant, unless the "
+                       "command gives --paths")
     variants: dict[str, Variant] = Field(min_length=1)
 
 

@@ -172,20 +172,22 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
     return ds
 
 
-#: Paths per variant when the report runs the model variants itself.
-MODEL_RISK_PATHS = 20_000
 #: What ``sim compare`` keeps of each variant's run.
 COMPARE_KEYS = ("p_deficit", "p_deficit_se", "p_below_goal", "p_deficit_budget_only",
                 "p_deficit_market_only", "p_deficit_any", "p_below_goal_any", "p_kpif_high",
                 "p_kpif_high_ever", "bkr_mean", "bkr_std")
 
 
-def compare_models(variants: list[tuple], paths: int, seed: int, threads: int | None = None,
-                   progress_bar=_no_progress):
+def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed: int,
+                   threads: int | None = None, progress_bar=_no_progress):
     """Each variant (from :func:`sim.variants.variant_configs`) run on the same paths and seed;
-    the headline statistics side by side along a ``variant`` dimension."""
+    the headline statistics side by side along a ``variant`` dimension, with the spread of
+    P(deficit) between them and the spread simulation noise alone could give
+    (:func:`sim.analysis.noise_range`)."""
     import xarray as xr
 
+    from .analysis import noise_range
+    from .catalogue import annotate
     from .engine import run
     from .results import provenance
 
@@ -204,12 +206,17 @@ def compare_models(variants: list[tuple], paths: int, seed: int, threads: int | 
         variant_label=("variant", [v.label for _, v, _ in variants]),
         variant_reason=("variant", [v.reason for _, v, _ in variants]),
         variant_config_sha256=("variant", [config_hash(cfg) for _, _, cfg in variants]))
+    p = out["p_deficit"]
+    out["p_deficit_range"] = p.max("variant") - p.min("variant")
+    out["p_deficit_noise_range"] = ("year", noise_range(
+        out["p_deficit_se"].max("variant").values, len(variants)))
     base = variants[0][2]
     out.attrs.update(provenance(base, seed=seed, mode="compare"))
-    out.attrs.update({"paths": paths, "variants_json": json.dumps(
-        {key: {"label": v.label, "config_json": canonical_json(cfg)}
-         for key, v, cfg in variants}, ensure_ascii=False)})
-    return out
+    out.attrs.update({"paths": paths, "variants_file": Path(variants_file).as_posix(),
+                      "variants_json": json.dumps(
+                          {key: {"label": v.label, "config_json": canonical_json(cfg)}
+                           for key, v, cfg in variants}, ensure_ascii=False)})
+    return annotate(out)
 
 
 def _on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
@@ -387,12 +394,12 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=_no_progress, models_file: Path | None = None,
-           variants: list | None = None) -> list[Path]:
+           variants: tuple | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
-    running ``variants`` (:func:`sim.variants.variant_configs`) on
-    :data:`MODEL_RISK_PATHS` paths each; with neither, the report leaves it out."""
+    running ``variants``, ``(variants file, its VariantsFile, variant_configs(...))``
+    (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out."""
     from .present.charts import write_charts
     from .present.document import build, write_html, write_pdf_html
     from .present.report import write_excel
@@ -422,7 +429,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         written.append(write_netcdf(sens, out / "sensitivity.nc"))
     models = given.get("models")
     if models is None and variants:
-        models = compare_models(variants, min(paths, MODEL_RISK_PATHS),
+        vpath, vfile, loaded = variants
+        models = compare_models(loaded, vpath, min(paths, vfile.paths),
                                 cfg.simulation.seed if seed is None else seed, threads,
                                 progress_bar)
         written.append(write_netcdf(models, out / "model-risk.nc"))
@@ -470,19 +478,14 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
 def goodness_of_fit(result, data_dir: Path, until: str):
     """The fit's goodness of fit (:mod:`sim.calibrate.goodness`) as a results Dataset: what
     ``sim calibrate esg --plots`` draws, with the provenance every results file carries."""
-    import datetime as dt
-
     from .calibrate.goodness import goodness_of_fit as gof
-    from .results import FORMAT, FORMAT_ATTR, _git_commit, package_versions
+    from .results import build_provenance
 
     ds = gof(result)
     ds.attrs.update({
-        FORMAT_ATTR: FORMAT, "mode": "calibration",
+        **build_provenance("calibration"),
         "title": "Skattade marknadsmodeller mot historiken",
-        "config_name": f"sim calibrate esg --data {Path(data_dir).as_posix()} --until {until}",
-        "versions": json.dumps(package_versions(), sort_keys=True),
-        "git_commit": _git_commit(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        "config_name": f"sim calibrate esg --data {Path(data_dir).as_posix()} --until {until}"})
     return ds
 
 

@@ -27,3 +27,14 @@ def test_matches_the_closed_form_inside():
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     lo, hi = wilson(np.array([50]), n)
     np.testing.assert_allclose([lo[0], hi[0]], [centre - half, centre + half], rtol=1e-15)
+
+
+def test_the_noise_range_is_what_k_estimates_of_one_quantity_exceed_one_time_in_twenty():
+    """Seven independent N(0, 1) estimates: their range exceeds noise_range(1, 7) in 5 % of
+    200 000 draws, within three binomial standard errors."""
+    from sim.analysis import noise_range
+
+    x = np.random.default_rng(3).standard_normal((200_000, 7))
+    share = float((np.ptp(x, axis=1) > noise_range(1.0, 7)).mean())
+    assert abs(share - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 200_000)
+    assert noise_range(0.01, 1) == 0.0

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.calibrate import fit as F
-from sim.calibrate.diagnostics import simulate_msar, simulate_rsln2
+from sim.calibrate.diagnostics import simulate_garch_t, simulate_msar, simulate_rsln2
 from sim.calibrate.esg import EQUITY_PERIOD, fit_esg
 from sim.calibrate.history import equity_monthly, kpif_12m
 from sim.config import load_config
@@ -148,35 +148,29 @@ def test_the_configs_hardy_figures_are_a_fit_of_the_same_period():
 # --------------------------------------------------------------------------------------------
 
 
+def _known(model, values):
+    """An estimate at known parameters (what the simulators take)."""
+    return F.Estimate(model.name, model.params, np.array(values, dtype=float),
+                      np.zeros(len(values)), np.zeros((len(values),) * 2), 0.0, 0, True)
+
+
 def test_rsln2_recovers_its_parameters():
     true = np.array([0.012, 0.035, -0.02, 0.075, 0.04, 0.3])
-    e = F.fit(F.RSLN2, np.array(simulate_rsln2(
-        F.Estimate("rsln2", F.RSLN2.params, true, true * 0, np.zeros((6, 6)), 0.0, 0, True),
-        3000, 1, np.random.default_rng(11))[0]))
+    e = F.fit(F.RSLN2, simulate_rsln2(_known(F.RSLN2, true), 3000, 1,
+                                      np.random.default_rng(11))[0])
     assert np.all(np.abs(e.values - true) < 4 * e.se), (e.values, true, e.se)
 
 
 def test_switching_ar_recovers_its_parameters():
     true = np.array([2.0, 1.5, 0.95, 0.25, 0.6, 0.01, 0.03])
-    est = F.Estimate("msar1", F.MSAR1.params, true, true * 0, np.zeros((7, 7)), 0.0, 0, True)
-    y = simulate_msar(est, 2400, 1, np.random.default_rng(5))[0]
+    y = simulate_msar(_known(F.MSAR1, true), 2400, 1, np.random.default_rng(5))[0]
     e = F.fit(F.MSAR1, y)
     assert np.all(np.abs(e.values - true) < 4 * e.se), (e.values, true, e.se)
 
 
 def test_garch_t_recovers_its_parameters():
     true = np.array([0.008, 0.0002, 0.12, 0.8, 7.0])
-    rng = np.random.default_rng(2)
-    n = 4000
-    mu, omega, alpha, beta, nu = true
-    h = omega / (1 - alpha - beta)
-    x = np.empty(n)
-    eps = 0.0
-    for t in range(n):
-        if t:
-            h = omega + alpha * eps * eps + beta * h
-        eps = np.sqrt(h) * rng.standard_t(nu) * np.sqrt((nu - 2) / nu)
-        x[t] = mu + eps
+    x = simulate_garch_t(_known(F.GARCH_T, true), 4000, 1, np.random.default_rng(2))[0]
     e = F.fit(F.GARCH_T, x)
     assert np.all(np.abs(e.values - true) < 4 * e.se), (e.values, true, e.se)
 
@@ -210,11 +204,6 @@ def test_the_equity_sample_is_the_stated_period(fitted):
 # --------------------------------------------------------------------------------------------
 
 
-def _known(model, values):
-    return F.Estimate(model.name, model.params, np.array(values, dtype=float),
-                      np.zeros(len(values)), np.zeros((len(values),) * 2), 0.0, 0, True)
-
-
 @pytest.mark.parametrize("which", ["rsln2", "msar", "garch"])
 def test_the_pit_of_data_from_the_model_itself_is_uniform(which):
     """Data simulated from known parameters, put through their own one-step predictive law,
@@ -222,7 +211,7 @@ def test_the_pit_of_data_from_the_model_itself_is_uniform(which):
     PIT with a wrong model (the lognormal) is not, so the test can fail."""
     from scipy import stats
 
-    from sim.calibrate.goodness import _simulate_garch, pit_garch, pit_gbm, pit_msar, pit_rsln2
+    from sim.calibrate.goodness import pit_garch, pit_gbm, pit_msar, pit_rsln2
 
     rng = np.random.default_rng(17)
     if which == "rsln2":
@@ -235,7 +224,7 @@ def test_the_pit_of_data_from_the_model_itself_is_uniform(which):
         pit = pit_msar(e, x)
     else:
         e = _known(F.GARCH_T, [0.008, 0.0002, 0.12, 0.8, 5.0])
-        x = _simulate_garch(e, 3000, 1, rng)[0]
+        x = simulate_garch_t(e, 3000, 1, rng)[0]
         pit = pit_garch(e, x)
     assert stats.kstest(pit, "uniform").pvalue > 1e-4
     if which != "msar":          # an AR(1) level is not an iid series: no lognormal to try

@@ -16,6 +16,7 @@ from sim.engine import run
 from .conftest import DEFAULT_CONFIG, ROOT
 
 VARIANTS = """source = "assumption: two variants for a test of the command"
+paths = 100000
 
 [variants.standard]
 label = "Standard"
@@ -57,6 +58,9 @@ def test_each_row_is_its_own_configs_run(tmp_path):
         np.testing.assert_array_equal(ds["p_deficit"].sel(variant=key).values,
                                       want["p_deficit"].values)
         assert float(ds["p_kpif_high_ever"].sel(variant=key)) == float(want["p_kpif_high_ever"])
+    p = ds["p_deficit"]
+    np.testing.assert_array_equal(ds["p_deficit_range"], p.max("variant") - p.min("variant"))
+    assert ds.attrs["variants_file"].endswith("variants.toml")
     assert (tmp_path / "compare.csv").read_text(encoding="utf-8").startswith(
         "statistic,units,variant,year,value")
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .fit import Estimate
 
-__all__ = ["simulate_msar", "simulate_rsln2"]
+__all__ = ["simulate_msar", "simulate_rsln2", "simulate_garch_t"]
 
 
 def simulate_rsln2(e: Estimate, months: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -46,4 +46,20 @@ def simulate_msar(e: Estimate, months: int, n: int, rng: np.random.Generator,
         state = np.where(state, u >= px, u < pe)
         x = phi * x + np.where(state, s1, s0) * rng.standard_normal(n)
         out[:, m] = mu + x + shift * state
+    return out
+
+
+def simulate_garch_t(e: Estimate, months: int, n: int, rng: np.random.Generator,
+                     burn: int = 120) -> np.ndarray:
+    """Monthly log returns of the fitted GARCH(1,1)-t, after ``burn`` months from the long-run
+    variance (so the paths start from the stationary law, not from ``h_0``)."""
+    mu, omega, alpha, beta, nu = e.values
+    h = np.full(n, omega / (1 - alpha - beta))
+    eps = np.zeros(n)
+    out = np.empty((n, months))
+    for m in range(-burn, months):
+        h = omega + alpha * eps * eps + beta * h
+        eps = np.sqrt(h) * rng.standard_t(nu, n) * math.sqrt((nu - 2) / nu)
+        if m >= 0:
+            out[:, m] = mu + eps
     return out

@@ -46,6 +46,28 @@ class Value:
     unit: str
 
 
+#: The inflation fit's parameters the model file holds, in its order (its mean is not used).
+INFLATION_PARAMS = ("phi", "sigma", "shift", "sigma_high", "p_enter", "p_exit")
+#: Per fitted model, its estimates as the model file names them, ``(dotted key, unit)``, in
+#: the order of :meth:`EsgFit.in_config_units`.
+CONFIG_KEYS = {
+    "equity_rsln2": tuple((f"equity.rsln2.{k}", "fraction_per_month")
+                          for k in ("mu_1", "sigma_1", "mu_2", "sigma_2"))
+    + (("equity.rsln2.p12", "per_month"), ("equity.rsln2.p21", "per_month")),
+    "equity_gbm": (("equity.gbm.mu", "percent_per_year"),
+                   ("equity.gbm.sigma", "percent_per_year")),
+    "equity_garch": (("equity.garch.mu", "percent_per_year"),
+                     ("equity.garch.long_run_vol", "percent_per_year"),
+                     ("equity.garch.alpha", "dimensionless"),
+                     ("equity.garch.beta", "dimensionless"), ("equity.garch.nu", "dimensionless")),
+    "inflation": (("inflation.phi", "dimensionless"), ("inflation.sigma", "percent"),
+                  ("inflation.high_regime.shift", "percent"),
+                  ("inflation.high_regime.sigma", "percent"),
+                  ("inflation.high_regime.p_enter", "per_month"),
+                  ("inflation.high_regime.p_exit", "per_month")),
+}
+
+
 @dataclass(frozen=True)
 class EsgFit:
     rsln2: Estimate
@@ -55,52 +77,38 @@ class EsgFit:
     equity: Series
     kpif: Series
 
+    def in_config_units(self, group: str) -> tuple[np.ndarray, np.ndarray]:
+        """A fitted model's estimates in the order of :data:`CONFIG_KEYS` and their covariance,
+        in the model file's units (GARCH's by the delta method; the inflation model's mean,
+        which the run does not use, left out: a normal law's margin keeps the rest)."""
+        if group == "equity_garch":
+            return _garch_config(self.garch)
+        if group == "inflation":
+            f = self.inflation
+            idx = [f.names.index(k) for k in INFLATION_PARAMS]
+            return f.values[idx], f.cov[np.ix_(idx, idx)]
+        e = {"equity_rsln2": self.rsln2, "equity_gbm": self.gbm}[group]
+        return e.values, e.cov
+
     def values(self) -> dict[tuple[str, str], Value]:
         """Each estimated key of the model file, ``(section, key) -> Value``."""
         out = {}
-        r = self.rsln2
-        for key in ("mu_1", "sigma_1", "mu_2", "sigma_2"):
-            out[("equity.rsln2", key)] = Value(r[key], r.se_of(key), "fraction_per_month")
-        for key in ("p12", "p21"):
-            out[("equity.rsln2", key)] = Value(r[key], r.se_of(key), "per_month")
-        g = self.gbm
-        out[("equity.gbm", "mu")] = Value(g["mu"], g.se_of("mu"), "percent_per_year")
-        out[("equity.gbm", "sigma")] = Value(g["sigma"], g.se_of("sigma"), "percent_per_year")
-        conv, cov = _garch_config(self.garch)
-        for j, key in enumerate(("mu", "long_run_vol", "alpha", "beta", "nu")):
-            unit = "percent_per_year" if key in ("mu", "long_run_vol") else "dimensionless"
-            out[("equity.garch", key)] = Value(conv[j], math.sqrt(max(cov[j, j], 0.0)), unit)
-        f = self.inflation
-        out[("inflation", "phi")] = Value(f["phi"], f.se_of("phi"), "dimensionless")
-        out[("inflation", "sigma")] = Value(f["sigma"], f.se_of("sigma"), "percent")
-        for key, name, unit in (("shift", "shift", "percent"), ("sigma_high", "sigma", "percent"),
-                                ("p_enter", "p_enter", "per_month"),
-                                ("p_exit", "p_exit", "per_month")):
-            out[("inflation.high_regime", name)] = Value(f[key], f.se_of(key), unit)
+        for group, keys in CONFIG_KEYS.items():
+            vals, cov = self.in_config_units(group)
+            for j, (key, unit) in enumerate(keys):
+                section, name = key.rsplit(".", 1)
+                out[(section, name)] = Value(float(vals[j]), math.sqrt(max(cov[j, j], 0.0)),
+                                             unit)
         return out
 
     def correlations(self) -> dict[str, tuple[list[str], np.ndarray]]:
         """Per fitted model, its estimates' dotted keys and their correlation matrix (from the
-        same observed information as the standard errors; the inflation model's mean, which
-        the run does not use, is left out: a normal law's margin keeps the rest as they are)."""
-        def corr(cov):
+        same observed information as the standard errors)."""
+        out = {}
+        for group, keys in CONFIG_KEYS.items():
+            cov = self.in_config_units(group)[1]
             d = np.sqrt(np.maximum(np.diag(cov), 1e-300))
-            return np.clip(cov / np.outer(d, d), -1.0, 1.0)
-
-        out = {"equity_rsln2": ([f"equity.rsln2.{k}" for k in self.rsln2.names],
-                                corr(self.rsln2.cov)),
-               "equity_gbm": ([f"equity.gbm.{k}" for k in self.gbm.names], corr(self.gbm.cov))}
-        out["equity_garch"] = ([f"equity.garch.{k}" for k in
-                                ("mu", "long_run_vol", "alpha", "beta", "nu")],
-                               corr(_garch_config(self.garch)[1]))
-        f = self.inflation
-        keys = {"phi": "inflation.phi", "sigma": "inflation.sigma",
-                "shift": "inflation.high_regime.shift",
-                "sigma_high": "inflation.high_regime.sigma",
-                "p_enter": "inflation.high_regime.p_enter",
-                "p_exit": "inflation.high_regime.p_exit"}
-        idx = [f.names.index(k) for k in keys]
-        out["inflation"] = (list(keys.values()), corr(f.cov[np.ix_(idx, idx)]))
+            out[group] = ([k for k, _ in keys], np.clip(cov / np.outer(d, d), -1.0, 1.0))
         return out
 
     def sources(self) -> dict[str, str]:

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from .diagnostics import simulate_msar, simulate_rsln2
+from .diagnostics import simulate_garch_t, simulate_msar, simulate_rsln2
 from .fit import Estimate
 
 __all__ = ["QUANTILES", "SIM_YEARS", "goodness_of_fit", "pit_rsln2", "pit_msar",
@@ -82,20 +82,6 @@ def pit_gbm(x: np.ndarray) -> np.ndarray:
     return stats.norm.cdf(x, x.mean(), x.std())
 
 
-def _simulate_garch(e: Estimate, months: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    mu, omega, alpha, beta, nu = e.values
-    h = np.full(n, omega / (1 - alpha - beta))
-    eps = np.zeros(n)
-    out = np.empty((n, months))
-    burn = 120                                    # from the stationary law, not from h_0
-    for m in range(-burn, months):
-        h = omega + alpha * eps * eps + beta * h
-        eps = np.sqrt(h) * rng.standard_t(nu, n) * math.sqrt((nu - 2) / nu)
-        if m >= 0:
-            out[:, m] = mu + eps
-    return out
-
-
 def _calendar_years(months: list[str], values: np.ndarray, how: str) -> np.ndarray:
     """Whole calendar years of ``values`` (monthly), summed (log returns) or averaged."""
     years = sorted({m[:4] for m in months})
@@ -114,13 +100,11 @@ def goodness_of_fit(result) -> "xr.Dataset":  # noqa: F821
     rng = np.random.default_rng(SEED)
     eq, kpif = result.equity, result.kpif
     x, y = eq.values, kpif.values
-    gbm = Estimate("gbm", ("m", "s"), np.array([x.mean(), x.std()]), np.zeros(2),
-                   np.zeros((2, 2)), 0.0, x.size, True)
     pits = {"rsln2": pit_rsln2(result.rsln2, x), "garch": pit_garch(result.garch, x),
             "gbm": pit_gbm(x), "inflation": pit_msar(result.inflation, y)}
     sims = {"rsln2": simulate_rsln2(result.rsln2, 12, SIM_YEARS, rng).sum(axis=1),
-            "garch": _simulate_garch(result.garch, 12, SIM_YEARS, rng).sum(axis=1),
-            "gbm": rng.normal(12 * gbm.values[0], math.sqrt(12) * gbm.values[1], SIM_YEARS),
+            "garch": simulate_garch_t(result.garch, 12, SIM_YEARS, rng).sum(axis=1),
+            "gbm": rng.normal(12 * x.mean(), math.sqrt(12) * x.std(), SIM_YEARS),
             "inflation": simulate_msar(result.inflation, 12, SIM_YEARS, rng).mean(axis=1)}
     data_years = {"equity": _calendar_years(list(eq.months), x, "sum"),
                   "inflation": _calendar_years(list(kpif.months), y, "mean")}

@@ -238,18 +238,29 @@ class EsgConfig(Strict):
                              f"got {list(self.annual)}")
         return self
 
+    def estimated(self) -> dict[str, Quantity]:
+        """Every quantity with a standard error, by its dotted key (``inflation.phi``)."""
+        out: dict[str, Quantity] = {}
+
+        def walk(node, prefix: str) -> None:
+            items = node.items() if isinstance(node, dict) else (
+                (name, getattr(node, name)) for name in type(node).model_fields)
+            for name, value in items:
+                if isinstance(value, Quantity):
+                    if value.se is not None:
+                        out[f"{prefix}{name}"] = value
+                elif isinstance(value, (dict, Strict)):
+                    walk(value, f"{prefix}{name}.")
+
+        walk(self, "")
+        return out
+
     @model_validator(mode="after")
     def _estimates_named(self) -> EsgConfig:
+        estimated = self.estimated()
         for group, est in self.estimates.items():
             for key in est.keys:
-                node = self
-                for part in key.split("."):
-                    node = (node.get(part) if isinstance(node, dict)
-                            else getattr(node, part, None))
-                    if node is None:
-                        break
-                se = getattr(node, "se", None)
-                if node is None or not isinstance(se, float):
+                if key not in estimated:
                     raise ValueError(f"estimates.{group}.keys: {key!r} is not an estimated "
                                      "parameter of this file (a key with a se)")
         return self

@@ -90,32 +90,13 @@ class Estimated:
 
 
 def _quantities(esg) -> list[tuple[str, object]]:
-    """``(dotted key, Quantity)`` for every parameter of ``esg`` the run uses that carries a
-    positive standard error (the equity models not selected and a disabled high regime are
-    left out: drawing them would change nothing)."""
-    from ..params import Quantity
-
-    out = []
-
-    def walk(node, prefix):
-        for name in type(node).model_fields:
-            value = getattr(node, name)
-            key = f"{prefix}{name}"
-            if isinstance(value, Quantity):
-                if value.se is not None and value.se > 0:
-                    out.append((key, value))
-            elif isinstance(value, dict):
-                for k, v in value.items():
-                    if hasattr(type(v), "model_fields"):
-                        walk(v, f"{key}.{k}.")
-            elif hasattr(type(value), "model_fields"):
-                walk(value, f"{key}.")
-
-    walk(esg, "")
+    """``(dotted key, Quantity)`` for every estimate of ``esg`` the run uses with a positive
+    standard error (the equity models not selected and a disabled high regime are left out:
+    drawing them would change nothing)."""
     skip = tuple(f"equity.{m}." for m in ("gbm", "rsln2", "garch") if m != esg.equity.model)
     if not esg.inflation.high_regime.enabled:
         skip += ("inflation.high_regime.",)
-    return [(k, q) for k, q in out if not k.startswith(skip)]
+    return [(k, q) for k, q in esg.estimated().items() if q.se > 0 and not k.startswith(skip)]
 
 
 class ParameterLaw:
@@ -188,12 +169,13 @@ def _admissible(esg, values: dict[str, float]) -> bool:
 
 
 def with_values(esg, values: dict[str, float]):
-    """``esg`` with the quantities at the dotted keys given new values (validated again)."""
+    """``esg`` with the quantities at the dotted keys given new values, validated again.
+    (``sim.config.apply_overrides`` does the same for ``--set`` on a plan's raw TOML, one layer
+    up; this module sits below the config and does not import it.)"""
     data = esg.model_dump()
     for key, v in values.items():
         node = data
-        *path, last = key.split(".")
-        for part in path:
+        for part in key.split("."):
             node = node[part]
-        node[last]["value"] = v
+        node["value"] = v
     return type(esg).model_validate(data)

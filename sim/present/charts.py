@@ -16,10 +16,12 @@ alone.
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from ..analysis import Z95
 from . import fmt, protected_fund
 
 __all__ = ["charts_for", "write_charts", "source_line", "CHARTS"]
@@ -359,7 +361,7 @@ def _goodness(ds, model: str):
     counts, edges = np.histogram(pit, bins=bins, range=(0.0, 1.0))
     centres = (edges[:-1] + edges[1:]) / 2
     ax.bar(centres, counts / n, width=1.0 / bins, color=GREYS[0], edgecolor="black")
-    half = 1.959963984540054 * math.sqrt((1 / bins) * (1 - 1 / bins) / n)
+    half = Z95 * math.sqrt((1 / bins) * (1 - 1 / bins) / n)
     for y0, style in ((1 / bins, "-"), (1 / bins - half, "--"), (1 / bins + half, "--")):
         ax.axhline(y0, color="black", linestyle=style, linewidth=1)
     from matplotlib.ticker import FuncFormatter
@@ -401,22 +403,6 @@ def _goodness(ds, model: str):
     return fig, rows
 
 
-def goodness_rsln2(ds):
-    return _goodness(ds, "rsln2")
-
-
-def goodness_garch(ds):
-    return _goodness(ds, "garch")
-
-
-def goodness_gbm(ds):
-    return _goodness(ds, "gbm")
-
-
-def goodness_inflation(ds):
-    return _goodness(ds, "inflation")
-
-
 CHARTS = {
     "1_pensionsportfolj": (pension_fan, "monte_carlo"),
     "2_aktieandel_kassalage": (equity_share, "monte_carlo"),
@@ -426,10 +412,10 @@ CHARTS = {
     "6_sannolikheter": (probabilities, "monte_carlo"),
     "7_tornado": (tornado, "sensitivity"),
     "8_stresstester": (stress, "stress"),
-    "k1_anpassning_aktier_rsln2": (goodness_rsln2, "calibration"),
-    "k2_anpassning_aktier_garch": (goodness_garch, "calibration"),
-    "k3_anpassning_aktier_gbm": (goodness_gbm, "calibration"),
-    "k4_anpassning_kpif": (goodness_inflation, "calibration"),
+    "k1_anpassning_aktier_rsln2": (partial(_goodness, model="rsln2"), "calibration"),
+    "k2_anpassning_aktier_garch": (partial(_goodness, model="garch"), "calibration"),
+    "k3_anpassning_aktier_gbm": (partial(_goodness, model="gbm"), "calibration"),
+    "k4_anpassning_kpif": (partial(_goodness, model="inflation"), "calibration"),
 }
 
 

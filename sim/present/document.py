@@ -497,20 +497,21 @@ def model_risk_blocks(mc, models) -> list:
     p = models["p_deficit"].sel(year=years)
     last = years[-1]
     lo, hi = float(p.sel(year=last).min()), float(p.sel(year=last).max())
-    n = int(models.attrs.get("paths", 0))
-    se = float(models["p_deficit_se"].sel(year=years).max())
+    n = int(models.attrs["paths"])
+    noise = float(models["p_deficit_noise_range"].sel(year=last))
     text = (f"Sannolikheten beror också på hur modellen är byggd. Med de rimliga modellval "
             f"som tabellen visar, standardmodellen inräknad, ligger sannolikheten för ett "
             f"negativt balanskravsresultat {last} mellan {fmt.percent(lo, 0)} och {pct(hi)} (tabellen nedan, "
             f"{fmt.number(n)} scenarier per modellval på samma slumptal). ")
-    error = f"{fmt.number(100 * se, 1)} procentenheter"
-    if hi - lo > 4 * se:
-        text += (f"Skillnaden är större än simuleringsfelet, högst {error}, och visar det som "
-                 "historiken ännu inte kan avgöra: framför allt hur ofta en period med hög "
-                 "inflation återkommer. ")
+    error = f"{fmt.number(100 * noise, 1)} procentenheter"
+    if hi - lo > noise:
+        text += (f"Skillnaden är större än de {error} som slumpen i simuleringen ensam kan ge, "
+                 "och visar det som historiken ännu inte kan avgöra: framför allt hur ofta en "
+                 "period med hög inflation återkommer. ")
     else:
-        text += (f"Simuleringsfelet är upp till {error}, så en del av skillnaden kan vara "
-                 "slump; fler scenarier per modellval skiljer modellrisken från slumpen. ")
+        text += (f"Slumpen i simuleringen kan ensam ge en skillnad på upp till {error}, så "
+                 "skillnaden kan vara slump; fler scenarier per modellval skiljer modellrisken "
+                 "från slumpen. ")
     text += "Rapportens övriga siffror bygger på standardmodellen."
     rows = []
     for i, v in enumerate(models["variant"].values):
@@ -518,9 +519,10 @@ def model_risk_blocks(mc, models) -> list:
         cells.append(pct(float(models["p_deficit_any"].sel(variant=v)), 1))
         rows.append((str(models["variant_label"].values[i]), cells))
     head = ["Modellval"] + [str(y) for y in years] + [f"Minst ett år {span(years)}"]
+    source = Path(models.attrs["variants_file"]).name
     return [text, Table("Sannolikhet för negativt balanskravsresultat under olika modellval",
-                        head, rows, note="Källa: sim compare med configs/model-risk.toml; "
-                                         "varje rad byter ett modellval.")]
+                        head, rows, note=f"Källa: sim compare med {source}; varje rad "
+                                         "byter ett modellval.")]
 
 
 def assumptions_section(mc) -> Section:

@@ -191,6 +191,44 @@ class Operations(Strict):
     drivers: list[str] = Field(default_factory=list)
 
 
+class Measures(Strict):
+    """Delivery of the planned cost measures: the part of the plan's operating costs that the
+    components' indexation does not explain (``planned_cost_measures``: decided frame changes
+    and savings, where positive) is delivered in the share ``S`` of each path, drawn once per
+    path from a beta law with the given mean and standard deviation (a measure not delivered
+    stays undelivered: the shortfall is a level, like the measures). The undelivered part,
+    ``(1 - S) x max(planned_cost_measures, 0)``, adds to the operating costs (driver
+    ``measures``). ``delivered_sd = 0`` gives every path the mean; mean 1 and sd 0, the default,
+    is the plan's own assumption that every measure is delivered."""
+
+    label: str = Field("Planerade åtgärder, ej genomförda", min_length=1)
+    delivered_mean: Fraction = Field(default_factory=lambda: Quantity(
+        value=1.0, unit="fraction",
+        source="assumption: the plan's own, every planned measure delivered"))
+    delivered_sd: Fraction = Field(default_factory=lambda: Quantity(
+        value=0.0, unit="fraction",
+        source="assumption: the plan's own, every planned measure delivered"))
+
+    @model_validator(mode="after")
+    def _feasible(self) -> Measures:
+        m, s = self.delivered_mean.value, self.delivered_sd.value
+        if s > 0.0 and s * s >= m * (1.0 - m):
+            top = math.sqrt(m * (1.0 - m))
+            raise ValueError(
+                f"delivered_sd: value {s:g} is too large for a share in [0, 1] with mean {m:g}; "
+                f"allowed: 0 <= delivered_sd < sqrt(mean x (1 - mean)) = {top:.4g}"
+                + (" (a mean of 0 or 1 allows only 0)" if top == 0.0 else ""))
+        return self
+
+    def beta(self) -> tuple[float, float] | None:
+        """The beta law's ``(a, b)``, or None when every path gets the mean (sd 0)."""
+        m, s = self.delivered_mean.value, self.delivered_sd.value
+        if s == 0.0:
+            return None
+        k = m * (1.0 - m) / (s * s) - 1.0
+        return m * k, (1.0 - m) * k
+
+
 class Grants(Strict):
     """Parts of general grants and equalisation, where the source gives them (a cross-check)."""
 
@@ -367,6 +405,7 @@ class PlanConfig(Strict):
     costs: Costs
     taxes: Taxes
     operations: Operations = Field(default_factory=Operations)
+    measures: Measures = Field(default_factory=Measures)
     grants: Grants
     funds: dict[str, Fund] = Field(min_length=1)
     pension_liability: PensionLiability

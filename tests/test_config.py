@@ -59,6 +59,9 @@ BROKEN = [
      "parts.drug_grant = [922, 852, 982]", "grants.parts", "sum to"),
     ("an unknown draw rule", 'draw_when = "tax_base_below_average"', 'draw_when = "sometimes"',
      "balance_requirement.rur.draw_when", "tax_base_below_average"),
+    ("a delivery spread no share in [0, 1] can have",
+     'delivered_sd = { value = 0.0, unit = "fraction"', 'delivered_sd = { value = 0.2, unit = "fraction"',
+     "measures.delivered_sd", "a mean of 0 or 1 allows only 0"),
 ]
 
 

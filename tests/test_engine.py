@@ -260,3 +260,42 @@ def test_a_kpif_shock_worsens_that_years_result(cfg_plain):
     assert by_hand < 0.0
     np.testing.assert_allclose(change[1], by_hand, rtol=1e-9)
     assert change[2] < 0.0
+
+
+def test_a_measures_delivery_law_and_what_it_does(cfg):
+    """With a beta law for the share of the planned measures delivered (mean 0.5, sd 0.25, a
+    what-if, not the shipped assumption): the draws have the law's mean and sd within their
+    standard errors; the draws come from their own stream, so every other number of a path is
+    unchanged and 2023, which has no measures, is bit-identical; every later year's
+    balanskravsresultat falls by exactly (1 - share) x that year's measures; and the run is
+    the same for one thread or two."""
+    what_if = load_config(DEFAULT_CONFIG, ["measures.delivered_mean=0.5",
+                                           "measures.delivered_sd=0.25"])
+    e = Engine(what_if, 9)
+    share = np.concatenate([e.delivered(b, 1000) for b in range(20)])
+    n = share.size
+    a, b = what_if.measures.beta()
+    mean, var = stats.beta.mean(a, b), stats.beta.var(a, b)
+    assert math.isclose(mean, 0.5) and math.isclose(var, 0.25 ** 2)
+    assert abs(share.mean() - 0.5) < 4 * math.sqrt(var / n)
+    # var of the sample variance: (mu4 - var^2) / n, with the beta law's fourth moment
+    mu4 = stats.beta.moment(4, a, b, loc=-mean)
+    assert abs(share.var() - var) < 4 * math.sqrt((mu4 - var ** 2) / n)
+    assert share.min() >= 0.0 and share.max() <= 1.0
+
+    small = {"simulation": cfg.simulation.model_copy(update={"block_size": 500})}
+    full = run(cfg.model_copy(update=small), 1500, 9, threads=1, store="annual")
+    part = run(what_if.model_copy(update=small), 1500, 9, threads=1, store="annual")
+    np.testing.assert_array_equal(
+        part.balance_requirement_result.sel(year=2023).values,
+        full.balance_requirement_result.sel(year=2023).values)
+    measures = Engine(cfg, 9).plan_lines["planned_cost_measures"][0]
+    share = np.concatenate([Engine(what_if, 9).delivered(b, 500) for b in range(3)])
+    lost = (1.0 - share[:, None]) * np.clip(measures, 0.0, None)[None]
+    np.testing.assert_allclose(part.balance_requirement_result.values,
+                               full.balance_requirement_result.values - lost, atol=1e-6)
+    k = list(part["driver"].values).index("measures")
+    np.testing.assert_allclose(part.contributions.values[:, k], -lost, atol=1e-9)
+    assert (part.p_deficit.values[1:] > full.p_deficit.values[1:]).all()
+    two = run(what_if.model_copy(update=small), 1500, 9, threads=2, store="annual")
+    assert digest(two) == digest(part)

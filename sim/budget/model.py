@@ -8,7 +8,9 @@ factors; the part a line's factors do not explain is derived once from the plan 
 forecast and held fixed in mnkr, so with every factor at its forecast the model returns the
 plan's own lines and a factor off its forecast moves only the part it drives:
 
-* operating costs = - sum_k c_k(t) R_k(t) + planned_cost_measures(t), with ``c_k`` component
+* operating costs = - sum_k c_k(t) R_k(t) + planned_cost_measures(t) - overrun(t)
+  - (1 - S) max(planned_cost_measures(t), 0), with ``S`` the path's share of the measures
+  delivered (``PlanConfig.measures``) and ``c_k`` component
   k's planned amount and ``R_k(t) = prod_{s<=t} (1 + G_k(s)/100) / (1 + g_k(s)/100)`` the
   ratio of its realized index ``G`` to the forecast ``g`` since the first plan year;
 * tax revenue = plan(t) R_tax(t), the same ratio for the tax base;
@@ -50,7 +52,7 @@ BALANCE_KEYS = BalanceOut._fields
 def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
     """The drivers of the contribution table, in :attr:`BudgetOut.contributions` order."""
     return (plan.component_keys + ("tax_revenue",)
-            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations"))
+            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations", "measures"))
 
 
 def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
@@ -153,12 +155,15 @@ class Budget:
         self.drivers = driver_keys(plan)
 
     def __call__(self, dev: np.ndarray, fund_return: np.ndarray, fund_unrealized: np.ndarray,
-                 by_sales: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 by_sales: np.ndarray | None = None,
+                 delivered: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Budget lines, components, driver split and balance requirement per path [mnkr].
 
         ``dev`` (N, F, n_pre + Y') deviations from forecast [points] from the generator's first
         year (the pre-plan years first, :attr:`BudgetPlan.n_pre`); ``fund_return`` and
-        ``fund_unrealized`` (N, P, Y'') the funds' yearly results from the plan's first year.
+        ``fund_unrealized`` (N, P, Y'') the funds' yearly results from the plan's first year;
+        ``delivered`` (N,) each path's share of the planned cost measures delivered (default:
+        all of them).
         """
         pl = self.plan
         n, y, k, p = dev.shape[0], pl.n_years, len(pl.component_keys), len(pl.fund_keys)
@@ -166,14 +171,16 @@ class Budget:
             raise ValueError(f"dev: {dev.shape[1]} factor rows, expected {len(self.factors)} "
                              f"({', '.join(self.factors)})")
         out = BudgetOut(lines=np.empty((n, len(LINE_KEYS), y)), components=np.empty((n, k, y)),
-                        contributions=np.empty((n, k + 3 + p, y)),
+                        contributions=np.empty((n, k + 4 + p, y)),
                         tax_base_growth=np.empty((n, y)))
         funds = FundResults(
             year_return=np.ascontiguousarray(fund_return[:, :, :y], dtype=np.float64),
             unrealized_change=np.ascontiguousarray(fund_unrealized[:, :, :y], dtype=np.float64),
             by_sales=self.by_sales if by_sales is None else np.asarray(by_sales, dtype=bool))
-        budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), funds, self.arrays,
-                        self.base, out)
+        delivered = (np.ones(n) if delivered is None
+                     else np.ascontiguousarray(np.broadcast_to(delivered, (n,)), dtype=np.float64))
+        budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), delivered, funds,
+                        self.arrays, self.base, out)
         res = {key: np.ascontiguousarray(out.lines[:, j]) for j, key in enumerate(LINE_KEYS)}
         res["operating_cost_components"] = out.components
         res["contributions"] = out.contributions

@@ -59,6 +59,11 @@ class BudgetPlan:
     tax_drivers: tuple[str, ...]
     # The budget's own operating risk (an overrun beyond prices, its level carried on).
     operations_drivers: tuple[str, ...]
+    # Delivery of the planned cost measures (``PlanConfig.measures``): every path's share
+    # delivered is ``measures_mean``, or a draw from the beta law ``measures_beta`` (a, b).
+    measures_label: str
+    measures_mean: float
+    measures_beta: tuple[float, float] | None
     # Funds.
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
@@ -117,6 +122,9 @@ class BudgetPlan:
             tax_base_growth=series(cfg.taxes.index),
             tax_drivers=tuple(cfg.taxes.drivers),
             operations_drivers=tuple(cfg.operations.drivers),
+            measures_label=cfg.measures.label,
+            measures_mean=cfg.measures.delivered_mean.value,
+            measures_beta=cfg.measures.beta(),
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),
@@ -152,6 +160,13 @@ class BudgetPlan:
         cum = np.concatenate([np.ones((len(self.component_keys), 1)),
                               np.cumprod(growth, axis=1)], axis=1)
         return self.component_base[:, None] * cum
+
+    def draw_delivered(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Each of ``n`` paths' share of the planned cost measures delivered, (n,): the mean
+        when the law has no spread (``rng`` is then not used), else beta draws."""
+        if self.measures_beta is None:
+            return np.full(n, self.measures_mean)
+        return rng.beta(*self.measures_beta, size=n)
 
     def planned_fund_return(self) -> np.ndarray:
         """Each fund's budgeted return [mnkr], (P, Y): planned capital times expected return."""

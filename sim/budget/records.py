@@ -46,6 +46,7 @@ class PlanArrays(NamedTuple):
     general_grants_equalisation: np.ndarray
     financial_costs: np.ndarray
     planned_cost_measures: np.ndarray  # (Y,) operating costs not explained by the components
+                                      # (positive: measures that lower the costs)
     other_financial_income: np.ndarray  # (Y,) financial income other than the funds' return
     fund_unrealized_share: np.ndarray  # (P,) [fraction] of the return the plan holds unrealized
     goal_share: float                 # [fraction] the 1 % goal
@@ -73,7 +74,7 @@ class BudgetOut(NamedTuple):
 
     lines: np.ndarray                 # (N, 14, Y) in ``LINE_KEYS`` order
     components: np.ndarray            # (N, K, Y) [negative, as costs]
-    contributions: np.ndarray         # (N, K + 3 + P, Y) in ``driver_keys`` order
+    contributions: np.ndarray         # (N, K + 4 + P, Y) in ``driver_keys`` order
     tax_base_growth: np.ndarray       # (N, Y) realized [%]
 
 

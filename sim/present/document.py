@@ -167,6 +167,7 @@ DRIVER_NAMES = {
     "fund_short_term": "den kortfristiga likviditetens avkastning",
     "financial_costs": "pensionsskuldens finansiella kostnader",
     "operations": "verksamhetens kostnader utöver prognos",
+    "measures": "de planerade åtgärder som inte genomförs",
 }
 
 
@@ -464,12 +465,29 @@ def funds_section(mc) -> Section:
 LIMITS = [
     "Verksamhetens egen risk skattas från fem regioners budgetavvikelser ett år framåt; "
     "underlaget är tunt och skattningens medelfel är en tredjedel av värdet.",
-    "Leveransen av planerade effektiviseringar och riktade statsbidrag är inte egna "
-    "riskkällor; de ingår i verksamhetens avvikelser.",
+    "Riktade statsbidrag och verksamhetens intäkter är inte egna riskkällor; de ingår i "
+    "verksamhetens avvikelser.",
     "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
     "Aktiemodellen är skattad på amerikanska aktier i dollar 1956–2018; valutarisken ingår "
     "inte.",
 ]
+
+
+def measures_sentence(mc) -> str:
+    """What the run assumes of the planned cost measures' delivery (``[measures]``)."""
+    m = _config(mc).get("measures", {})
+    mean = float(m.get("delivered_mean", {}).get("value", 1.0))
+    sd = float(m.get("delivered_sd", {}).get("value", 0.0))
+    if mean == 1.0 and sd == 0.0:
+        return ("De planerade åtgärderna (den del av planens kostnader som pris- och "
+                "löneuppräkningen inte förklarar) antas genomföras helt, som planen gör; risken "
+                "att de inte genomförs ingår i verksamhetens avvikelser.")
+    text = (f"Av de planerade åtgärderna antas i genomsnitt {fmt.percent(mean, 0)} procent "
+            "genomföras")
+    if sd > 0.0:
+        text += (f", med en standardavvikelse på {fmt.number(100 * sd, 0)} procentenheter "
+                 "mellan scenarierna")
+    return text + "; det som inte genomförs höjer kostnaderna."
 
 
 def limits_section(mc, models=None) -> Section:
@@ -483,7 +501,7 @@ def limits_section(mc, models=None) -> Section:
         uncertainty = ("Osäkerheten i de skattade parametrarna ingår inte i sannolikheterna; "
                        "modellen räknar som om skattningarna vore kända. Vad den gör visar "
                        "tabellen över modellval nedan.")
-    s.blocks.append(list(LIMITS) + [uncertainty])
+    s.blocks.append([measures_sentence(mc)] + list(LIMITS) + [uncertainty])
     if models is not None:
         s.blocks += model_risk_blocks(mc, models)
     return s

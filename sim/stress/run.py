@@ -16,6 +16,9 @@ the strategy's own simulated paths.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 
 from ..engine import Engine
@@ -45,10 +48,12 @@ def plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
             - base["funds_unrealized_change"][0, :, :y])
 
 
-def _deterministic(e: Engine, shifts, offset) -> dict[str, tuple]:
-    """One path with every random shock at zero, moved by the scenario's shifts."""
+def _deterministic(e: Engine, shifts, offset, delivered=None) -> dict[str, tuple]:
+    """One path with every random shock at zero, moved by the scenario's shifts; ``delivered``
+    the share of the planned measures delivered (default: all, as the plan)."""
     r = e.run_block(zero_innovations(e.esg, 1), keep_monthly=True, shifts=shifts,
-                    fund_offset=offset)
+                    fund_offset=offset,
+                    delivered=None if delivered is None else np.array([delivered]))
     y = e.plan.n_years
     out = {key: (("year",), r[key][0, :y]) for key in DETERMINISTIC_KEYS}
     out["margin_to_goal"] = (("year",), (r["balance_requirement_result"]
@@ -66,6 +71,13 @@ def _deterministic(e: Engine, shifts, offset) -> dict[str, tuple]:
     return out
 
 
+def _delivering(e: Engine, share: float) -> Engine:
+    """``e`` with every path delivering ``share`` of the planned measures."""
+    out = copy.copy(e)
+    out.plan = dataclasses.replace(e.plan, measures_mean=share, measures_beta=None)
+    return out
+
+
 def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int = 0,
                threads: int = 1, progress=None):
     """The scenarios (with ``bas`` first) as a Dataset with a ``scenario`` dimension."""
@@ -78,11 +90,13 @@ def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int
     offset = plan_offset(e)
     for key, sc in scenarios:
         shifts = scenario_shifts(sc, e.esg, key)
-        data = _deterministic(e, shifts, offset)
+        delivered = None if sc.measures_delivered is None else sc.measures_delivered.value
+        data = _deterministic(e, shifts, offset, delivered)
         ds = xr.Dataset(data, coords={"year": e.plan.years, "fund": list(e.plan.fund_keys),
                                       "component": list(e.plan.component_keys)})
         if paths:
-            mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts, engine=e,
+            mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts,
+                        engine=e if delivered is None else _delivering(e, delivered),
                         progress=progress)
             ds = xr.merge([ds, mc], combine_attrs="override")
         parts.append(ds.expand_dims(scenario=[key]))

@@ -24,7 +24,8 @@ wages ... (yearly)  ``percent_per_year``: the year's growth     ``percent``: poi
 After the last value the factor returns to its base path (``then = "base"``) or keeps its last
 level or shift (``then = "hold"``). A yearly factor's growth shift moves its level for good: the
 budget compounds growth, so +50 points of hired-staff growth in one year is a cost 50 % higher
-from then on.
+from then on. ``measures_delivered`` (unit ``fraction``) sets the share of the plan's cost
+measures delivered, on every path, in place of the plan config's ``[measures]`` law.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pydantic import Field, ValidationError, model_validator
 from ..config import ConfigError, _format_errors, _read_toml, apply_overrides
 from ..esg.model import EsgParams, Shifts, simulate_block, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
-from ..params import Source, Strict
+from ..params import Fraction, Source, Strict
 
 __all__ = ["Scenario", "FactorPath", "load_scenario", "scenario_shifts", "BASE"]
 
@@ -93,6 +94,9 @@ class Scenario(Strict):
     include: list[str] = Field(default_factory=list,
                                description="scenario files (beside this one) whose factors join")
     factors: dict[str, FactorPath] = Field(default_factory=dict)
+    measures_delivered: Fraction | None = Field(
+        None, description="the share of the plan's cost measures delivered on every path "
+                          "(unit fraction); absent: the plan config's [measures]")
 
     @model_validator(mode="after")
     def _factors_and_units(self) -> Scenario:
@@ -138,6 +142,7 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
         raise ConfigError(_format_errors(str(path), exc, EXAMPLE)) from None
     if sc.include:
         factors = dict(sc.factors)
+        delivered = sc.measures_delivered
         for name in sc.include:
             _, part = load_scenario(path.parent / name, (), _seen + (path.resolve(),))
             for key, fp in part.factors.items():
@@ -145,7 +150,12 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
                     raise ConfigError(f"{path}: include: factor {key!r} of {name} is already set "
                                       "by this scenario or an earlier include")
                 factors[key] = fp
-        sc = sc.model_copy(update={"factors": factors})
+            if part.measures_delivered is not None:
+                if delivered is not None:
+                    raise ConfigError(f"{path}: include: measures_delivered of {name} is "
+                                      "already set by this scenario or an earlier include")
+                delivered = part.measures_delivered
+        sc = sc.model_copy(update={"factors": factors, "measures_delivered": delivered})
     return path.stem, sc
 
 

@@ -223,6 +223,38 @@ def test_an_operating_overrun_written_by_hand(plan):
                                0.01 * plan.operating_costs, rtol=1e-12)
 
 
+def test_no_measure_delivered_is_the_plan_without_its_measures(plan, seed_budget):
+    """A share delivered of 0 leaves the operating costs at the base year's costs grown by each
+    component's forecast index alone (the plan without the measures: 10 454 mnkr split by the
+    config's shares, each share grown by its index); a share of 0.25 costs three quarters of
+    the measures. Each mnkr passes to the balanskravsresultat and shows as driver
+    ``measures``; 2023 has no measures, so nothing moves there."""
+    base = at_plan(plan)
+    ret = np.repeat(plan.planned_fund_return()[None], 2, axis=0)
+    dev = np.zeros((2, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
+    out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None],
+                                      delivered=np.array([0.0, 0.25]))
+    # the components by hand: the seed's 2023 costs, the shares, the forecast growth
+    grown = np.array([[c * math.prod(1.0 + plan.component_growth[k, s] / 100.0
+                                     for s in range(1, t + 1)) for t in range(len(YEARS))]
+                      for k, c in enumerate(plan.component_base)])
+    assert math.isclose(plan.component_base.sum(), -seed_budget["operating_costs"][2023])
+    without = -grown.sum(axis=0)
+    np.testing.assert_allclose(out["operating_costs"][0], without, rtol=1e-12)
+    measures = base["operating_costs"][0] - without          # 0 in 2023, 139 ... 354 mnkr
+    assert abs(measures[0]) < 1e-6 and np.all(measures[1:] > 100.0)
+    k = list(Budget(plan, by_plan(plan)).drivers).index("measures")
+    for i, share in enumerate((0.0, 0.25)):
+        lost = (1.0 - share) * np.clip(measures, 0.0, None)
+        np.testing.assert_allclose(out["balance_requirement_result"][i]
+                                   - base["balance_requirement_result"][0], -lost, atol=1e-9)
+        np.testing.assert_allclose(out["contributions"][i, k], -lost, atol=1e-9)
+    # full delivery (the default) is the plan
+    np.testing.assert_array_equal(
+        Budget(plan, by_plan(plan))(dev[:1], ret[:1], ret[:1] * plan.fund_unrealized_share[
+            None, :, None])["balance_requirement_result"], base["balance_requirement_result"])
+
+
 def test_wrong_factor_shape_is_a_clear_error(plan):
     ret = plan.planned_fund_return()[None]
     with pytest.raises(ValueError, match="dev: 5 factor rows, expected 9"):

@@ -46,6 +46,7 @@ class FactorPaths:
     liability_inflation: np.ndarray   # (N, Y) realized inflation at the indexation lag [%]
     fund_return: np.ndarray           # (N, P, Y) [mnkr]
     fund_unrealized: np.ndarray       # (N, P, Y) [mnkr]
+    measures_delivered: np.ndarray    # (N,) share of the planned cost measures delivered
 
     @classmethod
     def at_forecast(cls, plan, n_paths: int = 1) -> FactorPaths:
@@ -62,7 +63,8 @@ class FactorPaths:
                    pre_operations=np.zeros((n_paths, plan.n_pre)),
                    liability_inflation=tile(plan.liability_inflation),
                    fund_return=tile(ret),
-                   fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]))
+                   fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]),
+                   measures_delivered=np.ones(n_paths))
 
     @classmethod
     def from_deviations(cls, plan, deviations: dict[str, np.ndarray],
@@ -109,7 +111,8 @@ class FactorPaths:
                 "pre_tax_base_growth": (n, plan.n_pre),
                 "operations": (n, y), "pre_operations": (n, plan.n_pre),
                 "liability_inflation": (n, y),
-                "fund_return": (n, p, y), "fund_unrealized": (n, p, y)}
+                "fund_return": (n, p, y), "fund_unrealized": (n, p, y),
+                "measures_delivered": (n,)}
         for f in fields(self):
             got = getattr(self, f.name).shape
             if got != want[f.name]:
@@ -135,7 +138,9 @@ def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
     ratio = np.cumprod(1.0 + np.concatenate([f.pre_operations, f.operations], axis=1) / 100.0,
                        axis=1)[:, plan.n_pre:]
     overrun = (ratio - 1.0) * (-plan.operating_costs[None])
-    operating_costs = measures[None] - comp.sum(axis=1) - overrun
+    # a measure is what lowers the costs: only a positive unexplained part can go undelivered
+    undelivered = (1.0 - f.measures_delivered[:, None]) * np.clip(measures, 0.0, None)[None]
+    operating_costs = measures[None] - comp.sum(axis=1) - overrun - undelivered
     operating_income = np.broadcast_to(plan.operating_income, (n, y)).copy()
     net_operating_cost = operating_income + operating_costs + plan.depreciation[None]
     tax = plan.tax_revenue[None] * _index_ratio(f.tax_base_growth, plan.tax_base_growth,

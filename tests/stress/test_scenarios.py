@@ -193,6 +193,24 @@ def test_a_path_outside_the_simulated_years_is_refused(cfg, tmp_path):
         scenario_shifts(sc, Engine(cfg, 1).esg, "late")
 
 
+def test_no_measures_delivered_costs_the_measures_exactly(shipped, cfg):
+    """The scenario sets the share delivered to 0: deterministically the balanskravsresultat
+    is the plan's less the planned measures (0 in 2023, 139 ... 354 mnkr after); around it,
+    on the same random numbers, every path is that much lower and 2023 is unchanged."""
+    e = Engine(cfg, 1)
+    measures = np.clip(e.plan_lines["planned_cost_measures"][0], 0.0, None)
+    bkr = shipped["balance_requirement_result"]
+    np.testing.assert_allclose(bkr.sel(scenario="atgarder-uteblir").values,
+                               bkr.sel(scenario="bas").values - measures, atol=1e-9)
+    sc = load_scenario(ROOT / "configs/scenarios/atgarder-uteblir.toml")
+    mc = run_stress(cfg, [sc], seed=5, paths=600)
+    mc_bkr = run(cfg, 600, 5, store="annual").balance_requirement_result
+    assert mc.p_deficit.sel(scenario="bas", year=2023) == (mc_bkr.sel(year=2023) < 0).mean()
+    np.testing.assert_array_equal(
+        mc.p_deficit.sel(scenario="atgarder-uteblir").values,
+        ((mc_bkr - measures) < 0).mean("path").values)
+
+
 def test_includes_refuse_conflicts_and_cycles(tmp_path):
     part = ('label = "x"\ndescription = "ten chars long"\nsource = "assumption: a reason given '
             'here"\n{inc}[factors.drugs]\nmode = "shift"\nfrequency = "yearly"\nstart = "2023"\n'
@@ -202,6 +220,14 @@ def test_includes_refuse_conflicts_and_cycles(tmp_path):
                                      encoding="utf-8")
     with pytest.raises(ConfigError, match="factor 'drugs' of a.toml is already set"):
         load_scenario(tmp_path / "b.toml")
+    share = 'measures_delivered = { value = 0.5, unit = "fraction", source = "assumption: half of them, a what-if"}\n'
+    (tmp_path / "d.toml").write_text(share + part.format(inc="").split("[factors")[0],
+                                     encoding="utf-8")
+    (tmp_path / "e.toml").write_text(share + 'label = "x"\ndescription = "ten chars long"\n'
+                                     'source = "assumption: a reason given here"\n'
+                                     'include = ["d.toml"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="measures_delivered of d.toml is already set"):
+        load_scenario(tmp_path / "e.toml")
     (tmp_path / "c.toml").write_text('label = "x"\ndescription = "ten chars long"\nsource = '
                                      '"assumption: a reason given here"\ninclude = ["c.toml"]\n',
                                      encoding="utf-8")

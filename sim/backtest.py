@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Outturn", "read_history", "backtest", "coverage"]
+__all__ = ["Outturn", "read_history", "backtest", "coverage", "backtest_dataset"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,29 @@ def coverage(results: list[dict]) -> dict:
     n = len(results)
     return {"n": n, "inside_90": sum(r["inside_90"] for r in results) / n,
             "inside_98": sum(r["inside_98"] for r in results) / n}
+
+
+def backtest_dataset(results: list[dict], attrs: dict):
+    """The rows of :func:`backtest` as a results Dataset (dim ``outturn``), with the coverage
+    and ``attrs`` (the runs' provenance) as attributes: what ``sim report --backtest`` reads."""
+    import xarray as xr
+
+    from .catalogue import annotate, label
+
+    def col(key, dtype=np.float64):
+        return ("outturn",), np.array([r[key] for r in results], dtype=dtype)
+
+    cov = coverage(results)
+    ds = xr.Dataset(
+        {"outturn_mnkr": col("outturn"), "pit": col("pit"), "band_q01": col("q01"),
+         "band_q05": col("q05"), "band_median": col("median"), "band_q95": col("q95"),
+         "band_q99": col("q99"), "inside_90": col("inside_90", np.int8),
+         "inside_98": col("inside_98", np.int8)},
+        coords={"plan_config": col("plan_config", object), "year": col("year", np.int64),
+                "line": col("line", object),
+                "line_label": ("outturn", [label(r["line"]) for r in results]),
+                "outturn_source": col("source", object)})
+    ds.attrs.update(attrs)
+    ds.attrs.update({"coverage_n": cov["n"], "coverage_inside_90": cov["inside_90"],
+                     "coverage_inside_98": cov["inside_98"]})
+    return annotate(ds)

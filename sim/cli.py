@@ -480,6 +480,9 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @click.option("--models", "models_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these model-variant results (sim compare) for the "
                                  "model-risk table instead of running the variants.")
+@click.option("--backtest", "backtest_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Backtest results (sim backtest's backtest.nc) for the "
+                                 "limits section; without it the report leaves them out.")
 @click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of scenario files [default: configs/scenarios beside the config's "
                    "folder].")
@@ -492,8 +495,8 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
            run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
-           models_file: Path | None, scenarios: Path | None, variants: Path | None,
-           out: Path, overrides: tuple[str, ...]) -> None:
+           models_file: Path | None, backtest_file: Path | None, scenarios: Path | None,
+           variants: Path | None, out: Path, overrides: tuple[str, ...]) -> None:
     """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
     document) and riskanalys.xlsx.
 
@@ -516,7 +519,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
             loaded = (vpath, vfile, variant_configs(config, overrides, vpath, vfile))
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
-                         sens_file, progress_bar, models_file, loaded)
+                         sens_file, progress_bar, models_file, loaded, backtest_file)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "
@@ -541,12 +544,14 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
     percentile (PIT) and the share inside the 5-95 % and 1-99 % bands."""
     from . import workflows
     from .present.charts import backtest_chart
-    from .results import atomic_write, write_csv_rows
+    from .results import atomic_write, write_csv_rows, write_netcdf
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder")
-    results, cov, ds = workflows.backtest(history, plans, paths, seed, threads, progress_bar)
+    results, cov, ds, bt = workflows.backtest(history, plans, paths, seed, threads,
+                                              progress_bar)
     out.mkdir(parents=True, exist_ok=True)
+    write_netcdf(bt, out / "backtest.nc")
     fig, rows = backtest_chart(results, ds)
     for form in ("png", "svg"):
         meta = {"png": {"Software": None}, "svg": {"Date": None}}[form]
@@ -560,7 +565,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
     click.echo(f"Inom 5–95 %: {fmt.percent(cov['inside_90'], 0)} % av {cov['n']} utfall "
                f"(nominellt 90 %); inom 1–99 %: {fmt.percent(cov['inside_98'], 0)} % "
                "(nominellt 98 %)")
-    click.echo(f"Wrote {out / 'backtest.csv'} and the chart backtest.png/.svg")
+    click.echo(f"Wrote {out / 'backtest.nc'}, backtest.csv and the chart backtest.png/.svg")
 
 
 @cli.group()

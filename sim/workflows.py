@@ -383,7 +383,8 @@ def _given(files: dict[str, Path | None]) -> dict:
     given = {k: open_results(f) for k, f in files.items() if f is not None}
     for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
                               ("sens", "--sensitivity", "sensitivity"),
-                              ("models", "--models", "compare")):
+                              ("models", "--models", "compare"),
+                              ("backtest", "--backtest", "backtest")):
         if key in given and given[key].attrs.get("mode") != mode:
             raise WorkflowError(f"{option}: the file holds {given[key].attrs.get('mode')} "
                                 f"results, not {mode}")
@@ -394,12 +395,14 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=_no_progress, models_file: Path | None = None,
-           variants: tuple | None = None) -> list[Path]:
+           variants: tuple | None = None, backtest_file: Path | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
     running ``variants``, ``(variants file, its VariantsFile, variant_configs(...))``
-    (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out."""
+    (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
+    The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc);
+    without it the report leaves it out."""
     from .present.charts import write_charts
     from .present.document import build, write_html, write_pdf_html
     from .present.report import write_excel
@@ -409,7 +412,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     if out.exists() and not out.is_dir():
         raise WorkflowError(f"--out {out}: is a file; give a folder")
     given = _given({"run": run_file, "stress": stress_file, "sens": sens_file,
-                    "models": models_file})
+                    "models": models_file, "backtest": backtest_file})
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
@@ -437,7 +440,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     budget = deterministic_budget(cfg)
     for ds in (mc, st, sens):
         written += write_charts(ds, out / "charts")
-    doc = build(mc, st, sens, models=models)
+    doc = build(mc, st, sens, models=models, backtest=given.get("backtest"))
     written.append(write_pdf_html(out / "riskanalys.pdf", doc))
     written.append(write_html(out / "riskanalys.html", doc))
     written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))
@@ -547,9 +550,12 @@ def _operations_jump_rate(text: str, template: Path) -> float:
 def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
              threads: int | None = None, progress_bar=_no_progress):
     """Each outturn of ``history`` against the run of its plan config in ``plans``
-    (:mod:`sim.backtest`): the rows with their PIT and bands, the coverage, and one run's
-    Dataset (for the chart's source line)."""
-    from .backtest import backtest as place, coverage, read_history
+    (:mod:`sim.backtest`): the rows with their PIT and bands, the coverage, one run's
+    Dataset (for the chart's source line) and the rows as a results Dataset (mode
+    ``backtest``, with the first run's provenance and the history file's hash)."""
+    import hashlib
+
+    from .backtest import backtest as place, backtest_dataset, coverage, read_history
     from .engine import run as run_mc
     from .results import provenance
 
@@ -571,4 +577,9 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
         results = place(rows, runs)
     except ValueError as exc:
         raise WorkflowError(f"{history}: {exc}") from None
-    return results, coverage(results), next(iter(runs.values()))
+    first = next(iter(runs.values()))
+    attrs = {k: v for k, v in first.attrs.items()}
+    attrs.update({"history_file": Path(history).name,
+                  "history_sha256": hashlib.sha256(Path(history).read_bytes()).hexdigest(),
+                  "plan_configs": ", ".join(runs)})
+    return results, coverage(results), first, backtest_dataset(results, attrs)

@@ -82,9 +82,14 @@ def report_made(tmp_path_factory):
             "models": ["compare", str(DEFAULT_CONFIG), "--paths", "2000"]}.items():
         res = run.invoke(cli, args + ["--out", str(d / f"{key}.nc")])
         assert res.exit_code == 0, res.output
+    res = run.invoke(cli, ["backtest", str(ROOT / "data/history/norrbotten_outturns.csv"),
+                           "--plans", str(ROOT / "configs/plans"), "--paths", "2000",
+                           "--out", str(d / "backtest")])
+    assert res.exit_code == 0, res.output
     res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
                            "--stress", str(d / "stress.nc"), "--sensitivity",
                            str(d / "sensitivity.nc"), "--models", str(d / "models.nc"),
+                           "--backtest", str(d / "backtest" / "backtest.nc"),
                            "--out", str(d / "out")])
     assert res.exit_code == 0, res.output
     mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))

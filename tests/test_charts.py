@@ -86,12 +86,83 @@ def test_the_chart_csvs_equal_the_results(results):
         want = sens["bkr_mean_change"].sel(factor=r["factor"], year=int(r["year"]))
         assert float(r["low_mnkr"]) == want.sel(setting="low").item()
         assert float(r["high_mnkr"]) == want.sel(setting="high").item()
+        dp = sens["p_deficit_change"].sel(factor=r["factor"], year=int(r["year"]))
+        assert float(r["p_deficit_low_change"]) == dp.sel(setting="low").item()
+        assert float(r["p_deficit_high_change"]) == dp.sel(setting="high").item()
+        assert float(r["sd"]) == sens["factor_sd"].sel(factor=r["factor"],
+                                                       year=int(r["year"])).item()
     st = open_results(files["stress"])
     rows = read_csv(folder / "8_stresstester.csv")
     assert {r["scenario"] for r in rows} == {"bas", "finanskris-2008", "lakemedel"}
     for r in rows:
         want = st["balance_requirement_result"].sel(scenario=r["scenario"], year=int(r["year"]))
         assert float(r["bkr_mnkr"]) == want.item()
+
+
+def test_the_tornado_shares_its_scale_and_keeps_its_legend_clear(results):
+    """Each row of the tornado (mean change in mnkr; change of P(deficit) in points) has one x
+    scale for all its years, so a bar's length compares across years; every bar lies inside
+    its panel; the legend sits below the panels; each label states the factor's SD."""
+    from sim.present.charts import tornado
+
+    files, _ = results
+    sens = open_results(files["sens"])
+    fig, rows = tornado(sens)
+    grid = [ax for ax in fig.axes]
+    n = len(sens["year"].values[:3])
+    top, bottom = grid[:n], grid[n:2 * n]
+    for row in (top, bottom):
+        assert len({ax.get_xlim() for ax in row}) == 1
+        for ax in row:
+            lo, hi = ax.get_xlim()
+            for bar in ax.patches:
+                assert lo <= bar.get_x() <= hi and lo <= bar.get_x() + bar.get_width() <= hi
+    legend = fig.legends[0].get_window_extent(fig.canvas.get_renderer())
+    for ax in top + bottom:
+        assert legend.y1 < ax.get_window_extent().y0
+    ticks = [t.get_text() for t in top[0].get_yticklabels()]
+    assert all("\n1 SD = " in t for t in ticks) and any(t.endswith("%") for t in ticks)
+
+
+def test_labels_sit_inside_their_frames_and_legends_clear_of_the_data(results):
+    """In every chart of a run, a sensitivity and a stress file: a text written on a panel
+    (a limit's label, a fund's name) lies inside the panel's frame; a legend lies outside
+    every panel (below it), so it hides no data; every text lies inside the figure."""
+    from sim.present.charts import CHARTS
+
+    files, _ = results
+    for key, mode in (("mc", "monte_carlo"), ("sens", "sensitivity"), ("stress", "stress")):
+        ds = open_results(files[key])
+        for name, (draw, want) in CHARTS.items():
+            if want != mode:
+                continue
+            fig, _ = draw(ds)
+            fig.canvas.draw()                   # lay everything out as it is saved
+            r = fig.canvas.get_renderer()
+            page = fig.bbox
+            panels = [ax for ax in fig.axes if ax.get_visible()]
+            for ax in panels:
+                frame = ax.get_window_extent(r)
+                for t in ax.texts:
+                    box = t.get_window_extent(r)
+                    assert (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+                            and box.y1 <= frame.y1), (name, t.get_text())
+            legends = [ax.get_legend() for ax in panels if ax.get_legend()] + fig.legends
+            for leg in legends:
+                box = leg.get_window_extent(r)
+                for ax in panels:
+                    assert not box.overlaps(ax.get_window_extent(r)), name
+            words = list(fig.texts) + [t for leg in legends for t in leg.get_texts()]
+            for ax in panels:
+                words += [ax.title, ax.xaxis.label, ax.yaxis.label] + list(ax.texts)
+            if fig._suptitle is not None:
+                words.append(fig._suptitle)
+            for t in words:
+                if not t.get_text().strip():
+                    continue
+                box = t.get_window_extent(r)
+                assert (page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0
+                        and box.y1 <= page.y1 + 1), (name, t.get_text())
 
 
 def test_the_charts_are_reproducible_to_the_byte(results, tmp_path):

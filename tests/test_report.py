@@ -30,7 +30,8 @@ def test_the_report_writes_pdf_html_excel_and_charts(report_dir):
 def test_the_pdf_is_byte_identical_for_the_same_inputs(report_dir, tmp_path):
     mc, st, se, models = (open_results(report_dir / f"{k}.nc")
                           for k in ("run", "stress", "sensitivity", "models"))
-    write_pdf(tmp_path / "again.pdf", mc, st, se, models=models)
+    write_pdf(tmp_path / "again.pdf", mc, st, se, models=models,
+              backtest=open_results(report_dir / "backtest" / "backtest.nc"))
     first = (report_dir / "out" / "riskanalys.pdf").read_bytes()
     assert (tmp_path / "again.pdf").read_bytes() == first
     assert b"CreationDate" not in first

@@ -99,6 +99,12 @@ def _pct_axis(ax, label: str, decimals: int | None = None, axis: str = "y") -> N
     ax.set_axisbelow(True)
 
 
+def _legend_below(ax, ncol: int = 2, drop: float = -0.14) -> None:
+    """The axes' legend below its frame, clear of the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, drop), ncol=ncol, fontsize=8,
+              frameon=False)
+
+
 def _years_axis(ax, years) -> None:
     ax.set_xticks(list(years))
     ax.set_xticklabels([str(int(y)) for y in years])
@@ -137,11 +143,9 @@ def pension_fan(ds, fund: str | None = None):
     ax = ax[0, 0]
     _fan(ax, t, v)
     ax.plot(t, fl, color="black", linewidth=1.2, linestyle="--", label="Skyddsnivå (median)")
-    ax.text(0.99, 0.02, "Nedhoppen vid årsskiftena är planerade uttag ur portföljen",
-            transform=ax.transAxes, fontsize=7, color="#333333", ha="right", va="bottom")
     _mnkr_axis(ax)
-    ax.set_xlabel("År")
-    ax.legend(loc="upper left", fontsize=8, framealpha=1.0, edgecolor="#999999")
+    ax.set_xlabel("År  (nedhoppen vid årsskiftena är planerade uttag ur portföljen)")
+    _legend_below(ax, ncol=4, drop=-0.2)
     _finish(fig)
     rows = [{"month": str(np.datetime_as_string(m, unit="M")),
              **{f"value_q{int(100 * q):02d}_mnkr": float(v.sel(quantile=q).values[i])
@@ -162,11 +166,15 @@ def equity_share(ds, fund: str | None = None):
     _fan(ax, t, w)
     ax.set_ylim(0, 1)
     _pct_axis(ax, "Andel aktiefonder", 0)
-    ax.legend(loc="lower left", fontsize=8, framealpha=1.0, edgecolor="#999999")
-    ax2.plot(t, lock, color="black", linewidth=1.4, drawstyle="steps-mid")
+    ax2.plot(t, lock, color="black", linewidth=1.4, drawstyle="steps-mid",
+             label="Andel scenarier i kassaläge (nedre diagrammet)")
     ax2.set_ylim(0, max(0.05, float(np.nanmax(lock)) * 1.2 if np.isfinite(lock).any() else 0.05))
-    _pct_axis(ax2, "Andel scenarier i kassaläge")
+    _pct_axis(ax2, "I kassaläge")
     ax2.set_xlabel("År")
+    handles = ax.get_legend_handles_labels()
+    lock_handles = ax2.get_legend_handles_labels()
+    ax2.legend(handles[0] + lock_handles[0], handles[1] + lock_handles[1], loc="upper center",
+               bbox_to_anchor=(0.5, -0.45), ncol=2, fontsize=8, frameon=False)
     _finish(fig)
     rows = [{"month": str(np.datetime_as_string(m, unit="M")),
              **{f"equity_share_q{int(100 * q):02d}": float(w.sel(quantile=q).values[i])
@@ -189,9 +197,11 @@ def worst_fall(ds):
         ax.bar(edges, share, width=0.01, align="edge", color=GREYS[1], edgecolor="black",
                linewidth=0.3)
         ax.axvline(limit, color="black", linestyle="--", linewidth=1.4)
-        ax.text(limit + 0.005, ax.get_ylim()[1] * 0.9,
-                f"Gräns {_pct_sv(limit)}\növerskrids i {_pct_sv(p, 1)} av scenarierna",
-                fontsize=8, va="top")
+        # in the frame's upper right corner, on white, clear of the bars and the frame
+        ax.text(0.99, 0.95,
+                f"Gräns {_pct_sv(limit)} (streckad linje)\növerskrids i {_pct_sv(p, 1)} av "
+                "scenarierna", transform=ax.transAxes, fontsize=8, va="top", ha="right",
+                bbox={"facecolor": "white", "edgecolor": "#999999", "pad": 3.0})
         ax.set_title(_fund_label(ds, f), fontsize=10, loc="left")
         _pct_axis(ax, "Andel scenarier")
         ax.set_xlim(0, min(1.0, max(limit * 2.5, float(edges[share > 0].max()) + 0.02
@@ -214,13 +224,17 @@ def return_risk(ds):
         m = float(ds["fund_return_pct_mean"].sel(fund=f)) / 100
         s = float(ds["fund_return_pct_std"].sel(fund=f)) / 100
         ax.scatter([s], [m], marker=MARKERS[j], s=70, color="black", zorder=3)
-        ax.annotate(_fund_label(ds, f), (s, m), textcoords="offset points", xytext=(8, 4),
-                    fontsize=8)
         rows.append({"fund": str(f), "mean_return_pct": 100 * m, "std_return_pct": 100 * s})
+    top_s = max(r["std_return_pct"] for r in rows) / 100
+    for r in rows:        # a label right of its marker, or left of it in the right half
+        s, m = r["std_return_pct"] / 100, r["mean_return_pct"] / 100
+        right = s > 0.8 * top_s
+        ax.annotate(_short_fund(ds, r["fund"]), (s, m), textcoords="offset points",
+                    xytext=(-9 if right else 9, 4), ha="right" if right else "left",
+                    fontsize=8)
     _pct_axis(ax, "Förväntad årlig avkastning", 1)
     _pct_axis(ax, "Risk: årsavkastningens standardavvikelse", axis="x")
     ax.grid(True, color="#cccccc", linewidth=0.6)
-    top_s = max(r["std_return_pct"] for r in rows) / 100
     top_m = max(r["mean_return_pct"] for r in rows) / 100
     ax.set_xlim(0, top_s * 1.6)                # room for the labels right of the markers
     ax.set_ylim(min(0.0, min(r["mean_return_pct"] for r in rows) / 100 * 1.2), top_m * 1.2)
@@ -284,38 +298,72 @@ def probabilities(ds):
 
 # --- 7: sensitivity -----------------------------------------------------------------------------
 
+def sd_text(ds, factor: int, year) -> str:
+    """One standard deviation of a factor's setting in its units, Swedish: equity's yearly
+    return in percent, the others in percentage points."""
+    v = float(ds["factor_sd"].isel(factor=factor).sel(year=year))
+    if str(ds["factor_sd_units"].values[factor]) == "1":
+        return _pct_sv(v, 1)
+    return f"{fmt.number(v, 1)} procentenheter"
+
+
 def tornado(ds, max_years: int = 3):
-    """7. The tornado: each factor's low and high setting, change of the mean result."""
+    """7. The tornado: each factor at its low and high setting, the change of the mean
+    balanskravsresultat (top row, mnkr) and of P(deficit) (bottom row, percentage points), per
+    year; one x scale per row, so the years compare; each factor's label states its standard
+    deviation in its own units in the first year shown."""
+    from matplotlib.ticker import FuncFormatter
+
     years = ds["year"].values[:max_years]
     ch = ds["bkr_mean_change"]
+    dp = ds["p_deficit_change"]
     spread = np.nan_to_num(np.abs(ch.sel(year=years).values).max(axis=(1, 2)), nan=-1.0)
     order = [i for i in np.argsort(spread) if spread[i] >= 0]      # widest on top
     labels = [str(ds["factor_label"].values[i]) for i in order]
+    ticks = [f"{lab}\n1 SD = {sd_text(ds, i, years[0])}" for lab, i in zip(labels, order)]
     k = float(ds["setting_sd"].values[1])
-    fig, axes = _figure(ds, "Känslighet: balanskravsresultatets förändring när en faktor "
-                        f"flyttas ±{fmt.number(k, 1 if k != int(k) else 0)} standardavvikelse",
-                        1, len(years), size=(3.2 * len(years) + 2.0, 0.42 * len(order) + 2.4),
-                        sharey=True)
+    fig, axes = _figure(ds, "Känslighet: balanskravsresultatets och sannolikhetens förändring "
+                        f"när en faktor flyttas ±{fmt.number(k, 1 if k != int(k) else 0)} "
+                        "standardavvikelse (SD)",
+                        2, len(years), size=(3.0 * len(years) + 3.0, 0.8 * len(order) + 3.2),
+                        sharey=True, sharex="row")
     rows = []
-    for ax, y in zip(axes[0], years):
+    pos = np.arange(len(order))
+    for j, y in enumerate(years):
         lo = ch.sel(year=y, setting="low").values[order]
         hi = ch.sel(year=y, setting="high").values[order]
-        pos = np.arange(len(order))
-        ax.barh(pos, lo, color="white", edgecolor="black", hatch="///", label="Låg")
-        ax.barh(pos, hi, color=GREYS[1], edgecolor="black", label="Hög")
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_title(str(int(y)), fontsize=10)
-        from matplotlib.ticker import FuncFormatter
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
-        ax.set_xlabel("Mnkr")
-        ax.grid(axis="x", color="#cccccc", linewidth=0.6)
+        p_lo = dp.sel(year=y, setting="low").values[order]
+        p_hi = dp.sel(year=y, setting="high").values[order]
+        for ax, a, b in ((axes[0, j], lo, hi), (axes[1, j], 100.0 * p_lo, 100.0 * p_hi)):
+            ax.barh(pos, a, color="white", edgecolor="black", hatch="///",
+                    label=f"Faktorn {fmt.number(k, 1 if k != int(k) else 0)} SD lägre")
+            ax.barh(pos, b, color=GREYS[1], edgecolor="black",
+                    label=f"Faktorn {fmt.number(k, 1 if k != int(k) else 0)} SD högre")
+            ax.axvline(0, color="black", linewidth=0.8)
+            ax.grid(axis="x", color="#cccccc", linewidth=0.6)
+            ax.set_axisbelow(True)
+        axes[0, j].set_title(str(int(y)), fontsize=10)
+        axes[0, j].xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+        axes[0, j].set_xlabel("Medelvärdet, mnkr", fontsize=8)
+        axes[1, j].xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: fmt.number(v, 0 if float(v).is_integer() else 1)))
+        axes[1, j].set_xlabel("P(negativt), procentenheter", fontsize=8)
         for i, f in enumerate(order):
             rows.append({"year": int(y), "factor": str(ds["factor"].values[f]),
-                         "label": labels[i], "low_mnkr": float(lo[i]), "high_mnkr": float(hi[i])})
-    axes[0, 0].set_yticks(np.arange(len(order)))
-    axes[0, 0].set_yticklabels(labels, fontsize=8)
-    axes[0, -1].legend(loc="lower right", fontsize=8, framealpha=1.0, edgecolor="#999999")
-    _finish(fig)
+                         "label": labels[i],
+                         "sd": float(ds["factor_sd"].isel(factor=f).sel(year=y)),
+                         "sd_unit": str(ds["factor_sd_units"].values[f]),
+                         "low_mnkr": float(lo[i]), "high_mnkr": float(hi[i]),
+                         "p_deficit_low_change": float(p_lo[i]),
+                         "p_deficit_high_change": float(p_hi[i])})
+    for r in range(2):
+        axes[r, 0].set_yticks(pos)
+        axes[r, 0].set_yticklabels(ticks, fontsize=7)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    # below the panels, clear of every bar
+    fig.legend(handles, names, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=2,
+               fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0.0, 0.085, 1.0, 0.95))
     return fig, rows
 
 

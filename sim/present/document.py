@@ -138,8 +138,10 @@ def _alt(mc, name: str, ds) -> str:
         return (f"Diagram: balanskravsresultatet per år i varje stresscenario; det lägsta "
                 f"värdet är {mnkr(worst)}.")
     if name == "7_tornado":
-        return ("Diagram: hur balanskravsresultatets medelvärde ändras när en riskfaktor i taget "
-                "flyttas en standardavvikelse nedåt eller uppåt.")
+        return ("Diagram: hur balanskravsresultatets medelvärde (övre raden, mnkr) och "
+                "sannolikheten för ett negativt balanskravsresultat (nedre raden, "
+                "procentenheter) ändras när en riskfaktor i taget flyttas en "
+                "standardavvikelse nedåt eller uppåt; standardavvikelsen står vid varje faktor.")
     raise KeyError(name)
 
 
@@ -393,12 +395,17 @@ def sensitivity_section(sens) -> Section:
                        nan=-1.0)
     top = np.argsort(-ch)[:2]
     labels = [str(sens["factor_label"].values[i]).lower() for i in top]
+    dp = np.nan_to_num(np.abs(sens["p_deficit_change"].sel(year=y0).values).max(axis=1))
     s.blocks.append(
         f"En standardavvikelse i {labels[0]} flyttar balanskravsresultatets medelvärde {y0} "
-        f"med upp till {mnkr(ch[top[0]])}, i {labels[1]} med upp till {mnkr(ch[top[1]])}.")
+        f"med upp till {mnkr(ch[top[0]])} och sannolikheten för ett negativt resultat med upp "
+        f"till {fmt.number(100 * dp[top[0]], 0)} procentenheter; i {labels[1]} med upp till "
+        f"{mnkr(ch[top[1]])} och {fmt.number(100 * dp[top[1]], 0)} procentenheter.")
     s.blocks.append(Figure(chart_svg(sens, "7_tornado"), _alt(sens, "7_tornado", sens),
-                           "Förändringen av balanskravsresultatets medelvärde när en "
-                           "riskfaktor i taget flyttas en standardavvikelse nedåt eller uppåt."))
+                           "Förändringen av balanskravsresultatets medelvärde och av "
+                           "sannolikheten för ett negativt balanskravsresultat när en "
+                           "riskfaktor i taget flyttas en standardavvikelse nedåt eller uppåt. "
+                           "Varje rad har samma skala för alla år."))
     return s
 
 
@@ -490,7 +497,36 @@ def measures_sentence(mc) -> str:
     return text + "; det som inte genomförs höjer kostnaderna."
 
 
-def limits_section(mc, models=None) -> Section:
+def backtest_blocks(bt) -> list:
+    """How the model's bands held against published outturns (``sim backtest``): a sentence
+    on the coverage against the nominal 90 and 98 %, and a table per outturn."""
+    n = int(bt.attrs["coverage_n"])
+    k90, k98 = int(bt["inside_90"].sum()), int(bt["inside_98"].sum())
+    text = (f"Modellen är prövad mot {n} publicerade utfall: för varje utfall körs den plan "
+            "som gällde, med det som var känt när den gjordes, och utfallets percentil i "
+            f"modellens fördelning läses av. {k90} av {n} ligger inom modellens 5{EN}95{NBSP}%-band "
+            f"(nominellt 90{NBSP}%) och {k98} av {n} inom 1{EN}99{NBSP}%-bandet (nominellt "
+            f"98{NBSP}%). ")
+    if k98 < n:
+        text += ("Ett utfall utanför 1–99 %-bandet ska vara sällsynt; här visar det att "
+                 "modellen underskattar risken för den raden. ")
+    if n < 20:
+        text += (f"{n} utfall är för få för att visa att banden håller; de kan bara visa en "
+                 "modell som är fel. Varje ny årsredovisning lägger till utfall.")
+    rows = []
+    for i in range(bt.sizes["outturn"]):
+        r = bt.isel(outturn=i)
+        rows.append((f"{r['line_label'].item()} {int(r['year'])}",
+                     [mnkr(float(r["outturn_mnkr"])),
+                      f"{fmt.mnkr(float(r['band_q05']))} till {mnkr(float(r['band_q95']))}",
+                      pct(float(r["pit"]))]))
+    head = ["Utfall", "Publicerat", f"Modellens 5{EN}95{NBSP}%", "Percentil"]
+    return [text, Table("Publicerade utfall mot modellens fördelning (backtest)", head, rows,
+                        note=f"Källa: sim backtest med {bt.attrs['history_file']}, "
+                             f"{fmt.number(float(bt.attrs['paths']))} scenarier per plan.")]
+
+
+def limits_section(mc, models=None, backtest=None) -> Section:
     s = Section("begransningar", "Begränsningar")
     s.blocks.append("Modellen lämnar ute eller förenklar följande:")
     if int(mc.attrs.get("parameter_uncertainty", 0)):
@@ -502,6 +538,8 @@ def limits_section(mc, models=None) -> Section:
                        "modellen räknar som om skattningarna vore kända. Vad den gör visar "
                        "tabellen över modellval nedan.")
     s.blocks.append([measures_sentence(mc)] + list(LIMITS) + [uncertainty])
+    if backtest is not None:
+        s.blocks += backtest_blocks(backtest)
     if models is not None:
         s.blocks += model_risk_blocks(mc, models)
     return s
@@ -566,6 +604,73 @@ def assumptions_section(mc) -> Section:
     return s
 
 
+#: The generator's monthly factors as the scenario appendix names them; a yearly factor's
+#: name is the config's label.
+FACTOR_NAMES = {"equity": "Aktiernas avkastning", "short_rate": "Den korta räntan",
+                "inflation": "Inflationen (KPIF)"}
+
+
+def _value(x: float, plus: bool = False) -> str:
+    """A scenario value as written: as many decimals as it has, at most two."""
+    x = round(float(x), 6)
+    decimals = next(d for d in (0, 1, 2) if abs(x - round(x, d)) < 1e-9 or d == 2)
+    return fmt.number(x, decimals, plus)
+
+
+def path_sentence(name: str, fp: dict) -> str:
+    """One factor path of a scenario as a Swedish sentence, every value given."""
+    monthly = fp["frequency"] == "monthly"
+    per = "månad" if monthly else "år"
+    start = fmt.month(fp["start"]) if monthly else fp["start"]
+    vals = [float(v) for v in fp["values"]]
+    shift = fp["mode"] == "shift"
+    if fp["unit"] == "fraction":
+        nums, unit = [_value(100 * v, shift) for v in vals], f"{NBSP}%"
+    elif shift:
+        nums, unit = [_value(v, True) for v in vals], " procentenheter"
+    else:
+        nums, unit = [_value(v) for v in vals], f"{NBSP}% per år"
+    if fp["unit"] == "fraction" and not shift:
+        text = f"{name} per {per} är {'; '.join(nums)}{unit}"
+    else:
+        text = f"{name} {'flyttas' if shift else 'sätts till'} {'; '.join(nums)}{unit}"
+    if len(vals) > 1:
+        text += f", {len(vals)} {'månader' if monthly else 'år'} från {start}"
+    else:
+        text += f" {'i' if monthly else 'år'} {start}"
+    then = ("därefter tillbaka till basbanan" if fp["then"] == "base"
+            else "därefter kvar på det sista värdet")
+    return f"{text}, {then}."
+
+
+def _lower_first(text: str) -> str:
+    """'Timlön (LPIK)' -> 'timlön (LPIK)': an abbreviation keeps its capitals."""
+    return text[:1].lower() + text[1:]
+
+
+def scenarios_section(stress) -> Section:
+    """Bilaga B: each stress scenario's definition, every path in words, with its source."""
+    cfg = _config(stress)
+    annual = cfg.get("esg", {}).get("annual", {})
+    s = Section("scenarier", "Bilaga B: stresscenarierna")
+    s.blocks.append("Varje scenario sätter några riskfaktorers banor; övriga faktorer följer "
+                    "planens prognoser. Värdena nedan är scenariofilernas egna.")
+    rows = []
+    for sc in json.loads(stress.attrs["scenario_json"]):
+        parts = [path_sentence(FACTOR_NAMES.get(k) or "Tillväxten i "
+                               + _lower_first(annual.get(k, {}).get("label", k)), fp)
+                 for k, fp in sc["factors"].items()]
+        if sc.get("measures_delivered") is not None:
+            v = float(sc["measures_delivered"]["value"])
+            parts.append(f"Av planens planerade åtgärder genomförs {pct(v)}.")
+        if not parts:
+            parts = ["Alla faktorer enligt planens prognoser."]
+        rows.append((sc["label"], [" ".join(parts), sc["source"]]))
+    s.blocks.append(Table("Stresscenariernas definitioner", ["Scenario", "Vad scenariot sätter",
+                                                              "Källa"], rows))
+    return s
+
+
 GLOSSARY = [
     ("Balanskravsresultat", "Årets resultat efter avdrag för realisationsvinster och "
                             "orealiserade värdeförändringar; ska enligt kommunallagen inte vara "
@@ -590,9 +695,9 @@ def glossary_section() -> Section:
 
 
 def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-          models=None) -> Document:
-    """The whole document from the results Datasets (``stress``, ``sens`` and ``models``, the
-    model variants of ``sim compare``, optional)."""
+          models=None, backtest=None) -> Document:
+    """The whole document from the results Datasets (``stress``, ``sens``, ``models``, the
+    model variants of ``sim compare``, and ``backtest``, of ``sim backtest``, optional)."""
     from .report import stress_intro
 
     sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),
@@ -604,7 +709,10 @@ def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan
     protected = protected_fund(mc)
     if protected is not None or "fund" in mc.dims:
         sections.append(funds_section(mc))
-    sections += [limits_section(mc, models), assumptions_section(mc), glossary_section()]
+    sections += [limits_section(mc, models, backtest), assumptions_section(mc)]
+    if stress is not None:
+        sections.append(scenarios_section(stress))
+    sections.append(glossary_section())
     n_tab = n_fig = 0
     for sec in sections:
         for b in sec.blocks:

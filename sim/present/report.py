@@ -34,24 +34,24 @@ def stress_intro(stress) -> str:
                "dess och inga nya avvikelser därefter.")
     return ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
             "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
-            f"{bas} Scenarierna och källorna till deras siffror finns i configs/scenarios/.")
+            f"{bas} Scenariernas definitioner och källor står i bilaga B.")
 
 
 def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-              models=None):
+              models=None, backtest=None):
     """riskanalys.pdf, printed by WeasyPrint from the report's HTML (:mod:`.document`)."""
     from .document import build, write_pdf_html
 
-    return write_pdf_html(path, build(mc, stress, sens, title, models))
+    return write_pdf_html(path, build(mc, stress, sens, title, models, backtest))
 
 
 def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-               models=None):
+               models=None, backtest=None):
     """riskanalys.html: the same document as one self-contained page."""
     from .document import build
     from .document import write_html as write
 
-    return write(path, build(mc, stress, sens, title, models))
+    return write(path, build(mc, stress, sens, title, models, backtest))
 
 
 def write_excel(path, mc, stress=None, sens=None, budget=None):

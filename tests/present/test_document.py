@@ -134,7 +134,8 @@ def test_the_html_is_self_contained_with_alt_text_and_headers(made):
     # the HTML and the PDF are one document
     from sim.results import open_results
 
-    assert render_html(build(mc, st, se, models=open_results(d / "models.nc"))) == html
+    assert render_html(build(mc, st, se, models=open_results(d / "models.nc"),
+                             backtest=open_results(d / "backtest" / "backtest.nc"))) == html
 
 
 def test_stress_sentences_follow_the_numbers(made):
@@ -255,3 +256,69 @@ def test_the_long_sheet_has_unit_and_definition_for_every_row(made):
     assert all(r[2] and r[3] and isinstance(r[8], int) for r in rows)
     got = {r[8]: r[9] for r in rows if r[0] == "p_deficit"}
     assert got == {int(y): float(mc["p_deficit"].sel(year=y)) for y in mc["year"].values}
+
+
+def test_the_backtest_rows_and_coverage_are_the_backtest_results(made):
+    """The limits section's backtest: each published outturn with the model's 5-95 % band and
+    its percentile from sim backtest's Dataset; the coverage counted from its flags."""
+    from sim.results import open_results
+
+    d, _, _, _ = made
+    bt = open_results(d / "backtest" / "backtest.nc")
+    text = squash((d / "out" / "riskanalys.html").read_text(encoding="utf-8"))
+    n = bt.sizes["outturn"]
+    assert n == int(bt.attrs["coverage_n"]) >= 2
+    k90 = int(bt["inside_90"].sum())
+    assert f"Modellen är prövad mot {n} publicerade utfall" in text
+    assert f"{k90} av {n} ligger inom modellens 5–95 %-band (nominellt 90 %)" in text
+    for i in range(n):
+        r = bt.isel(outturn=i)
+        row = (f'<th scope="row" class="label">{r["line_label"].item()} {int(r["year"])}</th>'
+               f'<td>{fmt.mnkr(float(r["outturn_mnkr"]))} mnkr</td>'
+               f'<td>{fmt.mnkr(float(r["band_q05"]))} till {fmt.mnkr(float(r["band_q95"]))} '
+               f'mnkr</td><td>{fmt.percent(float(r["pit"]), 0)} %</td>')
+        assert row in text.replace("</td> <td>", "</td><td>").replace("</th> <td>", "</th><td>")
+    assert "för få för att visa att banden håller" in text       # two outturns
+
+
+def test_a_scenario_path_in_words_by_hand():
+    """A yearly shift, a monthly level of equity, one year's level and a held path, written
+    out by hand."""
+    from sim.present.document import path_sentence
+
+    drugs = {"mode": "shift", "frequency": "yearly", "start": "2023", "values": [5.0, 5.0, 5.0],
+             "unit": "percent", "then": "base"}
+    assert path_sentence("Tillväxten i läkemedelskostnader", drugs) == (
+        "Tillväxten i läkemedelskostnader flyttas +5; +5; +5 procentenheter, 3 år från 2023, "
+        "därefter tillbaka till basbanan.")
+    equity = {"mode": "level", "frequency": "monthly", "start": "2023-02",
+              "values": [-0.08, -0.135], "unit": "fraction", "then": "base"}
+    assert path_sentence("Aktiernas avkastning", equity) == (
+        f"Aktiernas avkastning per månad är −8; −13,5{NBSP}%, 2 månader från februari 2023, "
+        "därefter tillbaka till basbanan.")
+    kpif = {"mode": "level", "frequency": "yearly", "start": "2024", "values": [6.0],
+            "unit": "percent_per_year", "then": "hold"}
+    assert path_sentence("Inflationen (KPIF)", kpif) == (
+        f"Inflationen (KPIF) sätts till 6{NBSP}% per år år 2024, därefter kvar på det sista "
+        "värdet.")
+
+
+def test_the_scenario_appendix_defines_every_scenario_run(made):
+    """Bilaga B has a row per scenario of the stress file, every value of every path in it,
+    and the delivery of the measures where a scenario sets it."""
+    import json
+
+    d, _, st, _ = made
+    text = squash((d / "out" / "riskanalys.html").read_text(encoding="utf-8"))
+    appendix = text[text.index('<section id="scenarier"'):]
+    for sc in json.loads(st.attrs["scenario_json"]):
+        row = appendix[appendix.index(f'<th scope="row" class="label">{sc["label"]}</th>'):]
+        row = row[:row.index("</tr>")]
+        for fp in sc["factors"].values():
+            scale = 100.0 if fp["unit"] == "fraction" else 1.0
+            for v in fp["values"]:
+                assert fmt.number(round(scale * v, 6), 2).rstrip("0").rstrip(",") in row, \
+                    (sc["label"], v)
+        if sc.get("measures_delivered") is not None:
+            assert "genomförs 0 %" in row
+    assert "configs/scenarios" not in text                      # no file path in the text

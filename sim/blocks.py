@@ -30,9 +30,12 @@ def in_block_order(work: Callable[[int], T], count: int, threads: int = 1,
                    order: list[int] | None = None) -> Iterator[tuple[int, T]]:
     """Run ``work(b)`` for every block, in ``order`` (a permutation: the order blocks are
     started in), and yield ``(b, result)`` for b = 0, 1, ... whatever order they finish in."""
-    order = list(range(count)) if order is None else list(order)
-    if sorted(order) != list(range(count)):
-        raise ValueError(f"block_order must be a permutation of range({count})")
+    if order is None:
+        order = range(count)             # lazy: a run of 10^12 paths lists no blocks
+    else:
+        order = list(order)
+        if sorted(order) != list(range(count)):
+            raise ValueError(f"block_order must be a permutation of range({count})")
     done: dict[int, T] = {}
     nxt = 0
 

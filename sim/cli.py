@@ -437,8 +437,8 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
     balanskravsresultat's fan, the probabilities); a sensitivity run the tornado (7); a stress
     run the scenarios side by side (8).
     """
-    from .present.charts import charts_for, write_charts
-    from .results import open_results
+    from .present.charts import chart_writers, charts_for
+    from .results import ResultsError, atomic_write_many, open_results
 
     loaded = [(p, open_results(p)) for p in results]
     for p, ds in loaded:
@@ -454,15 +454,19 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
                 raise UserError(f"{p} and {drawn[name]}: both draw chart {name}, and one would "
                                 "overwrite the other in --out; draw them into two folders")
             drawn[name] = p
-    total = 0
+    items = []                          # every chart drawn before any file is written
     for p, ds in loaded:
         try:
-            written = write_charts(ds, out)
-        except OSError as exc:
-            raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
-        total += len(written)
-        click.echo(f"{p}: " + ", ".join(sorted({w.stem for w in written})))
-    click.echo(f"Wrote {total} files to {out}")
+            items += chart_writers(ds, out)
+        except ResultsError as exc:
+            raise UserError(f"{p}: {exc}") from None
+    try:
+        written = atomic_write_many(items)
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    for p, ds in loaded:
+        click.echo(f"{p}: " + ", ".join(charts_for(ds)))
+    click.echo(f"Wrote {len(written)} files to {out}")
 
 
 @cli.command()

@@ -19,6 +19,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -574,10 +575,27 @@ class PlanConfig(Strict):
 # --------------------------------------------------------------------------------------------
 
 
+#: The largest config, model, information or scenario file read [bytes]: the shipped ones are
+#: a few kB; an `include` of /dev/zero or a huge file would read until memory runs out.
+MAX_TOML_BYTES = 10 * 2 ** 20
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    import stat
+
     try:
+        mode = os.stat(path).st_mode          # before opening: a FIFO's open would block
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket); give a "
+                              "TOML file")
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(MAX_TOML_BYTES + 1)
+        if len(data) > MAX_TOML_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_TOML_BYTES // 2 ** 20} MB; a TOML "
+                              "file here is a few kB")
+        return tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -198,9 +198,14 @@ def _acquire(lock: Path) -> None:
     raise BlockingIOError(0, f"could not take the lock {lock}")
 
 
+def netcdf_writer(ds: xr.Dataset):
+    """``write(tmp)`` of ``ds`` as NetCDF (h5netcdf), for :func:`atomic_write_many`."""
+    return lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf")
+
+
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``path`` as NetCDF (h5netcdf), atomically."""
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    return atomic_write(path, netcdf_writer(ds))
 
 
 def csv_writer(rows: list[dict], locale: str = "en"):
@@ -247,4 +252,26 @@ def open_results(path: str | Path) -> xr.Dataset:
     if ds.attrs.get(FORMAT_ATTR) != FORMAT:
         raise ResultsError(f"{path}: a NetCDF file, but not a results file of this simulator "
                            f"(attribute {FORMAT_ATTR!r} is missing or not {FORMAT!r})")
+    validate_results(ds, path)
     return ds
+
+
+def validate_results(ds: xr.Dataset, where: str | Path) -> None:
+    """Refuse, before anything is drawn or written from it, a results file whose variables
+    are not the catalogue's or whose recorded config is not readable (:class:`ResultsError`)."""
+    from .catalogue import CATALOGUE
+
+    unknown = sorted(str(n) for n in ds.variables if str(n) not in CATALOGUE)
+    if unknown:
+        raise ResultsError(f"{where}: variables not in the variable catalogue: "
+                           f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; "
+                           "not a file this version of sim wrote")
+    if "config_json" in ds.attrs:
+        try:
+            cfg = json.loads(ds.attrs["config_json"])
+        except (TypeError, ValueError) as exc:
+            raise ResultsError(f"{where}: its recorded config (attribute config_json) is not "
+                               f"readable JSON ({exc})") from None
+        if not isinstance(cfg, dict):
+            raise ResultsError(f"{where}: its recorded config (attribute config_json) is not "
+                               "a table of keys")

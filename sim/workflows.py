@@ -403,10 +403,10 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc);
     without it the report leaves it out."""
-    from .present.charts import write_charts
-    from .present.document import build, write_html, write_pdf_html
-    from .present.report import write_excel
-    from .results import write_netcdf
+    from .present.charts import chart_writers
+    from .present.document import build, html_writer, pdf_writer
+    from .present.report import excel_writer
+    from .results import atomic_write_many, netcdf_writer
     from .stress.settings import TORNADO_PATHS
 
     if out.exists() and not out.is_dir():
@@ -416,35 +416,39 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
-    written = []
+    items = []                     # every file, written as one unit at the end
     mc = given.get("run")
     if mc is None:
         mc = monte_carlo(cfg, paths, seed, threads, progress_bar=progress_bar)
-        written.append(write_netcdf(mc, out / "run.nc"))
+        items.append((out / "run.nc", netcdf_writer(mc)))
     st = given.get("stress")
     if st is None:
         st = stress(cfg, scenarios, seed)
-        written.append(write_netcdf(st, out / "stress.nc"))
+        items.append((out / "stress.nc", netcdf_writer(st)))
     sens = given.get("sens")
     if sens is None:
         sens = sensitivity(cfg, seed, min(paths, TORNADO_PATHS), threads=threads,
                            progress_bar=progress_bar)
-        written.append(write_netcdf(sens, out / "sensitivity.nc"))
+        items.append((out / "sensitivity.nc", netcdf_writer(sens)))
     models = given.get("models")
     if models is None and variants:
         vpath, vfile, loaded = variants
         models = compare_models(loaded, vpath, min(paths, vfile.paths),
                                 cfg.simulation.seed if seed is None else seed, threads,
                                 progress_bar)
-        written.append(write_netcdf(models, out / "model-risk.nc"))
+        items.append((out / "model-risk.nc", netcdf_writer(models)))
     budget = deterministic_budget(cfg)
     for ds in (mc, st, sens):
-        written += write_charts(ds, out / "charts")
-    doc = build(mc, st, sens, models=models, backtest=given.get("backtest"))
-    written.append(write_pdf_html(out / "riskanalys.pdf", doc))
-    written.append(write_html(out / "riskanalys.html", doc))
-    written.append(write_excel(out / "riskanalys.xlsx", mc, st, sens, budget))
-    return written
+        items += chart_writers(ds, out / "charts")
+    try:
+        doc = build(mc, st, sens, models=models, backtest=given.get("backtest"))
+    except (KeyError, ValueError) as exc:
+        raise WorkflowError(f"the results given cannot make the report: {type(exc).__name__}: "
+                            f"{exc}; write them again with this version of sim") from None
+    items += [(out / "riskanalys.pdf", pdf_writer(doc)),
+              (out / "riskanalys.html", html_writer(doc)),
+              (out / "riskanalys.xlsx", excel_writer(mc, st, sens, budget))]
+    return atomic_write_many(items)
 
 
 def calibrate_esg(data_dir: Path, until: str, template: Path):

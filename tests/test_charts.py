@@ -187,6 +187,37 @@ def test_charts_refuse_files_that_give_none(tmp_path):
     assert not (tmp_path / "c").exists()
 
 
+@pytest.mark.parametrize("damage", ["a variable dropped", "config_json corrupt",
+                                    "a foreign variable"])
+def test_a_damaged_results_file_writes_no_chart_and_no_report(results, tmp_path, damage):
+    """A file with the format mark that lacks a variable a chart reads, whose recorded config
+    is not JSON, or that holds a variable outside the catalogue: sim charts and sim report
+    exit 2 naming the file, and write nothing (before, 20 of 24 chart files were left
+    behind and the report failed half-way)."""
+    from sim.results import write_netcdf
+
+    files, _ = results
+    ds = open_results(files["mc"])
+    if damage == "a variable dropped":
+        ds = ds.drop_vars("p_deficit_hi")
+    elif damage == "config_json corrupt":
+        ds.attrs["config_json"] = "{not json"
+    else:
+        ds["secret"] = ds["p_deficit"]
+    bad = tmp_path / "bad.nc"
+    write_netcdf(ds, bad)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["charts", str(files["sens"]), str(bad), "--out", str(out)])
+    assert res.exit_code == 2 and "bad.nc" in res.output, res.output
+    assert "Traceback" not in res.output
+    assert not out.exists() or list(out.iterdir()) == []
+    res = CliRunner().invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(bad),
+                                   "--stress", str(files["stress"]), "--sensitivity",
+                                   str(files["sens"]), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert not out.exists() or [p for p in out.rglob("*") if p.is_file()] == []
+
+
 def test_a_name_matplotlib_would_read_as_tex_is_drawn_as_text(tmp_path):
     """meta.name = '$\\frac{a$' made every chart raise a mathtext error."""
     from click.testing import CliRunner

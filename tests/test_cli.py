@@ -210,6 +210,9 @@ def test_replay_runs_the_documented_example(tmp_path):
     ("month,equity_return,fixed_income_return\n2008-01,-1.5,0.0\n", "above -1"),
     ("month,equity_return,fixed_income_return\n2008-13,0.1,0.0\n", "not YYYY-MM"),
     ("month,equity_return,fixed_income_return\n2008-01,0.1\n", "2 values, expected 3"),
+    # 2262 on overflowed the nanosecond time axis (9999-01 read back as 1815)
+    ("month,equity_return,fixed_income_return\n9999-01,0.1,0.0\n", "outside 1677-10 to 2262-03"),
+    ("month,equity_return,fixed_income_return\n2262-12,0.1,0.0\n", "outside 1677-10 to 2262-03"),
     ("# only a comment\n", "no data"),
 ])
 def test_replay_bad_file_exits_2(tmp_path, content, words):
@@ -352,6 +355,43 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
     proc.wait(timeout=60)
     assert proc.returncode in (143, -signal.SIGTERM)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigkill_mid_write_keeps_the_old_file_and_the_next_run_sweeps_the_rest(tmp_path):
+    """A run killed with SIGKILL while it writes its results (the temporary file is there)
+    leaves the previous results whole; the temporary it could not remove is swept by the next
+    run to the same --out, which writes its own results."""
+    import signal
+    import time
+
+    out = tmp_path / "run.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out",
+                                   str(out)])
+    assert res.exit_code == 0, res.output
+    before = out.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(DEFAULT_CONFIG),
+                             "--paths", "60000", "--store", "annual", "--threads", "1",
+                             "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    stray = []
+    while not stray and proc.poll() is None and time.monotonic() < deadline:
+        stray = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")
+                 and p.stat().st_size > 0]
+        time.sleep(0.005)
+    if not stray:
+        proc.kill()
+        pytest.skip("the write finished between two looks; nothing was killed mid-write")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert out.read_bytes() == before                  # the old results, whole
+    assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())   # SIGKILL cannot clean
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
+                                   "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc", "run_summary.csv"]
+    assert open_results(out).attrs["paths"] == 1000
 
 
 def test_a_run_that_cannot_fit_or_would_take_hours_stops_before_it_starts(tmp_path):

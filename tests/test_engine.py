@@ -213,6 +213,18 @@ def test_block_order_must_be_a_permutation(cfg):
         run(cfg, 2000, 1, block_order=[0, 0])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_block_list_is_never_materialised(threads):
+    """10^15 blocks: the first results come at once, in order, without a list of the blocks
+    (a list of 10^15 indices cannot be allocated; before, this raised MemoryError)."""
+    import itertools
+
+    from sim.blocks import in_block_order
+
+    first = list(itertools.islice(in_block_order(lambda b: b * b, 10 ** 15, threads), 4))
+    assert first == [(0, 0), (1, 1), (2, 4), (3, 9)]
+
+
 def test_high_inflation_is_possible_and_reported(cfg_plain):
     """2022-2023 happened: with the high regime (the default), KPIF of 6 % or more in a plan
     year has a probability above zero (four standard errors), bounded by the chain's chance of

@@ -139,4 +139,6 @@ def goodness_of_fit(result) -> "xr.Dataset":  # noqa: F821
         ds.attrs[f"p_kpif_at_least_{yr}"] = float((sims["inflation"] >= v).mean())
     ds.attrs.update({"equity_period": eq.period, "kpif_period": kpif.period,
                      "simulated_years": SIM_YEARS, "seed": SEED})
-    return ds
+    from ..catalogue import annotate
+
+    return annotate(ds)

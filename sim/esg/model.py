@@ -108,7 +108,12 @@ class EsgParams:
         m = len(MONTHLY_FACTORS)
         c_mm, c_am, c_aa = c[:m, :m], c[m:, :m], c[m:, m:]
         chol = _psd_factor(c_mm, "monthly (equity, short_rate, inflation)")
-        cond_mean = c_am @ np.linalg.inv(c_mm)
+        # the annual factors given the monthly ones; a singular monthly block (two factors
+        # perfectly correlated) conditions through the pseudo-inverse, exact for any valid c
+        if np.linalg.matrix_rank(c_mm) < m:
+            cond_mean = c_am @ np.linalg.pinv(c_mm, hermitian=True)
+        else:
+            cond_mean = c_am @ np.linalg.inv(c_mm)
         cond_cov = c_aa - cond_mean @ c_am.T
         w, v = np.linalg.eigh((cond_cov + cond_cov.T) / 2)
         cond_factor = v * np.sqrt(np.maximum(w, 0.0))

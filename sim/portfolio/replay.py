@@ -28,6 +28,8 @@ import numpy as np
 __all__ = ["ReplayError", "read_returns_csv"]
 
 COLUMNS = ("month", "equity_return", "fixed_income_return")
+#: The months a nanosecond time axis (xarray's, NetCDF's) holds: 1677-09-21 to 2262-04-11.
+FIRST_MONTH, LAST_MONTH = np.datetime64("1677-10", "M"), np.datetime64("2262-03", "M")
 
 
 class ReplayError(ValueError):
@@ -60,6 +62,10 @@ def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
             month = np.datetime64(cells[0], "M")
         except ValueError:
             raise ReplayError(f"{path}, line {n}: month {cells[0]!r} is not YYYY-MM") from None
+        if not FIRST_MONTH <= month <= LAST_MONTH:
+            # the results file's time axis is datetime64[ns]: 9999-01 read back as 1815
+            raise ReplayError(f"{path}, line {n}: month {cells[0]} is outside {FIRST_MONTH} to "
+                              f"{LAST_MONTH}, the months a results file's time axis can hold")
         values = []
         for name, cell in zip(COLUMNS[1:], cells[1:]):
             try:

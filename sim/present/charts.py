@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -476,32 +477,48 @@ def charts_for(ds) -> list[str]:
     return names
 
 
-def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Path]:
-    """Draw every chart ``ds`` can give into ``out``: each format, and the chart's CSV."""
+def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[tuple[Path, Any]]:
+    """Every chart ``ds`` can give, drawn now, as ``(path, write(tmp))`` items for
+    :func:`sim.results.atomic_write_many`: each format and the chart's CSV. A results file
+    that lacks what a chart reads fails here, before anything is written
+    (:class:`sim.results.ResultsError`, naming the variable)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..results import atomic_write, write_csv_rows
+    from ..results import ResultsError, csv_writer
 
     matplotlib.rcParams["svg.hashsalt"] = "sim"        # the same ids in every SVG
-
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    items = []
     for name in charts_for(ds):
-        fig, rows = CHARTS[name][0](ds)
-        for form in formats:
-            path = out / f"{name}.{form}"
+        try:
+            fig, rows = CHARTS[name][0](ds)
+        except KeyError as exc:
+            raise ResultsError(f"chart {name}: the results file lacks {exc.args[0]!r}; "
+                               "write it again with this version of sim") from None
+        for j, form in enumerate(formats):
             meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
                     "svg": {"Date": None}}[form]
-            atomic_write(path, lambda tmp, f=form, m=meta: fig.savefig(
-                tmp, format=f, dpi=150, metadata=m))
-            written.append(path)
-        plt.close(fig)
-        written.append(write_csv_rows(rows, out / f"{name}.csv"))
-    return written
+            last = j == len(formats) - 1
+
+            def write(tmp, fig=fig, f=form, m=meta, last=last):
+                fig.savefig(tmp, format=f, dpi=150, metadata=m)
+                if last:
+                    plt.close(fig)
+            items.append((out / f"{name}.{form}", write))
+        items.append((out / f"{name}.csv", csv_writer(rows)))
+    return items
+
+
+def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Path]:
+    """Draw every chart ``ds`` can give into ``out``: each format, and the chart's CSV, all
+    drawn before any is written and written as one unit."""
+    from ..results import atomic_write_many
+
+    items = chart_writers(ds, out, formats)
+    return atomic_write_many(items) if items else []
 
 
 def backtest_chart(results: list[dict], ds):

@@ -738,14 +738,19 @@ def render_html(doc: Document, for_print: bool = False) -> str:
     return env.get_template("riskanalys.html.j2").render(doc=doc, css=css, for_print=for_print)
 
 
-def write_html(path, doc: Document):
-    from ..results import atomic_write
-
+def html_writer(doc: Document):
+    """``write(tmp)`` of riskanalys.html, the page rendered now."""
     text = render_html(doc)
 
     def write(tmp: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
-    return atomic_write(path, write)
+    return write
+
+
+def write_html(path, doc: Document):
+    from ..results import atomic_write
+
+    return atomic_write(path, html_writer(doc))
 
 
 def _font_css() -> str:
@@ -763,14 +768,12 @@ def _font_css() -> str:
     return "\n".join(faces) + "\nbody, svg text { font-family: 'Report Sans'; }\n"
 
 
-def write_pdf_html(path, doc: Document):
-    """The PDF from the same HTML: tagged (PDF/UA-1), fonts embedded, byte-identical for the
-    same inputs (a fixed identifier, no dates)."""
+def pdf_writer(doc: Document):
+    """``write(tmp)`` of the PDF from the same HTML: tagged (PDF/UA-1), fonts embedded,
+    byte-identical for the same inputs (a fixed identifier, no dates)."""
     import hashlib
 
     from weasyprint import CSS, HTML
-
-    from ..results import atomic_write
 
     html = render_html(doc, for_print=True)
     ident = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
@@ -779,4 +782,11 @@ def write_pdf_html(path, doc: Document):
         HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
             tmp, stylesheets=[CSS(string=_font_css())], pdf_variant="pdf/ua-1",
             pdf_identifier=ident, uncompressed_pdf=False)
-    return atomic_write(path, write)
+    return write
+
+
+def write_pdf_html(path, doc: Document):
+    """riskanalys.pdf (:func:`pdf_writer`), atomically."""
+    from ..results import atomic_write
+
+    return atomic_write(path, pdf_writer(doc))

@@ -55,12 +55,18 @@ def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför
 
 
 def write_excel(path, mc, stress=None, sens=None, budget=None):
-    """riskanalys.xlsx: a sheet per table, numbers as numbers with formats, and provenance."""
+    """riskanalys.xlsx (:func:`excel_writer`), atomically."""
+    from ..results import atomic_write
+
+    return atomic_write(path, excel_writer(mc, stress, sens, budget))
+
+
+def excel_writer(mc, stress=None, sens=None, budget=None):
+    """``write(tmp)`` of riskanalys.xlsx: a sheet per table, numbers as numbers with formats,
+    and provenance."""
     import datetime as dt
 
     import xlsxwriter
-
-    from ..results import atomic_write
 
     def write(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {"nan_inf_to_errors": True})
@@ -172,7 +178,7 @@ def write_excel(path, mc, stress=None, sens=None, budget=None):
         ws.set_column(1, 1, 40)
         wb.close()
 
-    return atomic_write(path, write)
+    return write
 
 
 def _flatten(node, prefix: str = ""):

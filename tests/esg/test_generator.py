@@ -230,6 +230,33 @@ def test_correlations_of_innovations_are_recovered():
     assert np.allclose(allv.var(axis=0), 1.0, atol=Z * math.sqrt(2 / k))
 
 
+def test_a_singular_correlation_is_conditioned_exactly():
+    """Equity and the short rate perfectly correlated (the rate's row a copy of equity's): a
+    valid but singular matrix. The monthly block conditions the yearly factors through the
+    pseudo-inverse: the implied joint covariance is the matrix itself, the two monthly
+    innovations are equal on every path, and a run gives finite results (before, inverting
+    the block raised LinAlgError)."""
+    c = np.array(config().esg.correlation.matrix)
+    c[1, :] = c[0, :]
+    c[:, 1] = c[:, 0]
+    c[1, 1] = 1.0
+    assert np.linalg.eigvalsh(c).min() > -1e-12 and np.linalg.matrix_rank(c) < len(c)
+    cfg = config("esg.correlation.matrix=" + str(c.tolist()))
+    p = esg_params(cfg)
+    m = 3
+    c_mm = c[:m, :m]
+    cond = p.cond_mean @ c_mm
+    joint = np.block([[c_mm, cond.T], [cond, cond @ p.cond_mean.T
+                                        + p.cond_factor @ p.cond_factor.T]])
+    np.testing.assert_allclose(joint, c, atol=1e-9)
+    inn = draw_innovations(p, np.random.SeedSequence(3), 200)
+    np.testing.assert_allclose(inn.equity, inn.short_rate, atol=1e-5)
+    from sim.engine import run
+
+    ds = run(cfg, 1000, 3)
+    assert np.isfinite(ds.p_deficit.values).all() and np.isfinite(ds.bkr_mean.values).all()
+
+
 def test_matrix_not_psd_is_an_error_naming_the_key():
     bad = "esg.correlation.matrix=" + str(_not_psd().tolist())
     with pytest.raises(ConfigError, match=r"esg\.correlation\.matrix: .*not positive semi-definite"):

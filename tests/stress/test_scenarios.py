@@ -211,6 +211,26 @@ def test_no_measures_delivered_costs_the_measures_exactly(shipped, cfg):
         ((mc_bkr - measures) < 0).mean("path").values)
 
 
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "huge"])
+def test_an_include_of_a_device_a_pipe_or_a_huge_file_is_refused(tmp_path, target):
+    """Only a regular file of at most 10 MB is read: an include of /dev/zero read until memory
+    ran out, and a FIFO would block on open."""
+    import os
+
+    if target == "fifo":
+        target = tmp_path / "pipe.toml"
+        os.mkfifo(target)
+    elif target == "huge":
+        target = tmp_path / "huge.toml"
+        with open(target, "wb") as fh:
+            fh.truncate(11 * 2 ** 20)            # sparse: no disk used
+    (tmp_path / "s.toml").write_text(
+        'label = "x"\ndescription = "ten chars long"\nsource = "assumption: a reason given '
+        f'here"\ninclude = ["{target}"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a regular file|larger than 10 MB"):
+        load_scenario(tmp_path / "s.toml")
+
+
 def test_includes_refuse_conflicts_and_cycles(tmp_path):
     part = ('label = "x"\ndescription = "ten chars long"\nsource = "assumption: a reason given '
             'here"\n{inc}[factors.drugs]\nmode = "shift"\nfrequency = "yearly"\nstart = "2023"\n'

@@ -116,11 +116,11 @@ def _write_with_csv(ds, out: Path, csv_path: Path) -> None:
     """The results file and its summary CSV as one unit: both written, then both renamed into
     place (the pair is never from two runs, nor one new and one old)."""
     from .present.tables import summary_frame_rows
-    from .results import atomic_write_many, csv_writer
+    from .results import atomic_write_many, csv_writer, netcdf_writer
 
     locale = click.get_current_context().meta.get("csv_locale", "en")
     try:
-        atomic_write_many([(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf")),
+        atomic_write_many([(out, netcdf_writer(ds)),
                            (csv_path, csv_writer(summary_frame_rows(ds), locale))])
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None

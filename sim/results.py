@@ -199,8 +199,17 @@ def _acquire(lock: Path) -> None:
 
 
 def netcdf_writer(ds: xr.Dataset):
-    """``write(tmp)`` of ``ds`` as NetCDF (h5netcdf), for :func:`atomic_write_many`."""
-    return lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf")
+    """``write(tmp)`` of ``ds`` as NetCDF (h5netcdf), for :func:`atomic_write_many`.
+
+    The file is encoded in memory and then written with plain file I/O: when the disk fills,
+    HDF5 writing to the file itself failed half-way and its file object then crashed the
+    interpreter as it was collected (exit 139 after the clean message); a plain write raises
+    ``OSError`` (ENOSPC) and nothing else happens."""
+    def write(tmp: str) -> None:
+        data = ds.to_netcdf(engine="h5netcdf")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+    return write
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:

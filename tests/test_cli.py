@@ -394,6 +394,38 @@ def test_sigkill_mid_write_keeps_the_old_file_and_the_next_run_sweeps_the_rest(t
     assert open_results(out).attrs["paths"] == 1000
 
 
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 1 MB tmpfs, mounted where the machine allows it (root with the right to mount)."""
+    import os
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not allow a tmpfs mount: {done.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_full_disk_is_a_clean_error_that_keeps_the_old_file(full_disk):
+    """Results larger than the disk: exit 2 with the reason, the old file kept, no temporary
+    left (before: the clean message, then a segmentation fault, exit 139, from the HDF5 file
+    object the failed write left behind)."""
+    out = full_disk / "run.nc"
+    out.write_text("the old results")
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(DEFAULT_CONFIG),
+                           "--paths", "20000", "--store", "annual", "--threads", "1",
+                           "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    assert out.read_text() == "the old results"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["run.nc"]
+
+
 def test_a_run_that_cannot_fit_or_would_take_hours_stops_before_it_starts(tmp_path):
     """The README's bytes per path predict the run; what cannot fit in this machine's memory
     is refused with the number and the alternatives, and more than an hour needs --yes."""

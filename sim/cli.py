@@ -302,9 +302,10 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     for k in ds["fund"].values:
         f = ds.sel(fund=k, path=0)
         floor = np.isfinite(f["fund_floor"].values).any()
-        click.echo(f"  {k:12s} value {float(f['fund_value_end'][-1]):9.0f} mnkr, worst 12-month "
-                   f"fall {float(f['fund_worst_fall_12m_total']):6.1%}"
-                   + (f", months below the floor {int(f['fund_breach_months_total'])}"
+        click.echo(f"  {k:12s} värde {fmt.mnkr(float(f['fund_value_end'][-1])):>7} mnkr, "
+                   "största fall på 12 månader "
+                   f"{fmt.percent(float(f['fund_worst_fall_12m_total']), 1):>5} %"
+                   + (f", månader under skyddsnivån {int(f['fund_breach_months_total'])}"
                       if floor else ""))
 
 

@@ -686,8 +686,8 @@ def _format_errors(name: str, exc: ValidationError,
         loc = loc or "(top level)"
         given = err.get("input")
         if err["type"] == "extra_forbidden":
-            lines.append(f"  {loc}: unknown key (value {_short(given)}); check the spelling "
-                         f"against {example}")
+            # the value is not echoed: a secret pasted into a config would be printed
+            lines.append(f"  {loc}: unknown key; check the spelling against {example}")
         elif isinstance(given, dict) or err["type"].startswith("missing"):
             lines.append(f"  {loc}: {msg}")
         else:

@@ -237,6 +237,9 @@ def _on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
                 client = stack.enter_context(Client(scheduler, timeout="10s"))
             except (OSError, TimeoutError) as exc:
                 raise WorkflowError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+            except (ValueError, TypeError) as exc:      # a malformed address
+                raise WorkflowError(f"--scheduler {scheduler}: not a scheduler address ({exc}); "
+                                    "write it as tcp://HOST:PORT") from None
         try:
             with progress_bar(paths, "Scenarier") as advance:
                 return run_distributed(cfg, paths, seed, client, store=store, fans=True,

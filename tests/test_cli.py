@@ -195,10 +195,37 @@ def test_replay_runs_the_documented_example(tmp_path):
                                                                    "short_term"]
     w = ds["fund_equity_weight"].sel(fund="pension").values[0]
     assert w[:6].min() > 0.5 and w[10] < 0.05          # de-risked at the trough
+    # the README shows this run's output (its numbers had gone stale)
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("$ sim replay "):]
+    shown = block[block.index("\n") + 1:block.index("```")].splitlines()[1:]
+    assert shown == res.output.splitlines()[1:]
     assert ds["fund_value"].attrs["units"] == "mnkr"
     np.testing.assert_allclose(ds["fund_year_return"].values,
                                ds["fund_realized"].values + ds["fund_unrealized_change"].values,
                                atol=1e-9)
+
+
+def test_replay_reads_what_swedish_excel_saves(tmp_path):
+    """A byte-order mark, ';' between fields and decimal commas (Swedish Excel's CSV, and
+    --csv-locale sv's) give the same replay as the plain file (they were refused as a bad
+    header without saying why)."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text("month,equity_return,fixed_income_return\n" + "".join(
+        f"2008-{m:02d},{0.01 * (m - 6)},0.002\n" for m in range(1, 13)), encoding="utf-8")
+    swedish = tmp_path / "excel.csv"
+    minus = "\u2212"
+    swedish.write_bytes(("\ufeffmonth;equity_return;fixed_income_return\r\n" + "".join(
+        f"2008-{m:02d};{str(0.01 * (m - 6)).replace('.', ',').replace('-', minus)};0,002\r\n"
+        for m in range(1, 13))).encode("utf-8"))
+    got = []
+    for src in (plain, swedish):
+        out = tmp_path / f"{src.stem}.nc"
+        res = CliRunner().invoke(cli, ["replay", str(DEFAULT_CONFIG), str(src), "--out",
+                                       str(out)])
+        assert res.exit_code == 0, res.output
+        got.append(open_results(out)["fund_value"].values)
+    np.testing.assert_array_equal(got[0], got[1])
 
 
 @pytest.mark.parametrize("content,words", [
@@ -409,6 +436,15 @@ def full_disk(tmp_path):
         pytest.skip(f"this machine does not allow a tmpfs mount: {done.stderr.strip()}")
     yield disk
     subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_malformed_scheduler_address_is_a_clean_error(tmp_path):
+    """'tcp://::bad' raised ValueError from dask with a traceback."""
+    out = tmp_path / "r.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000",
+                                   "--scheduler", "tcp://::bad", "--out", str(out)])
+    assert res.exit_code == 2 and "not a scheduler address" in res.output, res.output
+    assert not out.exists()
 
 
 def test_a_full_disk_is_a_clean_error_that_keeps_the_old_file(full_disk):

@@ -133,3 +133,12 @@ def test_unreadable_file(tmp_path, content, words):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_an_unknown_key_is_named_but_its_value_not_echoed(tmp_path):
+    """A secret pasted under a wrong key is not printed back (it was: 'value ...')."""
+    path = broken(tmp_path, "[taxes]\nindex", '[taxes]\napi_key = "hunter2-secret"\nindex')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "taxes.api_key: unknown key" in str(info.value)
+    assert "hunter2" not in str(info.value)

@@ -1,6 +1,7 @@
 """Replay the portfolio strategies over a given monthly path of returns (a CSV file).
 
-Format (UTF-8, comma-separated, lines starting with ``#`` are comments)::
+Format (UTF-8, comma-separated, lines starting with ``#`` are comments; the file Swedish Excel
+saves, with a byte-order mark, ``;`` between fields and decimal commas, is read too)::
 
     month,equity_return,fixed_income_return
     2008-01,-0.060,0.004
@@ -40,7 +41,7 @@ def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """Read a returns CSV: (months as datetime64[M], equity simple returns, fixed-income returns)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")     # a BOM, as Excel writes, is dropped
     except FileNotFoundError:
         raise ReplayError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -49,13 +50,19 @@ def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
             if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         raise ReplayError(f"{path}: no data; expected a header {','.join(COLUMNS)}")
-    header = [h.strip() for h in next(csv.reader([rows[0][1]]))]
+    # Swedish Excel (and sim's --csv-locale sv) writes ';' between fields and a decimal comma
+    swedish = ";" in rows[0][1]
+    delimiter = ";" if swedish else ","
+    header = [h.strip() for h in next(csv.reader([rows[0][1]], delimiter=delimiter))]
     if tuple(header) != COLUMNS:
-        raise ReplayError(f"{path}, line {rows[0][0]}: header {','.join(header)!r}; expected "
-                          f"{','.join(COLUMNS)!r}")
+        raise ReplayError(f"{path}, line {rows[0][0]}: header {delimiter.join(header)!r}; "
+                          f"expected {','.join(COLUMNS)!r} (or, as Swedish Excel writes it, "
+                          f"{';'.join(COLUMNS)!r} with decimal commas)")
     months, eq, fi = [], [], []
     for n, line in rows[1:]:
-        cells = [c.strip() for c in next(csv.reader([line]))]
+        cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+        if swedish:
+            cells = [cells[0]] + [c.replace("\u2212", "-").replace(",", ".") for c in cells[1:]]
         if len(cells) != 3:
             raise ReplayError(f"{path}, line {n}: {len(cells)} values, expected 3 ({line!r})")
         try:

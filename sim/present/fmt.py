@@ -12,7 +12,7 @@ Rules (as a Swedish finance department prints figures):
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = ["number", "mnkr", "percent", "MINUS", "MISSING"]
 
@@ -30,7 +30,11 @@ def number(x, decimals: int = 0, plus: bool = False) -> str:
         return MISSING
     if math.isinf(x):
         return ("" if x > 0 else MINUS) + "∞"
-    q = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    try:
+        q = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except InvalidOperation:          # beyond the decimal context's precision (1e28 and up)
+        text = f"{abs(x):.{decimals}e}".replace(".", ",")
+        return (MINUS if x < 0 else ("+" if plus else "")) + text
     if q == 0:
         q = abs(q)
     text = f"{abs(q):,.{decimals}f}".replace(",", " ").replace(".", ",")

@@ -54,6 +54,11 @@ for _k in ANNUAL_FACTORS:
     _UNITS[(_k, "shift")] = "percent"
 
 
+#: The largest size of a scenario value: equity's return as a fraction (10 is +1 000 % in a
+#: period), the rest in percent or points.
+_LIMITS = {"equity": 10.0, "other": 1000.0}
+
+
 class FactorPath(Strict):
     """One factor's path in a scenario."""
 
@@ -113,6 +118,11 @@ class Scenario(Strict):
             if key == "equity" and fp.mode == "level" and min(fp.values) <= -1.0:
                 raise ValueError(f"factors.{key}.values: a return of {min(fp.values):g} is a "
                                  "loss of 100 % or more; returns are fractions above -1")
+            top = _LIMITS["equity" if key == "equity" else "other"]
+            worst = max(fp.values, key=abs)
+            if abs(worst) > top:
+                raise ValueError(f"factors.{key}.values: {worst:g} is outside the allowed range "
+                                 f"[-{top:g}, {top:g}] ({fp.unit})")
             fp.first_month()                 # a bad start is an error here, not at run time
         return self
 

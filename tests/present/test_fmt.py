@@ -28,6 +28,8 @@ M = "\u2212"
     (None, 0, False, "\u2013"),
     (math.inf, 0, False, "∞"),
     (-math.inf, 0, False, M + "∞"),
+    (1e308, 1, False, "1,0e+308"),        # past the decimal context: raised InvalidOperation
+    (-2.5e30, 0, False, M + "2e+30"),
 ])
 def test_number(x, decimals, plus, want):
     assert fmt.number(x, decimals, plus) == want

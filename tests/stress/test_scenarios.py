@@ -168,6 +168,15 @@ BAD = [
      'a reason given here"\n[factors.equity]\nmode = "level"\nfrequency = "yearly"\nstart = '
      '"2023"\nvalues = [-1.2]\nunit = "fraction"\nsource = "assumption: a reason given"\n',
      ["factors.equity.values", "-1.2"]),
+    # 1e308 ran, wrote inf and then failed to print its table
+    ("a huge equity level", 'label = "x"\ndescription = "ten chars long"\nsource = "assumption: '
+     'a reason given here"\n[factors.equity]\nmode = "level"\nfrequency = "yearly"\nstart = '
+     '"2023"\nvalues = [1e308]\nunit = "fraction"\nsource = "assumption: a reason given"\n',
+     ["factors.equity.values", "allowed range [-10, 10]"]),
+    ("a huge shift", 'label = "x"\ndescription = "ten chars long"\nsource = "assumption: '
+     'a reason given here"\n[factors.drugs]\nmode = "shift"\nfrequency = "yearly"\nstart = '
+     '"2023"\nvalues = [-5e4]\nunit = "percent"\nsource = "assumption: a reason given"\n',
+     ["factors.drugs.values", "allowed range [-1000, 1000]"]),
 ]
 
 

@@ -120,9 +120,11 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, exc):
     out = tmp_path / "x.nc"
     ds = xr.Dataset({"x": ("t", [1.0])})
 
-    def boom(self, path, **kwargs):
-        with open(path, "wb") as fh:
-            fh.write(b"partial")
+    def boom(self, path=None, **kwargs):
+        """Fail while encoding (the temporary file already exists beside the target)."""
+        if path is not None:
+            with open(path, "wb") as fh:
+                fh.write(b"partial")
         raise exc
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)

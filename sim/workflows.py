@@ -406,7 +406,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc);
     without it the report leaves it out."""
-    from .present.charts import chart_writers
+    from .present.charts import chart_writers, draw_charts
     from .present.document import build, html_writer, pdf_writer
     from .present.report import excel_writer
     from .results import atomic_write_many, netcdf_writer
@@ -441,13 +441,15 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
                                 progress_bar)
         items.append((out / "model-risk.nc", netcdf_writer(models)))
     budget = deterministic_budget(cfg)
-    for ds in (mc, st, sens):
-        items += chart_writers(ds, out / "charts")
+    drawn = [draw_charts(ds) for ds in (mc, st, sens)]      # each chart drawn once
     try:
-        doc = build(mc, st, sens, models=models, backtest=given.get("backtest"))
+        doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
+                    figures={k: v for d in drawn for k, v in d.items()})
     except (KeyError, ValueError) as exc:
         raise WorkflowError(f"the results given cannot make the report: {type(exc).__name__}: "
                             f"{exc}; write them again with this version of sim") from None
+    for ds, d in zip((mc, st, sens), drawn):
+        items += chart_writers(ds, out / "charts", drawn=d)
     items += [(out / "riskanalys.pdf", pdf_writer(doc)),
               (out / "riskanalys.html", html_writer(doc)),
               (out / "riskanalys.xlsx", excel_writer(mc, st, sens, budget))]

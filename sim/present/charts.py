@@ -477,27 +477,44 @@ def charts_for(ds) -> list[str]:
     return names
 
 
-def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[tuple[Path, Any]]:
-    """Every chart ``ds`` can give, drawn now, as ``(path, write(tmp))`` items for
-    :func:`sim.results.atomic_write_many`: each format and the chart's CSV. A results file
-    that lacks what a chart reads fails here, before anything is written
+def draw_charts(ds) -> dict[str, tuple[Any, list[dict]]]:
+    """Every chart ``ds`` can give, drawn: name -> (figure, its data rows). A results file that
+    lacks what a chart reads fails here, before anything is written
     (:class:`sim.results.ResultsError`, naming the variable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..results import ResultsError
+
+    drawn = {}
+    for name in charts_for(ds):
+        try:
+            drawn[name] = CHARTS[name][0](ds)
+        except KeyError as exc:
+            raise ResultsError(f"chart {name}: the results file lacks {exc.args[0]!r}; "
+                               "write it again with this version of sim") from None
+    return drawn
+
+
+def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
+                  drawn: dict | None = None) -> list[tuple[Path, Any]]:
+    """Every chart ``ds`` can give as ``(path, write(tmp))`` items for
+    :func:`sim.results.atomic_write_many`: each format and the chart's CSV. ``drawn``: the
+    figures of :func:`draw_charts`, so a chart the report also shows is drawn once; each
+    figure is closed after its last format is written."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..results import ResultsError, csv_writer
+    from ..results import csv_writer
 
     matplotlib.rcParams["svg.hashsalt"] = "sim"        # the same ids in every SVG
     out = Path(out)
+    drawn = draw_charts(ds) if drawn is None else drawn
     items = []
     for name in charts_for(ds):
-        try:
-            fig, rows = CHARTS[name][0](ds)
-        except KeyError as exc:
-            raise ResultsError(f"chart {name}: the results file lacks {exc.args[0]!r}; "
-                               "write it again with this version of sim") from None
+        fig, rows = drawn[name]
         for j, form in enumerate(formats):
             meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
                     "svg": {"Date": None}}[form]

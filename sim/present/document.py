@@ -12,6 +12,7 @@ config), never recomputed ones; budget years and kalkyl years are marked.
 from __future__ import annotations
 
 import base64
+import contextvars
 import io
 import json
 from dataclasses import dataclass, field
@@ -93,19 +94,26 @@ class Document:
 # Charts as SVG, with their alt text
 # ---------------------------------------------------------------------------------------------
 
+#: The figures already drawn for this document (:func:`build`'s ``figures``), by chart name.
+_DRAWN: contextvars.ContextVar[dict] = contextvars.ContextVar("drawn", default={})
+
+
 def chart_svg(ds, name: str) -> str:
     """A chart of :data:`sim.present.charts.CHARTS` as SVG text, deterministic (fixed ids, no
-    date), its text kept as text."""
+    date), its text kept as text; the figure already drawn for the chart files when there is
+    one (it stays open for them), else drawn here."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    given = _DRAWN.get().get(name)
     with matplotlib.rc_context({"svg.hashsalt": "riskanalys", "svg.fonttype": "none"}):
-        fig, _ = CHARTS[name][0](ds)
+        fig = CHARTS[name][0](ds)[0] if given is None else given[0]
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
-        plt.close(fig)
+        if given is None:
+            plt.close(fig)
     return buf.getvalue()
 
 
@@ -695,9 +703,19 @@ def glossary_section() -> Section:
 
 
 def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-          models=None, backtest=None) -> Document:
+          models=None, backtest=None, figures: dict | None = None) -> Document:
     """The whole document from the results Datasets (``stress``, ``sens``, ``models``, the
-    model variants of ``sim compare``, and ``backtest``, of ``sim backtest``, optional)."""
+    model variants of ``sim compare``, and ``backtest``, of ``sim backtest``, optional).
+    ``figures``: charts already drawn from these Datasets (name -> (figure, rows),
+    :func:`sim.present.charts.draw_charts`), used instead of drawing them again."""
+    token = _DRAWN.set(figures or {})
+    try:
+        return _build(mc, stress, sens, title, models, backtest)
+    finally:
+        _DRAWN.reset(token)
+
+
+def _build(mc, stress, sens, title, models, backtest) -> Document:
     from .report import stress_intro
 
     sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),

@@ -171,6 +171,9 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
               help="Each block of paths draws the model's estimated parameters from their "
                    "sampling law (simulation.parameter_uncertainty); standard errors then "
                    "come from the spread between blocks.")
+@click.option("--antithetic", is_flag=True, default=False,
+              help="Antithetic pairs of paths (simulation.antithetic): fewer paths for the "
+                   "same precision; standard errors then come from the spread between blocks.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
               help="With --store annual on a cluster: the workers write every path's yearly "
                    "results to this Zarr store instead of sending them back.")
@@ -180,12 +183,14 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
         zarr_path: Path | None, target_se: float | None, yes: bool,
-        parameter_uncertainty: bool, overrides: tuple[str, ...]) -> None:
+        parameter_uncertainty: bool, antithetic: bool, overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from . import workflows
 
     if parameter_uncertainty:
         overrides = overrides + ("simulation.parameter_uncertainty=true",)
+    if antithetic:
+        overrides = overrides + ("simulation.antithetic=true",)
     cfg = load_config(config, overrides)
     _check_writable(out)
     if target_se is not None:
@@ -194,7 +199,9 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
         _finite("--target-se", target_se)
         paths, var = workflows.paths_for_target_se(
             cfg, target_se, cfg.simulation.seed if seed is None else seed, threads)
-        click.echo(f"--target-se {target_se:g}: {paths} paths (the pilot's largest p(1 - p) "
+        what = ("variance per path" if cfg.simulation.antithetic
+                or cfg.simulation.parameter_uncertainty else "p(1 - p)")
+        click.echo(f"--target-se {target_se:g}: {paths} paths (the pilot's largest {what} "
                    f"is {var:.4f})")
     if deterministic:
         ds = workflows.deterministic_budget(cfg)

@@ -362,6 +362,10 @@ class Simulation(Strict):
         False, description="draw the model's estimated parameters once per block of paths from "
         "their estimated sampling law (sim.esg.uncertainty), so the result carries what the "
         "history leaves uncertain about them")
+    antithetic: bool = Field(
+        False, description="antithetic pairs: every second path is the one before with its "
+        "Gaussian innovations negated (variance reduction; standard errors then from the "
+        "spread between blocks)")
 
 
 class Decision(Strict):

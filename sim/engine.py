@@ -48,6 +48,8 @@ class Engine:
         self.esg = esg_params(cfg)
         #: the estimates' sampling law, when each block draws its own parameters
         self.law = ParameterLaw(cfg.esg) if cfg.simulation.parameter_uncertainty else None
+        #: antithetic pairs within each block (simulation.antithetic)
+        self.antithetic = bool(cfg.simulation.antithetic)
         #: pre-plan years the generator simulates before the plan (sim.information)
         self.n_pre = self.esg.n_pre
         #: the horizon's calendar years from the plan's first year, and its months
@@ -128,7 +130,7 @@ class Engine:
         esg = self.esg if esg is None else esg
         if deterministic:
             return zero_innovations(esg, n)
-        return draw_innovations(esg, block_seed(self.seed, b), n)
+        return draw_innovations(esg, block_seed(self.seed, b), n, self.antithetic)
 
     def run_block(self, inn: Innovations, keep_monthly: bool = False,
                   shifts: Shifts | None = None, fund_months: bool = False,

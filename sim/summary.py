@@ -98,6 +98,13 @@ class Counts:
     n_sq: int = 0
     sq: dict = field(default_factory=dict)
     cross: dict = field(default_factory=dict)
+    #: the same per antithetic pair (a block's last path, when its count is odd, a unit of
+    #: one): pairs are independent, so their spread gives the standard error, from thousands
+    #: of units where the blocks give tens
+    units: int = 0
+    u_n_sq: int = 0
+    u_sq: dict = field(default_factory=dict)
+    u_cross: dict = field(default_factory=dict)
 
     def add_samples(self, s: Samples) -> None:
         for name in ("net_result", "bkr", "return_pct", "fall", "value_fan", "floor_fan",
@@ -216,24 +223,25 @@ class Summary:
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
         below = bkr < r["required_result_1pct"]
         nb = e.budget_years
+        # each reported probability's event, per path (PROB_COUNTS)
+        events = {
+            "deficit": deficit, "deficit_any": deficit[:, :nb].any(axis=1),
+            "deficit_after_rur": r["balance_requirement_result_after_rur"] < 0,
+            "below_goal_any": below[:, :nb].any(axis=1), "rur_drawn": r["rur_drawn"] > 0,
+            "deficit_budget_only": bkr - market < 0, "deficit_market_only": plan_bkr + market < 0,
+            "below_goal": below, "unrestored": r["deficit_unrestored"] > 0,
+            "rur_used_up": (r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0),
+            "kpif_high": high, "kpif_high_ever": high.any(axis=1),
+            "fund_breach": breach, "fund_fall_over_limit": over,
+            "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2)}
         counts = Counts(
-            n=n, ret_n=pct.shape[0] * pct.shape[2], deficit=deficit.sum(axis=0),
-            deficit_any=int(deficit[:, :nb].any(axis=1).sum()),
-            deficit_after_rur=(r["balance_requirement_result_after_rur"] < 0).sum(axis=0),
-            below_goal_any=int(below[:, :nb].any(axis=1).sum()),
-            rur_drawn=(r["rur_drawn"] > 0).sum(axis=0),
-            deficit_budget_only=(bkr - market < 0).sum(axis=0),
-            deficit_market_only=(plan_bkr + market < 0).sum(axis=0),
-            below_goal=below.sum(axis=0),
-            unrestored=(r["deficit_unrestored"] > 0).sum(axis=0),
-            rur_used_up=((r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0)).sum(0),
-            kpif_high=high.sum(axis=0), kpif_high_ever=int(high.any(axis=1).sum()),
-            fund_breach=breach.sum(axis=0), fund_fall_over_limit=over.sum(axis=0),
-            fund_breach_ever=breach.any(axis=2).sum(axis=0),
-            fund_fall_over_limit_ever=over.any(axis=2).sum(axis=0), lock=lock,
-            hist_net_result=None, hist_bkr=None, hist_return_pct=None, hist_fall=None,
-            hist_value_fan=None, hist_floor_fan=None, hist_weight_fan=None)
+            n=n, ret_n=pct.shape[0] * pct.shape[2],
+            **{k: (int(v.sum()) if v.ndim == 1 else v.sum(axis=0)) for k, v in events.items()},
+            lock=lock, hist_net_result=None, hist_bkr=None, hist_return_pct=None,
+            hist_fall=None, hist_value_fan=None, hist_floor_fan=None, hist_weight_fan=None)
         _block_moments(counts)
+        if e.antithetic:
+            _pair_moments(counts, events)
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
                           value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
@@ -263,12 +271,15 @@ class Summary:
         funds = list(e.plan.fund_keys)
         data: dict[str, tuple] = {}
 
+        # the paths of a block share its parameters: batch means over blocks; antithetic
+        # pairs alone: the spread between the (independent) pairs
         by_block = e.law is not None
+        by_pair = e.antithetic and not by_block
 
         def prob(name: str, k: np.ndarray, dims: tuple) -> None:
             p = k / n
-            if by_block:        # paths of a block share its parameters: batch means
-                se = _batch_se(c, name, p)
+            if by_block or by_pair:       # the paths are not independent
+                se = _batch_se(c, name, p) if by_block else _pair_se(c, name, p)
                 n_eff = np.where(se > 0, p * (1 - p) / np.where(se > 0, se, 1.0) ** 2, n)
                 lo, hi = wilson(p * n_eff, n_eff)
             else:
@@ -356,7 +367,10 @@ class Summary:
         ds.attrs["high_inflation"] = float(e.high_inflation)
         ds.attrs["budget_years"] = int(e.budget_years)
         ds.attrs["return_centre"] = e.cfg.simulation.return_centre
-        ds.attrs["parameter_uncertainty"] = int(by_block)
+        ds.attrs["parameter_uncertainty"] = int(e.law is not None)
+        ds.attrs["antithetic"] = int(e.antithetic)
+        ds.attrs["se_method"] = ("batch means over blocks" if by_block else
+                                 "spread between antithetic pairs" if by_pair else "binomial")
         return annotate(ds)
 
 
@@ -377,6 +391,33 @@ def _block_moments(c: Counts) -> None:
         k = np.asarray(getattr(c, name), dtype=np.int64)
         c.sq[name] = k * k
         c.cross[name] = k * c.n
+
+
+def _pair_moments(c: Counts, events: dict[str, np.ndarray]) -> None:
+    """A block's moments per antithetic pair (paths 2i and 2i + 1; the last path alone when
+    the block's count is odd): :class:`Counts`' ``units`` ... ``u_cross``."""
+    n = c.n
+    m = n // 2
+    c.units, c.u_n_sq = m + n % 2, 4 * m + n % 2
+    for name in PROB_COUNTS:
+        ev = events[name]
+        k = ev[0:2 * m:2].astype(np.int64) + ev[1:2 * m:2]
+        c.u_sq[name] = (k * k).sum(axis=0)
+        c.u_cross[name] = 2 * k.sum(axis=0)
+        if n % 2:
+            last = ev[-1].astype(np.int64)
+            c.u_sq[name] = c.u_sq[name] + last
+            c.u_cross[name] = c.u_cross[name] + last
+
+
+def _pair_se(c: Counts, name: str, p: np.ndarray) -> np.ndarray:
+    """Standard error of the proportion ``p`` from the spread between antithetic pairs (the
+    ratio estimator over independent units, as :func:`_batch_se` over blocks)."""
+    u = c.units
+    if u < 2:
+        return np.full(np.shape(p), np.nan)
+    ss = c.u_sq[name] - 2.0 * p * c.u_cross[name] + p * p * c.u_n_sq
+    return np.sqrt(np.maximum(ss, 0.0) * u / (u - 1)) / c.n
 
 
 def _batch_se(c: Counts, name: str, p: np.ndarray) -> np.ndarray:

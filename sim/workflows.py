@@ -103,10 +103,11 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     """The paths that put every plan year's P(balanskravsresultat < 0) and P(below the 1 %
     goal) within ``target_se`` (a standard error, as a fraction), from a pilot run on the same
     seed: ``n = max p (1 - p) / target_se^2``, rounded up to whole blocks. Returns ``(n, the
-    largest p (1 - p) seen)``. Plain Monte Carlo's binomial error, so the estimate is honest
-    (no variance reduction is claimed). With ``simulation.parameter_uncertainty`` the paths of a
-    block share its parameters, and the variance per path is the pilot's between-block one
-    (``se^2 x paths``), larger than ``p (1 - p)``."""
+    largest variance per path seen)``. Plain Monte Carlo's binomial error, so the estimate is
+    honest. With ``simulation.parameter_uncertainty`` the paths of a block share its
+    parameters, and the variance per path is the pilot's between-block one (``se^2 x paths``),
+    larger than ``p (1 - p)``; with ``simulation.antithetic`` it is that between-block one,
+    which the pairs make smaller."""
     from .engine import run
 
     if not 0.0 < target_se < 0.5:
@@ -117,8 +118,12 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     # a probability the pilot puts at 0 or 1 is given one path's worth, not zero variance
     p = np.clip(p, 1.0 / PILOT_PATHS, 1.0 - 1.0 / PILOT_PATHS)
     var = float((p * (1.0 - p)).max())
-    if cfg.simulation.parameter_uncertainty:
-        se = np.concatenate([pilot["p_deficit_se"].values, pilot["p_below_goal_se"].values])
+    se = np.concatenate([pilot["p_deficit_se"].values, pilot["p_below_goal_se"].values])
+    if cfg.simulation.antithetic:
+        # pairs: the variance per path is the pilot's between-block one, below p (1 - p)
+        # where the pairs pay (with parameter uncertainty too, it holds both effects)
+        var = float(np.nanmax(se) ** 2 * PILOT_PATHS)
+    elif cfg.simulation.parameter_uncertainty:
         var = max(var, float(np.nanmax(se) ** 2 * PILOT_PATHS))
     block = cfg.simulation.block_size
     n = int(np.ceil(var / target_se ** 2 / block)) * block

@@ -469,3 +469,21 @@ def test_forty_year_horizon_rsln2_long_run_mean():
     total = out["equity_log_return"].sum(axis=1)
     mean = 480 * ((1 - pi2) * mu1 + pi2 * mu2)
     assert abs(total.mean() - mean) < Z * total.std(ddof=1) / math.sqrt(n)
+
+
+def test_antithetic_pairs_negate_the_gaussian_shocks_and_share_the_rest():
+    """Path 2i + 1 is path 2i with every Gaussian innovation negated (equity steps, short rate,
+    inflation, the yearly factors), the same regime uniforms, chi-square draws and jumps; the
+    first ceil(n / 2) paths are the plain draw's; an odd block ends on an unpaired path."""
+    cfg = config("esg.equity.model=\"garch\"")
+    p = esg_params(cfg)
+    plain = draw_innovations(p, np.random.SeedSequence(8), 4)
+    anti = draw_innovations(p, np.random.SeedSequence(8), 7, antithetic=True)
+    for name in ("equity", "short_rate", "inflation", "annual"):
+        a, b = getattr(anti, name), getattr(plain, name)
+        np.testing.assert_array_equal(a[0::2], b[:4])
+        np.testing.assert_array_equal(a[1::2], -b[:3])
+    for name in ("equity_w", "equity_regime_u", "inflation_regime_u", "jumps"):
+        a, b = getattr(anti, name), getattr(plain, name)
+        np.testing.assert_array_equal(a[0::2], b[:4])
+        np.testing.assert_array_equal(a[1::2], b[:3])

@@ -230,6 +230,18 @@ class Measures(Strict):
         return m * k, (1.0 - m) * k
 
 
+class Income(Strict):
+    """Operating income against plan (riktade statsbidrag, patientavgifter, ersättningar): each
+    path's operating income is the plan's times ``1 + X``, with ``X`` drawn once per path from
+    a normal law of mean 0 and standard deviation ``change_sd`` (a loss or gain that stays over
+    the plan years; clipped to [-1, 1]). The difference is the driver ``income``. ``change_sd =
+    0``, the default, holds the plan's income."""
+
+    label: str = Field("Verksamhetens intäkter, avvikelse mot plan", min_length=1)
+    change_sd: Fraction = Field(default_factory=lambda: Quantity(
+        value=0.0, unit="fraction", source="assumption: the plan's own, income as planned"))
+
+
 class Grants(Strict):
     """Parts of general grants and equalisation, where the source gives them (a cross-check)."""
 
@@ -411,6 +423,7 @@ class PlanConfig(Strict):
     taxes: Taxes
     operations: Operations = Field(default_factory=Operations)
     measures: Measures = Field(default_factory=Measures)
+    income: Income = Field(default_factory=Income)
     grants: Grants
     funds: dict[str, Fund] = Field(min_length=1)
     pension_liability: PensionLiability

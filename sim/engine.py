@@ -32,6 +32,8 @@ STORE_MODES = ("summary", "annual", "monthly")
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
 MEASURES_SPAWN_KEY = 3
+#: ... and of operating income against plan (:meth:`Engine.income_change`)
+INCOME_SPAWN_KEY = 4
 #: Per-path yearly results kept by ``--store annual``.
 KEPT_KEYS = frozenset(LINE_KEYS + BALANCE_KEYS + ("kpif_annual", "annual_growth", "contributions"))
 
@@ -72,7 +74,7 @@ class Engine:
             f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
             "Finansiella kostnader (pensionsskulden)",
             "Verksamhetens kostnader utöver prognos (volym, genomförande)",
-            self.plan.measures_label)
+            self.plan.measures_label, self.plan.income_label)
 
     def _centred_funds(self, cfg):
         """The funds, centred on the plan's expected returns unless ``return_centre`` is
@@ -108,7 +110,8 @@ class Engine:
         return self.run_block(self.innovations(b, hi - lo, esg=esg), keep_monthly,
                               None if shifts is None else shifts.rows(lo, hi),
                               fund_months=fund_months, esg=esg,
-                              delivered=self.delivered(b, hi - lo))
+                              delivered=self.delivered(b, hi - lo),
+                              income_change=self.income_change(b, hi - lo))
 
     def delivered(self, b: int, n: int) -> np.ndarray:
         """Each path's share of the planned cost measures delivered, for the ``n`` paths of
@@ -117,6 +120,13 @@ class Engine:
         rng = np.random.Generator(np.random.PCG64(
             np.random.SeedSequence(self.seed, spawn_key=(MEASURES_SPAWN_KEY, b))))
         return self.plan.draw_delivered(rng, n)
+
+    def income_change(self, b: int, n: int) -> np.ndarray:
+        """Each path's relative change of operating income against plan, for the ``n`` paths
+        of block ``b``: from the block's own stream ``SeedSequence(seed, spawn_key=(4, b))``."""
+        rng = np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(self.seed, spawn_key=(INCOME_SPAWN_KEY, b))))
+        return self.plan.draw_income_change(rng, n)
 
     def block_params(self, b: int) -> EsgParams:
         """The generator's parameters for block ``b``: the model's, or with
@@ -136,7 +146,8 @@ class Engine:
                   shifts: Shifts | None = None, fund_months: bool = False,
                   fund_offset: tuple[np.ndarray, np.ndarray] | None = None,
                   esg: EsgParams | None = None,
-                  delivered: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  delivered: np.ndarray | None = None,
+                  income_change: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
         innovations; yearly arrays per path. ``keep_monthly`` adds the monthly paths of the
         generator and the funds, ``fund_months`` those of the funds only (for the fans).
@@ -146,7 +157,8 @@ class Engine:
         the deterministic stress test uses it to measure a scenario against the plan.
         ``esg``: the block's own parameters (:meth:`block_params`), else the model's.
         ``delivered``: each path's share of the planned cost measures delivered
-        (:meth:`delivered`), else all of them: a deterministic run is the plan's own world."""
+        (:meth:`delivered`), else all of them: a deterministic run is the plan's own world;
+        ``income_change`` likewise (:meth:`income_change`), else none."""
         esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
         funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
                           monthly=keep_monthly or fund_months)
@@ -161,7 +173,7 @@ class Engine:
         ret, unreal = funds["year_return"], funds["unrealized_change"]
         if fund_offset is not None:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
-        out = self.budget(dev, ret, unreal, delivered=delivered)
+        out = self.budget(dev, ret, unreal, delivered=delivered, income_change=income_change)
         out["kpif_annual"] = esg["kpif_annual"][:, :y]
         out["annual_growth"] = esg["annual_growth"][:, :y]
         for key, arr in funds.items():

@@ -62,6 +62,8 @@ BROKEN = [
     ("a delivery spread no share in [0, 1] can have",
      'delivered_sd = { value = 0.0, unit = "fraction"', 'delivered_sd = { value = 0.2, unit = "fraction"',
      "measures.delivered_sd", "a mean of 0 or 1 allows only 0"),
+    ("an income spread above one", 'change_sd = { value = 0.0, unit = "fraction"',
+     'change_sd = { value = 1.5, unit = "fraction"', "income.change_sd", "allowed range"),
 ]
 
 

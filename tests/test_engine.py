@@ -351,3 +351,22 @@ def test_target_se_with_antithetic_pairs_sizes_from_the_pairs_variance(cfg):
     n_plain, var_plain = paths_for_target_se(cfg, 0.005, 4, threads=1)
     n_anti, var_anti = paths_for_target_se(anti, 0.005, 4, threads=1)
     assert var_anti < var_plain and n_anti < n_plain
+
+
+def test_an_income_law_moves_only_income_and_is_reproducible(cfg):
+    """[income] change_sd = 0.05 (a what-if): the draws are normal with that sd within their
+    standard error, from their own stream (every other line of a path unchanged), and each
+    year's balanskravsresultat moves by exactly the draw times the plan's operating income."""
+    what_if = load_config(DEFAULT_CONFIG, ["income.change_sd=0.05"])
+    e = Engine(what_if, 9)
+    x = np.concatenate([e.income_change(b, 1000) for b in range(20)])
+    assert abs(x.mean()) < 4 * 0.05 / math.sqrt(x.size)
+    assert abs(x.std() / 0.05 - 1.0) < 4 / math.sqrt(2 * x.size)
+    small = {"simulation": cfg.simulation.model_copy(update={"block_size": 500})}
+    full = run(cfg.model_copy(update=small), 1000, 9, store="annual")
+    moved = run(what_if.model_copy(update=small), 1000, 9, store="annual")
+    x = np.concatenate([e.income_change(b, 500) for b in range(2)])
+    np.testing.assert_allclose(moved.balance_requirement_result.values,
+                               full.balance_requirement_result.values
+                               + x[:, None] * e.plan.operating_income[None], atol=1e-6)
+    np.testing.assert_array_equal(moved.tax_revenue.values, full.tax_revenue.values)

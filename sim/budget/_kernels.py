@@ -96,14 +96,15 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
 
 
 @njit(cache=True, nogil=True)
-def budget_block_nb(dev, delivered, funds, plan, base, out):
+def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
     """The resultatbudget of a block of paths from the factors' yearly deviations, one pass per
     path.
 
     ``dev`` (N, F, Y') holds each factor's deviation from its forecast [points] for the
     generator's years: ``plan.n_pre`` pre-plan years (between the information date and the
     plan), then the plan's first year; ``delivered`` (N,) each path's share of the planned
-    cost measures delivered; ``funds`` is :class:`~sim.budget.records.FundResults`, ``plan`` :class:`~sim.budget.records.PlanArrays`,
+    cost measures delivered; ``income_change`` (N,) each path's relative change of operating
+    income against plan; ``funds`` is :class:`~sim.budget.records.FundResults`, ``plan`` :class:`~sim.budget.records.PlanArrays`,
     ``base`` :class:`~sim.budget.records.Baseline` and ``out``
     :class:`~sim.budget.records.BudgetOut`.
 
@@ -111,7 +112,8 @@ def budget_block_nb(dev, delivered, funds, plan, base, out):
     planned operating costs) compounds like an index ratio from the generator's first year and
     adds ``(ratio - 1) x |planned operating costs|`` to the costs (driver ``operations``). The
     measures not delivered, ``(1 - delivered) x max(planned_cost_measures, 0)``, add to the
-    costs too (driver ``measures``).
+    costs too (driver ``measures``). Operating income is the plan's times ``1 +
+    income_change`` (driver ``income``).
 
     A cost component's growth is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no
     deviation before the generator's first year), its amount the planned amount times the
@@ -123,7 +125,7 @@ def budget_block_nb(dev, delivered, funds, plan, base, out):
     The pension liability's financial costs move by ``indexed_share * opening * dev / 100``.
     ``out.lines`` follows ``LINE_KEYS``; ``out.contributions`` splits the balanskravsresultat's
     deviation from plan by driver (components, tax revenue, each fund's realized return,
-    financial costs, the operating overrun, the measures not delivered).
+    financial costs, the operating overrun, the measures not delivered, operating income).
     """
     fund_ret, fund_unreal, by_sales = funds.year_return, funds.unrealized_change, funds.by_sales
     comp_plan, comp_growth, comp_lag, comp_w = (plan.component_planned, plan.component_growth,
@@ -179,7 +181,9 @@ def budget_block_nb(dev, delivered, funds, plan, base, out):
             undelivered = (1.0 - delivered[i]) * max(measures[t], 0.0)
             out_contrib[i, n_comp + 3 + n_funds, t] = -undelivered
             operating_costs = measures[t] - costs - overrun - undelivered
-            net_operating_cost = oi_plan[t] + operating_costs + dep_plan[t]
+            income_t = oi_plan[t] * (1.0 + income_change[i])
+            out_contrib[i, n_comp + 4 + n_funds, t] = income_t - oi_plan[t]
+            net_operating_cost = income_t + operating_costs + dep_plan[t]
             # taxes
             d = _driven(tax_w, dev, i, t + n_pre)
             g = tax_growth[t]
@@ -203,7 +207,7 @@ def budget_block_nb(dev, delivered, funds, plan, base, out):
             required = goal_share * (tax + grants_plan[t])
             out_contrib[i, n_comp, t] = tax - base_tax[t]
             out_contrib[i, n_comp + 1 + n_funds, t] = fin_costs - base_fc[t]
-            row = (oi_plan[t], operating_costs, dep_plan[t], net_operating_cost, tax,
+            row = (income_t, operating_costs, dep_plan[t], net_operating_cost, tax,
                    grants_plan[t], operating_result, income, fin_costs, net_result,
                    -unrealized, bkr, required, required - bkr)
             for j in range(14):

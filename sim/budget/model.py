@@ -14,7 +14,8 @@ plan's own lines and a factor off its forecast moves only the part it drives:
   k's planned amount and ``R_k(t) = prod_{s<=t} (1 + G_k(s)/100) / (1 + g_k(s)/100)`` the
   ratio of its realized index ``G`` to the forecast ``g`` since the first plan year;
 * tax revenue = plan(t) R_tax(t), the same ratio for the tax base;
-* general grants and equalisation, operating income and depreciation: as planned;
+* operating income = plan(t) (1 + X), X the path's relative change (``PlanConfig.income``);
+* general grants and equalisation and depreciation: as planned;
 * financial income = other_financial_income(t) + sum_p fund return_p(t);
 * financial costs = plan(t) - s L(t-1) dev_pi(t - lag) / 100, the liability's indexation
   moving with realized inflation (``s`` the indexed share, ``L`` the provisions);
@@ -52,7 +53,7 @@ BALANCE_KEYS = BalanceOut._fields
 def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
     """The drivers of the contribution table, in :attr:`BudgetOut.contributions` order."""
     return (plan.component_keys + ("tax_revenue",)
-            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations", "measures"))
+            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations", "measures", "income"))
 
 
 def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
@@ -156,14 +157,16 @@ class Budget:
 
     def __call__(self, dev: np.ndarray, fund_return: np.ndarray, fund_unrealized: np.ndarray,
                  by_sales: np.ndarray | None = None,
-                 delivered: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 delivered: np.ndarray | None = None,
+                 income_change: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Budget lines, components, driver split and balance requirement per path [mnkr].
 
         ``dev`` (N, F, n_pre + Y') deviations from forecast [points] from the generator's first
         year (the pre-plan years first, :attr:`BudgetPlan.n_pre`); ``fund_return`` and
         ``fund_unrealized`` (N, P, Y'') the funds' yearly results from the plan's first year;
         ``delivered`` (N,) each path's share of the planned cost measures delivered (default:
-        all of them).
+        all of them); ``income_change`` (N,) each path's relative change of operating income
+        against plan (default: none).
         """
         pl = self.plan
         n, y, k, p = dev.shape[0], pl.n_years, len(pl.component_keys), len(pl.fund_keys)
@@ -171,7 +174,7 @@ class Budget:
             raise ValueError(f"dev: {dev.shape[1]} factor rows, expected {len(self.factors)} "
                              f"({', '.join(self.factors)})")
         out = BudgetOut(lines=np.empty((n, len(LINE_KEYS), y)), components=np.empty((n, k, y)),
-                        contributions=np.empty((n, k + 4 + p, y)),
+                        contributions=np.empty((n, k + 5 + p, y)),
                         tax_base_growth=np.empty((n, y)))
         funds = FundResults(
             year_return=np.ascontiguousarray(fund_return[:, :, :y], dtype=np.float64),
@@ -179,8 +182,10 @@ class Budget:
             by_sales=self.by_sales if by_sales is None else np.asarray(by_sales, dtype=bool))
         delivered = (np.ones(n) if delivered is None
                      else np.ascontiguousarray(np.broadcast_to(delivered, (n,)), dtype=np.float64))
-        budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), delivered, funds,
-                        self.arrays, self.base, out)
+        income_change = (np.zeros(n) if income_change is None else np.ascontiguousarray(
+            np.broadcast_to(income_change, (n,)), dtype=np.float64))
+        budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), delivered, income_change,
+                        funds, self.arrays, self.base, out)
         res = {key: np.ascontiguousarray(out.lines[:, j]) for j, key in enumerate(LINE_KEYS)}
         res["operating_cost_components"] = out.components
         res["contributions"] = out.contributions

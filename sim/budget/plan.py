@@ -64,6 +64,10 @@ class BudgetPlan:
     measures_label: str
     measures_mean: float
     measures_beta: tuple[float, float] | None
+    # Operating income against plan (``PlanConfig.income``): each path's relative change, a
+    # normal draw of this standard deviation [fraction], clipped to [-1, 1].
+    income_label: str
+    income_change_sd: float
     # Funds.
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
@@ -125,6 +129,8 @@ class BudgetPlan:
             measures_label=cfg.measures.label,
             measures_mean=cfg.measures.delivered_mean.value,
             measures_beta=cfg.measures.beta(),
+            income_label=cfg.income.label,
+            income_change_sd=cfg.income.change_sd.value,
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),
@@ -167,6 +173,13 @@ class BudgetPlan:
         if self.measures_beta is None:
             return np.full(n, self.measures_mean)
         return rng.beta(*self.measures_beta, size=n)
+
+    def draw_income_change(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Each of ``n`` paths' relative change of operating income against plan, (n,): zero
+        when the law has no spread (``rng`` is then not used)."""
+        if self.income_change_sd == 0.0:
+            return np.zeros(n)
+        return np.clip(self.income_change_sd * rng.standard_normal(n), -1.0, 1.0)
 
     def planned_fund_return(self) -> np.ndarray:
         """Each fund's budgeted return [mnkr], (P, Y): planned capital times expected return."""

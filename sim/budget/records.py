@@ -74,7 +74,7 @@ class BudgetOut(NamedTuple):
 
     lines: np.ndarray                 # (N, 14, Y) in ``LINE_KEYS`` order
     components: np.ndarray            # (N, K, Y) [negative, as costs]
-    contributions: np.ndarray         # (N, K + 4 + P, Y) in ``driver_keys`` order
+    contributions: np.ndarray         # (N, K + 5 + P, Y) in ``driver_keys`` order
     tax_base_growth: np.ndarray       # (N, Y) realized [%]
 
 

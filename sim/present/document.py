@@ -178,6 +178,7 @@ DRIVER_NAMES = {
     "financial_costs": "pensionsskuldens finansiella kostnader",
     "operations": "verksamhetens kostnader utöver prognos",
     "measures": "de planerade åtgärder som inte genomförs",
+    "income": "verksamhetens intäkter",
 }
 
 
@@ -480,8 +481,6 @@ def funds_section(mc) -> Section:
 LIMITS = [
     "Verksamhetens egen risk skattas från fem regioners budgetavvikelser ett år framåt; "
     "underlaget är tunt och skattningens medelfel är en tredjedel av värdet.",
-    "Riktade statsbidrag och verksamhetens intäkter är inte egna riskkällor; de ingår i "
-    "verksamhetens avvikelser.",
     "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
     "Aktiemodellen är skattad på amerikanska aktier i dollar 1956–2018; valutarisken ingår "
     "inte.",
@@ -534,6 +533,16 @@ def backtest_blocks(bt) -> list:
                              f"{fmt.number(float(bt.attrs['paths']))} scenarier per plan.")]
 
 
+def income_sentence(mc) -> str:
+    """What the run assumes of operating income against plan (``[income]``)."""
+    sd = float(_config(mc).get("income", {}).get("change_sd", {}).get("value", 0.0))
+    if sd == 0.0:
+        return ("Verksamhetens intäkter (riktade statsbidrag, avgifter och ersättningar) antas "
+                "bli de planerade; att de faller bort ingår i verksamhetens avvikelser.")
+    return (f"Verksamhetens intäkter avviker från planen med en standardavvikelse på "
+            f"{fmt.number(100 * sd, 0)} procent mellan scenarierna, samma avvikelse alla år.")
+
+
 def limits_section(mc, models=None, backtest=None) -> Section:
     s = Section("begransningar", "Begränsningar")
     s.blocks.append("Modellen lämnar ute eller förenklar följande:")
@@ -545,7 +554,8 @@ def limits_section(mc, models=None, backtest=None) -> Section:
         uncertainty = ("Osäkerheten i de skattade parametrarna ingår inte i sannolikheterna; "
                        "modellen räknar som om skattningarna vore kända. Vad den gör visar "
                        "tabellen över modellval nedan.")
-    s.blocks.append([measures_sentence(mc)] + list(LIMITS) + [uncertainty])
+    s.blocks.append([measures_sentence(mc), income_sentence(mc)] + list(LIMITS)
+                    + [uncertainty])
     if backtest is not None:
         s.blocks += backtest_blocks(backtest)
     if models is not None:
@@ -671,6 +681,10 @@ def scenarios_section(stress) -> Section:
         if sc.get("measures_delivered") is not None:
             v = float(sc["measures_delivered"]["value"])
             parts.append(f"Av planens planerade åtgärder genomförs {pct(v)}.")
+        if sc.get("income_change") is not None:
+            v = float(sc["income_change"]["value"])
+            parts.append(f"Verksamhetens intäkter blir {pct(abs(v))} "
+                         f"{'lägre' if v < 0 else 'högre'} än i planen varje år.")
         if not parts:
             parts = ["Alla faktorer enligt planens prognoser."]
         rows.append((sc["label"], [" ".join(parts), sc["source"]]))

@@ -48,12 +48,15 @@ def plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
             - base["funds_unrealized_change"][0, :, :y])
 
 
-def _deterministic(e: Engine, shifts, offset, delivered=None) -> dict[str, tuple]:
+def _deterministic(e: Engine, shifts, offset, delivered=None,
+                   income=None) -> dict[str, tuple]:
     """One path with every random shock at zero, moved by the scenario's shifts; ``delivered``
-    the share of the planned measures delivered (default: all, as the plan)."""
+    the share of the planned measures delivered (default: all, as the plan), ``income`` the
+    relative change of operating income (default: none)."""
     r = e.run_block(zero_innovations(e.esg, 1), keep_monthly=True, shifts=shifts,
                     fund_offset=offset,
-                    delivered=None if delivered is None else np.array([delivered]))
+                    delivered=None if delivered is None else np.array([delivered]),
+                    income_change=None if income is None else np.array([income]))
     y = e.plan.n_years
     out = {key: (("year",), r[key][0, :y]) for key in DETERMINISTIC_KEYS}
     out["margin_to_goal"] = (("year",), (r["balance_requirement_result"]
@@ -71,10 +74,16 @@ def _deterministic(e: Engine, shifts, offset, delivered=None) -> dict[str, tuple
     return out
 
 
-def _delivering(e: Engine, share: float) -> Engine:
-    """``e`` with every path delivering ``share`` of the planned measures."""
+def _with_channels(e: Engine, share: float | None, income: float | None) -> Engine:
+    """``e`` with every path delivering ``share`` of the planned measures and changing its
+    operating income by ``income``, where the scenario sets them."""
+    if share is None and income is None:
+        return e
     out = copy.copy(e)
-    out.plan = dataclasses.replace(e.plan, measures_mean=share, measures_beta=None)
+    if share is not None:
+        out.plan = dataclasses.replace(out.plan, measures_mean=share, measures_beta=None)
+    if income is not None:
+        out.income_change = lambda b, n: np.full(n, income)
     return out
 
 
@@ -91,12 +100,13 @@ def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int
     for key, sc in scenarios:
         shifts = scenario_shifts(sc, e.esg, key)
         delivered = None if sc.measures_delivered is None else sc.measures_delivered.value
-        data = _deterministic(e, shifts, offset, delivered)
+        income = None if sc.income_change is None else sc.income_change.value
+        data = _deterministic(e, shifts, offset, delivered, income)
         ds = xr.Dataset(data, coords={"year": e.plan.years, "fund": list(e.plan.fund_keys),
                                       "component": list(e.plan.component_keys)})
         if paths:
             mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts,
-                        engine=e if delivered is None else _delivering(e, delivered),
+                        engine=_with_channels(e, delivered, income),
                         progress=progress)
             ds = xr.merge([ds, mc], combine_attrs="override")
         parts.append(ds.expand_dims(scenario=[key]))

@@ -25,13 +25,15 @@ After the last value the factor returns to its base path (``then = "base"``) or 
 level or shift (``then = "hold"``). A yearly factor's growth shift moves its level for good: the
 budget compounds growth, so +50 points of hired-staff growth in one year is a cost 50 % higher
 from then on. ``measures_delivered`` (unit ``fraction``) sets the share of the plan's cost
-measures delivered, on every path, in place of the plan config's ``[measures]`` law.
+measures delivered, on every path, in place of the plan config's ``[measures]`` law;
+``income_change`` (unit ``fraction``) operating income's relative change against plan, in
+place of ``[income]``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -39,7 +41,7 @@ from pydantic import Field, ValidationError, model_validator
 from ..config import ConfigError, _format_errors, _read_toml, apply_overrides
 from ..esg.model import EsgParams, Shifts, simulate_block, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
-from ..params import Fraction, Source, Strict
+from ..params import Fraction, Quantity, Source, Strict, in_range, unit_is
 
 __all__ = ["Scenario", "FactorPath", "load_scenario", "scenario_shifts", "BASE"]
 
@@ -53,6 +55,9 @@ for _k in ANNUAL_FACTORS:
     _UNITS[(_k, "level")] = "percent_per_year"
     _UNITS[(_k, "shift")] = "percent"
 
+
+#: A relative change of at most the whole amount (unit fraction)
+Change = Annotated[Quantity, unit_is("fraction"), in_range(-1.0, 1.0)]
 
 #: The largest size of a scenario value: equity's return as a fraction (10 is +1 000 % in a
 #: period), the rest in percent or points.
@@ -102,6 +107,10 @@ class Scenario(Strict):
     measures_delivered: Fraction | None = Field(
         None, description="the share of the plan's cost measures delivered on every path "
                           "(unit fraction); absent: the plan config's [measures]")
+    income_change: Change | None = Field(
+        None, description="operating income's relative change against plan on every path "
+                          "(unit fraction, -0.1 is 10 % less); absent: the plan config's "
+                          "[income]")
 
     @model_validator(mode="after")
     def _factors_and_units(self) -> Scenario:
@@ -152,7 +161,7 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
         raise ConfigError(_format_errors(str(path), exc, EXAMPLE)) from None
     if sc.include:
         factors = dict(sc.factors)
-        delivered = sc.measures_delivered
+        set_ = {"measures_delivered": sc.measures_delivered, "income_change": sc.income_change}
         for name in sc.include:
             _, part = load_scenario(path.parent / name, (), _seen + (path.resolve(),))
             for key, fp in part.factors.items():
@@ -160,12 +169,13 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
                     raise ConfigError(f"{path}: include: factor {key!r} of {name} is already set "
                                       "by this scenario or an earlier include")
                 factors[key] = fp
-            if part.measures_delivered is not None:
-                if delivered is not None:
-                    raise ConfigError(f"{path}: include: measures_delivered of {name} is "
-                                      "already set by this scenario or an earlier include")
-                delivered = part.measures_delivered
-        sc = sc.model_copy(update={"factors": factors, "measures_delivered": delivered})
+            for key in ("measures_delivered", "income_change"):
+                if getattr(part, key) is not None:
+                    if set_[key] is not None:
+                        raise ConfigError(f"{path}: include: {key} of {name} is already set "
+                                          "by this scenario or an earlier include")
+                    set_[key] = getattr(part, key)
+        sc = sc.model_copy(update={"factors": factors, **set_})
     return path.stem, sc
 
 

@@ -23,12 +23,14 @@ def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
     fund_ret = rng.normal(150, 200, (n, 3, horizon))
     fund_unreal = rng.normal(50, 150, (n, 3, horizon))
     delivered = rng.uniform(0.0, 1.0, n)
+    income = rng.normal(0.0, 0.1, n)
     # every driver set is exercised: the plan config's, plus a component with two drivers
     pl = dataclasses.replace(plan, component_elasticity=plan.component_elasticity * 1.3,
                              restore_within_years=2, rur_start=300.0)
     base = run_budget(pl, FactorPaths.at_forecast(pl))
     by_sales = np.array(by_sales)
-    got = Budget(pl, by_sales)(dev, fund_ret, fund_unreal, delivered=delivered)
+    got = Budget(pl, by_sales)(dev, fund_ret, fund_unreal, delivered=delivered,
+                               income_change=income)
 
     y = pl.n_years
     unreal = np.where(by_sales[None, :, None], fund_unreal[:, :, :y],
@@ -37,7 +39,7 @@ def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
         FactorPaths.from_deviations(pl, dict(zip(FACTORS, np.moveaxis(dev, 1, 0))),
                                     int(pl.years[0]) - pl.n_pre),
         fund_return=np.ascontiguousarray(fund_ret[:, :, :y]), fund_unrealized=unreal,
-        measures_delivered=delivered)
+        measures_delivered=delivered, income_change=income)
     want = run_budget(pl, fp)
     for key in want:
         if key in ("fund_return", "fund_unrealized", "planned_cost_measures",

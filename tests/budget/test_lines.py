@@ -255,6 +255,25 @@ def test_no_measure_delivered_is_the_plan_without_its_measures(plan, seed_budget
             None, :, None])["balance_requirement_result"], base["balance_requirement_result"])
 
 
+def test_operating_income_ten_percent_below_plan(plan, seed_budget):
+    """Income 10 % below plan: the seed's operating income (1 054 mnkr in 2023, 883 after)
+    falls by a tenth, and the balanskravsresultat with it, mnkr for mnkr, as driver
+    ``income``; +5 % raises it by a twentieth."""
+    base = at_plan(plan)
+    ret = np.repeat(plan.planned_fund_return()[None], 2, axis=0)
+    dev = np.zeros((2, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))
+    out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None],
+                                      income_change=np.array([-0.10, 0.05]))
+    k = list(Budget(plan, by_plan(plan)).drivers).index("income")
+    for i, x in enumerate((-0.10, 0.05)):
+        moved = np.array([x * seed_budget["operating_income"][y] for y in YEARS])
+        np.testing.assert_allclose(out["operating_income"][i],
+                                   base["operating_income"][0] + moved, rtol=1e-12)
+        np.testing.assert_allclose(out["balance_requirement_result"][i]
+                                   - base["balance_requirement_result"][0], moved, atol=1e-9)
+        np.testing.assert_allclose(out["contributions"][i, k], moved, atol=1e-9)
+
+
 def test_wrong_factor_shape_is_a_clear_error(plan):
     ret = plan.planned_fund_return()[None]
     with pytest.raises(ValueError, match="dev: 5 factor rows, expected 9"):

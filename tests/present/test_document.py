@@ -321,4 +321,7 @@ def test_the_scenario_appendix_defines_every_scenario_run(made):
                     (sc["label"], v)
         if sc.get("measures_delivered") is not None:
             assert "genomförs 0 %" in row
+        if sc.get("income_change") is not None:
+            v = abs(sc["income_change"]["value"])
+            assert f"intäkter blir {fmt.percent(v, 0)} % lägre än i planen" in row
     assert "configs/scenarios" not in text                      # no file path in the text

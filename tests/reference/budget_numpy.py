@@ -47,6 +47,7 @@ class FactorPaths:
     fund_return: np.ndarray           # (N, P, Y) [mnkr]
     fund_unrealized: np.ndarray       # (N, P, Y) [mnkr]
     measures_delivered: np.ndarray    # (N,) share of the planned cost measures delivered
+    income_change: np.ndarray         # (N,) operating income's relative change against plan
 
     @classmethod
     def at_forecast(cls, plan, n_paths: int = 1) -> FactorPaths:
@@ -64,7 +65,7 @@ class FactorPaths:
                    liability_inflation=tile(plan.liability_inflation),
                    fund_return=tile(ret),
                    fund_unrealized=tile(ret * plan.fund_unrealized_share[:, None]),
-                   measures_delivered=np.ones(n_paths))
+                   measures_delivered=np.ones(n_paths), income_change=np.zeros(n_paths))
 
     @classmethod
     def from_deviations(cls, plan, deviations: dict[str, np.ndarray],
@@ -112,7 +113,7 @@ class FactorPaths:
                 "operations": (n, y), "pre_operations": (n, plan.n_pre),
                 "liability_inflation": (n, y),
                 "fund_return": (n, p, y), "fund_unrealized": (n, p, y),
-                "measures_delivered": (n,)}
+                "measures_delivered": (n,), "income_change": (n,)}
         for f in fields(self):
             got = getattr(self, f.name).shape
             if got != want[f.name]:
@@ -141,7 +142,7 @@ def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
     # a measure is what lowers the costs: only a positive unexplained part can go undelivered
     undelivered = (1.0 - f.measures_delivered[:, None]) * np.clip(measures, 0.0, None)[None]
     operating_costs = measures[None] - comp.sum(axis=1) - overrun - undelivered
-    operating_income = np.broadcast_to(plan.operating_income, (n, y)).copy()
+    operating_income = plan.operating_income[None] * (1.0 + f.income_change[:, None])
     net_operating_cost = operating_income + operating_costs + plan.depreciation[None]
     tax = plan.tax_revenue[None] * _index_ratio(f.tax_base_growth, plan.tax_base_growth,
                                                 f.pre_tax_base_growth, plan.pre_tax_base_growth)

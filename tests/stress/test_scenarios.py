@@ -240,6 +240,16 @@ def test_an_include_of_a_device_a_pipe_or_a_huge_file_is_refused(tmp_path, targe
         load_scenario(tmp_path / "s.toml")
 
 
+def test_lost_grants_cost_a_tenth_of_operating_income(shipped, cfg):
+    """riktade-bidrag.toml: operating income 10 % below plan; deterministically the
+    balanskravsresultat falls by a tenth of the plan's operating income each year."""
+    e = Engine(cfg, 1)
+    bkr = shipped["balance_requirement_result"]
+    np.testing.assert_allclose(bkr.sel(scenario="riktade-bidrag").values,
+                               bkr.sel(scenario="bas").values
+                               - 0.10 * e.plan.operating_income, atol=1e-9)
+
+
 def test_includes_refuse_conflicts_and_cycles(tmp_path):
     part = ('label = "x"\ndescription = "ten chars long"\nsource = "assumption: a reason given '
             'here"\n{inc}[factors.drugs]\nmode = "shift"\nfrequency = "yearly"\nstart = "2023"\n'

@@ -174,6 +174,8 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 @click.option("--antithetic", is_flag=True, default=False,
               help="Antithetic pairs of paths (simulation.antithetic): fewer paths for the "
                    "same precision; standard errors then come from the spread between blocks.")
+@click.option("--overwrite", is_flag=True, default=False,
+              help="With --zarr: replace an earlier run's Zarr store in that folder.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
               help="With --store annual on a cluster: the workers write every path's yearly "
                    "results to this Zarr store instead of sending them back.")
@@ -183,7 +185,8 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
         zarr_path: Path | None, target_se: float | None, yes: bool,
-        parameter_uncertainty: bool, antithetic: bool, overrides: tuple[str, ...]) -> None:
+        parameter_uncertainty: bool, antithetic: bool, overwrite: bool,
+        overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
     from . import workflows
 
@@ -210,7 +213,8 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
     ds = workflows.monte_carlo(cfg, paths, seed, threads, store, progress_bar, scheduler,
-                               workers, zarr_path, max_minutes=None if yes else 60.0)
+                               workers, zarr_path, max_minutes=None if yes else 60.0,
+                               zarr_overwrite=overwrite)
     csv_path = out.with_name(out.stem + "_summary.csv")
     _write_with_csv(ds, out, csv_path)
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "

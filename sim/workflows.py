@@ -133,12 +133,14 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
 def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = None,
                 threads: int | None = None, store: str = "summary", progress_bar=_no_progress,
                 scheduler: str | None = None, workers: int | None = None,
-                zarr_path: Path | None = None, max_minutes: float | None = None):
+                zarr_path: Path | None = None, max_minutes: float | None = None,
+                zarr_overwrite: bool = False):
     """The Monte Carlo run (with the Bilaga 2 fans): in this process, on an existing
     dask.distributed cluster (``scheduler``) or on a local one of ``workers`` processes.
 
     ``paths`` and ``seed`` default to the config's ``simulation`` section. The result is the
-    same Dataset, bit for bit, whichever way it runs.
+    same Dataset, bit for bit, whichever way it runs. ``zarr_path``: an existing non-empty
+    folder is refused unless ``zarr_overwrite`` (an earlier run's store is replaced then).
     """
     from .results import provenance
 
@@ -151,11 +153,14 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
         zp = Path(zarr_path)
         if zp.exists() and not zp.is_dir():
             raise WorkflowError(f"--zarr {zp}: is a file, not a folder; give a new folder")
-        if zp.is_dir() and any(zp.iterdir()) and not (zp / "zarr.json").is_file() \
-                and not (zp / ".zgroup").is_file():
-            raise WorkflowError(f"--zarr {zp}: a folder with other files in it; the run would "
-                                "replace them. Give a new or empty folder, or an earlier run's "
-                                "Zarr store")
+        if zp.is_dir() and any(zp.iterdir()):
+            store_there = (zp / "zarr.json").is_file() or (zp / ".zgroup").is_file()
+            if not store_there:
+                raise WorkflowError(f"--zarr {zp}: a folder with other files in it; the run "
+                                    "would replace them. Give a new or empty folder")
+            if not zarr_overwrite:
+                raise WorkflowError(f"--zarr {zp}: holds an earlier run's Zarr store; give "
+                                    "--overwrite to replace it, or a new folder")
     if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
         raise WorkflowError("--zarr: only with --store annual on a cluster (--scheduler or "
                             "--workers)")

@@ -307,6 +307,23 @@ def test_zarr_refuses_a_folder_of_other_files(tmp_path):
     assert (data / "notes.txt").read_text() == "x" and not (tmp_path / "x.nc").exists()
 
 
+def test_zarr_replaces_an_earlier_store_only_with_overwrite(tmp_path):
+    """An earlier run's Zarr store in --zarr is refused without --overwrite (it was replaced
+    without a word) and replaced with it."""
+    pytest.importorskip("zarr")
+    data = tmp_path / "paths.zarr"
+    data.mkdir()
+    (data / "zarr.json").write_text("{}")
+    args = ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--workers", "1", "--store",
+            "annual", "--zarr", str(data), "--out", str(tmp_path / "x.nc")]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    assert (data / "zarr.json").read_text() == "{}" and not (tmp_path / "x.nc").exists()
+    res = CliRunner().invoke(cli, args + ["--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert (data / "zarr.json").read_text() != "{}" and (tmp_path / "x.nc").exists()
+
+
 def test_csv_text_cells_are_never_formulas(tmp_path):
     import csv as csvmod
 

@@ -299,7 +299,8 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
 
     RETURNS has the columns month (YYYY-MM, consecutive, from a January), equity_return and
     fixed_income_return (simple monthly returns as fractions: -0.06 is -6 %); lines starting
-    with # are comments. Example: configs/replay/stress-2008-like.csv.
+    with # are comments; the file Swedish Excel saves (';', decimal commas) is read too.
+    Example: configs/replay/stress-2008-like.csv.
     """
     import numpy as np
 

@@ -462,7 +462,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         items += chart_writers(ds, out / "charts", drawn=d)
     items += [(out / "riskanalys.pdf", pdf_writer(doc)),
               (out / "riskanalys.html", html_writer(doc)),
-              (out / "riskanalys.xlsx", excel_writer(mc, st, sens, budget))]
+              (out / "riskanalys.xlsx", excel_writer(
+                  mc, st, sens, budget, {k: rows for d in drawn for k, (_, rows) in d.items()}))]
     return atomic_write_many(items)
 
 

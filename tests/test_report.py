@@ -62,6 +62,22 @@ def test_excel_cells_are_numbers_with_formats(report_dir):
     rows = {r[0].value: [c.value for c in r[1:] if c.value is not None]
             for r in wb["Konfiguration"].iter_rows(min_row=2)}
     assert rows["plan.operating_costs"] == [-10454, -10607, -10855, -11172, -11489, -11808]
+    # a sheet per chart, its data as the chart's CSV has it, numbers as numbers
+    import csv
+
+    for path in sorted((report_dir / "out" / "charts").glob("*.csv")):
+        ws = wb[f"Diagram {path.stem}"[:31]]
+        with open(path, encoding="utf-8") as fh:
+            want = list(csv.reader(fh))
+        got = [[c.value for c in r] for r in ws.iter_rows()]
+        assert got[0] == want[0]
+        assert len(got) == len(want)
+        for g, w in zip(got[1:], want[1:]):
+            for a, b in zip(g, w):
+                # the workbook keeps 16 significant digits (xlsxwriter's %.16g), the CSV 17
+                number = isinstance(a, (int, float)) and not isinstance(a, bool)
+                want_v = pytest.approx(float(b), rel=1e-15) if number else b
+                assert a == want_v, (path.stem, a, b)
 
 
 def test_report_refuses_wrong_results(report_dir, tmp_path):

@@ -54,16 +54,17 @@ def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför
     return write(path, build(mc, stress, sens, title, models, backtest))
 
 
-def write_excel(path, mc, stress=None, sens=None, budget=None):
+def write_excel(path, mc, stress=None, sens=None, budget=None, charts=None):
     """riskanalys.xlsx (:func:`excel_writer`), atomically."""
     from ..results import atomic_write
 
-    return atomic_write(path, excel_writer(mc, stress, sens, budget))
+    return atomic_write(path, excel_writer(mc, stress, sens, budget, charts))
 
 
-def excel_writer(mc, stress=None, sens=None, budget=None):
+def excel_writer(mc, stress=None, sens=None, budget=None, charts=None):
     """``write(tmp)`` of riskanalys.xlsx: a sheet per table, numbers as numbers with formats,
-    and provenance."""
+    and provenance. ``charts``: each chart's data rows (name -> rows, as its CSV), a sheet
+    each ("Diagram <name>"), so a controller redraws a chart from the workbook."""
     import datetime as dt
 
     import xlsxwriter
@@ -153,6 +154,8 @@ def excel_writer(mc, stress=None, sens=None, budget=None):
                              sens["sobol_first"].sel(factor=f).values, dec))
             sheet("Känslighet", ["Förändring, mnkr"] + syears, rows)
         _long_sheet(wb, bold, mc, stress)
+        for name, chart_rows in (charts or {}).items():
+            _chart_sheet(wb, bold, f"Diagram {name}"[:31], chart_rows)
         ws = wb.add_worksheet("Konfiguration")
         ws.write_row(0, 0, ["Nyckel", "Värde (en cell per värde i en lista)"], bold)
         r = 1
@@ -179,6 +182,22 @@ def excel_writer(mc, stress=None, sens=None, budget=None):
         wb.close()
 
     return write
+
+
+def _chart_sheet(wb, bold, name: str, rows: list[dict]) -> None:
+    """A chart's data as its CSV has it: one column per key, numbers as numbers."""
+    ws = wb.add_worksheet(name)
+    keys = list(rows[0]) if rows else []
+    ws.write_row(0, 0, keys, bold)
+    for r, row in enumerate(rows, start=1):
+        for c, k in enumerate(keys):
+            v = row[k]
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                ws.write_number(r, c, float(v))
+            else:
+                ws.write_string(r, c, str(v))
+    ws.set_column(0, max(len(keys) - 1, 0), 16)
+    ws.freeze_panes(1, 0)
 
 
 def _flatten(node, prefix: str = ""):

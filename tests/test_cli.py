@@ -439,6 +439,15 @@ def test_sigkill_mid_write_keeps_the_old_file_and_the_next_run_sweeps_the_rest(t
     assert open_results(out).attrs["paths"] == 1000
 
 
+def test_a_malformed_scheduler_address_is_a_clean_error(tmp_path):
+    """'tcp://::bad' raised ValueError from dask with a traceback."""
+    out = tmp_path / "r.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000",
+                                   "--scheduler", "tcp://::bad", "--out", str(out)])
+    assert res.exit_code == 2 and "not a scheduler address" in res.output, res.output
+    assert not out.exists()
+
+
 def test_a_refused_write_is_a_clean_error_that_keeps_the_old_file(tmp_path):
     """The file system refuses the write half-way, as a full disk does: here through the
     kernel's file-size limit (4 MB, SIGXFSZ ignored so the write fails with EFBIG instead of

@@ -117,16 +117,17 @@ class Engine:
         """Each path's share of the planned cost measures delivered, for the ``n`` paths of
         block ``b``: from the block's own stream ``SeedSequence(seed, spawn_key=(3, b))``, so
         the draws do not disturb the generator's and do not depend on the thread or worker."""
-        rng = np.random.Generator(np.random.PCG64(
-            np.random.SeedSequence(self.seed, spawn_key=(MEASURES_SPAWN_KEY, b))))
-        return self.plan.draw_delivered(rng, n)
+        return self.plan.draw_delivered(self._stream(MEASURES_SPAWN_KEY, b), n)
 
     def income_change(self, b: int, n: int) -> np.ndarray:
         """Each path's relative change of operating income against plan, for the ``n`` paths
         of block ``b``: from the block's own stream ``SeedSequence(seed, spawn_key=(4, b))``."""
-        rng = np.random.Generator(np.random.PCG64(
-            np.random.SeedSequence(self.seed, spawn_key=(INCOME_SPAWN_KEY, b))))
-        return self.plan.draw_income_change(rng, n)
+        return self.plan.draw_income_change(self._stream(INCOME_SPAWN_KEY, b), n)
+
+    def _stream(self, key: int, b: int) -> np.random.Generator:
+        """Block ``b``'s own generator for the budget channel ``key``."""
+        return np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(self.seed, spawn_key=(key, b))))
 
     def block_params(self, b: int) -> EsgParams:
         """The generator's parameters for block ``b``: the model's, or with

@@ -598,7 +598,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
     except ValueError as exc:
         raise WorkflowError(f"{history}: {exc}") from None
     first = next(iter(runs.values()))
-    attrs = {k: v for k, v in first.attrs.items()}
+    attrs = dict(first.attrs)
     attrs.update({"history_file": Path(history).name,
                   "history_sha256": hashlib.sha256(Path(history).read_bytes()).hexdigest(),
                   "plan_configs": ", ".join(runs)})

@@ -64,10 +64,12 @@ class BudgetPlan:
     measures_label: str
     measures_mean: float
     measures_beta: tuple[float, float] | None
-    # Operating income against plan (``PlanConfig.income``): each path's relative change, a
-    # normal draw of this standard deviation [fraction], clipped to [-1, 1].
+    # Operating income against plan (``PlanConfig.income``): each path's relative change,
+    # ``income_change_mean`` plus a normal draw of ``income_change_sd`` [fraction], clipped to
+    # [-1, 1]; the config's mean is 0 (a stress scenario sets it, with no spread).
     income_label: str
     income_change_sd: float
+    income_change_mean: float
     # Funds.
     fund_keys: tuple[str, ...]        # (P,)
     fund_labels: tuple[str, ...]
@@ -131,6 +133,7 @@ class BudgetPlan:
             measures_beta=cfg.measures.beta(),
             income_label=cfg.income.label,
             income_change_sd=cfg.income.change_sd.value,
+            income_change_mean=0.0,
             fund_keys=tuple(cfg.funds),
             fund_labels=tuple(f.label for f in cfg.funds.values()),
             fund_capital=np.array([[f.capital.at(y) for y in years] for f in cfg.funds.values()]),
@@ -175,11 +178,12 @@ class BudgetPlan:
         return rng.beta(*self.measures_beta, size=n)
 
     def draw_income_change(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Each of ``n`` paths' relative change of operating income against plan, (n,): zero
-        when the law has no spread (``rng`` is then not used)."""
+        """Each of ``n`` paths' relative change of operating income against plan, (n,): the
+        mean when the law has no spread (``rng`` is then not used)."""
         if self.income_change_sd == 0.0:
-            return np.zeros(n)
-        return np.clip(self.income_change_sd * rng.standard_normal(n), -1.0, 1.0)
+            return np.full(n, self.income_change_mean)
+        return np.clip(self.income_change_mean + self.income_change_sd
+                       * rng.standard_normal(n), -1.0, 1.0)
 
     def planned_fund_return(self) -> np.ndarray:
         """Each fund's budgeted return [mnkr], (P, Y): planned capital times expected return."""

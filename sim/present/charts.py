@@ -323,9 +323,9 @@ def tornado(ds, max_years: int = 3):
     labels = [str(ds["factor_label"].values[i]) for i in order]
     ticks = [f"{lab}\n1 SD = {sd_text(ds, i, years[0])}" for lab, i in zip(labels, order)]
     k = float(ds["setting_sd"].values[1])
+    k_text = fmt.number(k, 1 if k != int(k) else 0)
     fig, axes = _figure(ds, "Känslighet: balanskravsresultatets och sannolikhetens förändring "
-                        f"när en faktor flyttas ±{fmt.number(k, 1 if k != int(k) else 0)} "
-                        "standardavvikelse (SD)",
+                        f"när en faktor flyttas ±{k_text} standardavvikelse (SD)",
                         2, len(years), size=(3.0 * len(years) + 3.0, 0.8 * len(order) + 3.2),
                         sharey=True, sharex="row")
     rows = []
@@ -337,9 +337,8 @@ def tornado(ds, max_years: int = 3):
         p_hi = dp.sel(year=y, setting="high").values[order]
         for ax, a, b in ((axes[0, j], lo, hi), (axes[1, j], 100.0 * p_lo, 100.0 * p_hi)):
             ax.barh(pos, a, color="white", edgecolor="black", hatch="///",
-                    label=f"Faktorn {fmt.number(k, 1 if k != int(k) else 0)} SD lägre")
-            ax.barh(pos, b, color=GREYS[1], edgecolor="black",
-                    label=f"Faktorn {fmt.number(k, 1 if k != int(k) else 0)} SD högre")
+                    label=f"Faktorn {k_text} SD lägre")
+            ax.barh(pos, b, color=GREYS[1], edgecolor="black", label=f"Faktorn {k_text} SD högre")
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="#cccccc", linewidth=0.6)
             ax.set_axisbelow(True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis import wilson
 from . import fmt, protected_fund
 from .charts import CHARTS, source_line
 
@@ -515,11 +516,18 @@ def backtest_blocks(bt) -> list:
             f"(nominellt 90{NBSP}%) och {k98} av {n} inom 1{EN}99{NBSP}%-bandet (nominellt "
             f"98{NBSP}%). ")
     if k98 < n:
-        text += ("Ett utfall utanför 1–99 %-bandet ska vara sällsynt; här visar det att "
+        text += (f"Ett utfall utanför 1{EN}99{NBSP}%-bandet ska vara sällsynt; här visar det att "
                  "modellen underskattar risken för den raden. ")
-    if n < 20:
-        text += (f"{n} utfall är för få för att visa att banden håller; de kan bara visa en "
-                 "modell som är fel. Varje ny årsredovisning lägger till utfall.")
+    lo, hi = (float(v) for v in wilson(k90, n))
+    text += (f"Med {n} utfall ligger andelen inom 5{EN}95{NBSP}%-bandet med 95{NBSP}% säkerhet "
+             f"mellan {pct(lo)} och {pct(hi)}. ")
+    if lo <= 0.90 <= hi:
+        text += ("Intervallet rymmer de nominella 90 procenten: utfallen visar inte att "
+                 "banden brister, och de är för få för att visa att de håller. Varje ny "
+                 "årsredovisning lägger till utfall.")
+    else:
+        text += ("De nominella 90 procenten ligger utanför intervallet: banden håller inte, "
+                 "och modellens spridning bör prövas.")
     rows = []
     for i in range(bt.sizes["outturn"]):
         r = bt.isel(outturn=i)

@@ -79,11 +79,13 @@ def _with_channels(e: Engine, share: float | None, income: float | None) -> Engi
     operating income by ``income``, where the scenario sets them."""
     if share is None and income is None:
         return e
-    out = copy.copy(e)
+    fixed = {}
     if share is not None:
-        out.plan = dataclasses.replace(out.plan, measures_mean=share, measures_beta=None)
+        fixed.update(measures_mean=share, measures_beta=None)
     if income is not None:
-        out.income_change = lambda b, n: np.full(n, income)
+        fixed.update(income_change_mean=income, income_change_sd=0.0)
+    out = copy.copy(e)
+    out.plan = dataclasses.replace(e.plan, **fixed)
     return out
 
 

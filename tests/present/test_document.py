@@ -278,7 +278,12 @@ def test_the_backtest_rows_and_coverage_are_the_backtest_results(made):
                f'<td>{fmt.mnkr(float(r["band_q05"]))} till {fmt.mnkr(float(r["band_q95"]))} '
                f'mnkr</td><td>{fmt.percent(float(r["pit"]), 0)} %</td>')
         assert row in text.replace("</td> <td>", "</td><td>").replace("</th> <td>", "</th><td>")
-    assert "för få för att visa att banden håller" in text       # two outturns
+    from sim.analysis import wilson
+
+    lo, hi = wilson(k90, n)          # the coverage's 95 % interval, as the text gives it
+    assert (f"ligger andelen inom 5–95 %-bandet med 95 % säkerhet mellan "
+            f"{fmt.percent(float(lo), 0)} % och {fmt.percent(float(hi), 0)} %") in text
+    assert ("för få för att visa att de håller" in text) == bool(lo <= 0.90 <= hi)
 
 
 def test_a_scenario_path_in_words_by_hand():

@@ -82,8 +82,11 @@ class Histogram:
     def width(self) -> float:
         return (self.hi - self.lo) / self.bins
 
-    #: Rows buffered before they are counted: one bincount per flush, not per block.
-    FLUSH_ROWS = 65536
+    #: Bin ids buffered before they are counted: one bincount per flush, not per block. The
+    #: buffer is bounded in elements (16 MiB of ids), not rows, so a wide histogram (the monthly
+    #: fans: a column per fund and month) does not hold hundreds of MB; it is at least the
+    #: histogram's own size, so the bincount's pass over its bins is paid back.
+    FLUSH_ELEMENTS = 1 << 21
 
     def add(self, x: np.ndarray) -> None:
         x = np.asarray(x, dtype=float).reshape(-1, self.columns)
@@ -96,7 +99,7 @@ class Histogram:
         flat = (idx + np.arange(self.columns) * self.bins)[inside]   # column-major bin ids
         self._buffer.append(flat)
         self._buffered += flat.size
-        if self._buffered >= self.FLUSH_ROWS * self.columns:
+        if self._buffered >= max(self.FLUSH_ELEMENTS, self.columns * self.bins):
             self._flush()
 
     def merge(self, other: Histogram) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["wilson", "standard_error", "noise_range", "Histogram"]
+__all__ = ["wilson", "standard_error", "noise_range", "Histogram", "Binned"]
 
 Z95 = 1.959963984540054
 
@@ -49,6 +50,16 @@ def wilson(k: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarra
     # the interval contains p exactly: at k = 0 (or n) rounding leaves centre - half a hair
     # above 0 (below 1), which a chart's error bar cannot draw
     return np.minimum(np.maximum(centre - half, 0.0), p), np.maximum(np.minimum(centre + half, 1.0), p)
+
+
+class Binned(NamedTuple):
+    """A block's values binned on a :class:`Histogram`'s grid (:meth:`Histogram.bin`)."""
+
+    ids: np.ndarray                   # flat bin ids of the values inside the range
+    below: np.ndarray                 # (columns,) values below the range
+    above: np.ndarray                 # (columns,) values at or above its end
+    vmin: np.ndarray                  # (columns,)
+    vmax: np.ndarray
 
 
 @dataclass
@@ -88,19 +99,28 @@ class Histogram:
     #: histogram's own size, so the bincount's pass over its bins is paid back.
     FLUSH_ELEMENTS = 1 << 21
 
-    def add(self, x: np.ndarray) -> None:
+    def bin(self, x: np.ndarray) -> Binned:
+        """``x``'s bin ids and tallies, to be counted by :meth:`add_binned`. Reads only the
+        grid, so a worker thread bins its block while the main thread folds another."""
         x = np.asarray(x, dtype=float).reshape(-1, self.columns)
-        self.vmin = np.minimum(self.vmin, x.min(axis=0))
-        self.vmax = np.maximum(self.vmax, x.max(axis=0))
         idx = np.floor((x - self.lo) / self.width).astype(np.int64)
-        self.below += (idx < 0).sum(axis=0)
-        self.above += (idx >= self.bins).sum(axis=0)
         inside = (idx >= 0) & (idx < self.bins)
-        flat = (idx + np.arange(self.columns) * self.bins)[inside]   # column-major bin ids
-        self._buffer.append(flat)
-        self._buffered += flat.size
+        return Binned(ids=(idx + np.arange(self.columns) * self.bins)[inside],  # column-major
+                      below=(idx < 0).sum(axis=0), above=(idx >= self.bins).sum(axis=0),
+                      vmin=x.min(axis=0), vmax=x.max(axis=0))
+
+    def add_binned(self, b: Binned) -> None:
+        self.vmin = np.minimum(self.vmin, b.vmin)
+        self.vmax = np.maximum(self.vmax, b.vmax)
+        self.below += b.below
+        self.above += b.above
+        self._buffer.append(b.ids)
+        self._buffered += b.ids.size
         if self._buffered >= max(self.FLUSH_ELEMENTS, self.columns * self.bins):
             self._flush()
+
+    def add(self, x: np.ndarray) -> None:
+        self.add_binned(self.bin(x))
 
     def merge(self, other: Histogram) -> None:
         """Add another histogram of the same grid (counts are integers: exact in any order)."""

@@ -258,18 +258,21 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     e = Engine(cfg, seed) if engine is None else engine
     keep_monthly = store == "monthly"
 
-    def work(b: int) -> dict:
+    summary = Summary(e, fans=fans)
+
+    def work(b: int) -> tuple:
         out = e.block(b, n_paths, shifts, keep_monthly, fund_months=fans)
+        stats = summary.reduce(out)          # in the worker: only the fold is serial
         if progress is not None:
             progress(out["net_result"].shape[0])
-        return out
+        return stats, (kept_part(out, keep_monthly) if store != "summary" else None)
 
-    summary = Summary(e, fans=fans)
     kept = []
-    for _, block in blocks.in_block_order(work, e.n_blocks(n_paths), threads, block_order):
-        summary.add(block)                   # folded strictly in block order
-        if store != "summary":
-            kept.append(kept_part(block, keep_monthly))
+    for _, (stats, part) in blocks.in_block_order(work, e.n_blocks(n_paths), threads,
+                                                  block_order):
+        summary.fold(stats)                  # folded strictly in block order
+        if part is not None:
+            kept.append(part)
     ds = summary.dataset()
     if store != "summary":
         import xarray as xr

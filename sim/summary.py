@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .analysis import Histogram, standard_error, wilson
+from .analysis import Binned, Histogram, standard_error, wilson
 from .catalogue import annotate
 
 __all__ = ["Summary", "BlockStats", "FloatSums", "Counts", "QUANTILES", "MNKR_RANGE",
@@ -49,7 +49,8 @@ class FloatSums:
 
 @dataclass
 class Samples:
-    """A block's values for the histograms (rows are paths)."""
+    """A block's values for the histograms (rows are paths); in a reduced block, their bins
+    (:class:`sim.analysis.Binned`)."""
 
     net_result: np.ndarray            # (N, Y)
     bkr: np.ndarray                   # (N, Y)
@@ -106,12 +107,20 @@ class Counts:
     u_sq: dict = field(default_factory=dict)
     u_cross: dict = field(default_factory=dict)
 
+    def bin_samples(self, s: Samples) -> Samples:
+        """The samples binned on these histograms' grids (:meth:`Histogram.bin`): the work of
+        counting them, done where the block was reduced (a worker thread)."""
+        return Samples(**{name: None if hist is None or x is None else hist.bin(x)
+                          for name, x, hist in self._pairs(s)})
+
     def add_samples(self, s: Samples) -> None:
-        for name in ("net_result", "bkr", "return_pct", "fall", "value_fan", "floor_fan",
-                     "weight_fan"):
-            hist = getattr(self, f"hist_{name}")
-            if hist is not None:
-                hist.add(getattr(s, name))
+        for _, x, hist in self._pairs(s):
+            if hist is not None and x is not None:
+                hist.add_binned(x) if isinstance(x, Binned) else hist.add(x)
+
+    def _pairs(self, s: Samples):
+        for f in fields(Samples):
+            yield f.name, getattr(s, f.name), getattr(self, f"hist_{f.name}")
 
     def merge(self, other: Counts) -> None:
         """Add another accumulator's counts (exact: any order gives the same result)."""
@@ -190,7 +199,8 @@ class Summary:
         self.fold(self.reduce(r))
 
     def reduce(self, r: dict[str, np.ndarray]) -> BlockStats:
-        """A block's statistics from its per-path results."""
+        """A block's statistics from its per-path results. It reads the accumulator's settings
+        only, never its sums, so worker threads reduce their blocks while :meth:`fold` runs."""
         e = self.e
         y = e.plan.n_years
         bkr = r["balance_requirement_result"]
@@ -245,7 +255,7 @@ class Summary:
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
                           value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
-        return BlockStats(floats, counts, samples)
+        return BlockStats(floats, counts, self.counts.bin_samples(samples))
 
     def fold(self, stats: BlockStats) -> None:
         """Fold a block: its float sums (in block order) and its counts."""

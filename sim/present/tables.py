@@ -263,11 +263,13 @@ def summary_frame_rows(ds: xr.Dataset) -> list[dict]:
     for name, da in ds.data_vars.items():
         if "path" in da.dims or da.ndim == 0:      # per-path results are not the summary
             continue
+        coords = [ds[dim].values for dim in da.dims]      # read once, not per cell
+        values, units = da.values, da.attrs.get("units", "")
         for idx in np.ndindex(da.shape):
-            labels = {dim: ds[dim].values[i] for dim, i in zip(da.dims, idx)}
-            row = {"statistic": name, "units": da.attrs.get("units", "")}
+            labels = {dim: c[i] for dim, c, i in zip(da.dims, coords, idx)}
+            row = {"statistic": name, "units": units}
             row.update({d: labels.get(d, "") for d in dims})
-            row["value"] = float(da.values[idx])
+            row["value"] = float(values[idx])
             rows.append(row)
     return rows
 

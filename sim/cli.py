@@ -450,7 +450,7 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
     balanskravsresultat's fan, the probabilities); a sensitivity run the tornado (7); a stress
     run the scenarios side by side (8).
     """
-    from .present.charts import chart_writers, charts_for
+    from .present.charts import chart_writers, charts_for, close_figures, draw_charts
     from .results import ResultsError, atomic_write_many, open_results
 
     loaded = [(p, open_results(p)) for p in results]
@@ -467,16 +467,19 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
                 raise UserError(f"{p} and {drawn[name]}: both draw chart {name}, and one would "
                                 "overwrite the other in --out; draw them into two folders")
             drawn[name] = p
-    items = []                          # every chart drawn before any file is written
-    for p, ds in loaded:
-        try:
-            items += chart_writers(ds, out)
-        except ResultsError as exc:
-            raise UserError(f"{p}: {exc}") from None
+    items, figures = [], []             # every chart drawn before any file is written
     try:
-        written = atomic_write_many(items)
+        for p, ds in loaded:
+            try:
+                figures.append(draw_charts(ds))
+            except ResultsError as exc:
+                raise UserError(f"{p}: {exc}") from None
+            items += chart_writers(ds, out, drawn=figures[-1])
+        written = atomic_write_many(items, processes=os.cpu_count() or 1)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    finally:
+        close_figures(*figures)
     for p, ds in loaded:
         click.echo(f"{p}: " + ", ".join(charts_for(ds)))
     click.echo(f"Wrote {len(written)} files to {out}")

@@ -141,10 +141,15 @@ def atomic_write(path: str | Path, write) -> Path:
     return atomic_write_many([(path, write)])[0]
 
 
-def atomic_write_many(items: list[tuple[str | Path, Any]]) -> list[Path]:
+def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -> list[Path]:
     """Write several files as a unit: every ``write(tmp)`` into its own temporary file first,
     then, once all succeeded, each renamed into place in the order given. A lock beside the
-    first target refuses a second command writing the same files at the same time."""
+    first target refuses a second command writing the same files at the same time.
+
+    ``processes > 1`` renders the files in that many forked processes (where the platform
+    forks): the charts' formats, the PDF and the workbook are independent work that holds
+    Python's lock. The bytes are those of one process: each child renders from the same state
+    the parent holds. A writer with a larger ``cost`` attribute is started first."""
     paths = [Path(p) for p, _ in items]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,14 +159,15 @@ def atomic_write_many(items: list[tuple[str | Path, Any]]) -> list[Path]:
     _acquire(lock)
     tmps: list[str] = []
     try:
-        for path, (_, write) in zip(paths, items):
+        for path in paths:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
                                        dir=path.parent)
             os.close(fd)
             tmps.append(tmp)
-            write(tmp)
-            umask = os.umask(0)
-            os.umask(umask)
+        _render([write for _, write in items], tmps, processes)
+        umask = os.umask(0)
+        os.umask(umask)
+        for tmp in tmps:
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
         for path, tmp in zip(paths, tmps):
             _check_target(path)
@@ -173,6 +179,35 @@ def atomic_write_many(items: list[tuple[str | Path, Any]]) -> list[Path]:
     finally:
         lock.unlink(missing_ok=True)
     return paths
+
+
+#: The writers of the render in progress, for the forked processes (a closure does not pickle;
+#: a fork inherits it).
+_PENDING: list = []
+
+
+def _render_one(i: int) -> None:
+    write, tmp = _PENDING[i]
+    write(tmp)
+
+
+def _render(writers: list, tmps: list[str], processes: int) -> None:
+    import multiprocessing
+
+    order = sorted(range(len(writers)), key=lambda i: -getattr(writers[i], "cost", 0))
+    if (processes <= 1 or len(writers) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        for i in order:
+            writers[i](tmps[i])
+        return
+    global _PENDING
+    _PENDING = list(zip(writers, tmps))
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(writers))) as pool:
+            for _ in pool.imap_unordered(_render_one, order, chunksize=1):
+                pass
+    finally:
+        _PENDING = []
 
 
 def _acquire(lock: Path) -> None:

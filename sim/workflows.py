@@ -416,7 +416,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc);
     without it the report leaves it out."""
-    from .present.charts import chart_writers, draw_charts
+    from .present.charts import chart_writers, close_figures, draw_charts
     from .present.document import build, html_writer, pdf_writer
     from .present.report import excel_writer
     from .results import atomic_write_many, netcdf_writer
@@ -464,7 +464,10 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
               (out / "riskanalys.html", html_writer(doc)),
               (out / "riskanalys.xlsx", excel_writer(
                   mc, st, sens, budget, {k: rows for d in drawn for k, (_, rows) in d.items()}))]
-    return atomic_write_many(items)
+    try:
+        return atomic_write_many(items, processes=_threads(threads))
+    finally:
+        close_figures(*drawn)
 
 
 def calibrate_esg(data_dir: Path, until: str, template: Path):

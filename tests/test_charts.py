@@ -165,14 +165,23 @@ def test_labels_sit_inside_their_frames_and_legends_clear_of_the_data(results):
                         and box.y1 <= page.y1 + 1), (name, t.get_text())
 
 
-def test_the_charts_are_reproducible_to_the_byte(results, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_charts_are_reproducible_to_the_byte(results, tmp_path, processes):
+    """In one process or rendered in forked ones, every file has the same bytes; the chart's
+    SVG is the report's SVG of it (rendered once, its text kept as text)."""
+    from sim.present.document import chart_svg
+
     files, folder = results
     ds = open_results(files["mc"])
-    write_charts(ds, tmp_path)
+    write_charts(ds, tmp_path, processes=processes)
     for name in charts_for(ds):
         for ext in ("pdf", "svg", "png", "csv"):
             assert (tmp_path / f"{name}.{ext}").read_bytes() == \
                 (folder / f"{name}.{ext}").read_bytes(), (name, ext)
+    name = charts_for(ds)[0]
+    svg = (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
+    assert svg == chart_svg(ds, name)
+    assert "<text" in svg                    # text as text, not as glyph paths
 
 
 def test_charts_refuse_files_that_give_none(tmp_path):

@@ -363,6 +363,52 @@ def test_stale_temporaries_are_removed_and_live_ones_kept(tmp_path):
     assert (tmp_path / "x.csv").read_text() == "done"
 
 
+def _write_pid(text):
+    def write(tmp):
+        import os
+        Path(tmp).write_text(f"{text} {os.getpid()}")
+    return write
+
+
+def test_files_rendered_in_processes_are_written_as_one_unit(tmp_path):
+    """With processes the writers run in forked children, the costliest first; the parent
+    renames the files. A writer failing in a child raises in the parent and leaves no file,
+    no temporary and no lock."""
+    import os
+
+    from sim.results import atomic_write_many
+
+    heavy = _write_pid("heavy")
+    heavy.cost = 10
+    items = [(tmp_path / f"f{i}.txt", _write_pid(f"light{i}")) for i in range(5)]
+    items.insert(3, (tmp_path / "heavy.txt", heavy))
+    atomic_write_many(items, processes=2)
+    pids = {p.read_text().split()[1] for p, _ in items}
+    assert str(os.getpid()) not in pids                  # each file written by a child
+    assert [p.read_text().split()[0] for p, _ in items] == \
+        ["light0", "light1", "light2", "heavy", "light3", "light4"]
+
+    started = []                                          # in one process: the order
+
+    def log(name, cost=0):
+        def write(tmp):
+            started.append(name)
+        write.cost = cost
+        return write
+    atomic_write_many([(tmp_path / "o" / n, log(n, c)) for n, c in
+                       (("a", 0), ("b", 2), ("c", 0), ("d", 10))], processes=1)
+    assert started == ["d", "b", "a", "c"]
+
+    def broken(tmp):
+        raise OSError(28, "No space left on device")
+
+    out = tmp_path / "second"
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write_many([(out / "a.txt", _write_pid("a")), (out / "b.txt", broken),
+                           (out / "c.txt", _write_pid("c"))], processes=2)
+    assert list(out.iterdir()) == []
+
+
 def test_a_second_run_to_the_same_out_is_refused(tmp_path):
     import os
 

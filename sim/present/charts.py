@@ -15,7 +15,9 @@ alone.
 
 from __future__ import annotations
 
+import io
 import math
+import weakref
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import numpy as np
 from ..analysis import Z95
 from . import fmt, protected_fund
 
-__all__ = ["charts_for", "write_charts", "source_line", "CHARTS"]
+__all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS"]
 
 GREYS = ("#d9d9d9", "#a6a6a6", "#000000")
 HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "++", "oo", "**")
@@ -486,13 +488,36 @@ def draw_charts(ds) -> dict[str, tuple[Any, list[dict]]]:
     from ..results import ResultsError
 
     drawn = {}
-    for name in charts_for(ds):
-        try:
-            drawn[name] = CHARTS[name][0](ds)
-        except KeyError as exc:
-            raise ResultsError(f"chart {name}: the results file lacks {exc.args[0]!r}; "
-                               "write it again with this version of sim") from None
+    try:
+        for name in charts_for(ds):
+            try:
+                drawn[name] = CHARTS[name][0](ds)
+            except KeyError as exc:
+                raise ResultsError(f"chart {name}: the results file lacks {exc.args[0]!r}; "
+                                   "write it again with this version of sim") from None
+    except BaseException:
+        close_figures(drawn)              # the charts drawn before the one that failed
+        raise
     return drawn
+
+
+#: Each figure's SVG, rendered once for both the report and the chart file.
+_SVG: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def figure_svg(fig) -> str:
+    """``fig`` as SVG text: deterministic (fixed ids, no date), its text kept as text (so it is
+    searchable and read aloud, in the report and in the chart file alike). Rendered once per
+    figure: the report's page and ``<name>.svg`` are the same bytes."""
+    import matplotlib
+
+    svg = _SVG.get(fig)
+    if svg is None:
+        with matplotlib.rc_context({"svg.hashsalt": "riskanalys", "svg.fonttype": "none"}):
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        svg = _SVG[fig] = buf.getvalue()
+    return svg
 
 
 def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
@@ -508,7 +533,6 @@ def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
 
     from ..results import csv_writer
 
-    matplotlib.rcParams["svg.hashsalt"] = "sim"        # the same ids in every SVG
     out = Path(out)
     drawn = draw_charts(ds) if drawn is None else drawn
     items = []
@@ -520,7 +544,10 @@ def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
             last = j == len(formats) - 1
 
             def write(tmp, fig=fig, f=form, m=meta, last=last):
-                fig.savefig(tmp, format=f, dpi=150, metadata=m)
+                if f == "svg":
+                    Path(tmp).write_text(figure_svg(fig), encoding="utf-8")
+                else:
+                    fig.savefig(tmp, format=f, dpi=150, metadata=m)
                 if last:
                     plt.close(fig)
             items.append((out / f"{name}.{form}", write))
@@ -528,13 +555,29 @@ def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
     return items
 
 
-def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg")) -> list[Path]:
+def close_figures(*drawn: dict) -> None:
+    """Close the figures of :func:`draw_charts` results (a forked render closes only its own
+    copies)."""
+    import matplotlib.pyplot as plt
+
+    for d in drawn:
+        for fig, _ in d.values():
+            plt.close(fig)
+
+
+def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg"),
+                 processes: int = 1) -> list[Path]:
     """Draw every chart ``ds`` can give into ``out``: each format, and the chart's CSV, all
-    drawn before any is written and written as one unit."""
+    drawn before any is written and written as one unit (``processes``: see
+    :func:`sim.results.atomic_write_many`)."""
     from ..results import atomic_write_many
 
-    items = chart_writers(ds, out, formats)
-    return atomic_write_many(items) if items else []
+    drawn = draw_charts(ds)
+    try:
+        items = chart_writers(ds, out, formats, drawn=drawn)
+        return atomic_write_many(items, processes=processes) if items else []
+    finally:
+        close_figures(drawn)
 
 
 def backtest_chart(results: list[dict], ds):

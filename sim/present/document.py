@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,14 +107,14 @@ def chart_svg(ds, name: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .charts import figure_svg
+
     given = _DRAWN.get().get(name)
-    with matplotlib.rc_context({"svg.hashsalt": "riskanalys", "svg.fonttype": "none"}):
-        fig = CHARTS[name][0](ds)[0] if given is None else given[0]
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-        if given is None:
-            plt.close(fig)
-    return buf.getvalue()
+    fig = CHARTS[name][0](ds)[0] if given is None else given[0]
+    svg = figure_svg(fig)
+    if given is None:
+        plt.close(fig)
+    return svg
 
 
 def _alt(mc, name: str, ds) -> str:
@@ -822,6 +821,7 @@ def pdf_writer(doc: Document):
         HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
             tmp, stylesheets=[CSS(string=_font_css())], pdf_variant="pdf/ua-1",
             pdf_identifier=ident, uncompressed_pdf=False)
+    write.cost = 10                # the longest render: started first when rendering in parallel
     return write
 
 

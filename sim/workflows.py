@@ -49,7 +49,7 @@ def deterministic_budget(cfg: PlanConfig):
 #: Measured on the 2-core, 24 GiB machine (README, "Memory"): what a run holds whatever its
 #: paths (the summary's histograms, with the Bilaga 2 fans), what each path adds when its
 #: yearly or monthly results are kept, and how many paths a second one core computes.
-BASE_BYTES = 0.8e9
+BASE_BYTES = 0.45e9
 BYTES_PER_PATH = {"summary": 0.0, "annual": 7.0e3}
 BYTES_PER_PATH_YEAR_MONTHLY = 0.8e3
 PATHS_PER_SECOND_PER_CORE = 10_000.0

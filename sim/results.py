@@ -8,6 +8,7 @@ import importlib.metadata
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,8 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
     then, once all succeeded, each renamed into place in the order given. A lock beside the
     first target refuses a second command writing the same files at the same time.
 
-    ``processes > 1`` renders the files in that many forked processes (where the platform
-    forks): the charts' formats, the PDF and the workbook are independent work that holds
+    ``processes > 1`` renders the files in that many forked processes (on Linux): the charts'
+    formats, the PDF and the workbook are independent work that holds
     Python's lock. The bytes are those of one process: each child renders from the same state
     the parent holds. A writer with a larger ``cost`` attribute is started first."""
     paths = [Path(p) for p, _ in items]
@@ -195,8 +196,9 @@ def _render(writers: list, tmps: list[str], processes: int) -> None:
     import multiprocessing
 
     order = sorted(range(len(writers)), key=lambda i: -getattr(writers[i], "cost", 0))
-    if (processes <= 1 or len(writers) < 2
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    # fork only on Linux: macOS's system libraries are not fork-safe (Python's own default
+    # there is spawn), and Windows has no fork; elsewhere the files render in this process
+    if processes <= 1 or len(writers) < 2 or not sys.platform.startswith("linux"):
         for i in order:
             writers[i](tmps[i])
         return

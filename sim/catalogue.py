@@ -176,7 +176,8 @@ _BASE: dict[str, Entry] = {
     "line_label": Entry("", "Rad", "Resultaträkningens rad."),
     "outturn_source": Entry("", "Källa", "Var utfallet är publicerat."),
     "outturn_mnkr": Entry(_M, "Utfall", "Det publicerade utfallet."),
-    "pit": Entry("1", "Utfallets percentil", "Andelen scenarier under utfallet (lika räknas till hälften); över många utfall likformig om modellen är kalibrerad."),
+    # one entry for both uses: the backtest's outturns and the calibration's monthly fit
+    "pit": Entry("1", "PIT (percentil)", "Modellens fördelningsfunktion vid observationen: andelen av modellens fördelning under det publicerade utfallet (backtest, lika räknas till hälften) eller under månadens värde ett steg framåt (skattningen); över många observationer likformig om modellen är kalibrerad."),
     "band_q01": Entry(_M, "Modellens 1-procentskvantil", "1 % av scenarierna ligger under."),
     "band_q05": Entry(_M, "Modellens 5-procentskvantil", "5 % av scenarierna ligger under."),
     "band_median": Entry(_M, "Modellens median", "Hälften av scenarierna ligger under."),
@@ -188,7 +189,6 @@ _BASE: dict[str, Entry] = {
     "model_label": Entry("", "Modell", "Den skattade modellens namn."),
     "unit": Entry("", "Enhet", "Enheten för modellens årsvärden."),
     "t": Entry("", "Månad i skattningen", "Månadens ordningsnummer i skattningsperioden."),
-    "pit": Entry("1", "PIT", "Modellens prognosfördelning vid observationen, ett steg framåt; likformig om modellen stämmer."),
     "pit_ks_pvalue": Entry("1", "PIT, p-värde (Kolmogorov-Smirnov)", "Sannolikheten för minst så stor avvikelse från likformighet om modellen stämmer."),
     "pit_n": Entry("1", "Antal PIT-värden", "Antal månader i testet."),
     "yearly_quantile_model": Entry("", "Årsvärdets kvantil, modellen", "Kvantil av årsvärdet i modellens simulering, i modellens enhet (coordinate unit)."),

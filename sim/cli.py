@@ -173,7 +173,7 @@ def validate(config: Path, overrides: tuple[str, ...]) -> None:
                    "come from the spread between blocks.")
 @click.option("--antithetic", is_flag=True, default=False,
               help="Antithetic pairs of paths (simulation.antithetic): fewer paths for the "
-                   "same precision; standard errors then come from the spread between blocks.")
+                   "same precision; standard errors then come from the spread between pairs.")
 @click.option("--overwrite", is_flag=True, default=False,
               help="With --zarr: replace an earlier run's Zarr store in that folder.")
 @click.option("--zarr", "zarr_path", type=click.Path(path_type=Path), default=None,
@@ -474,7 +474,7 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
                 figures.append(draw_charts(ds))
             except ResultsError as exc:
                 raise UserError(f"{p}: {exc}") from None
-            items += chart_writers(ds, out, drawn=figures[-1])
+            items += chart_writers(ds, out, figures[-1])
         written = atomic_write_many(items, processes=os.cpu_count() or 1)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None

@@ -194,10 +194,6 @@ class Summary:
             hist_value_fan=fan(VALUE_RATIO_RANGE), hist_floor_fan=fan(VALUE_RATIO_RANGE),
             hist_weight_fan=fan(WEIGHT_RANGE))
 
-    def add(self, r: dict[str, np.ndarray]) -> None:
-        """Fold one block's results (the next block in block order)."""
-        self.fold(self.reduce(r))
-
     def reduce(self, r: dict[str, np.ndarray]) -> BlockStats:
         """A block's statistics from its per-path results. It reads the accumulator's settings
         only, never its sums, so worker threads reduce their blocks while :meth:`fold` runs."""

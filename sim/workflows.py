@@ -106,8 +106,9 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     largest variance per path seen)``. Plain Monte Carlo's binomial error, so the estimate is
     honest. With ``simulation.parameter_uncertainty`` the paths of a block share its
     parameters, and the variance per path is the pilot's between-block one (``se^2 x paths``),
-    larger than ``p (1 - p)``; with ``simulation.antithetic`` it is that between-block one,
-    which the pairs make smaller."""
+    larger than ``p (1 - p)``; with ``simulation.antithetic`` it is the pilot's own (the spread
+    between its pairs, or between its blocks with parameter uncertainty too), which the pairs
+    make smaller."""
     from .engine import run
 
     if not 0.0 < target_se < 0.5:
@@ -120,8 +121,8 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     var = float((p * (1.0 - p)).max())
     se = np.concatenate([pilot["p_deficit_se"].values, pilot["p_below_goal_se"].values])
     if cfg.simulation.antithetic:
-        # pairs: the variance per path is the pilot's between-block one, below p (1 - p)
-        # where the pairs pay (with parameter uncertainty too, it holds both effects)
+        # pairs: the variance per path is the pilot's own (between pairs; between blocks with
+        # parameter uncertainty too, holding both effects), below p (1 - p) where pairs pay
         var = float(np.nanmax(se) ** 2 * PILOT_PATHS)
     elif cfg.simulation.parameter_uncertainty:
         var = max(var, float(np.nanmax(se) ** 2 * PILOT_PATHS))
@@ -459,7 +460,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         raise WorkflowError(f"the results given cannot make the report: {type(exc).__name__}: "
                             f"{exc}; write them again with this version of sim") from None
     for ds, d in zip((mc, st, sens), drawn):
-        items += chart_writers(ds, out / "charts", drawn=d)
+        items += chart_writers(ds, out / "charts", d)
     items += [(out / "riskanalys.pdf", pdf_writer(doc)),
               (out / "riskanalys.html", html_writer(doc)),
               (out / "riskanalys.xlsx", excel_writer(

@@ -520,36 +520,25 @@ def figure_svg(fig) -> str:
     return svg
 
 
-def chart_writers(ds, out: str | Path, formats=("png", "pdf", "svg"),
-                  drawn: dict | None = None) -> list[tuple[Path, Any]]:
+def chart_writers(ds, out: str | Path, drawn: dict,
+                  formats=("png", "pdf", "svg")) -> list[tuple[Path, Any]]:
     """Every chart ``ds`` can give as ``(path, write(tmp))`` items for
-    :func:`sim.results.atomic_write_many`: each format and the chart's CSV. ``drawn``: the
-    figures of :func:`draw_charts`, so a chart the report also shows is drawn once; each
-    figure is closed after its last format is written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    :func:`sim.results.atomic_write_many`: each format and the chart's CSV, from ``drawn``,
+    the figures of :func:`draw_charts` (so a chart the report also shows is drawn once; the
+    caller closes them, :func:`close_figures`)."""
     from ..results import csv_writer
 
+    meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
     out = Path(out)
-    drawn = draw_charts(ds) if drawn is None else drawn
     items = []
     for name in charts_for(ds):
         fig, rows = drawn[name]
-        for j, form in enumerate(formats):
-            meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
-                    "svg": {"Date": None}}[form]
-            last = j == len(formats) - 1
-
-            def write(tmp, fig=fig, f=form, m=meta, last=last):
+        for form in formats:
+            def write(tmp, fig=fig, f=form):
                 if f == "svg":
                     Path(tmp).write_text(figure_svg(fig), encoding="utf-8")
                 else:
-                    fig.savefig(tmp, format=f, dpi=150, metadata=m)
-                if last:
-                    plt.close(fig)
+                    fig.savefig(tmp, format=f, dpi=150, metadata=meta[f])
             items.append((out / f"{name}.{form}", write))
         items.append((out / f"{name}.csv", csv_writer(rows)))
     return items
@@ -574,7 +563,7 @@ def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg"),
 
     drawn = draw_charts(ds)
     try:
-        items = chart_writers(ds, out, formats, drawn=drawn)
+        items = chart_writers(ds, out, drawn, formats)
         return atomic_write_many(items, processes=processes) if items else []
     finally:
         close_figures(drawn)

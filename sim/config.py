@@ -377,7 +377,7 @@ class Simulation(Strict):
     antithetic: bool = Field(
         False, description="antithetic pairs: every second path is the one before with its "
         "Gaussian innovations negated (variance reduction; standard errors then from the "
-        "spread between blocks)")
+        "spread between the independent pairs)")
 
 
 class Decision(Strict):

@@ -250,7 +250,9 @@ def test_a_singular_correlation_is_conditioned_exactly():
                                         + p.cond_factor @ p.cond_factor.T]])
     np.testing.assert_allclose(joint, c, atol=1e-9)
     inn = draw_innovations(p, np.random.SeedSequence(3), 200)
-    np.testing.assert_allclose(inn.equity, inn.short_rate, atol=1e-5)
+    # the factor's jitter of 1e-12 leaves the rate a loading of sqrt(1e-12) = 1e-6 on its own
+    # normal, which stays within 10 (about 10 sigma) over these 200 x 84 draws
+    np.testing.assert_allclose(inn.equity, inn.short_rate, atol=10 * math.sqrt(1e-12))
     from sim.engine import run
 
     ds = run(cfg, 1000, 3)

@@ -134,13 +134,20 @@ def cli() -> None:
 
 @cli.command()
 @CONFIG_ARG
+@click.option("--sources", is_flag=True, default=False,
+              help="Also count where the parameters a run uses come from: estimated (with a "
+                   "standard error), official, the plan, or assumptions; and list them.")
 @SET_OPTION
 @user_errors
-def validate(config: Path, overrides: tuple[str, ...]) -> None:
+def validate(config: Path, sources: bool, overrides: tuple[str, ...]) -> None:
     """Check a plan config: keys, units, sources, ranges and cross-field rules."""
     cfg = load_config(config, overrides)
     click.echo(f"{config}: OK ({cfg.meta.name}, {cfg.meta.first_year}-{cfg.meta.last_year}, "
                f"sha256 {config_hash(cfg)[:12]})")
+    if sources:
+        from .calibrate.inventory import sources_report
+
+        click.echo(sources_report(cfg, cfg.esg_model))
 
 
 @cli.command()

@@ -157,9 +157,17 @@ class AnnualFactor(Strict):
 
 
 class Correlation(Strict):
+    """The correlation of the factors' innovations. ``estimated_pairs`` names the pairs whose
+    correlation was estimated from data (``sim calibrate esg``, ``source`` says how); every
+    other pair is an assumption of the file."""
+
     factors: list[str]
     matrix: list[list[float]]
     repair: bool = False
+    estimated_pairs: list[list[str]] = Field(default_factory=list)
+    se: list[list[float]] | None = Field(None, description="standard errors of the estimated "
+                                         "pairs (0 elsewhere)")
+    source: Source | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> Correlation:
@@ -177,6 +185,13 @@ class Correlation(Strict):
             raise ValueError("matrix: the diagonal must be all 1")
         if np.abs(c).max() > 1.0:
             raise ValueError("matrix: every entry must lie in [-1, 1]")
+        for pair in self.estimated_pairs:
+            a, b = (pair + ["", ""])[:2] if len(pair) <= 2 else ("", "")
+            if a not in FACTORS or b not in FACTORS or a == b:
+                raise ValueError(f"estimated_pairs: {pair!r} is not a pair of two different "
+                                 f"factors of {list(FACTORS)}")
+        if self.se is not None and np.array(self.se, dtype=float).shape != (n, n):
+            raise ValueError(f"se: must be {n}x{n} like the matrix")
         low = np.linalg.eigvalsh(c).min()
         if low < -1e-10:
             if not self.repair:

@@ -474,7 +474,10 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
 def calibrate_esg(data_dir: Path, until: str, template: Path):
     """Fit the generator's market models to ``data_dir`` (KPIF up to ``until``) and return the
     model file's text and the fit (:mod:`sim.calibrate.esg`)."""
+    import tomllib
+
     from .calibrate.esg import fit_esg, write_model
+    from .data.files import HistoryError
     from .information import parse_month
 
     try:
@@ -486,9 +489,15 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
                             "data/history/README.md for the files and their format)")
     try:
         text = Path(template).read_text(encoding="utf-8")
+        parsed = tomllib.loads(text)
     except OSError as exc:
         raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
-    result = fit_esg(Path(data_dir), until)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WorkflowError(f"--template {template}: not a model file ({exc})") from None
+    try:
+        result = fit_esg(Path(data_dir), until, parsed)
+    except HistoryError as exc:
+        raise WorkflowError(str(exc)) from None
     note = ("# The economic scenario generator's parameters: the calibrated default model.\n"
             "#\n"
             f"# Written by `sim calibrate esg --data {Path(data_dir).as_posix()} --until {until} "

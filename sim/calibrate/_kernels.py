@@ -135,3 +135,19 @@ def garch_t_loglik_nb(x, mu, omega, alpha, beta, nu):
             eps * eps / (h * (nu - 2.0)))
         eps_prev = eps
     return ll
+
+
+@njit(cache=True)
+def vasicek_loglik_nb(r, theta, kappa, sigma):
+    """The Vasicek short rate's exact monthly transition (as the generator steps it):
+    ``r_t ~ N(theta + (r_{t-1} - theta) e^{-kappa/12}, sigma^2 (1 - e^{-kappa/6}) / (2 kappa))``,
+    rates in percent, ``kappa`` a year, ``sigma`` in percent per square-root year. The
+    log-likelihood of ``r_1..r_n`` given ``r_0``."""
+    if kappa <= 0.0 or sigma <= 0.0:
+        return -1e300
+    decay = math.exp(-kappa / 12.0)
+    sd = sigma * math.sqrt((1.0 - decay * decay) / (2.0 * kappa))
+    ll = 0.0
+    for t in range(1, r.shape[0]):
+        ll += _log_normal(r[t], theta + (r[t - 1] - theta) * decay, sd)
+    return ll

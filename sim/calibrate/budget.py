@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .esg import _number, _set_line, _toml_string, set_estimates
+from .modelfile import ModelFile
 
 __all__ = ["PlanOutturn", "read_plan_outturns", "BudgetFit", "fit_operations",
            "priced_spread", "write_operations", "FIT_LINES", "LINES"]
@@ -194,11 +194,6 @@ def priced_spread(plan_path: Path, model_path: Path, paths: int, seed: int,
     return 100.0 * sd / costs, 100.0 * sd_se / costs, year
 
 
-def _value(v: float, se: float, unit: str, source: str) -> str:
-    return (f"{{ value = {_number(v)}, unit = {_toml_string(unit)}, se = {_number(se)}, "
-            f"source = {_toml_string(source)} }}")
-
-
 def _source(fit: BudgetFit, data: str, what: str) -> str:
     period = f"{min(r.year for r in fit.rows)}-{max(r.year for r in fit.rows)}"
     until = f", public by {fit.until}" if fit.until else ""
@@ -212,24 +207,21 @@ def write_operations(template: str, fit: BudgetFit, data: str, command: str) -> 
     """``template`` (a model file) with ``[annual.operations]``'s ``sigma`` and ``jump_mean``
     replaced by the estimates, and one opening comment line naming ``command``, replacing an
     earlier one."""
-    lines = template.splitlines()
+    model = ModelFile(template)
     share = f"{fit.jump_share:g}"
-    _set_line(lines, "annual.operations", "sigma", "sigma = " + _value(
-        fit.sigma, fit.sigma_se, "percent",
-        _source(fit, data, f"the normal part carries {1 - fit.jump_share:g} of the rest")))
-    _set_line(lines, "annual.operations", "jump_mean", "jump_mean = " + _value(
-        fit.jump_mean, fit.jump_mean_se, "percent",
-        _source(fit, data, f"jumps at jump_rate carry {share} of the rest: "
-                           "2 x jump_rate x jump_mean^2")))
+    model.set_estimate("annual.operations", "sigma", fit.sigma, fit.sigma_se, "percent",
+                       _source(fit, data, f"the normal part carries {1 - fit.jump_share:g} of "
+                                          "the rest"))
+    model.set_estimate("annual.operations", "jump_mean", fit.jump_mean, fit.jump_mean_se,
+                       "percent", _source(fit, data, f"jumps at jump_rate carry {share} of the "
+                                                     "rest: 2 x jump_rate x jump_mean^2"))
     if fit.jump_share > 0.0:
         # both estimates are sqrt(share x v) of the one excess variance v: correlation 1
-        set_estimates(lines, "operations", ["annual.operations.sigma",
-                                            "annual.operations.jump_mean"],
-                      np.ones((2, 2)), "derived: sigma and jump_mean are both proportional "
-                      "to the square root of the one estimated excess variance (sim calibrate "
-                      "budget), so their estimates move together")
+        model.set_estimates("operations", ["annual.operations.sigma",
+                                           "annual.operations.jump_mean"],
+                            np.ones((2, 2)), "derived: sigma and jump_mean are both "
+                            "proportional to the square root of the one estimated excess "
+                            "variance (sim calibrate budget), so their estimates move together")
     marker = "# [annual.operations] sigma and jump_mean: written by `sim calibrate budget"
-    lines = [line for line in lines if not line.startswith(marker)]
-    insert = next(i for i, line in enumerate(lines) if not line.startswith("#"))
-    lines.insert(insert, f"{marker} {command}`.")
-    return "\n".join(lines) + "\n"
+    model.set_note(f"{marker} {command}`.", marker=marker)
+    return model.text()

@@ -1,38 +1,46 @@
-"""``sim calibrate esg``: the scenario generator's market models fitted to history.
+"""``sim calibrate esg``: the scenario generator fitted to Swedish history.
 
-What is fitted to what (README, "Calibration"):
+What is fitted to what (README, "Calibration"; each estimate's ``source`` in the model file
+names its file, period and method):
 
-* equity: RSLN2 (Hardy 2001), GARCH(1,1)-t and GBM, each by maximum likelihood on monthly log
-  total returns (:func:`sim.calibrate.history.equity_monthly`, 1956-2018);
+* equity in SEK: RSLN2 (Hardy 2001), GARCH(1,1)-t and GBM, each by maximum likelihood on monthly
+  log total returns of the US market converted to SEK
+  (:func:`sim.calibrate.history.equity_sek_monthly`), so the krona's own risk is in the data;
+* the short rate: Vasicek on the Riksbank's policy rate, and the fixed-income funds' yield over
+  it from the government curve (:mod:`sim.calibrate.rates`);
 * inflation: KPIF's 12-month rate as a two-regime switching AR(1) (Hamilton 1989): the AR
   coefficient and innovation of the normal regime, the second regime's shift and innovation,
-  and its entry and exit probabilities (:func:`sim.calibrate.history.kpif_12m`), on the months
-  up to the information date (``until``), so a run as of that date uses nothing it could not
-  have known.
+  and its entry and exit probabilities (:func:`sim.calibrate.history.kpif_12m`); the forecast's
+  reversion to the target after the plan is the fitted AR's own, ``-12 ln(phi)`` a year;
+* wages' persistence and response to KPIF surprises, and the factors' correlations where
+  data hold both (:mod:`sim.calibrate.annual`).
 
-The estimates are written into a model file: the hand-set file is the template, and every
-estimated number gets its value, its standard error (``se``, from the observed information)
-and ``source = "estimated: <data>, <period>, <method>"``. Everything not estimated stays as
-the template has it, with its own source. The result is deterministic: the same data and
-template give the same file byte for byte (a test).
+Every series is cut at the information date ``until``, so a model as of that date uses nothing
+it could not have known. The estimates are written into a model file: the hand-set file is the
+template, and every estimated number gets its value, its standard error (``se``) and
+``source = "estimated: <data>, <period>, <method>"``. Everything not estimated stays as the
+template has it, with its own source. The same data and template give the same file.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .annual import CorrelationFit, Pair, fit_wages, pair, yearly_sums
 from .fit import GARCH_T, MSAR1, RSLN2, Estimate, fit
-from .history import Series, equity_monthly, kpif_12m
+from .history import Series, equity_sek_monthly, kpif_12m
+from .modelfile import ModelFile
+from .rates import SpreadFit, fit_short_rate, fit_spread
 
-__all__ = ["EsgFit", "fit_esg", "write_model", "set_estimates", "EQUITY_PERIOD"]
+__all__ = ["EsgFit", "fit_esg", "write_model", "EQUITY_PERIOD", "Value"]
 
-#: The equity sample: post-war, to the end of the shipped series.
-EQUITY_PERIOD = ("1956-01", "2018-11")
+#: The equity sample: the first month the SEK conversion allows to the end of the shipped
+#: US series.
+EQUITY_PERIOD = ("1971-02", "2018-11")
 #: The KPIF sample starts with the first 12-month rate the data give.
 KPIF_FIRST = "2000-12"
 
@@ -64,7 +72,14 @@ CONFIG_KEYS = {
                   ("inflation.high_regime.shift", "percent"),
                   ("inflation.high_regime.sigma", "percent"),
                   ("inflation.high_regime.p_enter", "per_month"),
-                  ("inflation.high_regime.p_exit", "per_month")),
+                  ("inflation.high_regime.p_exit", "per_month"),
+                  ("inflation.reversion", "per_year")),
+    "short_rate": (("short_rate.theta", "percent_per_year"), ("short_rate.kappa", "per_year"),
+                   ("short_rate.sigma", "percent_per_sqrt_year")),
+    "wages": (("annual.wages.phi", "dimensionless"),
+              ("annual.wages.inflation_beta", "dimensionless"),
+              ("annual.wages.inflation_beta_lag", "dimensionless"),
+              ("annual.wages.sigma", "percent")),
 }
 
 
@@ -76,46 +91,78 @@ class EsgFit:
     inflation: Estimate
     equity: Series
     kpif: Series
+    short_rate: Estimate
+    rates: Series
+    spread: SpreadFit | None = None
+    wages: object | None = None                 # an ArxFit, or None without the data
+    correlation: CorrelationFit | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def groups(self) -> list[str]:
+        """The fitted models present, in the order of :data:`CONFIG_KEYS`."""
+        return [g for g in CONFIG_KEYS if g != "wages" or self.wages is not None]
 
     def in_config_units(self, group: str) -> tuple[np.ndarray, np.ndarray]:
         """A fitted model's estimates in the order of :data:`CONFIG_KEYS` and their covariance,
         in the model file's units (GARCH's by the delta method; the inflation model's mean,
-        which the run does not use, left out: a normal law's margin keeps the rest)."""
+        which the run does not use, left out: a normal law's margin keeps the rest; the
+        reversion ``-12 ln(phi)`` added by the delta method)."""
         if group == "equity_garch":
             return _garch_config(self.garch)
         if group == "inflation":
             f = self.inflation
             idx = [f.names.index(k) for k in INFLATION_PARAMS]
-            return f.values[idx], f.cov[np.ix_(idx, idx)]
-        e = {"equity_rsln2": self.rsln2, "equity_gbm": self.gbm}[group]
+            vals, cov = f.values[idx], f.cov[np.ix_(idx, idx)]
+            phi = vals[0]
+            grad = np.zeros(len(idx))
+            grad[0] = -12.0 / phi                   # d(-12 ln phi)/d phi
+            vals = np.append(vals, -12.0 * math.log(phi))
+            cross = cov @ grad
+            cov = np.block([[cov, cross[:, None]], [cross[None, :], grad @ cov @ grad]])
+            return vals, cov
+        if group == "wages":
+            w = self.wages
+            cov = np.zeros((4, 4))
+            cov[:3, :3] = w.cov
+            cov[3, 3] = w.se[3] ** 2
+            return w.values, cov
+        e = {"equity_rsln2": self.rsln2, "equity_gbm": self.gbm,
+             "short_rate": self.short_rate}[group]
         return e.values, e.cov
 
     def values(self) -> dict[tuple[str, str], Value]:
         """Each estimated key of the model file, ``(section, key) -> Value``."""
         out = {}
-        for group, keys in CONFIG_KEYS.items():
+        for group in self.groups():
             vals, cov = self.in_config_units(group)
-            for j, (key, unit) in enumerate(keys):
+            for j, (key, unit) in enumerate(CONFIG_KEYS[group]):
                 section, name = key.rsplit(".", 1)
                 out[(section, name)] = Value(float(vals[j]), math.sqrt(max(cov[j, j], 0.0)),
                                              unit)
+        if self.spread is not None:
+            out[("fixed_income", "spread")] = Value(self.spread.value, self.spread.se,
+                                                    "percent_per_year")
         return out
 
     def correlations(self) -> dict[str, tuple[list[str], np.ndarray]]:
         """Per fitted model, its estimates' dotted keys and their correlation matrix (from the
         same observed information as the standard errors)."""
         out = {}
-        for group, keys in CONFIG_KEYS.items():
+        for group in self.groups():
             cov = self.in_config_units(group)[1]
             d = np.sqrt(np.maximum(np.diag(cov), 1e-300))
-            out[group] = ([k for k, _ in keys], np.clip(cov / np.outer(d, d), -1.0, 1.0))
+            out[group] = ([k for k, _ in CONFIG_KEYS[group]],
+                          np.clip(cov / np.outer(d, d), -1.0, 1.0))
         return out
 
     def sources(self) -> dict[str, str]:
         """The source text of each estimated section."""
         eq = (f"estimated: {self.equity.source}, {self.equity.period}, {self.equity.values.size} "
               "monthly log returns")
-        return {
+        infl = (f"estimated: data/history/{self.kpif.source}, {self.kpif.period}, "
+                f"{self.kpif.values.size} months; maximum likelihood of a two-regime switching "
+                "AR(1) (Hamilton filter, sim calibrate esg); se from the observed information")
+        out = {
             "equity.rsln2": f"{eq}; maximum likelihood, Hamilton filter (sim calibrate esg); "
                             "se from the observed information",
             "equity.garch": f"{eq}; maximum likelihood, GARCH(1,1) with Student-t errors "
@@ -123,11 +170,22 @@ class EsgFit:
                             "method to annual units",
             "equity.gbm": f"{eq}; maximum likelihood of the lognormal (sample mean and standard "
                           "deviation, annualized); se by the delta method",
-            "inflation": (f"estimated: data/history/{self.kpif.source}, "
-                          f"{self.kpif.period}, {self.kpif.values.size} months; maximum "
-                          "likelihood of a two-regime switching AR(1) (Hamilton filter, sim "
-                          "calibrate esg); se from the observed information"),
+            "inflation": infl,
+            "inflation.high_regime": infl,
+            "inflation.reversion": (f"{infl.split(';')[0]}; the fitted AR(1)'s own reversion "
+                                    "past the plan, -12 ln(phi) a year (the model's expected "
+                                    "path); se by the delta method"),
+            "short_rate": (f"estimated: {self.rates.source}, {self.rates.period}, "
+                           f"{self.rates.values.size} months; maximum likelihood of the "
+                           "Vasicek model's exact monthly step (sim calibrate esg), Gaussian "
+                           "quasi-likelihood of a rate that moves in steps; se from the "
+                           "observed information"),
         }
+        if self.spread is not None:
+            out["fixed_income"] = self.spread.source
+        if self.wages is not None:
+            out["annual.wages"] = self.wages.source
+        return out
 
 
 def _gbm(x: np.ndarray) -> Estimate:
@@ -163,94 +221,121 @@ def _garch_config(e: Estimate) -> tuple[np.ndarray, np.ndarray]:
     return conv(p), jac @ e.cov @ jac.T
 
 
-def fit_esg(data_dir: Path, until: str, equity: Series | None = None) -> EsgFit:
-    """Fit every market model: equity over :data:`EQUITY_PERIOD`, KPIF from its first
-    12-month rate to ``until`` (``YYYY-MM``, the information date)."""
-    eq = (equity_monthly() if equity is None else equity).between(*EQUITY_PERIOD)
+def _residuals(fitted: EsgFit) -> dict[str, dict]:
+    """Each monthly factor's standardised monthly residual, keyed by month (module
+    docstring of :mod:`sim.calibrate.annual`)."""
+    eq = fitted.equity
+    x = eq.values - eq.values.mean()
+    theta, kappa, _ = fitted.short_rate.values
+    decay = math.exp(-kappa / 12.0)
+    r = fitted.rates
+    er = r.values[1:] - theta - (r.values[:-1] - theta) * decay
+    k = fitted.kpif
+    mu, phi = fitted.inflation["mu"], fitted.inflation["phi"]
+    ek = k.values[1:] - mu - phi * (k.values[:-1] - mu)
+    std = lambda v: v / v.std()                 # noqa: E731
+    return {"equity": dict(zip(eq.months, std(x))),
+            "short_rate": dict(zip(r.months[1:], std(er))),
+            "inflation": dict(zip(k.months[1:], std(ek)))}
+
+
+def fit_correlation(fitted: EsgFit, template: np.ndarray, factors: list[str]) -> CorrelationFit:
+    """The pairs the data hold (:mod:`sim.calibrate.annual`), the template's elsewhere, shrunk
+    towards the identity as little as makes the mix positive semi-definite (every pair keeps
+    its sign and its zero: :func:`_shrinkage`)."""
+    monthly = _residuals(fitted)
+    pairs: list[Pair] = []
+    names = list(monthly)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            p = pair(a, b, monthly[a], monthly[b])
+            if p is not None:
+                pairs.append(p)
+    if fitted.wages is not None:
+        wages = dict(zip(fitted.wages.years, fitted.wages.residuals))
+        for a in names:
+            p = pair(a, "wages", yearly_sums(monthly[a]), wages)
+            if p is not None:
+                pairs.append(p)
+    c = np.array(template, dtype=float)
+    se = np.zeros_like(c)
+    for p in pairs:
+        i, j = factors.index(p.a), factors.index(p.b)
+        c[i, j] = c[j, i] = p.r
+        se[i, j] = se[j, i] = p.se
+    shrink = _shrinkage(c)
+    if shrink > 0.0:
+        c = (1.0 - shrink) * c + shrink * np.eye(len(c))
+    listed = "; ".join(f"{p.a}-{p.b} {p.r:+.2f} (se {p.se:.2f}, n {p.n}, {p.period})"
+                       for p in pairs)
+    repair = (f"; the mix with the template's pairs was not positive semi-definite: every "
+              f"correlation is scaled by {1 - shrink:.4f}, the least shrinkage towards the "
+              "identity that makes it a correlation matrix" if shrink else "")
+    source = ("estimated pairs (estimated_pairs, se): the Pearson correlation of standardised "
+              "residuals on common months (monthly factors) or years (a yearly factor against "
+              "the year's normalised sum of a monthly factor's residuals); se by Fisher's "
+              f"(1 - r^2)/sqrt(n - 3) (sim calibrate esg): {listed}{repair}; every other pair "
+              "is the template's assumption")
+    return CorrelationFit(tuple(pairs), c, se, shrink, source)
+
+
+def _shrinkage(c: np.ndarray, floor: float = 1e-6) -> float:
+    """The least ``s`` for which ``(1 - s) c + s I`` has every eigenvalue at least ``floor``
+    (0 when ``c`` already has): with ``e`` the smallest eigenvalue, ``(1 - s) e + s = floor``."""
+    e = float(np.linalg.eigvalsh(c).min())
+    return 0.0 if e >= floor else (floor - e) / (1.0 - e)
+
+
+def fit_esg(data_dir: Path, until: str, template: dict | None = None,
+            equity: Series | None = None) -> EsgFit:
+    """Fit every model to the history in ``data_dir`` up to ``until`` (``YYYY-MM``, the
+    information date): equity over :data:`EQUITY_PERIOD`, KPIF from its first 12-month rate,
+    the short rate and the funds' spread at the template's duration
+    (:mod:`sim.calibrate.rates`), wages and the correlations (:mod:`sim.calibrate.annual`).
+    ``template`` is the model file the estimates go into, parsed (its duration and
+    correlation matrix are used; without it, the funds' spread and the correlations are not
+    fitted)."""
+    data_dir = Path(data_dir)
+    eq = (equity_sek_monthly(data_dir) if equity is None else equity).between(
+        EQUITY_PERIOD[0], min(EQUITY_PERIOD[1], until))
     kpif = kpif_12m(data_dir).between(KPIF_FIRST, until)
-    return EsgFit(rsln2=fit(RSLN2, eq.values), garch=fit(GARCH_T, eq.values),
-                  gbm=_gbm(eq.values), inflation=fit(MSAR1, kpif.values), equity=eq, kpif=kpif)
-
-
-def _number(v: float) -> str:
-    """Six significant digits, as TOML reads them back."""
-    text = f"{v:.6g}"
-    return text if any(c in text for c in ".en") else text + ".0"
-
-
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    inflation = fit(MSAR1, kpif.values)
+    short_rate, rates = fit_short_rate(data_dir, until)
+    spread = (fit_spread(data_dir, until, template["fixed_income"]["duration"]["value"])
+              if template is not None else None)
+    wages = fit_wages(data_dir, kpif, inflation["mu"], inflation["phi"],
+                      last_year=int(until[:4]) - 1)
+    result = EsgFit(rsln2=fit(RSLN2, eq.values), garch=fit(GARCH_T, eq.values),
+                    gbm=_gbm(eq.values), inflation=inflation, equity=eq, kpif=kpif,
+                    short_rate=short_rate, rates=rates, spread=spread, wages=wages)
+    if template is None:
+        return result
+    corr = template["correlation"]
+    return EsgFit(**{**result.__dict__, "correlation": fit_correlation(
+        result, np.array(corr["matrix"], dtype=float), list(corr["factors"]))})
 
 
 def write_model(template: str, result: EsgFit, note: str) -> str:
     """The template's text with every estimated key replaced by its estimate, its standard
-    error and its source, the equity means' ``mean_shift`` set to zero, and ``note`` as the
-    file's opening comment."""
-    lines = template.splitlines()
+    error and its source, the equity means' ``mean_shift`` set to zero, the correlation's
+    estimated pairs, and ``note`` as the file's opening comment."""
+    model = ModelFile(template)
     sources = result.sources()
-    values = result.values()
-    values[("equity.rsln2", "mean_shift")] = None
-    for (section, key), val in values.items():
-        if val is None:
-            line = (f'{key} = {{ value = 0.0, unit = "fraction_per_month", source = '
-                    f'{_toml_string("assumption: the estimated means are kept; each fund is centred on the plan by simulation.return_centre, so no shift is needed")} }}')
-        else:
-            source = sources[section.removesuffix(".high_regime")]
-            line = (f"{key} = {{ value = {_number(val.value)}, unit = {_toml_string(val.unit)}, "
-                    f"se = {_number(val.se)}, source = {_toml_string(source)} }}")
-        _set_line(lines, section, key, line)
+    for (section, key), val in result.values().items():
+        source = sources.get(f"{section}.{key}") or sources[section]
+        model.set_estimate(section, key, val.value, val.se, val.unit, source)
+    model.set_value("equity.rsln2", "mean_shift", 0.0, "fraction_per_month",
+                    "assumption: the estimated means are kept; each fund is centred on the plan "
+                    "by simulation.return_centre, so no shift is needed")
     for group, (keys, matrix) in result.correlations().items():
-        set_estimates(lines, group, keys, matrix,
-                      "estimated: the correlation of the estimates, from the observed "
-                      "information of the same fit as their se (sim calibrate esg)")
-    body = "\n".join(lines)
-    body = re.sub(r"\A(#[^\n]*\n)+", "", body)
-    return note + body + "\n"
-
-
-ESTIMATES_BANNER = (
-    "# ---------------------------------------------------------------------------------------------\n"
-    "# The estimates' correlations: with their se, the law simulation.parameter_uncertainty draws\n"
-    "# from (one draw per block of paths; README, 'Parameter uncertainty')\n"
-    "# ---------------------------------------------------------------------------------------------")
-
-
-def set_estimates(lines: list[str], group: str, keys: list[str], matrix: np.ndarray,
-                  source: str) -> None:
-    """Replace (or add, at the file's end) the section ``[estimates.<group>]``."""
-    header = f"[estimates.{group}]"
-    rows = ",\n".join("  [" + ", ".join(_number(float(v)) for v in row) + "]"
-                       for row in np.asarray(matrix))
-    block = [header, "keys = [" + ", ".join(_toml_string(k) for k in keys) + "]",
-             f"matrix = [\n{rows},\n]", f"source = {_toml_string(source)}"]
-    if header in lines:
-        start = lines.index(header)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")
-                    or lines[i].startswith("# ---")), len(lines))
-        while end > start + 1 and not lines[end - 1].strip():
-            end -= 1
-        lines[start:end] = block
-        return
-    if ESTIMATES_BANNER.splitlines()[1] not in lines:
-        while lines and not lines[-1].strip():
-            lines.pop()
-        lines += [""] + ESTIMATES_BANNER.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    lines += [""] + block
-
-
-def _set_line(lines: list[str], section: str, key: str, line: str) -> None:
-    """Replace ``key = ...`` inside ``[section]`` (or add it after the section's last key)."""
-    try:
-        start = lines.index(f"[{section}]")
-    except ValueError:
-        raise ValueError(f"the template has no [{section}] section") from None
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
-    pattern = re.compile(rf"^{re.escape(key)}\s*=")
-    for i in range(start + 1, end):
-        if pattern.match(lines[i]):
-            lines[i] = line
-            return
-    last = max(i for i in range(start, end) if lines[i].strip() and not lines[i].startswith("#"))
-    lines.insert(last + 1, line)
+        model.set_estimates(group, keys, matrix,
+                            "estimated: the correlation of the estimates, from the observed "
+                            "information of the same fit as their se (sim calibrate esg)")
+    c = result.correlation
+    if c is not None:
+        model.set_plain("correlation", "matrix", c.matrix.tolist())
+        model.set_plain("correlation", "estimated_pairs", [[p.a, p.b] for p in c.pairs])
+        model.set_plain("correlation", "se", c.se.tolist())
+        model.set_plain("correlation", "source", c.source)
+    model.set_note(note)
+    return model.text()

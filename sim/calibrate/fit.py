@@ -20,7 +20,7 @@ from scipy import optimize
 
 from . import _kernels as K
 
-__all__ = ["Model", "Estimate", "fit", "RSLN2", "MSAR1", "GARCH_T", "hessian"]
+__all__ = ["Model", "Estimate", "fit", "RSLN2", "MSAR1", "GARCH_T", "VASICEK", "hessian"]
 
 
 def _logit(p):
@@ -209,3 +209,25 @@ def _garch_starts(x):
 #: GARCH(1,1) with unit-variance Student-t errors, per month.
 GARCH_T = Model("garch_t", ("mu", "omega", "alpha", "beta", "nu"), _garch_to, _garch_from,
                 K.garch_t_loglik_nb, _garch_starts)
+
+
+def _vasicek_to(u):
+    return np.array([u[0], math.exp(u[1]), math.exp(u[2])])
+
+
+def _vasicek_from(p):
+    return np.array([p[0], math.log(p[1]), math.log(p[2])])
+
+
+def _vasicek_starts(r):
+    a, b = np.polyfit(r[:-1], r[1:], 1)
+    a = min(max(a, 0.5), 0.999)
+    sd = float(np.std(r[1:] - a * r[:-1] - b))
+    kappa = -12.0 * math.log(a)
+    return [np.array([b / (1.0 - a), kappa, sd * math.sqrt(2 * kappa / (1 - a * a))]),
+            np.array([float(np.mean(r)), 0.5, 1.0]), np.array([2.0, 0.1, 0.7])]
+
+
+#: The Vasicek short rate at monthly steps [percent, a year, percent per square-root year].
+VASICEK = Model("vasicek", ("theta", "kappa", "sigma"), _vasicek_to, _vasicek_from,
+                K.vasicek_loglik_nb, _vasicek_starts)

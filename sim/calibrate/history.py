@@ -12,13 +12,16 @@ that ships inside a dependency.
 
 from __future__ import annotations
 
-import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Series", "kpif_12m", "equity_monthly", "read_monthly_csv", "KPIF_FILE"]
+from ..data.files import read_table
+
+__all__ = ["Series", "kpif_12m", "equity_monthly", "equity_sek_monthly", "policy_rate",
+           "read_monthly_csv", "publisher", "KPIF_FILE", "USDSEK_FILE", "POLICY_RATE_FILE"]
 
 KPIF_FILE = "kpif_monthly_change.csv"
 
@@ -40,21 +43,19 @@ class Series:
         return f"{self.months[0]}..{self.months[-1]}"
 
 
-def read_monthly_csv(path: Path) -> tuple[list[str], np.ndarray]:
-    """``month,value`` rows (``#`` comments and a header skipped); months must be consecutive."""
-    months, values = [], []
-    with open(path, encoding="utf-8") as fh:
-        rows = csv.reader(line for line in fh if line.strip() and not line.startswith("#"))
-        next(rows)
-        for row in rows:
-            months.append(row[0].strip())
-            values.append(float(row[1]))
-    for a, b in zip(months, months[1:]):
-        ya, ma = map(int, a.split("-"))
-        yb, mb = map(int, b.split("-"))
-        if (yb * 12 + mb) - (ya * 12 + ma) != 1:
-            raise ValueError(f"{path}: months {a} and {b} are not consecutive")
-    return months, np.array(values)
+def read_monthly_csv(path: Path, column: str | None = None) -> tuple[list[str], np.ndarray]:
+    """A monthly history file's ``month`` column and one value column (the second column by
+    default), read and checked by :func:`sim.data.files.read_table`."""
+    table = read_table(path, ("month",))
+    name = column or next(c for c in table.columns if c != "month")
+    return table.months(), table.numbers(name)
+
+
+def publisher(path: Path) -> str:
+    """The short name of a history file's publisher (its ``# Publisher:`` line up to the first
+    comma or bracket)."""
+    text = read_table(path).header_value("Publisher") or "publisher not stated"
+    return re.split(r"[,(]", text)[0].strip()
 
 
 def kpif_12m(data_dir: Path) -> Series:
@@ -78,3 +79,33 @@ def equity_monthly() -> Series:
     r = (ff["Mkt-RF"].to_numpy() + ff["RF"].to_numpy()) / 100.0
     return Series(months, np.log1p(r), "Fama-French market + risk-free (Ken French's data "
                   "library, as shipped in arch.data.frenchdata), monthly, USD")
+
+
+USDSEK_FILE = "usdsek_monthly.csv"
+POLICY_RATE_FILE = "policy_rate_monthly.csv"
+
+
+def equity_sek_monthly(data_dir: Path) -> Series:
+    """Monthly log total returns of the US market in SEK: the USD return
+    (:func:`equity_monthly`) plus the change in the log of SEK per USD
+    (``usdsek_monthly.csv``), on the months both cover. The krona's own risk, and its
+    tendency to weaken when markets fall, are then in the series. The rate is a monthly
+    average, which smooths the currency's month-to-month move (README, "Calibration")."""
+    path = Path(data_dir) / USDSEK_FILE
+    fx_months, fx = read_monthly_csv(path)
+    fx_change = dict(zip(fx_months[1:], np.diff(np.log(fx))))
+    usd = equity_monthly()
+    keep = [i for i, m in enumerate(usd.months) if m in fx_change]
+    months = tuple(usd.months[i] for i in keep)
+    values = usd.values[keep] + np.array([fx_change[m] for m in months])
+    return Series(months, values, "Fama-French US market + risk-free (Ken French's data "
+                  "library, as shipped in arch.data.frenchdata) in USD, converted to SEK with "
+                  f"data/history/{USDSEK_FILE} ({publisher(path)}, monthly average SEK per USD)")
+
+
+def policy_rate(data_dir: Path) -> Series:
+    """The Riksbank's policy rate at month ends [percent] (``policy_rate_monthly.csv``)."""
+    path = Path(data_dir) / POLICY_RATE_FILE
+    months, rate = read_monthly_csv(path)
+    return Series(tuple(months), rate, f"data/history/{POLICY_RATE_FILE} ({publisher(path)}, "
+                  "the Riksbank's policy rate at month ends)")

@@ -32,7 +32,7 @@ PARAMS_SPAWN_KEY = 2
 #: A draw outside a joint constraint is drawn again, at most this many times.
 MAX_REDRAWS = 1000
 
-_LOG = ("sigma", "sigma_1", "sigma_2", "long_run_vol", "jump_mean")
+_LOG = ("sigma", "sigma_1", "sigma_2", "long_run_vol", "jump_mean", "kappa", "reversion")
 _LOGIT = ("p12", "p21", "p_enter", "p_exit", "alpha", "beta")
 
 

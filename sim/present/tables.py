@@ -333,6 +333,32 @@ def calibration_lines(result) -> list[str]:
         for name, v, se in zip(est.names, est.values, est.se):
             lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)})")
         lines.extend(f"  obs: {n}" for n in est.notes)
+    e = result.short_rate
+    lines.append(f"Kort ränta, Vasicek (procent, per år): {result.rates.period}, {e.n} månader, "
+                 f"log-likelihood {fmt.number(e.loglik, 2)}")
+    for name, v, se in zip(e.names, e.values, e.se):
+        lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)})")
+    if result.spread is not None:
+        sp = result.spread
+        lines.append(f"Räntefondernas påslag över styrräntan (procent per år): "
+                     f"{sp.months[0]}..{sp.months[-1]}, duration {fmt.number(sp.duration, 1)} år")
+        lines.append(f"  {'spread':<12}{fmt.number(sp.value, 4):>12}  (medelfel "
+                     f"{fmt.number(sp.se, 4)})")
+    if result.wages is not None:
+        w = result.wages
+        lines.append(f"Timlöner, avvikelse per år (procentenheter): {w.years[0]}-{w.years[-1]}, "
+                     f"{w.n} år")
+        for name, v, se in zip(w.names, w.values, w.se):
+            lines.append(f"  {name:<20}{fmt.number(v, 3):>8}  (medelfel {fmt.number(se, 3)})")
+    if result.correlation is not None:
+        lines.append("Korrelationer skattade ur data (övriga par är antaganden):")
+        for p in result.correlation.pairs:
+            lines.append(f"  {p.a + ' - ' + p.b:<26}{fmt.number(p.r, 2):>7}  (medelfel "
+                         f"{fmt.number(p.se, 2)}, {p.n} obs., {p.period})")
+        if result.correlation.shrinkage:
+            lines.append(f"  matrisen krymptes mot identiteten med faktorn "
+                         f"{fmt.number(1 - result.correlation.shrinkage, 4)} för att bli "
+                         "positivt semidefinit")
     return lines
 
 

@@ -44,13 +44,16 @@ def draws(law):
 
 
 def test_every_estimate_of_the_run_is_drawn_and_nothing_else(cfg, law):
-    """The selected equity model's, the inflation model's and the operations factor's
-    estimates: the parameters with a standard error that the run uses."""
+    """The selected equity model's, the inflation model's, the short rate's, the funds'
+    spread, the wages factor's and the operations factor's estimates: the parameters with a
+    standard error that the run uses."""
     assert cfg.esg.equity.model == "rsln2"
     assert set(law.keys) == {
         *(f"equity.rsln2.{k}" for k in ("mu_1", "sigma_1", "mu_2", "sigma_2", "p12", "p21")),
-        "inflation.phi", "inflation.sigma",
+        "inflation.phi", "inflation.sigma", "inflation.reversion",
         *(f"inflation.high_regime.{k}" for k in ("shift", "sigma", "p_enter", "p_exit")),
+        *(f"short_rate.{k}" for k in ("theta", "kappa", "sigma")), "fixed_income.spread",
+        *(f"annual.wages.{k}" for k in ("phi", "sigma", "inflation_beta", "inflation_beta_lag")),
         "annual.operations.sigma", "annual.operations.jump_mean"}
 
 
@@ -72,15 +75,18 @@ def test_the_estimates_correlations_hold_between_the_draws(cfg, law, draws):
     idx = {k: i for i, k in enumerate(law.keys)}
     u = np.column_stack([FORWARD[transform_of(k)](draws[:, i]) for i, k in enumerate(law.keys)])
     checked = 0
-    for group in ("equity_rsln2", "inflation"):
+    groups = ("equity_rsln2", "inflation", "short_rate", "wages")
+    for group in groups:
         est = cfg.esg.estimates[group]
         for a, ka in enumerate(est.keys):
             for b, kb in enumerate(est.keys[:a]):
                 rho = est.matrix[a][b]
                 got = np.corrcoef(u[:, idx[ka]], u[:, idx[kb]])[0, 1]
-                assert abs(got - rho) < 4 * (1 - rho * rho) / math.sqrt(DRAWS), (ka, kb)
+                # (an exact correlation, +-1, leaves only rounding: a floor of 1e-9)
+                assert abs(got - rho) < 4 * (1 - rho * rho) / math.sqrt(DRAWS) + 1e-9, (ka, kb)
                 checked += 1
-    assert checked == 30
+    # 15 pairs of RSLN2's six, 21 of inflation's seven, 3 of the short rate's, 6 of wages' four
+    assert checked == 15 + 21 + 3 + 6
     # the operations factor's two estimates come from one number: they move together exactly
     s, m = (u[:, idx[f"annual.operations.{k}"]] for k in ("sigma", "jump_mean"))
     assert np.corrcoef(s, m)[0, 1] > 1 - 1e-9
@@ -142,9 +148,9 @@ def test_standard_errors_come_from_the_spread_between_blocks():
 def test_an_estimates_key_that_is_not_estimated_is_refused(tmp_path):
     text = (DEFAULT_CONFIG.parent.parent / "models" / "esg-default.toml").read_text()
     bad = text.replace('keys = ["equity.gbm.mu", "equity.gbm.sigma"]',
-                       'keys = ["equity.gbm.mu", "short_rate.kappa"]')
+                       'keys = ["equity.gbm.mu", "fixed_income.duration"]')
     assert bad != text
     path = tmp_path / "m.toml"
     path.write_text(bad)
-    with pytest.raises(ConfigError, match="short_rate.kappa.*not an estimated parameter"):
+    with pytest.raises(ConfigError, match="fixed_income.duration.*not an estimated parameter"):
         load_config(DEFAULT_CONFIG, [f"esg_model={path.as_posix()}"])

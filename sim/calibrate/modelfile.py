@@ -1,0 +1,100 @@
+"""Writing estimates into a model file, keeping everything else of it as it is.
+
+The template is parsed with tomlkit, which keeps its comments, order and layout; each estimate
+replaces its key's inline table with ``{ value, unit, se, source }``, and a fit's correlation of
+estimates goes to ``[estimates.<group>]``. The result is deterministic: the same estimates and
+template give the same text.
+"""
+
+from __future__ import annotations
+
+import tomlkit
+from tomlkit.items import Table
+
+__all__ = ["ModelFile", "number"]
+
+
+def number(v: float) -> float:
+    """``v`` at six significant digits, as the model files print estimates."""
+    return float(f"{float(v):.6g}")
+
+
+def _matrix(rows) -> tomlkit.items.Array:
+    out = tomlkit.array()
+    for row in rows:
+        out.append([number(v) for v in row])
+    out.multiline(True)
+    return out
+
+
+class ModelFile:
+    """A model file being edited: :meth:`set_estimate`, :meth:`set_value`,
+    :meth:`set_estimates`, :meth:`set_note`, then :meth:`text`."""
+
+    def __init__(self, template: str):
+        self.doc = tomlkit.parse(template)
+
+    def _section(self, section: str) -> Table:
+        node = self.doc
+        for part in section.split("."):
+            if part not in node:
+                raise ValueError(f"the template has no [{section}] section")
+            node = node[part]
+        return node
+
+    def set_estimate(self, section: str, key: str, value: float, se: float, unit: str,
+                     source: str) -> None:
+        """``[section] key = { value, unit, se, source }``."""
+        item = tomlkit.inline_table()
+        item.update({"value": number(value), "unit": unit, "se": number(se), "source": source})
+        self._section(section)[key] = item
+
+    def set_value(self, section: str, key: str, value: float, unit: str, source: str) -> None:
+        """``[section] key = { value, unit, source }`` (a value that is not an estimate)."""
+        item = tomlkit.inline_table()
+        item.update({"value": number(value), "unit": unit, "source": source})
+        self._section(section)[key] = item
+
+    def set_plain(self, section: str, key: str, value) -> None:
+        """``[section] key = value`` (a matrix of numbers, a list, a string)."""
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)) \
+                and all(isinstance(v, (int, float)) for v in value[0]):
+            value = _matrix(value)
+        self._section(section)[key] = value
+
+    def set_estimates(self, group: str, keys: list[str], matrix, source: str) -> None:
+        """``[estimates.<group>]``: a fit's estimates' keys and their correlation."""
+        if "estimates" not in self.doc:
+            self.doc.add(tomlkit.nl())
+            self.doc.add(tomlkit.comment("-" * 93))
+            self.doc.add(tomlkit.comment("The estimates' correlations: with their se, the law "
+                                         "simulation.parameter_uncertainty draws"))
+            self.doc.add(tomlkit.comment("from (one draw per block of paths; README, "
+                                         "'Parameter uncertainty')"))
+            self.doc.add(tomlkit.comment("-" * 93))
+            est = tomlkit.table(is_super_table=True)
+            self.doc.add("estimates", est)
+        table = tomlkit.table()
+        table.add("keys", list(keys))
+        table.add("matrix", _matrix(matrix))
+        table.add("source", source)
+        self.doc["estimates"][group] = table
+
+    def set_note(self, note: str, marker: str | None = None) -> None:
+        """The file's opening comment lines: ``note`` replaces the template's (with ``marker``,
+        only the line starting with ``marker`` is replaced, or added after the others)."""
+        self._note = (note, marker)
+
+    def text(self) -> str:
+        body = tomlkit.dumps(self.doc)
+        lines = body.splitlines()
+        head = 0
+        while head < len(lines) and lines[head].startswith("#"):
+            head += 1
+        opening, rest = lines[:head], lines[head:]
+        note, marker = getattr(self, "_note", (None, None))
+        if note is not None and marker is None:
+            opening = note.rstrip("\n").splitlines()
+        elif note is not None:
+            opening = [line for line in opening if not line.startswith(marker)] + [note]
+        return "\n".join(opening + rest).rstrip("\n") + "\n"

@@ -95,8 +95,8 @@ def test_every_estimate_has_a_standard_error_and_a_source():
     walk(model, "")
     # 6 RSLN2, 5 GARCH, 2 GBM, 7 inflation (its fitted mean is not written: the plan's forecast is
     # the mean the generator uses; the reversion is the fitted phi's), 3 short rate, 1 for the
-    # funds' spread, 4 wages, 2 for the operations factor (sim calibrate budget)
-    assert len(found) == 30, found
+    # funds' spread, 4 wages, 4 consumption, 2 for the operations factor (sim calibrate budget)
+    assert len(found) == 34, found
 
 
 # --------------------------------------------------------------------------------------------

@@ -172,6 +172,6 @@ def test_nothing_after_the_information_date_is_fitted(until):
     f = fit_esg(Path(DATA), until, template)
     for months in (f.equity.months, f.kpif.months, f.rates.months, f.spread.months):
         assert months[-1] <= until
-    assert f.wages.years[-1] < int(until[:4])
+    assert f.wages.years[-1] < int(until[:4]) and f.consumption.years[-1] < int(until[:4])
     for p in f.correlation.pairs:
         assert str(p.period.split("..")[1]) <= until

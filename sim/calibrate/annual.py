@@ -1,6 +1,7 @@
 """Yearly budget factors and the factors' correlations, estimated where history allows.
 
-**Wages** (``annual.wages``): the generator's yearly factor is
+**Wages and consumption prices** (``annual.wages``, ``annual.consumption``): the generator's
+yearly factor is
 ``d_Y = phi d_{Y-1} + beta s_Y + beta_lag s_{Y-1} + sigma z_Y``, ``d`` the wage growth's
 deviation from its forecast and ``s`` the year's KPIF surprise. With no record of past wage
 forecasts, the forecast is taken as the sample's mean growth (so ``sigma`` is an upper bound of
@@ -10,7 +11,9 @@ December before (:func:`kpif_surprises`). The fit is ordinary least squares with
 intercept (the deviations are centred), the Gaussian conditional maximum likelihood; standard
 errors the classical OLS ones, ``sigma``'s ``sigma / sqrt(2 (n - k))``. Wage growth is the
 nominal wage index of the Jorda-Schularick-Taylor database (CC BY-NC-SA 4.0, see
-``data/history/jst_sweden_annual.csv``), the only long yearly Swedish wage series at hand.
+``data/history/jst_sweden_annual.csv``), the only long yearly Swedish wage series at hand;
+consumption prices are KPI's (SCB), standing in for the regions' own consumption price index
+(LPIK förbrukning), whose outturns are not in the repository.
 
 **Correlations** (``[correlation]``): the generator correlates the monthly factors' innovations
 month by month and draws each yearly factor given the year's normalised sum of the monthly
@@ -37,9 +40,10 @@ from ..data.files import read_table
 from .history import Series
 
 __all__ = ["JST_FILE", "WAGES_FIRST", "ArxFit", "fit_arx", "kpif_surprises", "jst_growth",
-           "fit_wages", "Pair", "pair", "yearly_sums", "CorrelationFit"]
+           "fit_wages", "fit_consumption", "fit_yearly", "kpi_growth", "Pair", "pair", "yearly_sums", "CorrelationFit"]
 
 JST_FILE = "jst_sweden_annual.csv"
+KPI_FILE = "kpi_monthly_index.csv"
 #: The first year of the wage fit: the KPIF surprise needs the December before (KPIF's
 #: 12-month rate starts 2000-12), and its lag a year more.
 WAGES_FIRST = 2002
@@ -104,28 +108,59 @@ def jst_growth(data_dir: Path, column: str) -> dict[int, float]:
             if i and np.isfinite(v[i]) and np.isfinite(v[i - 1])}
 
 
-def fit_wages(data_dir: Path, kpif: Series, mu: float, phi: float,
-              last_year: int) -> ArxFit | None:
-    """The wages factor (module docstring) on the years :data:`WAGES_FIRST` - 1 to
-    ``last_year``; None without the JST file."""
-    path = Path(data_dir) / JST_FILE
-    if not path.is_file():
-        return None
-    growth = jst_growth(data_dir, "wage")
+def fit_yearly(growth: dict[int, float], kpif: Series, mu: float, phi: float,
+               last_year: int, describe: str) -> ArxFit | None:
+    """A yearly factor (module docstring) on the consecutive years from :data:`WAGES_FIRST` - 1
+    to ``last_year`` that both ``growth`` [percent] and the KPIF surprises cover; ``describe``
+    names the growth series in the source text. None with fewer than ten years."""
     surprise = kpif_surprises(kpif, mu, phi)
     years = [y for y in range(WAGES_FIRST - 1, last_year + 1) if y in growth and y in surprise]
     if len(years) < 10 or years != list(range(years[0], years[-1] + 1)):
         return None
     g = np.array([growth[y] for y in years])
     fit = fit_arx(g - g.mean(), np.array([surprise[y] for y in years]), years)
-    source = (f"estimated: data/history/{JST_FILE} (Jorda-Schularick-Taylor Macrohistory "
-              "Database R6, CC BY-NC-SA 4.0: nominal wage index) and the KPIF surprise from "
+    source = (f"estimated: {describe} and the KPIF surprise from "
               f"data/history/{kpif.source.split(' ')[0]} and the fitted KPIF model, "
               f"{fit.years[0]}-{fit.years[-1]}, {fit.n} years; OLS of the deviation from the "
               "period's mean growth on its lag and the KPIF surprise in the year and the year "
               "before (the conditional maximum likelihood); se the classical OLS ones")
     return ArxFit(fit.names, fit.values, fit.se, fit.cov, fit.n, fit.years, fit.residuals,
                   source)
+
+
+def fit_wages(data_dir: Path, kpif: Series, mu: float, phi: float,
+              last_year: int) -> ArxFit | None:
+    """The wages factor: the JST nominal wage index's growth (None without the file)."""
+    if not (Path(data_dir) / JST_FILE).is_file():
+        return None
+    return fit_yearly(jst_growth(data_dir, "wage"), kpif, mu, phi, last_year,
+                      f"data/history/{JST_FILE} (Jorda-Schularick-Taylor Macrohistory Database "
+                      "R6, CC BY-NC-SA 4.0: nominal wage index)")
+
+
+def kpi_growth(data_dir: Path) -> dict[int, float]:
+    """Each whole calendar year's growth of KPI's yearly mean [percent]
+    (``kpi_monthly_index.csv``, SCB)."""
+    table = read_table(Path(data_dir) / KPI_FILE, ("month",))
+    months = table.months()
+    index = table.numbers(table.columns[1])
+    by_year: dict[int, list[float]] = {}
+    for m, v in zip(months, index):
+        by_year.setdefault(int(m[:4]), []).append(v)
+    mean = {y: float(np.mean(v)) for y, v in by_year.items() if len(v) == 12}
+    return {y: 100.0 * (mean[y] / mean[y - 1] - 1.0) for y in mean if y - 1 in mean}
+
+
+def fit_consumption(data_dir: Path, kpif: Series, mu: float, phi: float,
+                    last_year: int) -> ArxFit | None:
+    """The consumption factor, with KPI standing in for the regions' consumption prices (LPIK
+    förbrukning, whose outturns are not at hand); None without the KPI file."""
+    if not (Path(data_dir) / KPI_FILE).is_file():
+        return None
+    return fit_yearly(kpi_growth(data_dir), kpif, mu, phi, last_year,
+                      f"data/history/{KPI_FILE} (SCB, CC0: KPI's yearly mean, a stand-in for "
+                      "the regions' consumption prices, LPIK förbrukning, whose outturns are "
+                      "not at hand)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ names its file, period and method):
   coefficient and innovation of the normal regime, the second regime's shift and innovation,
   and its entry and exit probabilities (:func:`sim.calibrate.history.kpif_12m`); the forecast's
   reversion to the target after the plan is the fitted AR's own, ``-12 ln(phi)`` a year;
-* wages' persistence and response to KPIF surprises, and the factors' correlations where
-  data hold both (:mod:`sim.calibrate.annual`).
+* wages' and consumption prices' persistence and response to KPIF surprises, and the factors'
+  correlations where data hold both (:mod:`sim.calibrate.annual`).
 
 Every series is cut at the information date ``until``, so a model as of that date uses nothing
 it could not have known. The estimates are written into a model file: the hand-set file is the
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .annual import CorrelationFit, Pair, fit_wages, pair, yearly_sums
+from .annual import CorrelationFit, Pair, fit_consumption, fit_wages, pair, yearly_sums
 from .fit import GARCH_T, MSAR1, RSLN2, Estimate, fit
 from .history import Series, equity_sek_monthly, kpif_12m
 from .modelfile import ModelFile
@@ -76,11 +76,13 @@ CONFIG_KEYS = {
                   ("inflation.reversion", "per_year")),
     "short_rate": (("short_rate.theta", "percent_per_year"), ("short_rate.kappa", "per_year"),
                    ("short_rate.sigma", "percent_per_sqrt_year")),
-    "wages": (("annual.wages.phi", "dimensionless"),
-              ("annual.wages.inflation_beta", "dimensionless"),
-              ("annual.wages.inflation_beta_lag", "dimensionless"),
-              ("annual.wages.sigma", "percent")),
+    **{factor: ((f"annual.{factor}.phi", "dimensionless"),
+                (f"annual.{factor}.inflation_beta", "dimensionless"),
+                (f"annual.{factor}.inflation_beta_lag", "dimensionless"),
+                (f"annual.{factor}.sigma", "percent")) for factor in ("wages", "consumption")},
 }
+#: The yearly factors fitted (:mod:`sim.calibrate.annual`), each an ``ArxFit`` or None.
+YEARLY = ("wages", "consumption")
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,13 @@ class EsgFit:
     rates: Series
     spread: SpreadFit | None = None
     wages: object | None = None                 # an ArxFit, or None without the data
+    consumption: object | None = None           # an ArxFit, or None without the data
     correlation: CorrelationFit | None = None
     notes: list[str] = field(default_factory=list)
 
     def groups(self) -> list[str]:
         """The fitted models present, in the order of :data:`CONFIG_KEYS`."""
-        return [g for g in CONFIG_KEYS if g != "wages" or self.wages is not None]
+        return [g for g in CONFIG_KEYS if g not in YEARLY or getattr(self, g) is not None]
 
     def in_config_units(self, group: str) -> tuple[np.ndarray, np.ndarray]:
         """A fitted model's estimates in the order of :data:`CONFIG_KEYS` and their covariance,
@@ -120,8 +123,8 @@ class EsgFit:
             cross = cov @ grad
             cov = np.block([[cov, cross[:, None]], [cross[None, :], grad @ cov @ grad]])
             return vals, cov
-        if group == "wages":
-            w = self.wages
+        if group in YEARLY:
+            w = getattr(self, group)
             cov = np.zeros((4, 4))
             cov[:3, :3] = w.cov
             cov[3, 3] = w.se[3] ** 2
@@ -183,8 +186,9 @@ class EsgFit:
         }
         if self.spread is not None:
             out["fixed_income"] = self.spread.source
-        if self.wages is not None:
-            out["annual.wages"] = self.wages.source
+        for factor in YEARLY:
+            if getattr(self, factor) is not None:
+                out[f"annual.{factor}"] = getattr(self, factor).source
         return out
 
 
@@ -251,10 +255,15 @@ def fit_correlation(fitted: EsgFit, template: np.ndarray, factors: list[str]) ->
             p = pair(a, b, monthly[a], monthly[b])
             if p is not None:
                 pairs.append(p)
-    if fitted.wages is not None:
-        wages = dict(zip(fitted.wages.years, fitted.wages.residuals))
+    yearly = {f: dict(zip(getattr(fitted, f).years, getattr(fitted, f).residuals))
+              for f in YEARLY if getattr(fitted, f) is not None}
+    for i, f in enumerate(yearly):
         for a in names:
-            p = pair(a, "wages", yearly_sums(monthly[a]), wages)
+            p = pair(a, f, yearly_sums(monthly[a]), yearly[f])
+            if p is not None:
+                pairs.append(p)
+        for g in list(yearly)[:i]:
+            p = pair(g, f, yearly[g], yearly[f])
             if p is not None:
                 pairs.append(p)
     c = np.array(template, dtype=float)
@@ -303,11 +312,11 @@ def fit_esg(data_dir: Path, until: str, template: dict | None = None,
     short_rate, rates = fit_short_rate(data_dir, until)
     spread = (fit_spread(data_dir, until, template["fixed_income"]["duration"]["value"])
               if template is not None else None)
-    wages = fit_wages(data_dir, kpif, inflation["mu"], inflation["phi"],
-                      last_year=int(until[:4]) - 1)
+    yearly = {f: fn(data_dir, kpif, inflation["mu"], inflation["phi"], int(until[:4]) - 1)
+              for f, fn in (("wages", fit_wages), ("consumption", fit_consumption))}
     result = EsgFit(rsln2=fit(RSLN2, eq.values), garch=fit(GARCH_T, eq.values),
                     gbm=_gbm(eq.values), inflation=inflation, equity=eq, kpif=kpif,
-                    short_rate=short_rate, rates=rates, spread=spread, wages=wages)
+                    short_rate=short_rate, rates=rates, spread=spread, **yearly)
     if template is None:
         return result
     corr = template["correlation"]

@@ -344,9 +344,11 @@ def calibration_lines(result) -> list[str]:
                      f"{sp.months[0]}..{sp.months[-1]}, duration {fmt.number(sp.duration, 1)} år")
         lines.append(f"  {'spread':<12}{fmt.number(sp.value, 4):>12}  (medelfel "
                      f"{fmt.number(sp.se, 4)})")
-    if result.wages is not None:
-        w = result.wages
-        lines.append(f"Timlöner, avvikelse per år (procentenheter): {w.years[0]}-{w.years[-1]}, "
+    for w, title in ((result.wages, "Timlöner"),
+                     (result.consumption, "Förbrukning (KPI som ersättare)")):
+        if w is None:
+            continue
+        lines.append(f"{title}, avvikelse per år (procentenheter): {w.years[0]}-{w.years[-1]}, "
                      f"{w.n} år")
         for name, v, se in zip(w.names, w.values, w.se):
             lines.append(f"  {name:<20}{fmt.number(v, 3):>8}  (medelfel {fmt.number(se, 3)})")

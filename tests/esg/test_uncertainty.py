@@ -45,7 +45,7 @@ def draws(law):
 
 def test_every_estimate_of_the_run_is_drawn_and_nothing_else(cfg, law):
     """The selected equity model's, the inflation model's, the short rate's, the funds'
-    spread, the wages factor's and the operations factor's estimates: the parameters with a
+    spread, the wages and consumption factors' and the operations factor's estimates: the parameters with a
     standard error that the run uses."""
     assert cfg.esg.equity.model == "rsln2"
     assert set(law.keys) == {
@@ -53,7 +53,8 @@ def test_every_estimate_of_the_run_is_drawn_and_nothing_else(cfg, law):
         "inflation.phi", "inflation.sigma", "inflation.reversion",
         *(f"inflation.high_regime.{k}" for k in ("shift", "sigma", "p_enter", "p_exit")),
         *(f"short_rate.{k}" for k in ("theta", "kappa", "sigma")), "fixed_income.spread",
-        *(f"annual.wages.{k}" for k in ("phi", "sigma", "inflation_beta", "inflation_beta_lag")),
+        *(f"annual.{f}.{k}" for f in ("wages", "consumption")
+          for k in ("phi", "sigma", "inflation_beta", "inflation_beta_lag")),
         "annual.operations.sigma", "annual.operations.jump_mean"}
 
 
@@ -75,7 +76,7 @@ def test_the_estimates_correlations_hold_between_the_draws(cfg, law, draws):
     idx = {k: i for i, k in enumerate(law.keys)}
     u = np.column_stack([FORWARD[transform_of(k)](draws[:, i]) for i, k in enumerate(law.keys)])
     checked = 0
-    groups = ("equity_rsln2", "inflation", "short_rate", "wages")
+    groups = ("equity_rsln2", "inflation", "short_rate", "wages", "consumption")
     for group in groups:
         est = cfg.esg.estimates[group]
         for a, ka in enumerate(est.keys):
@@ -85,8 +86,9 @@ def test_the_estimates_correlations_hold_between_the_draws(cfg, law, draws):
                 # (an exact correlation, +-1, leaves only rounding: a floor of 1e-9)
                 assert abs(got - rho) < 4 * (1 - rho * rho) / math.sqrt(DRAWS) + 1e-9, (ka, kb)
                 checked += 1
-    # 15 pairs of RSLN2's six, 21 of inflation's seven, 3 of the short rate's, 6 of wages' four
-    assert checked == 15 + 21 + 3 + 6
+    # 15 pairs of RSLN2's six, 21 of inflation's seven, 3 of the short rate's, 6 each of the
+    # two yearly factors' four
+    assert checked == 15 + 21 + 3 + 6 + 6
     # the operations factor's two estimates come from one number: they move together exactly
     s, m = (u[:, idx[f"annual.operations.{k}"]] for k in ("sigma", "jump_mean"))
     assert np.corrcoef(s, m)[0, 1] > 1 - 1e-9

@@ -596,6 +596,68 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
 
 
 @cli.group()
+def data() -> None:
+    """History: refresh data/history/ from the publishers' open interfaces."""
+
+
+@data.command("fetch")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("configs/data-sources.toml"), show_default=True,
+              help="The sources: each series' interface, address, table or series id, "
+                   "publisher and licence.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/history"), show_default=True,
+              help="The folder the history files are written to.")
+@click.option("--timeout", type=click.FloatRange(min=1.0, max=600.0), default=60.0,
+              show_default=True, help="Seconds to wait for each answer.")
+@user_errors
+def data_fetch(names: tuple[str, ...], sources_file: Path, data_dir: Path,
+               timeout: float) -> None:
+    """Download the history series from their publishers and write them to data/history/.
+
+    \b
+    Sources (configs/data-sources.toml; give names to fetch only some):
+      kpif           SCB, KPIF monthly change (PxWeb API, table PR0101G/KPIF), CC0
+      kpi            SCB, KPI 1980=100 (PxWeb API, table PR0101A/KPItotM), CC0
+      policy_rate    Riksbank, policy rate (SWEA API, SECBREPOEFF), month ends
+      usdsek         Riksbank, SEK per USD (SWEA API, SEKUSDPMI), monthly mean
+      govt_bond_10y  Riksbank, 10-year government bond yield (SWEA, SEGVB10YC)
+      stibor_3m      Riksbank, STIBOR 3 months (SWEA, SEDP3MSTIBORDELAYC)
+
+    Every file gets a header naming the series, publisher, table or series id, address,
+    retrieval date and licence. Nothing is written unless every source asked for was fetched
+    and checked; a network or HTTP error, a changed format or an empty series is reported
+    and the existing files are left as they were. Then run `sim calibrate esg` to refit.
+    """
+    import datetime
+
+    from .data.fetch import FetchError, fetch_all, load_sources
+    from .results import atomic_write_many
+
+    try:
+        sources = load_sources(sources_file)
+        fetched = fetch_all(sources, list(names), datetime.date.today(), timeout,
+                            progress=lambda n: click.echo(f"Fetching {n} "
+                                                          f"({sources[n].publisher}) ..."))
+    except FetchError as exc:
+        raise UserError(f"{exc}\nNothing was written; {data_dir} is as it was.") from None
+
+    def writer(text: str):
+        def write(tmp: str) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        return write
+    try:
+        atomic_write_many([(data_dir / f.file, writer(f.text)) for f in fetched])
+    except OSError as exc:
+        raise UserError(f"--data {data_dir}: could not write ({exc.strerror or exc}); the "
+                        "files there are as they were") from None
+    for f in fetched:
+        click.echo(f"Wrote {data_dir / f.file} ({f.rows} months, {f.first} to {f.last})")
+
+
+@cli.group()
 def calibrate() -> None:
     """Fit the model to history: the markets (esg) and the budget's own risk (budget)."""
 

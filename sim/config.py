@@ -162,6 +162,11 @@ class CostComponent(Strict):
     elasticity: Quantity | None = Field(
         None, description="percent change of the component per point of its drivers' "
                           "deviation (default 1)")
+    persistence: Fraction | None = Field(
+        None, description="the share of a year's driven deviation (relative to plan) that "
+                          "stays in the next year's level: 1 (default) a lasting level, as an "
+                          "index; 0 a one-year flow, as the pension liability's indexation "
+                          "booked as a cost")
 
 
 class Costs(Strict):
@@ -437,6 +442,12 @@ class PlanConfig(Strict):
     information: Information | None = Field(
         None, description="the information date and the outturns known at it; none: the "
         "generator starts in the plan's first year, the year before it at its forecast")
+    vintage_file: str | None = Field(
+        None, description="the file the [vintage] section came from")
+    vintage: Information | None = Field(
+        None, description="what the plan's forecasts knew when they were made (their "
+        "vintage): the KPIF outturns they held. Deviations are news against it (README, 'The "
+        "centre: the plan, moved only by news')")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PlanConfig:
@@ -488,6 +499,11 @@ class PlanConfig(Strict):
 
     def _check_information(self, years: list[int]) -> None:
         info = self.information
+        vintage = self.vintage
+        if vintage is not None and info is not None and vintage.month > info.month:
+            raise ValueError(f"vintage.as_of: {vintage.as_of} is after information.as_of "
+                             f"{info.as_of}; the forecasts' vintage cannot know more than the "
+                             "information date")
         if info is None:
             return
         y, m = info.month
@@ -727,7 +743,7 @@ def validate_config(raw: dict[str, Any], name: str = "<config>") -> PlanConfig:
 
 #: Top-level keys naming a file whose TOML is loaded into a section (path relative to the
 #: config): ``esg_model`` -> ``[esg]``, ``information_file`` -> ``[information]``.
-FILE_KEYS = {"esg_model": "esg", "information_file": "information"}
+FILE_KEYS = {"esg_model": "esg", "information_file": "information", "vintage_file": "vintage"}
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PlanConfig:

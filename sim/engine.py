@@ -226,7 +226,8 @@ _MONTHLY_FUND_KEYS = frozenset(f"funds_{k}" for k in MONTHLY_KEYS)
 _YEARLY_ESG = frozenset({"kpif_annual", "inflation_deviation", "pbb_deviation", "annual_growth",
                          "annual_deviation"})
 _MONTHLY_ESG = frozenset({"equity_step", "equity_log_return", "equity_regime", "short_rate",
-                          "fixed_income_return", "kpif", "inflation_regime"})
+                          "fixed_income_return", "kpif", "inflation_regime",
+                          "inflation_episode"})
 
 
 def kept_part(block: dict[str, np.ndarray], keep_monthly: bool) -> dict[str, np.ndarray]:

@@ -32,8 +32,8 @@ from .params import Fraction, NonNegMnkr, Quantity, Source, Strict, UnitName, in
 from .esg.schema import ANNUAL_FACTORS
 
 __all__ = ["Information", "MonthlyOutturn", "YearlyOutturn", "FundState", "KnownState",
-           "parse_month",
-           "MONTHLY_OUTTURNS", "regime_probability"]
+           "parse_month", "forecast_months",
+           "MONTHLY_OUTTURNS", "regime_probability", "regime_probabilities", "InflationRegimes"]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 #: Monthly outturns the generator takes, with their unit.
@@ -202,36 +202,86 @@ class KnownState:
         return cls(start, first_year - start, n_known, obs["kpif"], obs["short_rate"], annual)
 
 
+def forecast_months(yearly: np.ndarray, years: np.ndarray,
+                    vintage: Information | None) -> np.ndarray:
+    """The KPIF forecast month by month [percent]: each year's forecast ``yearly`` (Y,) in every
+    month of ``years``, except where the forecast's ``vintage`` knew outturns. In such a year
+    the known months are the outturns, and the other months each take what is left of the
+    year's forecast mean, ``(12 f - sum(known)) / (12 - n)``: the forecast's year mean is kept,
+    and a path that follows the forecast passes through what its makers had seen."""
+    out = np.repeat(np.asarray(yearly, dtype=float), 12)
+    series = None if vintage is None else vintage.monthly.get("kpif")
+    if series is None:
+        return out
+    first = int(years[0])
+    known: dict[int, dict[int, float]] = {}
+    for (y, m), v in zip(series.months(), series.values):
+        if first <= y <= int(years[-1]):
+            known.setdefault(y, {})[m] = v
+    for y, months in known.items():
+        j = y - first
+        if len(months) == 12:
+            rest = None
+        else:
+            rest = (12.0 * yearly[j] - sum(months.values())) / (12 - len(months))
+        for m in range(1, 13):
+            out[12 * j + m - 1] = months[m] if m in months else rest
+    return out
+
+
 def start_year(info: Information | None, first_year: int) -> int:
     """The generator's first calendar year: ``as_of``'s year, or the plan's first year."""
     return first_year if info is None else info.month[0]
 
 
-def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: float,
-                       p_enter: float, p_exit: float, sigma_high: float | None = None) -> float:
-    """P(high-inflation regime in the last month | the observed KPIF deviations).
+@dataclass(frozen=True)
+class InflationRegimes:
+    """The inflation model's two regime chains (:mod:`sim.esg`): the volatile regime
+    (``shift``, ``sigma_high``; ``p_enter``, ``p_exit`` a month) and the high-inflation episode
+    (``ep_shift``; ``ep_enter``, ``ep_exit``), independent of each other."""
+
+    shift: float
+    p_enter: float
+    p_exit: float
+    sigma_high: float
+    ep_shift: float = 0.0
+    ep_enter: float = 0.0
+    ep_exit: float = 1.0
+
+
+def regime_probabilities(deviation: np.ndarray, phi: float, sigma: float,
+                         r: InflationRegimes) -> np.ndarray:
+    """P(regimes in the last month | the observed KPIF deviations), state ``h + 2 g`` (``h``
+    the volatile regime, ``g`` the episode).
 
     The model (:mod:`sim.esg`) writes KPIF's deviation from its forecast as ``e_m = x_m + shift
-    s_m`` with ``x_m = phi x_{m-1} + sigma_s z_m`` (``sigma_high`` in the high regime) and
-    ``s`` a two-state chain (enter with ``p_enter``, leave with ``p_exit`` a month). Given
-    consecutive observed deviations ``e``, the filter (Hamilton 1989, with the lagged regime in
-    the state because ``x_{m-1} = e_{m-1} - shift s_{m-1}``) returns the probability of ``s =
-    1`` at the last observation, starting from the chain's stationary law; the first
-    observation's ``x`` has its regime's stationary law ``N(0, sigma_s^2 / (1 - phi^2))``. NaN
-    entries (months without an outturn) are skipped by restarting the filter after them.
+    h_m + ep_shift g_m`` with ``x_m = phi x_{m-1} + sigma_h z_m``. Given consecutive observed
+    deviations ``e``, the filter (Hamilton 1989, the lagged regimes in the state because
+    ``x_{m-1}`` depends on them) returns the regimes' law at the last observation, starting
+    from the chains' stationary law; the first observation's ``x`` has its regime's stationary
+    law ``N(0, sigma_h^2 / (1 - phi^2))``. NaN entries (months without an outturn) are skipped
+    by restarting the filter after them.
     """
-    from .calibrate._kernels import msar_filter_nb
+    from .calibrate._kernels import regimes_nb, switching_ar_filter_nb
 
-    sigma_high = sigma if sigma_high is None else sigma_high
+    means, sds, trans, stat = regimes_nb(r.shift, sigma, r.sigma_high, r.p_enter, r.p_exit,
+                                         r.ep_shift, r.ep_enter, r.ep_exit)
     e = np.asarray(deviation, dtype=float)
-    total = p_enter + p_exit
-    high = p_enter / total if total > 0 else 0.0           # P(high), the stationary law
+    prob = stat.copy()
     for run in np.split(e, np.flatnonzero(np.isnan(e))):
         run = run[~np.isnan(run)]
         if run.size == 0:
             continue
-        # a month of the chain, then the run's observations (the first from its own law)
-        start = (1.0 - high) * p_enter + high * (1.0 - p_exit)
-        _, high = msar_filter_nb(run, 0.0, shift, phi, sigma, sigma_high, p_enter, p_exit,
-                                 start, True)
-    return float(high)
+        start = prob @ trans                   # a month of the chains, then the run
+        _, prob = switching_ar_filter_nb(run, 0.0, phi, means, sds, trans, start, True)
+    return np.asarray(prob, dtype=float)
+
+
+def regime_probability(deviation: np.ndarray, phi: float, sigma: float, shift: float,
+                       p_enter: float, p_exit: float, sigma_high: float | None = None) -> float:
+    """P(volatile regime in the last month | the observed KPIF deviations), without
+    episodes (:func:`regime_probabilities`)."""
+    sigma_high = sigma if sigma_high is None else sigma_high
+    prob = regime_probabilities(deviation, phi, sigma,
+                                InflationRegimes(shift, p_enter, p_exit, sigma_high))
+    return float(prob[1] + prob[3])

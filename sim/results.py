@@ -81,6 +81,7 @@ def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
         "config_json": canonical_json(cfg),
         "config_sha256": config_hash(cfg),
         "information_as_of": "none" if cfg.information is None else cfg.information.as_of,
+        "vintage_as_of": "none" if cfg.vintage is None else cfg.vintage.as_of,
     }
 
 

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from sim.config import ConfigError, apply_overrides, config_hash, load_config
+from sim.config import FILE_KEYS, ConfigError, apply_overrides, config_hash, load_config
 
 from .conftest import DEFAULT_CONFIG
 
-# A copy in a temporary folder must still find the files it names (model, information set).
+# A copy in a temporary folder must still find the files it names (model, information sets).
 TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
-for _key in ("esg_model", "information_file"):
+for _key in FILE_KEYS:
     _ref = re.search(rf'^{_key} = "([^"]+)"', TEXT, re.M).group(1)
     TEXT = TEXT.replace(f'{_key} = "{_ref}"',
                         f'{_key} = "{(DEFAULT_CONFIG.parent / _ref).resolve().as_posix()}"')

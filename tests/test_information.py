@@ -85,7 +85,8 @@ def test_spring_2022_gives_2023s_pension_and_financial_costs_a_spread(runs, spri
     certain; as of April 2022, May and June are still to come, so June's KPIF and with it the
     2023 price base amount, the pension costs and the liability's indexation are uncertain:
     path by path, the liability's financial cost moves by 4 138 x June 2022's deviation / 100
-    and the pension costs by 2,9 x that deviation on the forecast index (KPIF 2022, 5,2 %)."""
+    and the pension costs by 2,9 x that deviation on the forecast index (KPIF 2022, 5,2 %), in
+    2023 only (a one-year flow)."""
     plain = runs["plain"]["financial_costs"].sel(year=2023).values
     assert plain.std() == 0.0 and np.all(plain == -262.0)
     e = Engine(spring, 17)
@@ -100,8 +101,13 @@ def test_spring_2022_gives_2023s_pension_and_financial_costs_a_spread(runs, spri
     np.testing.assert_allclose(-out["operating_cost_components"][:, k, 0],
                                planned * (1.0 + (5.2 + 2.9 * june) / 100.0) / 1.052, rtol=1e-12)
     # as of January 2023 June 2022 is known: 2023's indexation is certain again, at the outturn
+    # against what the forecast held for June (its vintage knew January-March: the other nine
+    # months share what keeps 2022's mean at 5,2 %)
+    june_forecast = (12 * 5.2 - (3.9 + 4.5 + 6.1)) / 9
+    assert e.esg.kpif_forecast_month[5] == pytest.approx(june_forecast, rel=1e-12)
     jan = runs["january"]["financial_costs"].sel(year=2023).values
-    np.testing.assert_allclose(jan, -262.0 - 4138.0 * (8.5 - 5.2) / 100.0, rtol=1e-12)
+    np.testing.assert_allclose(jan, -262.0 - 4138.0 * (8.5 - june_forecast) / 100.0,
+                               rtol=1e-12)
 
 
 def test_january_2023_moves_the_distribution_the_way_2022_went(runs):
@@ -139,7 +145,7 @@ def test_a_known_month_without_an_outturn_steps_with_its_regimes_innovation():
     assert e.esg.inflation.sigma_high != e.esg.inflation.sigma
     inn = e.innovations(0, 300)
     got = simulate_block(e.esg, inn)
-    want = ref.factors(e.esg, inn)
+    want = ref.factors(e.esg, inn, e.cfg.vintage)
     assert got["inflation_regime"][:, 0].any()            # the high regime's innovation is used
     np.testing.assert_allclose(got["kpif"], want["kpif"], rtol=0, atol=1e-12)
 
@@ -232,7 +238,7 @@ def test_a_jump_of_the_regimes_size_is_read_as_the_high_regime():
 @pytest.mark.parametrize("over, words", [
     (['information.as_of="2023-02"'], "information.as_of"),
     (['information.as_of="2022-13"'], "is not a month"),
-    (['information.as_of="2022-02"'], "information.monthly.kpif: runs to 2022-04, after as_of"),
+    (['information.as_of="2022-02"'], "information.monthly.kpif: runs to 2022-03, after as_of"),
     (['information.monthly.kpif.first_month="2021-12"'], "before January of as_of's year"),
     (['information.funds.pension.high.value=0.9'], "information.funds.pension.high"),
 ])
@@ -246,20 +252,28 @@ def test_no_information_set_is_the_plan_from_2023():
     assert int(p.years[0]) == 2023 and p.n_pre == 0 and p.observed.n_known == 0
 
 
-def test_with_an_information_date_bas_is_the_plan_moved_by_what_was_known(spring, cfg_plain):
-    """Stress tests: with no information date ``bas`` is the plan; as of April 2022 it is the
-    plan with April's KPIF above its forecast, decaying: worse in 2023, and the report says
-    so."""
+def test_with_an_information_date_bas_is_the_plan_moved_by_what_was_known(spring, january,
+                                                                         cfg_plain):
+    """Stress tests: with no information date ``bas`` is the plan; as of April 2022, the
+    forecasts' own vintage, it is the plan too (what the forecasts knew is not news); as of
+    January 2023 it is the plan with 2022's news, worse in 2023; the report says which."""
     from sim.present.report import stress_intro
     from sim.stress import BASE
     from sim.stress.run import run_stress
 
-    plain = run_stress(cfg_plain, [("bas", BASE)], seed=1)
-    known = run_stress(spring, [("bas", BASE)], seed=1)
     plan = Engine(cfg_plain, 1).plan_lines["net_result"][0]
-    np.testing.assert_allclose(plain["net_result"].sel(scenario="bas"), plan, atol=1e-9)
-    assert float(known["net_result"].sel(scenario="bas", year=2023)) < plan[0]
-    known.attrs["information_as_of"] = spring.information.as_of
-    assert "Bas är planen med det som var känt i april 2022" in stress_intro(known)
-    plain.attrs["information_as_of"] = "none"
-    assert "Bas är planen själv." in stress_intro(plain)
+    from sim.results import provenance
+
+    runs = {}
+    for name, c in (("plain", cfg_plain), ("spring", spring), ("january", january)):
+        runs[name] = run_stress(c, [("bas", BASE)], seed=1)
+        runs[name].attrs.update(provenance(c, seed=None, mode="stress"))
+    for name in ("plain", "spring"):
+        np.testing.assert_allclose(runs[name]["net_result"].sel(scenario="bas"), plan,
+                                   atol=1e-9, err_msg=name)
+    assert float(runs["january"]["net_result"].sel(scenario="bas", year=2023)) < plan[0]
+    assert "Bas är planen: dess prognoser gjordes med det som var känt i april 2022" in \
+        stress_intro(runs["spring"])
+    assert "Bas är planen med det som blivit känt fram till december 2022" in \
+        stress_intro(runs["january"])
+    assert "Bas är planen själv." in stress_intro(runs["plain"])

@@ -26,6 +26,18 @@ def _driven(w, dev, i, src):
     return d
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _step(ratio, g, d, persistence):
+    """A cost component's realized-to-planned ratio after a year of forecast growth ``g`` and
+    driven deviation ``d`` [points]: compounded like an index (``persistence`` 1), or the
+    year's effect plus ``persistence`` times last year's deviation from plan (0: a one-year
+    flow)."""
+    effect = (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+    if persistence == 1.0:
+        return ratio * effect
+    return 1.0 + persistence * (ratio - 1.0) + (effect - 1.0)
+
+
 @njit(cache=True, nogil=True)
 def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
     """The balance requirement's year recursion, one path per row.
@@ -118,7 +130,9 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
     A cost component's growth is its forecast plus ``sum_f w[f] * dev[f, year - lag]`` (no
     deviation before the generator's first year), its amount the planned amount times the
     ratio of realized to forecast index since the generator's first year (a pre-plan year's
-    deviation moves every plan year's level: the plan was built on its forecast); the tax
+    deviation moves every plan year's level: the plan was built on its forecast), or, for a
+    component with ``plan.component_persistence`` below 1, the year's effect plus that share
+    of last year's deviation from plan (0: a one-year flow, the pension indexation); the tax
     revenue likewise with the tax base. Fund
     returns count in financial income; the balanskravsresultat removes their unrealized part:
     the accounting's for funds counted by sales, else ``fund_unrealized_share`` of the return.
@@ -130,6 +144,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
     fund_ret, fund_unreal, by_sales = funds.year_return, funds.unrealized_change, funds.by_sales
     comp_plan, comp_growth, comp_lag, comp_w = (plan.component_planned, plan.component_growth,
                                                 plan.component_lags, plan.component_weights)
+    persist = plan.component_persistence
     tax_plan, tax_growth, tax_w = plan.tax_revenue, plan.tax_base_growth, plan.tax_weights
     liab_open, liab_w, liab_lag, liab_share = (plan.liability_opening, plan.liability_weights,
                                                plan.liability_lag, plan.liability_indexed_share)
@@ -157,7 +172,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
             for k in range(n_comp):
                 g = pre_growth[k, tt]
                 d = _driven(comp_w[k], dev, i, tt - comp_lag[k])
-                cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+                cost_ratio[k] = _step(cost_ratio[k], g, d, persist[k])
             g = pre_tax_growth[tt]
             d = _driven(tax_w, dev, i, tt)
             tax_ratio *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
@@ -168,7 +183,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
             for k in range(n_comp):
                 d = _driven(comp_w[k], dev, i, t + n_pre - comp_lag[k])
                 g = comp_growth[k, t]
-                cost_ratio[k] *= (1.0 + (g + d) / 100.0) / (1.0 + g / 100.0)
+                cost_ratio[k] = _step(cost_ratio[k], g, d, persist[k])
                 c = comp_plan[k, t] * cost_ratio[k]
                 out_comp[i, k, t] = -c
                 out_contrib[i, k, t] = -c - base_comp[k, t]

@@ -72,6 +72,7 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
         component_lags=np.array(plan.component_lags, np.int64),
         component_weights=np.array([_weights(factors, d, e) for d, e in
                                     zip(plan.component_drivers, plan.component_elasticity)]),
+        component_persistence=plan.component_persistence,
         tax_revenue=plan.tax_revenue, tax_base_growth=plan.tax_base_growth,
         tax_weights=_weights(factors, plan.tax_drivers),
         operations_weights=_weights(factors, plan.operations_drivers),

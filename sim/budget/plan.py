@@ -49,6 +49,7 @@ class BudgetPlan:
     component_lags: tuple[int, ...]   # (K,) years between a driver's year and its effect
     component_drivers: tuple[tuple[str, ...], ...]  # scenario factors moving each component
     component_elasticity: np.ndarray  # (K,) growth points per point of the drivers' deviation
+    component_persistence: np.ndarray  # (K,) share of a year's driven deviation kept next year
     # Pre-plan years (between the information date and the plan, :mod:`sim.information`):
     # their forecast growth, so a deviation there moves the plan years' levels.
     n_pre: int
@@ -125,6 +126,8 @@ class BudgetPlan:
             component_drivers=tuple(tuple(c.drivers) for c in comps.values()),
             component_elasticity=np.array([1.0 if c.elasticity is None else c.elasticity.value
                                            for c in comps.values()]),
+            component_persistence=np.array([1.0 if c.persistence is None else
+                                             c.persistence.value for c in comps.values()]),
             tax_base_growth=series(cfg.taxes.index),
             tax_drivers=tuple(cfg.taxes.drivers),
             operations_drivers=tuple(cfg.operations.drivers),

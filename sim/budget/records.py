@@ -29,6 +29,7 @@ class PlanArrays(NamedTuple):
     component_growth: np.ndarray      # (K, Y) its index's forecast growth, at its lag [%]
     component_lags: np.ndarray        # (K,) int: years between a driver's year and its effect
     component_weights: np.ndarray     # (K, F) growth points per point of each factor's deviation
+    component_persistence: np.ndarray  # (K,) share of a year's driven deviation kept next year
     tax_revenue: np.ndarray           # (Y,) the plan's line
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_weights: np.ndarray           # (F,)

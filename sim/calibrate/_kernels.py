@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -51,57 +52,104 @@ def rsln2_loglik_nb(x, mu1, sigma1, mu2, sigma2, p12, p21):
 
 
 @njit(cache=True)
-def msar_filter_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, start_high,
-                   first_stationary):
-    """The switching-mean AR(1)'s forward filter (Hamilton 1989): ``y_t - mu - shift s_t = phi
-    (y_{t-1} - mu - shift s_{t-1}) + sigma_s e_t`` (``sigma_s`` is ``sigma_high`` in the high
-    regime), ``s`` a chain entering the high regime with ``p_enter`` and leaving it with
-    ``p_exit``; the lagged regime is in the state because ``y_{t-1}`` enters the mean.
+def switching_ar_filter_nb(y, mu, phi, means, sds, trans, start, first_stationary):
+    """The forward filter (Hamilton 1989) of a switching-mean AR(1) with ``K`` regimes:
+    ``y_t - mu - means[s_t] = phi (y_{t-1} - mu - means[s_{t-1}]) + sds[s_t] e_t``, ``s`` a
+    Markov chain with ``trans[a, b] = P(s_t = b | s_{t-1} = a)``; the lagged regime is in the
+    state because ``y_{t-1}`` enters the mean.
 
-    ``start_high`` is P(s_0 = high) before ``y_0`` is seen. With ``first_stationary`` ``y_0``
-    counts with its regime's stationary law ``N(mu + shift s, sigma_s^2 / (1 - phi^2))``;
-    without, the likelihood is conditional on ``y_0``. Returns (log-likelihood, P(s_last =
-    high | y))."""
-    prob0 = 1.0 - start_high
-    prob1 = start_high
+    ``start`` (K,) is the law of ``s_0`` before ``y_0`` is seen. With ``first_stationary``
+    ``y_0`` counts with its regime's stationary law ``N(mu + means[s], sds[s]^2 / (1 -
+    phi^2))``; without, the likelihood is conditional on ``y_0``. Returns (log-likelihood, the
+    law of ``s_last`` given ``y``)."""
+    k = means.shape[0]
+    prob = start.copy()
+    logs = np.empty((k, k))
+    new = np.empty(k)
     ll = 0.0
     if first_stationary:
         root = math.sqrt(max(1.0 - phi * phi, 1e-12))
-        l0 = _log_normal(y[0], mu, sigma / root)
-        l1 = _log_normal(y[0], mu + shift, sigma_high / root)
-        m = max(l0, l1)
-        a = prob0 * math.exp(l0 - m)
-        b = prob1 * math.exp(l1 - m)
-        if a + b <= 0.0:
-            return -1e300, start_high
-        ll = m + math.log(a + b)
-        prob0 = a / (a + b)
-        prob1 = b / (a + b)
+        best = -1e300
+        for b in range(k):
+            logs[0, b] = _log_normal(y[0], mu + means[b], sds[b] / root)
+            best = max(best, logs[0, b])
+        total = 0.0
+        for b in range(k):
+            new[b] = prob[b] * math.exp(logs[0, b] - best)
+            total += new[b]
+        if total <= 0.0:
+            return -1e300, start
+        ll = best + math.log(total)
+        for b in range(k):
+            prob[b] = new[b] / total
     for t in range(1, y.shape[0]):
         best = -1e300
-        logs = [0.0, 0.0, 0.0, 0.0]
-        for a in range(2):
-            for b in range(2):
-                mean = mu + shift * b + phi * (y[t - 1] - mu - shift * a)
-                v = _log_normal(y[t], mean, sigma_high if b == 1 else sigma)
-                logs[2 * a + b] = v
+        for a in range(k):
+            for b in range(k):
+                v = _log_normal(y[t], mu + means[b] + phi * (y[t - 1] - mu - means[a]), sds[b])
+                logs[a, b] = v
                 if v > best:
                     best = v
-        new0 = 0.0
-        new1 = 0.0
-        for a in range(2):
-            pa = prob0 if a == 0 else prob1
-            stay_or_go0 = (1.0 - p_enter) if a == 0 else p_exit
-            stay_or_go1 = p_enter if a == 0 else (1.0 - p_exit)
-            new0 += pa * stay_or_go0 * math.exp(logs[2 * a] - best)
-            new1 += pa * stay_or_go1 * math.exp(logs[2 * a + 1] - best)
-        s = new0 + new1
-        if s <= 0.0:
-            return -1e300, prob1
-        ll += best + math.log(s)
-        prob0 = new0 / s
-        prob1 = new1 / s
-    return ll, prob1
+        total = 0.0
+        for b in range(k):
+            acc = 0.0
+            for a in range(k):
+                acc += prob[a] * trans[a, b] * math.exp(logs[a, b] - best)
+            new[b] = acc
+            total += acc
+        if total <= 0.0:
+            return -1e300, prob
+        ll += best + math.log(total)
+        for b in range(k):
+            prob[b] = new[b] / total
+    return ll, prob
+
+
+@njit(cache=True)
+def _two_state(p_enter, p_exit):
+    trans = np.empty((2, 2))
+    trans[0, 0], trans[0, 1] = 1.0 - p_enter, p_enter
+    trans[1, 0], trans[1, 1] = p_exit, 1.0 - p_exit
+    return trans
+
+
+@njit(cache=True)
+def regimes_nb(shift, sigma, sigma_high, p_enter, p_exit, ep_shift, ep_enter, ep_exit):
+    """The joint regimes of the inflation model, state ``h + 2 g``: ``h`` the volatile regime
+    (``shift``, ``sigma_high``; entered with ``p_enter``, left with ``p_exit``), ``g`` the
+    episode (``ep_shift`` more; ``ep_enter``, ``ep_exit``), independent chains. Returns (means
+    (4,), sds (4,), trans (4, 4), the stationary law (4,))."""
+    th = _two_state(p_enter, p_exit)
+    tg = _two_state(ep_enter, ep_exit)
+    means = np.empty(4)
+    sds = np.empty(4)
+    trans = np.empty((4, 4))
+    stat = np.empty(4)
+    ph = p_enter / (p_enter + p_exit) if p_enter + p_exit > 0.0 else 0.0
+    pg = ep_enter / (ep_enter + ep_exit) if ep_enter + ep_exit > 0.0 else 0.0
+    for s in range(4):
+        h, g = s % 2, s // 2
+        means[s] = shift * h + ep_shift * g
+        sds[s] = sigma_high if h == 1 else sigma
+        stat[s] = (ph if h == 1 else 1.0 - ph) * (pg if g == 1 else 1.0 - pg)
+        for r in range(4):
+            trans[s, r] = th[h, r % 2] * tg[g, r // 2]
+    return means, sds, trans, stat
+
+
+@njit(cache=True)
+def msar_filter_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, start_high,
+                   first_stationary):
+    """The two-regime switching-mean AR(1)'s filter (:func:`switching_ar_filter_nb` with the
+    high regime ``shift`` higher, ``sigma_high`` its innovation, entered with ``p_enter`` and
+    left with ``p_exit``); ``start_high`` is P(s_0 = high). Returns (log-likelihood, P(s_last =
+    high | y))."""
+    means = np.array([0.0, shift])
+    sds = np.array([sigma, sigma_high])
+    start = np.array([1.0 - start_high, start_high])
+    ll, prob = switching_ar_filter_nb(y, mu, phi, means, sds, _two_state(p_enter, p_exit),
+                                      start, first_stationary)
+    return ll, prob[1]
 
 
 @njit(cache=True)
@@ -112,6 +160,17 @@ def msar_loglik_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit):
     total = p_enter + p_exit
     q1 = p_enter / total if total > 0.0 else 0.0
     ll, _ = msar_filter_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, q1, False)
+    return ll
+
+
+@njit(cache=True)
+def msar_episodes_loglik_nb(y, mu, shift, phi, sigma, sigma_high, p_enter, p_exit, ep_shift,
+                            ep_enter, ep_exit):
+    """The inflation model with its episode regime (:func:`regimes_nb`), log-likelihood
+    conditional on ``y_0``, the regimes starting from their stationary law."""
+    means, sds, trans, stat = regimes_nb(shift, sigma, sigma_high, p_enter, p_exit, ep_shift,
+                                         ep_enter, ep_exit)
+    ll, _ = switching_ar_filter_nb(y, mu, phi, means, sds, trans, stat, False)
     return ll
 
 

@@ -222,6 +222,8 @@ def write_operations(template: str, fit: BudgetFit, data: str, command: str) -> 
                             np.ones((2, 2)), "derived: sigma and jump_mean are both "
                             "proportional to the square root of the one estimated excess "
                             "variance (sim calibrate budget), so their estimates move together")
+    published = fit.until or max(r.published for r in fit.rows + fit.listed)
+    model.set_plain("calibration", "budget_published_until", published)
     marker = "# [annual.operations] sigma and jump_mean: written by `sim calibrate budget"
     model.set_note(f"{marker} {command}`.", marker=marker)
     return model.text()

@@ -27,15 +27,21 @@ def simulate_rsln2(e: Estimate, months: int, n: int, rng: np.random.Generator) -
 
 
 def simulate_msar(e: Estimate, months: int, n: int, rng: np.random.Generator,
-                  start: float | None = None, start_regime: np.ndarray | None = None
-                  ) -> np.ndarray:
+                  start: float | None = None, start_regime: np.ndarray | None = None,
+                  episodes=None) -> np.ndarray:
     """KPIF paths of the fitted switching AR(1), from its stationary law (or from ``start``
-    with the regimes ``start_regime``)."""
+    with the regimes ``start_regime``); with ``episodes`` (an
+    :class:`~sim.calibrate.episodes.EpisodeFit`) the episode chain beside it, from its
+    stationary law."""
     mu, shift, phi, s0, s1, pe, px = e.values
+    ep_shift, ep_enter, ep_exit = ((0.0, 0.0, 1.0) if episodes is None
+                                   else (float(v) for v in episodes.values))
     if start_regime is None:
         state = rng.random(n) < pe / (pe + px)
     else:
         state = np.asarray(start_regime, dtype=bool)
+    ep = (rng.random(n) < ep_enter / (ep_enter + ep_exit)) if episodes is not None \
+        else np.zeros(n, dtype=bool)
     if start is None:
         x = rng.standard_normal(n) * np.where(state, s1, s0) / math.sqrt(1 - phi * phi)
     else:
@@ -44,8 +50,11 @@ def simulate_msar(e: Estimate, months: int, n: int, rng: np.random.Generator,
     for m in range(months):
         u = rng.random(n)
         state = np.where(state, u >= px, u < pe)
+        if episodes is not None:
+            v = rng.random(n)
+            ep = np.where(ep, v >= ep_exit, v < ep_enter)
         x = phi * x + np.where(state, s1, s0) * rng.standard_normal(n)
-        out[:, m] = mu + x + shift * state
+        out[:, m] = mu + x + shift * state + ep_shift * ep
     return out
 
 

@@ -15,8 +15,9 @@ names its file, period and method):
 * wages' and consumption prices' persistence and response to KPIF surprises, and the factors'
   correlations where data hold both (:mod:`sim.calibrate.annual`).
 
-Every series is cut at the information date ``until``, so a model as of that date uses nothing
-it could not have known. The estimates are written into a model file: the hand-set file is the
+Every series is cut at what was published by the information date ``until`` (the month
+before it, :func:`data_through`), so a model as of that date uses nothing it could not have
+known; the file records the date (``[calibration]``). The estimates are written into a model file: the hand-set file is the
 template, and every estimated number gets its value, its standard error (``se``) and
 ``source = "estimated: <data>, <period>, <method>"``. Everything not estimated stays as the
 template has it, with its own source. The same data and template give the same file.
@@ -31,12 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from .annual import CorrelationFit, Pair, fit_consumption, fit_wages, pair, yearly_sums
+from .episodes import EpisodeFit, fit_episodes, fit_msar_given
 from .fit import GARCH_T, MSAR1, RSLN2, Estimate, fit
 from .history import Series, equity_sek_monthly, kpif_12m
 from .modelfile import ModelFile
 from .rates import SpreadFit, fit_short_rate, fit_spread
 
-__all__ = ["EsgFit", "fit_esg", "write_model", "EQUITY_PERIOD", "Value"]
+__all__ = ["EsgFit", "fit_esg", "write_model", "data_through", "EQUITY_PERIOD", "Value"]
 
 #: The equity sample: the first month the SEK conversion allows to the end of the shipped
 #: US series.
@@ -76,6 +78,9 @@ CONFIG_KEYS = {
                   ("inflation.reversion", "per_year")),
     "short_rate": (("short_rate.theta", "percent_per_year"), ("short_rate.kappa", "per_year"),
                    ("short_rate.sigma", "percent_per_sqrt_year")),
+    "inflation_episodes": (("inflation.episodes.shift", "percent"),
+                           ("inflation.episodes.p_enter", "per_month"),
+                           ("inflation.episodes.p_exit", "per_month")),
     **{factor: ((f"annual.{factor}.phi", "dimensionless"),
                 (f"annual.{factor}.inflation_beta", "dimensionless"),
                 (f"annual.{factor}.inflation_beta_lag", "dimensionless"),
@@ -99,11 +104,19 @@ class EsgFit:
     wages: object | None = None                 # an ArxFit, or None without the data
     consumption: object | None = None           # an ArxFit, or None without the data
     correlation: CorrelationFit | None = None
+    until: str = ""                             # the information month (--until)
+    episodes: EpisodeFit | None = None          # the episode regime, from long history
     notes: list[str] = field(default_factory=list)
 
     def groups(self) -> list[str]:
         """The fitted models present, in the order of :data:`CONFIG_KEYS`."""
-        return [g for g in CONFIG_KEYS if g not in YEARLY or getattr(self, g) is not None]
+        return [g for g in CONFIG_KEYS
+                if (g not in YEARLY or getattr(self, g) is not None)
+                and (g != "inflation_episodes" or self.episodes is not None)]
+
+    def keys(self, group: str) -> tuple[tuple[str, str], ...]:
+        """The model file's keys of a fitted model."""
+        return CONFIG_KEYS[group]
 
     def in_config_units(self, group: str) -> tuple[np.ndarray, np.ndarray]:
         """A fitted model's estimates in the order of :data:`CONFIG_KEYS` and their covariance,
@@ -112,6 +125,8 @@ class EsgFit:
         reversion ``-12 ln(phi)`` added by the delta method)."""
         if group == "equity_garch":
             return _garch_config(self.garch)
+        if group == "inflation_episodes":
+            return self.episodes.values, self.episodes.cov
         if group == "inflation":
             f = self.inflation
             idx = [f.names.index(k) for k in INFLATION_PARAMS]
@@ -138,7 +153,7 @@ class EsgFit:
         out = {}
         for group in self.groups():
             vals, cov = self.in_config_units(group)
-            for j, (key, unit) in enumerate(CONFIG_KEYS[group]):
+            for j, (key, unit) in enumerate(self.keys(group)):
                 section, name = key.rsplit(".", 1)
                 out[(section, name)] = Value(float(vals[j]), math.sqrt(max(cov[j, j], 0.0)),
                                              unit)
@@ -154,7 +169,7 @@ class EsgFit:
         for group in self.groups():
             cov = self.in_config_units(group)[1]
             d = np.sqrt(np.maximum(np.diag(cov), 1e-300))
-            out[group] = ([k for k, _ in CONFIG_KEYS[group]],
+            out[group] = ([k for k, _ in self.keys(group)],
                           np.clip(cov / np.outer(d, d), -1.0, 1.0))
         return out
 
@@ -164,7 +179,11 @@ class EsgFit:
               "monthly log returns")
         infl = (f"estimated: data/history/{self.kpif.source}, {self.kpif.period}, "
                 f"{self.kpif.values.size} months; maximum likelihood of a two-regime switching "
-                "AR(1) (Hamilton filter, sim calibrate esg); se from the observed information")
+                "AR(1) (Hamilton filter, sim calibrate esg)"
+                + ("" if self.episodes is None else
+                   ", the episode chain beside it given (inflation.episodes, from the yearly "
+                   "history)")
+                + "; se from the observed information")
         out = {
             "equity.rsln2": f"{eq}; maximum likelihood, Hamilton filter (sim calibrate esg); "
                             "se from the observed information",
@@ -175,6 +194,7 @@ class EsgFit:
                           "deviation, annualized); se by the delta method",
             "inflation": infl,
             "inflation.high_regime": infl,
+            "inflation.episodes": None if self.episodes is None else self.episodes.source,
             "inflation.reversion": (f"{infl.split(';')[0]}; the fitted AR(1)'s own reversion "
                                     "past the plan, -12 ln(phi) a year (the model's expected "
                                     "path); se by the delta method"),
@@ -295,28 +315,43 @@ def _shrinkage(c: np.ndarray, floor: float = 1e-6) -> float:
     return 0.0 if e >= floor else (floor - e) / (1.0 - e)
 
 
+def data_through(until: str) -> str:
+    """The last month of data a model as of ``until`` (``YYYY-MM``, the information month) may
+    use: the month before it. A month's figure is published after the month ends (SCB published
+    April 2022's KPIF on 12 May 2022, configs/information/norrbotten-2022-04.toml), and a
+    month's mean or return is not complete before it ends."""
+    y, m = (int(x) for x in until.split("-"))
+    y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return f"{y:04d}-{m:02d}"
+
+
 def fit_esg(data_dir: Path, until: str, template: dict | None = None,
             equity: Series | None = None) -> EsgFit:
-    """Fit every model to the history in ``data_dir`` up to ``until`` (``YYYY-MM``, the
-    information date): equity over :data:`EQUITY_PERIOD`, KPIF from its first 12-month rate,
+    """Fit every model to the history in ``data_dir`` published by ``until`` (``YYYY-MM``, the
+    information month: every monthly series to the month before, :func:`data_through`, every
+    yearly one to the last whole year before that): equity over :data:`EQUITY_PERIOD`, KPIF from its first 12-month rate,
     the short rate and the funds' spread at the template's duration
     (:mod:`sim.calibrate.rates`), wages and the correlations (:mod:`sim.calibrate.annual`).
     ``template`` is the model file the estimates go into, parsed (its duration and
     correlation matrix are used; without it, the funds' spread and the correlations are not
     fitted)."""
     data_dir = Path(data_dir)
+    last = data_through(until)
     eq = (equity_sek_monthly(data_dir) if equity is None else equity).between(
-        EQUITY_PERIOD[0], min(EQUITY_PERIOD[1], until))
-    kpif = kpif_12m(data_dir).between(KPIF_FIRST, until)
-    inflation = fit(MSAR1, kpif.values)
-    short_rate, rates = fit_short_rate(data_dir, until)
-    spread = (fit_spread(data_dir, until, template["fixed_income"]["duration"]["value"])
+        EQUITY_PERIOD[0], min(EQUITY_PERIOD[1], last))
+    kpif = kpif_12m(data_dir).between(KPIF_FIRST, last)
+    episodes = fit_episodes(data_dir, int(last[:4]) - 1)
+    inflation = (fit(MSAR1, kpif.values) if episodes is None
+                 else fit_msar_given(kpif.values, episodes))
+    short_rate, rates = fit_short_rate(data_dir, last)
+    spread = (fit_spread(data_dir, last, template["fixed_income"]["duration"]["value"])
               if template is not None else None)
-    yearly = {f: fn(data_dir, kpif, inflation["mu"], inflation["phi"], int(until[:4]) - 1)
+    yearly = {f: fn(data_dir, kpif, inflation["mu"], inflation["phi"], int(last[:4]) - 1)
               for f, fn in (("wages", fit_wages), ("consumption", fit_consumption))}
     result = EsgFit(rsln2=fit(RSLN2, eq.values), garch=fit(GARCH_T, eq.values),
                     gbm=_gbm(eq.values), inflation=inflation, equity=eq, kpif=kpif,
-                    short_rate=short_rate, rates=rates, spread=spread, **yearly)
+                    short_rate=short_rate, rates=rates, spread=spread, until=until,
+                    episodes=episodes, **yearly)
     if template is None:
         return result
     corr = template["correlation"]
@@ -346,5 +381,12 @@ def write_model(template: str, result: EsgFit, note: str) -> str:
         model.set_plain("correlation", "estimated_pairs", [[p.a, p.b] for p in c.pairs])
         model.set_plain("correlation", "se", c.se.tolist())
         model.set_plain("correlation", "source", c.source)
+    r = result.rates
+    model.set_value("short_rate", "r0", float(r.values[-1]), "percent_per_year",
+                    f"{r.source.split(' (')[0]}: the policy rate at the end of {r.months[-1]}, "
+                    "the last month before the information date (an information file's "
+                    "outturns replace it)")
+    model.set_plain("calibration", "until", result.until)
+    model.set_plain("calibration", "data_through", data_through(result.until))
     model.set_note(note)
     return model.text()

@@ -48,20 +48,24 @@ def pit_rsln2(e: Estimate, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def pit_msar(e: Estimate, y: np.ndarray) -> np.ndarray:
-    """From the second month on (the likelihood is conditional on the first)."""
+def pit_msar(e: Estimate, y: np.ndarray, episodes=None) -> np.ndarray:
+    """From the second month on (the likelihood is conditional on the first); with
+    ``episodes`` (an :class:`~sim.calibrate.episodes.EpisodeFit`) the episode chain beside the
+    two regimes (four joint states)."""
+    from ._kernels import regimes_nb
+
     mu, shift, phi, s0, s1, pe, px = e.values
-    prob = np.array([px / (pe + px), pe / (pe + px)])
-    trans = np.array([[1 - pe, pe], [px, 1 - px]])
-    sd = np.array([s0, s1])
+    ep = (0.0, 0.0, 1.0) if episodes is None else tuple(float(v) for v in episodes.values)
+    means, sd, trans, prob = regimes_nb(shift, s0, s1, pe, px, *ep)
+    k = means.size
     out = np.empty(y.size - 1)
     for t in range(1, y.size):
         joint = prob[:, None] * trans                      # P(s_{t-1} = a, s_t = b | past)
-        mean = mu + shift * np.arange(2)[None, :] + phi * (
-            y[t - 1] - mu - shift * np.arange(2)[:, None])
+        mean = mu + means[None, :] + phi * (y[t - 1] - mu - means[:, None])
         out[t - 1] = float((joint * stats.norm.cdf(y[t], mean, sd[None, :])).sum())
         post = joint * stats.norm.pdf(y[t], mean, sd[None, :])
         prob = post.sum(axis=0) / post.sum()
+    assert prob.size == k
     return out
 
 
@@ -101,11 +105,12 @@ def goodness_of_fit(result) -> "xr.Dataset":  # noqa: F821
     eq, kpif = result.equity, result.kpif
     x, y = eq.values, kpif.values
     pits = {"rsln2": pit_rsln2(result.rsln2, x), "garch": pit_garch(result.garch, x),
-            "gbm": pit_gbm(x), "inflation": pit_msar(result.inflation, y)}
+            "gbm": pit_gbm(x), "inflation": pit_msar(result.inflation, y, result.episodes)}
     sims = {"rsln2": simulate_rsln2(result.rsln2, 12, SIM_YEARS, rng).sum(axis=1),
             "garch": simulate_garch_t(result.garch, 12, SIM_YEARS, rng).sum(axis=1),
             "gbm": rng.normal(12 * x.mean(), math.sqrt(12) * x.std(), SIM_YEARS),
-            "inflation": simulate_msar(result.inflation, 12, SIM_YEARS, rng).mean(axis=1)}
+            "inflation": simulate_msar(result.inflation, 12, SIM_YEARS, rng,
+                                       episodes=result.episodes).mean(axis=1)}
     data_years = {"equity": _calendar_years(list(eq.months), x, "sum"),
                   "inflation": _calendar_years(list(kpif.months), y, "mean")}
     models = ["rsln2", "garch", "gbm", "inflation"]

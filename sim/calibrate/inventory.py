@@ -12,7 +12,7 @@ place a parameter says where it is from:
   ``kommunallagen ...``).
 
 A parameter is *used* when the run's numbers depend on its value: the selected equity model's
-parameters only, the high-inflation regime's only when it is enabled, a jump size only when its
+parameters only, the inflation regimes' only when they are enabled, a jump size only when its
 jumps occur (``jump_rate > 0``). Correlations are counted apart, one per pair of factors; a
 pair is estimated when the model file's ``[correlation]`` names it in ``estimated_pairs``.
 """
@@ -77,6 +77,9 @@ def generator_entries(esg) -> list[Entry]:
             q = getattr(hi, name)
             if q is not None:
                 out.append(_entry(f"inflation.high_regime.{name}", q))
+    if inf.episodes is not None and inf.episodes.enabled:
+        for name in ("p_enter", "p_exit", "shift"):
+            out.append(_entry(f"inflation.episodes.{name}", getattr(inf.episodes, name)))
     for factor, f in esg.annual.items():
         names = ["phi", "sigma", "inflation_beta", "inflation_beta_lag", "jump_rate"]
         if f.jump_rate.value > 0:

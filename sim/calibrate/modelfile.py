@@ -34,11 +34,13 @@ class ModelFile:
     def __init__(self, template: str):
         self.doc = tomlkit.parse(template)
 
-    def _section(self, section: str) -> Table:
+    def _section(self, section: str, create: bool = False) -> Table:
         node = self.doc
         for part in section.split("."):
             if part not in node:
-                raise ValueError(f"the template has no [{section}] section")
+                if not create:
+                    raise ValueError(f"the template has no [{section}] section")
+                node.add(part, tomlkit.table())
             node = node[part]
         return node
 
@@ -55,12 +57,18 @@ class ModelFile:
         item.update({"value": number(value), "unit": unit, "source": source})
         self._section(section)[key] = item
 
+    def remove(self, section: str, key: str) -> None:
+        """Drop ``[section] key`` if it is there (its default then applies)."""
+        table = self._section(section)
+        if key in table:
+            del table[key]
+
     def set_plain(self, section: str, key: str, value) -> None:
         """``[section] key = value`` (a matrix of numbers, a list, a string)."""
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)) \
                 and all(isinstance(v, (int, float)) for v in value[0]):
             value = _matrix(value)
-        self._section(section)[key] = value
+        self._section(section, create=True)[key] = value
 
     def set_estimates(self, group: str, keys: list[str], matrix, source: str) -> None:
         """``[estimates.<group>]``: a fit's estimates' keys and their correlation."""

@@ -54,17 +54,21 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
     (r_{m+1} - r_m) / 100``.
 
     Inflation: the regime steps first (entered with ``u < p_enter``, left with ``u < p_exit``,
-    starting normal), then ``x_m = phi x_{m-1} + sigma_s z_m`` (``x_{-1} = 0``; ``sigma_s`` is
-    ``sigma_high`` in the high regime) and ``pi_m = forecast_m + x_m + shift * regime_m``.
+    starting normal), and the episode chain with its own uniform ``inn.episode_u`` (entered
+    with ``u < ep_enter``, left with ``u < ep_exit``), then ``x_m = phi x_{m-1} + sigma_s z_m``
+    (``x_{-1} = 0``; ``sigma_s`` is ``sigma_high`` in the high regime) and ``pi_m =
+    forecast_m + x_m + shift * regime_m + ep_shift * episode_m``.
 
     Known months (``m < obs.n_known``, :class:`~sim.esg.records.Observed`): an observed short
     rate replaces the step (``r_{m+1} = observed``), an observed KPIF replaces ``pi_m`` and sets
-    ``x_m = observed - forecast_m - shift * regime``. The regime of the known months is the
-    regime at the information date, high when ``u < obs.p_high`` (``u`` the regime uniform of
-    the last known month); the chain moves on from it after.
+    ``x_m = observed - forecast_m - shift * regime - ep_shift * episode``. The regimes of the
+    known months are those at the information date, drawn jointly from ``obs.p_state`` (state
+    ``regime + 2 episode``) with ``u`` the regime uniform of the last known month; the chains
+    move on from them after.
     """
     eq_z, eq_w, regime_u = inn.equity, inn.equity_w, inn.equity_regime_u
     rate_z, infl_z, infl_regime_u = inn.short_rate, inn.inflation, inn.inflation_regime_u
+    episode_u = inn.episode_u
     model, steps = equity.model, equity.steps_per_month
     gbm, rs, g = equity.gbm, equity.rsln2, equity.garch
     n_paths, n_months = rate_z.shape
@@ -77,9 +81,16 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
         r = rate.r0
         x = 0.0
         hi = 0
+        ep = 0
         n_known = obs.n_known
-        if n_known > 0 and infl.high_regime:
-            hi = 1 if infl_regime_u[i, n_known - 1] < obs.p_high else 0
+        if n_known > 0 and (infl.high_regime or infl.episodes):
+            u = infl_regime_u[i, n_known - 1]
+            acc = 0.0
+            for s in range(4):
+                acc += obs.p_state[s]
+                if u < acc:
+                    hi, ep = s % 2, s // 2
+                    break
         for m in range(n_months):
             # --- equity
             if model == EQUITY_RSLN2:
@@ -122,13 +133,17 @@ def monthly_nb(inn, equity, rate, fi, infl, kpif_forecast, obs, out):
             # --- inflation (the regime at as_of holds over the known months)
             if m >= n_known and infl.high_regime:
                 hi = markov_step(hi, infl_regime_u[i, m], infl.p_enter, infl.p_exit)
+            if m >= n_known and infl.episodes:
+                ep = markov_step(ep, episode_u[i, m], infl.ep_enter, infl.ep_exit)
+            level = infl.shift * hi + infl.ep_shift * ep
             if m < n_known and not math.isnan(obs.kpif[m]):
-                x = obs.kpif[m] - kpif_forecast[m] - infl.shift * hi
+                x = obs.kpif[m] - kpif_forecast[m] - level
                 out.kpif[i, m] = obs.kpif[m]       # the outturn exactly, not a round trip
             else:
                 x = infl.phi * x + (infl.sigma_high if hi else infl.sigma) * infl_z[i, m]
-                out.kpif[i, m] = kpif_forecast[m] + x + infl.shift * hi
+                out.kpif[i, m] = kpif_forecast[m] + x + level
             out.inflation_regime[i, m] = hi
+            out.inflation_episode[i, m] = ep
 
 
 @njit(cache=True, nogil=True)
@@ -171,7 +186,8 @@ def draw_nb(states, spec, out):
     Per month: ``steps`` equity normals (each with a chi-square(nu) draw for GARCH-t), then the
     short rate's and inflation's normals, correlated with the month's equity innovation by the
     lower Cholesky factor ``chol_monthly`` (first row (1, 0, 0), so equity steps stay as drawn);
-    then the regime uniforms the model uses. Per year: six normals for the yearly factors, drawn
+    then the regime uniforms the model uses (equity's, inflation's, the episode chain's). Per
+    year: six normals for the yearly factors, drawn
     given the year's normalised sums of the monthly innovations (``cond_mean``,
     ``cond_factor``), and each factor's jumps: a Poisson(rate) count of exponential(mean)
     sizes, whose sum is mean x Gamma(count).
@@ -180,6 +196,7 @@ def draw_nb(states, spec, out):
                                            spec.cond_mean, spec.cond_factor)
     need_regime, need_infl_regime, garch, nu = (spec.equity_regime, spec.inflation_regime,
                                                 spec.garch, spec.nu)
+    need_episode, out_ep_u = spec.episodes, out.episode_u
     jump_rate, jump_mean = spec.jump_rate, spec.jump_mean
     out_eq, out_w, out_regime_u = out.equity, out.equity_w, out.equity_regime_u
     out_rate, out_infl, out_infl_u = out.short_rate, out.inflation, out.inflation_regime_u
@@ -223,6 +240,11 @@ def draw_nb(states, spec, out):
                 out_infl_u[i, m] = u
             else:
                 out_infl_u[i, m] = 1.0
+            if need_episode:
+                s0, s1, u = R.uniform(s0, s1)
+                out_ep_u[i, m] = u
+            else:
+                out_ep_u[i, m] = 1.0
             ysum[0] += z_eq
             ysum[1] += z_r
             ysum[2] += z_pi

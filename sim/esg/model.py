@@ -26,7 +26,8 @@ import numpy as np
 from .. import blocks
 from . import _kernels as K
 from ._rng import path_states
-from ..information import KnownState, regime_probability, start_year
+from ..information import (InflationRegimes, KnownState, forecast_months, regime_probabilities,
+                           start_year)
 from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, DrawSpec,
                       Equity, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Observed, Rsln2,
                       ShortRate)
@@ -62,6 +63,7 @@ class EsgParams:
     fixed_income: FixedIncome
     inflation: Inflation
     kpif_forecast: np.ndarray    # (Y,) expected KPIF per year [%]
+    kpif_forecast_month: np.ndarray  # (M,) the forecast month by month [%] (see from_config)
     annual: AnnualFactors
     chol_monthly: np.ndarray     # (3, 3)
     cond_mean: np.ndarray        # (6, 3): annual innovations given the year's monthly sum
@@ -71,9 +73,16 @@ class EsgParams:
 
     @classmethod
     def from_config(cls, esg: EsgConfig, forecasts: dict, first_year: int, last_plan_year: int,
-                    horizon_years: int, information=None) -> EsgParams:
+                    horizon_years: int, information=None, vintage=None) -> EsgParams:
         """``first_year`` is the plan's; the generator starts at the information date's year
-        (``information``, an :class:`sim.information.Information`) when one is given."""
+        (``information``, an :class:`sim.information.Information`) when one is given.
+
+        ``vintage`` (an Information) is what the plan's forecasts knew when they were made
+        (SKR's of 28 April 2022 held KPIF to March 2022). The KPIF forecast month by month is
+        the yearly forecast, except in a year the vintage has outturns of: there the known
+        months are the outturns and the other months share what is left of the year's mean
+        (:func:`sim.information.forecast_months`). So a deviation is news against what the
+        forecast knew, never the forecast's own information counted again."""
         years = np.arange(start_year(information, first_year), first_year + horizon_years)
         spm = esg.equity.steps_per_month
         dt = 1.0 / (12 * spm)
@@ -119,14 +128,21 @@ class EsgParams:
         cond_factor = v * np.sqrt(np.maximum(w, 0.0))
         hi = inf.high_regime
         sigma_high = inf.sigma.value if hi.sigma is None else hi.sigma.value
+        ep = inf.episodes if inf.episodes is not None and inf.episodes.enabled else None
+        regimes = InflationRegimes(
+            shift=hi.shift.value if hi.enabled else 0.0,
+            p_enter=hi.p_enter.value if hi.enabled else 0.0,
+            p_exit=hi.p_exit.value if hi.enabled else 1.0,
+            sigma_high=sigma_high if hi.enabled else inf.sigma.value,
+            ep_shift=ep.shift.value if ep else 0.0, ep_enter=ep.p_enter.value if ep else 0.0,
+            ep_exit=ep.p_exit.value if ep else 1.0)
         known = KnownState.resolve(information, first_year, years,
                                    lambda k, y: expected(ann[k].forecast, y))
-        forecast_month = np.repeat(infl_path, 12)
-        p_high = 0.0
-        if hi.enabled and known.n_known > 0:
+        forecast_month = forecast_months(infl_path, years, vintage)
+        p_state = np.array([1.0, 0.0, 0.0, 0.0])
+        if (hi.enabled or ep) and known.n_known > 0:
             seen = (known.kpif - forecast_month)[:known.n_known]
-            p_high = regime_probability(seen, inf.phi.value, inf.sigma.value, hi.shift.value,
-                                        hi.p_enter.value, hi.p_exit.value, sigma_high)
+            p_state = regime_probabilities(seen, inf.phi.value, inf.sigma.value, regimes)
         return cls(
             years=years,
             equity=Equity(
@@ -146,8 +162,11 @@ class EsgParams:
             inflation=Inflation(phi=inf.phi.value, sigma=inf.sigma.value,
                                 high_regime=bool(hi.enabled), p_enter=hi.p_enter.value,
                                 p_exit=hi.p_exit.value, shift=hi.shift.value,
-                                sigma_high=sigma_high),
+                                sigma_high=sigma_high, episodes=ep is not None,
+                                ep_enter=regimes.ep_enter, ep_exit=regimes.ep_exit,
+                                ep_shift=regimes.ep_shift),
             kpif_forecast=infl_path,
+            kpif_forecast_month=forecast_month,
             annual=AnnualFactors(
                 forecast=np.array([[expected(f.forecast, int(y)) for y in years] for f in ann]),
                 phi=np.array([f.phi.value for f in ann]),
@@ -161,7 +180,7 @@ class EsgParams:
                                       if f.jumps_mean_zero else 0.0 for f in ann])),
             chol_monthly=chol, cond_mean=cond_mean, cond_factor=cond_factor,
             observed=Observed(n_known=known.n_known, kpif=known.kpif,
-                              short_rate=known.short_rate, p_high=p_high),
+                              short_rate=known.short_rate, p_state=p_state),
             n_pre=known.n_pre,
         )
 
@@ -184,9 +203,10 @@ class Innovations(NamedTuple):
     """The random inputs of one block, correlated and ready for the kernels.
 
     ``equity`` (B, S) standard normal per equity step; ``equity_w`` (B, S) chi-square(nu) draws
-    (GARCH-t); ``equity_regime_u`` and ``inflation_regime_u`` (B, M) uniforms; ``short_rate`` and
-    ``inflation`` (B, M) standard normal; ``annual`` (B, Y, 6) standard normal and ``jumps``
-    (B, Y, 6) in percentage points.
+    (GARCH-t); ``equity_regime_u`` and ``inflation_regime_u`` (B, M) uniforms; ``short_rate``
+    and ``inflation`` (B, M) standard normal; ``annual`` (B, Y, 6) standard normal and
+    ``jumps`` (B, Y, 6) in percentage points; ``episode_u`` (B, M) the high-inflation episode
+    chain's uniforms.
     """
 
     equity: np.ndarray
@@ -197,6 +217,7 @@ class Innovations(NamedTuple):
     inflation_regime_u: np.ndarray
     annual: np.ndarray
     jumps: np.ndarray
+    episode_u: np.ndarray
 
     @property
     def n_paths(self) -> int:
@@ -273,15 +294,19 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int,
             short_rate=base.short_rate[idx] * sign[:, None],
             inflation=base.inflation[idx] * sign[:, None],
             inflation_regime_u=base.inflation_regime_u[idx],
-            annual=base.annual[idx] * sign[:, None, None], jumps=base.jumps[idx])
+            annual=base.annual[idx] * sign[:, None, None], jumps=base.jumps[idx],
+            episode_u=base.episode_u[idx])
     m, y, s = p.n_months, len(p.years), p.steps
     k = len(ANNUAL_FACTORS)
     inn = Innovations(np.empty((n, m * s)), np.empty((n, m * s)), np.empty((n, m)),
                       np.empty((n, m)), np.empty((n, m)), np.empty((n, m)),
-                      np.empty((n, y, k)), np.empty((n, y, k)))
+                      np.empty((n, y, k)), np.empty((n, y, k)), np.empty((n, m)))
+    infl = p.inflation
     spec = DrawSpec(steps_per_month=s, chol_monthly=p.chol_monthly, cond_mean=p.cond_mean,
                     cond_factor=p.cond_factor, equity_regime=p.model == EQUITY_RSLN2,
-                    inflation_regime=p.inflation.high_regime, garch=p.model == EQUITY_GARCH,
+                    # the regime uniforms also draw the regimes at the information date
+                    inflation_regime=infl.high_regime or infl.episodes,
+                    episodes=infl.episodes, garch=p.model == EQUITY_GARCH,
                     nu=float(p.equity.garch.nu), jump_rate=p.annual.jump_rate,
                     jump_mean=p.annual.jump_mean)
     K.draw_nb(path_states(seed, n), spec, inn)
@@ -290,12 +315,14 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int,
 
 def zero_innovations(p: EsgParams, n: int) -> Innovations:
     """Every shock at zero: no innovations, no jumps (a mean-zero factor's jumps at their mean,
-    so their centred value is zero), regime 1 and normal inflation throughout."""
+    so their centred value is zero), regime 1 and normal inflation throughout (no regime is
+    entered, and the regimes at the information date are the normal ones unless the data make
+    another certain)."""
     m, y, s = p.n_months, len(p.years), p.steps
     jumps = np.broadcast_to(p.annual.jump_offset, (n, y, len(ANNUAL_FACTORS))).copy()
     return Innovations(np.zeros((n, m * s)), np.full((n, m * s), max(p.equity.garch.nu, 3.0)),
                        np.ones((n, m)), np.zeros((n, m)), np.zeros((n, m)), np.ones((n, m)),
-                       np.zeros((n, y, len(ANNUAL_FACTORS))), jumps)
+                       np.zeros((n, y, len(ANNUAL_FACTORS))), jumps, np.ones((n, m)))
 
 
 #: Output variables and their dims (units and labels: sim/catalogue.py).
@@ -307,6 +334,7 @@ OUTPUT_DIMS = {
     "fixed_income_return": ("path", "month"),
     "kpif": ("path", "month"),
     "inflation_regime": ("path", "month"),
+    "inflation_episode": ("path", "month"),
     "kpif_annual": ("path", "year"),
     "inflation_deviation": ("path", "year"),
     "pbb_deviation": ("path", "year"),
@@ -320,7 +348,7 @@ def simulate_block(p: EsgParams, inn: Innovations,
     """Run the kernels on one block's innovations, moved by ``shifts`` when given
     (see :class:`Shifts`; monthly shifts are applied before the yearly factors see them)."""
     n, m, s = inn.n_paths, p.n_months, p.steps
-    forecast_month = np.repeat(p.kpif_forecast, 12)
+    forecast_month = p.kpif_forecast_month
     out = {
         "equity_step": np.empty((n, m * s)), "equity_log_return": np.empty((n, m)),
         "equity_regime": np.zeros((n, m), dtype=np.int8),
@@ -329,11 +357,13 @@ def simulate_block(p: EsgParams, inn: Innovations,
         "short_rate": np.empty((n, m)),
         "fixed_income_return": np.empty((n, m)), "kpif": np.empty((n, m)),
         "inflation_regime": np.zeros((n, m), dtype=np.int8),
+        "inflation_episode": np.zeros((n, m), dtype=np.int8),
     }
     K.monthly_nb(inn, p.equity, p.short_rate, p.fixed_income, p.inflation, forecast_month,
                  p.observed, MonthlyOut(out["equity_step"], out["equity_log_return"], out["equity_regime"],
                             out["equity_variance"], out["short_rate"],
-                            out["fixed_income_return"], out["kpif"], out["inflation_regime"]))
+                            out["fixed_income_return"], out["kpif"], out["inflation_regime"],
+                            out["inflation_episode"]))
     if p.model != EQUITY_GARCH:
         del out["equity_variance"]           # a placeholder: only GARCH has a variance path
     if shifts is not None:

@@ -88,6 +88,10 @@ class Inflation(NamedTuple):
     p_exit: float                 # [per month]
     shift: float                  # [percentage points] in the high regime
     sigma_high: float             # [percentage points] monthly innovation in the high regime
+    episodes: bool                # esg.inflation.episodes.enabled
+    ep_enter: float               # [per month] into a high-inflation episode
+    ep_exit: float                # [per month] out of it
+    ep_shift: float               # [percentage points] during it
 
 
 class Observed(NamedTuple):
@@ -97,7 +101,8 @@ class Observed(NamedTuple):
     n_known: int                  # months from the generator's first January to as_of
     kpif: np.ndarray              # (M,) observed KPIF [percent], NaN where not observed
     short_rate: np.ndarray        # (M,) observed short rate [percent], NaN where not observed
-    p_high: float                 # P(high-inflation regime at as_of | observed KPIF)
+    p_state: np.ndarray           # (4,) P(regimes at as_of | observed KPIF), state h + 2 g:
+                                  # h the volatile regime, g the episode
 
 
 class AnnualFactors(NamedTuple):
@@ -123,6 +128,7 @@ class DrawSpec(NamedTuple):
     cond_factor: np.ndarray       # (K, K) factor of their conditional covariance
     equity_regime: bool           # draw the equity regime's uniforms (RSLN2)
     inflation_regime: bool        # draw the inflation regime's uniforms
+    episodes: bool                # draw the episode chain's uniforms
     garch: bool                   # draw chi-square(nu) scales (GARCH-t)
     nu: float
     jump_rate: np.ndarray         # (K,)
@@ -140,3 +146,4 @@ class MonthlyOut(NamedTuple):
     fixed_income: np.ndarray      # (N, M) simple return
     kpif: np.ndarray              # (N, M) [percent]
     inflation_regime: np.ndarray  # (N, M) int8
+    inflation_episode: np.ndarray  # (N, M) int8: 1 in a high-inflation episode

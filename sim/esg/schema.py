@@ -125,9 +125,22 @@ class HighInflation(Strict):
                                        "regime; default inflation.sigma")
 
 
+class Episodes(Strict):
+    """High-inflation episodes: a chain of its own, independent of the volatile regime,
+    entered with ``p_enter`` and left with ``p_exit`` a month; while in one, KPIF runs
+    ``shift`` points above its path (README, "Calibration": estimated from 150 years of Swedish
+    consumer prices)."""
+
+    enabled: bool
+    p_enter: Prob
+    p_exit: Prob
+    shift: Points
+
+
 class Inflation(Strict):
-    """KPIF, annual rate at monthly steps: ``pi_m = f(m) + x_m + shift x [high regime]``,
-    ``x_m = phi x_{m-1} + sigma Z_m``; ``f`` the plan's forecast, reverting to ``target`` after."""
+    """KPIF, annual rate at monthly steps: ``pi_m = f(m) + x_m + shift x [high regime] +
+    episodes.shift x [episode]``, ``x_m = phi x_{m-1} + sigma Z_m``; ``f`` the plan's
+    forecast, reverting to ``target`` after."""
 
     forecast: str = Field(min_length=1)
     target: Rate
@@ -135,6 +148,7 @@ class Inflation(Strict):
     phi: AR
     sigma: NonNegPoints
     high_regime: HighInflation
+    episodes: Episodes | None = Field(None, description="high-inflation episodes; none: off")
 
 
 class AnnualFactor(Strict):
@@ -235,8 +249,21 @@ class EstimateCorrelation(Strict):
         return self
 
 
+class Calibration(Strict):
+    """When the model file's estimates were made: ``until`` the information month
+    (``sim calibrate esg --until``), ``data_through`` the last month of data that allowed,
+    ``budget_published_until`` the last publication date of the budget misses fitted
+    (``sim calibrate budget --until``)."""
+
+    until: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    data_through: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    budget_published_until: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
 class EsgConfig(Strict):
     source: str = Field(min_length=1)
+    calibration: Calibration | None = Field(None, description="when the estimates were made "
+                                            "(written by sim calibrate)")
     equity: Equity
     short_rate: ShortRate
     fixed_income: FixedIncome

@@ -27,11 +27,15 @@ STRESS_TABLES = (("balance_requirement_result", False, "Balanskravsresultat, mnk
 def stress_intro(stress) -> str:
     """The stress page's opening: what a deterministic scenario and ``bas`` are."""
     as_of = str(stress.attrs.get("information_as_of", "none"))
+    vintage = str(stress.attrs.get("vintage_as_of", "none"))
     if as_of == "none":
         bas = "Bas är planen själv."
+    elif as_of == vintage:
+        bas = (f"Bas är planen: dess prognoser gjordes med det som var känt i "
+               f"{fmt.month(as_of)}, och inga nya avvikelser läggs till.")
     else:
-        bas = (f"Bas är planen med det som var känt i {fmt.month(as_of)}: utfallen fram till "
-               "dess och inga nya avvikelser därefter.")
+        bas = (f"Bas är planen med det som blivit känt fram till {fmt.month(as_of)}: utfallen "
+               "sedan prognoserna gjordes och inga nya avvikelser därefter.")
     return ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
             "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
             f"{bas} Scenariernas definitioner och källor står i bilaga B.")

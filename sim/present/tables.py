@@ -332,7 +332,20 @@ def calibration_lines(result) -> list[str]:
                      f"log-likelihood {fmt.number(est.loglik, 2)}")
         for name, v, se in zip(est.names, est.values, est.se):
             lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)})")
+        if est.model == "msar_episodes":
+            lines.append("  (med episodkedjan nedan bredvid, dess parametrar givna)")
         lines.extend(f"  obs: {n}" for n in est.notes)
+    ep = result.episodes
+    if ep is not None:
+        mean, mean_se = ep.mean_years
+        lines.append(f"Inflationsepisoder, KPI per år {ep.years[0]}-{ep.years[1]} "
+                     f"(tvålägesmodell, log-likelihood {fmt.number(ep.yearly.loglik, 2)}):")
+        for name, v, se in zip(("shift", "p_enter", "p_exit"), ep.values, ep.se):
+            unit = "procentenheter" if name == "shift" else "per månad"
+            lines.append(f"  {name:<12}{fmt.number(v, 4):>12}  (medelfel {fmt.number(se, 4)}) "
+                         f"{unit}")
+        lines.append(f"  en episod varar i genomsnitt {fmt.number(mean, 1)} år (medelfel "
+                     f"{fmt.number(mean_se, 1)})")
     e = result.short_rate
     lines.append(f"Kort ränta, Vasicek (procent, per år): {result.rates.period}, {e.n} månader, "
                  f"log-likelihood {fmt.number(e.loglik, 2)}")

@@ -88,11 +88,14 @@ def test_rate_fixed_income_and_inflation_equal_numpy_reference():
     np.testing.assert_allclose(out["short_rate"], rates, rtol=0, atol=1e-12)
     np.testing.assert_allclose(out["fixed_income_return"],
                                ref.fixed_income(rates, r0, spread, duration), rtol=0, atol=1e-12)
-    infl, regime = ref.inflation(inn.inflation, inn.inflation_regime_u,
-                                 np.repeat(p.kpif_forecast, 12), *p.inflation)
+    infl, regime, episode = ref.inflation(inn.inflation, inn.inflation_regime_u,
+                                          p.kpif_forecast_month, *p.inflation,
+                                          ep_u=inn.episode_u)
     np.testing.assert_allclose(out["kpif"], infl, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(out["inflation_regime"], regime)
+    np.testing.assert_array_equal(out["inflation_episode"], episode)
     assert regime.any(), "the high regime should occur in 300 paths x 10 years"
+    assert episode.any(), "an episode should occur in 300 paths x 10 years"
     growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual.forecast,
                         p.annual.phi, p.annual.sigma, p.annual.inflation_beta,
                         p.annual.inflation_beta_lag, p.annual.known, p.annual.jump_offset)
@@ -135,7 +138,8 @@ def test_vasicek_rate_mean_and_variance():
 
 
 def test_inflation_ar1_mean_variance_and_autocorrelation():
-    cfg = config("simulation.horizon_years=6", "esg.inflation.high_regime.enabled=false")
+    cfg = config("simulation.horizon_years=6", "esg.inflation.high_regime.enabled=false",
+                 "esg.inflation.episodes.enabled=false")
     n = 20000
     p, _, out = draw(cfg, n, seed=13)
     phi, sigma = 0.93, 0.35
@@ -297,7 +301,8 @@ def test_nearest_correlation_matches_highams_example():
 
 
 def test_zero_volatility_reproduces_the_forecast_exactly(cfg):
-    sets = ["esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false"] \
+    sets = ["esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false",
+            "esg.inflation.episodes.enabled=false"] \
         + [f"esg.annual.{k}.sigma=0" for k in cfg.esg.annual] \
         + [f"esg.annual.{k}.jump_rate=0" for k in cfg.esg.annual]
     zc = config(*sets)

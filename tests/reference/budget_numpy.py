@@ -120,12 +120,24 @@ class FactorPaths:
                 raise ValueError(f"FactorPaths.{f.name}: shape {got}, expected {want[f.name]}")
 
 
-def _index_ratio(realized, forecast, pre_realized, pre_forecast):
-    """Realized over forecast index from the first pre-plan year, for the plan's years."""
+def _index_ratio(realized, forecast, pre_realized, pre_forecast, persistence=None):
+    """Realized over forecast index from the first pre-plan year, for the plan's years. With
+    ``persistence`` (per component, the second axis) below 1, a year's ratio is its own
+    growth ratio's excess over 1 plus that share of the year before's excess."""
     r = np.concatenate([pre_realized, realized], axis=-1)
     f = np.concatenate([np.broadcast_to(pre_forecast, pre_realized.shape), forecast
                         * np.ones(realized.shape)], axis=-1)
-    return np.cumprod((1.0 + r / 100.0) / (1.0 + f / 100.0), axis=-1)[..., pre_realized.shape[-1]:]
+    growth = (1.0 + r / 100.0) / (1.0 + f / 100.0)
+    out = np.cumprod(growth, axis=-1)
+    if persistence is not None:
+        for k, rho in enumerate(persistence):
+            if rho == 1.0:
+                continue
+            excess = np.zeros(growth.shape[0])
+            for t in range(growth.shape[-1]):
+                excess = rho * excess + (growth[:, k, t] - 1.0)
+                out[:, k, t] = 1.0 + excess
+    return out[..., pre_realized.shape[-1]:]
 
 
 def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
@@ -135,7 +147,8 @@ def budget_lines(plan, f: FactorPaths) -> dict[str, np.ndarray]:
     planned = _components(plan)
     measures = plan.operating_costs + planned.sum(axis=0)
     comp = planned[None] * _index_ratio(f.component_growth, plan.component_growth,
-                                        f.pre_component_growth, plan.pre_component_growth)
+                                        f.pre_component_growth, plan.pre_component_growth,
+                                        plan.component_persistence)
     ratio = np.cumprod(1.0 + np.concatenate([f.pre_operations, f.operations], axis=1) / 100.0,
                        axis=1)[:, plan.n_pre:]
     overrun = (ratio - 1.0) * (-plan.operating_costs[None])

@@ -63,31 +63,42 @@ def fixed_income(rates, r0, spread, duration):
 
 
 def inflation(z, u, forecast_month, phi, sigma, hi_on, p_enter, p_exit, shift, sigma_high=None,
-              n_known=0, observed=None, p_high=0.0):
+              ep_on=False, ep_enter=0.0, ep_exit=1.0, ep_shift=0.0, n_known=0, observed=None,
+              p_state=None, ep_u=None):
     """KPIF; the first ``n_known`` months are known: an observed value (``observed`` (M,), NaN
-    where none) sets the AR state, and the regime over them is the information date's, high
-    with probability ``p_high`` (drawn from the last known month's uniform)."""
+    where none) sets the AR state, and the regimes over them are the information date's,
+    drawn jointly from ``p_state`` (state regime + 2 episode) with the last known month's
+    uniform. The episode chain steps with its own uniforms ``ep_u``."""
     n, n_months = z.shape
     out = np.empty((n, n_months))
     regime = np.zeros((n, n_months), dtype=np.int8)
+    episode = np.zeros((n, n_months), dtype=np.int8)
     x = np.zeros(n)
     state = np.zeros(n, dtype=np.int8)
-    if n_known and hi_on:
-        state = (u[:, n_known - 1] < p_high).astype(np.int8)
+    ep = np.zeros(n, dtype=np.int8)
+    if n_known and (hi_on or ep_on):
+        joint = np.searchsorted(np.cumsum(p_state), u[:, n_known - 1], side="right")
+        joint = np.where(joint > 3, 0, joint)     # beyond the last bin: the normal state
+        state, ep = (joint % 2).astype(np.int8), (joint // 2).astype(np.int8)
     for m in range(n_months):
         if hi_on and m >= n_known:
             switch = np.where(state == 0, u[:, m] < p_enter, u[:, m] < p_exit)
             state = np.where(switch, 1 - state, state).astype(np.int8)
+        if ep_on and m >= n_known:
+            switch = np.where(ep == 0, ep_u[:, m] < ep_enter, ep_u[:, m] < ep_exit)
+            ep = np.where(switch, 1 - ep, ep).astype(np.int8)
+        level = shift * state + ep_shift * ep
         if m < n_known and not np.isnan(observed[m]):
-            x = observed[m] - forecast_month[m] - shift * state
+            x = observed[m] - forecast_month[m] - level
         else:
             sd = sigma if sigma_high is None else np.where(state == 1, sigma_high, sigma)
             x = phi * x + sd * z[:, m]
         regime[:, m] = state
-        out[:, m] = forecast_month[m] + x + shift * state
+        episode[:, m] = ep
+        out[:, m] = forecast_month[m] + x + level
         if m < n_known and not np.isnan(observed[m]):
             out[:, m] = observed[m]
-    return out, regime
+    return out, regime, episode
 
 
 def annual(z, jumps, infl_dev, forecast, phi, sigma, beta, beta_lag, known=None, offset=None):

@@ -25,8 +25,33 @@ from . import portfolio_numpy as port_ref
 __all__ = ["factors", "balance_requirement", "full_model"]
 
 
-def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
-    """Every factor path from the innovations, as :func:`sim.esg.model.simulate_block`."""
+def forecast_by_month(p: EsgParams, vintage) -> np.ndarray:
+    """The KPIF forecast month by month: the year's forecast in each month, but in a year the
+    forecasts' ``vintage`` (an Information) has KPIF outturns for, those months are the
+    outturns and the rest of the year share what keeps the year's mean at its forecast."""
+    out = np.repeat(p.kpif_forecast, 12).astype(float)
+    if vintage is None or "kpif" not in vintage.monthly:
+        return out
+    series = vintage.monthly["kpif"]
+    y0, m0 = (int(x) for x in series.first_month.split("-"))
+    first = int(p.years[0])
+    seen = np.zeros(out.size, dtype=bool)
+    for k, v in enumerate(series.values):
+        idx = (y0 - first) * 12 + (m0 - 1) + k
+        if 0 <= idx < out.size:
+            out[idx], seen[idx] = v, True
+    for j in range(len(p.years)):
+        block = slice(12 * j, 12 * j + 12)
+        n_seen = int(seen[block].sum())
+        if 0 < n_seen < 12:
+            rest = (12 * p.kpif_forecast[j] - out[block][seen[block]].sum()) / (12 - n_seen)
+            out[block] = np.where(seen[block], out[block], rest)
+    return out
+
+
+def factors(p: EsgParams, inn: Innovations, vintage=None) -> dict[str, np.ndarray]:
+    """Every factor path from the innovations, as :func:`sim.esg.model.simulate_block`;
+    ``vintage`` the plan's forecasts' (:func:`forecast_by_month`)."""
     n, steps = inn.n_paths, p.steps
     if p.model == EQUITY_GBM:
         eq = esg_ref.gbm(inn.equity, *p.equity.gbm)
@@ -37,10 +62,10 @@ def factors(p: EsgParams, inn: Innovations) -> dict[str, np.ndarray]:
     (r0, theta, decay, step_vol), (spread, duration) = p.short_rate, p.fixed_income
     obs = p.observed
     rates = esg_ref.vasicek(inn.short_rate, r0, decay, theta, step_vol, obs.short_rate)
-    forecast_month = np.repeat(p.kpif_forecast, 12)
-    kpif, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month,
-                                *p.inflation, n_known=obs.n_known, observed=obs.kpif,
-                                p_high=obs.p_high)
+    forecast_month = forecast_by_month(p, vintage)
+    kpif, _, _ = esg_ref.inflation(inn.inflation, inn.inflation_regime_u, forecast_month,
+                                   *p.inflation, n_known=obs.n_known, observed=obs.kpif,
+                                   p_state=obs.p_state, ep_u=inn.episode_u)
     y = len(p.years)
     dev = (kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
     growth = esg_ref.annual(inn.annual, inn.jumps, dev, p.annual.forecast, p.annual.phi,
@@ -99,7 +124,7 @@ def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
 
 def full_model(engine, inn: Innovations) -> dict[str, np.ndarray]:
     """Factors -> the three portfolios -> budget -> balance requirement, for one block."""
-    f = factors(engine.esg, inn)
+    f = factors(engine.esg, inn, engine.cfg.vintage)
     runs = [port_ref.run(p, f["equity_step"], f["fixed_income_return"], engine.steps)
             for p in engine.funds]
     funds = {k: np.stack([r[k] for r in runs], axis=1) for k in runs[0]}

@@ -33,7 +33,8 @@ from ..conftest import DEFAULT_CONFIG, PLAIN
 
 LINEAR_GAUSSIAN = (
     [PLAIN, "esg.equity.model=gbm", "esg.equity.gbm.sigma=0", "esg.short_rate.sigma=0",
-     "esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false"]
+     "esg.inflation.sigma=0", "esg.inflation.high_regime.enabled=false",
+     "esg.inflation.episodes.enabled=false"]
     + [f"esg.annual.{f}.{key}=0" for f in ANNUAL_FACTORS
        for key in ("phi", "inflation_beta", "inflation_beta_lag", "jump_rate")])
 N_CAL = 20000
@@ -139,20 +140,21 @@ def test_reverse_stress_point_equals_the_closed_form_and_reruns_to_zero(lg, tmp_
 
 
 def test_reverse_stress_on_the_default_model_reruns_to_zero(tmp_path):
-    """The full (non-linear) model: the point found for 2025 reruns to a zero result. On the
-    hand-set market model: with the calibrated one the 2025 search does not converge (the
-    funds' trades make the result jagged at the finite-difference step; README)."""
+    """The full (non-linear) model: the point found for 2024 reruns to a zero result. On the
+    hand-set market model: with the calibrated one, and for 2025 with either since the pension
+    indexation is a one-year flow, the search does not converge (the funds' trades make the
+    result jagged at the finite-difference step; README)."""
     cfg = load_config(DEFAULT_CONFIG, ["esg_model=../models/esg-handset.toml"])
     e = Engine(cfg, 3)
     units = calibrate(e, 5000, 3)
-    p = reverse_stress(e, units, 2025)
+    p = reverse_stress(e, units, 2024)
     assert p.converged and p.beta > 0
     assert p.z[FACTORS.index("tax_base")] < 0 and p.z[FACTORS.index("drugs")] > 0
     path = tmp_path / "r.toml"
     path.write_text(scenario_toml(point_scenario(e, units, p)), encoding="utf-8")
     ds = run_stress(cfg, [load_scenario(path)], seed=3)
     # the converged point is within g_tol = 1e-3 mnkr of zero, and its rerun gives the same
-    assert abs(ds["balance_requirement_result"].sel(scenario="r", year=2025).item()) < 1e-3
+    assert abs(ds["balance_requirement_result"].sel(scenario="r", year=2024).item()) < 1e-3
 
 
 def test_tornado_uses_common_random_numbers(cfg):

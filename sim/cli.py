@@ -585,6 +585,9 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
         atomic_write(out / f"backtest.{form}", lambda tmp, f=form, m=meta: fig.savefig(
             tmp, format=f, dpi=150, metadata=m))
     write_csv_rows(rows, out / "backtest.csv")
+    click.echo("Modellerna är ex ante: varje plan körs med en modell skattad enbart på data "
+               "publicerade före planens informationsdatum ("
+               + fmt.month(ds.attrs["ex_ante_information_month"]) + ").")
     for r in results:
         click.echo(f"{r['plan_config']} {r['year']} {r['line']:<18} utfall {fmt.mnkr(r['outturn']):>7}"
                    f"  percentil {fmt.percent(r['pit'], 1):>5} %  (5–95 %: "

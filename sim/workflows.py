@@ -589,6 +589,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
     import hashlib
 
     from .backtest import backtest as place, backtest_dataset, coverage, read_history
+    from .calibrate.exante import hindsight, information_month
     from .engine import run as run_mc
     from .results import provenance
 
@@ -599,12 +600,18 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
         if not path.is_file():
             raise WorkflowError(f"{history}: plan_config {name!r}: no {path}")
         cfg = load_config(path)
+        late = hindsight(cfg)
+        if late:
+            raise WorkflowError(f"{path}: its model is not ex ante (a backtest with hindsight "
+                                f"proves nothing): {late[0]}" + (f" (and {len(late) - 1} more)"
+                                                                 if len(late) > 1 else ""))
         s = cfg.simulation.seed if seed is None else seed
         with progress_bar(paths, f"Backtest {name}") as advance:
             ds = run_mc(cfg, paths, s, threads=_threads(threads), store="annual",
                         progress=advance)
         ds.attrs.update(provenance(cfg, seed=s, mode="backtest"))
         ds.attrs["paths"] = paths
+        ds.attrs["ex_ante_information_month"] = information_month(cfg)
         runs[name] = ds
     try:
         results = place(rows, runs)

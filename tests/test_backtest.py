@@ -56,3 +56,25 @@ def test_the_command_runs_on_the_shipped_history(tmp_path):
     assert (tmp_path / "bt" / "backtest.csv").is_file() and (tmp_path / "bt" /
                                                              "backtest.png").is_file()
     assert "percentil" in res.output and "nominellt 98 %" in res.output
+
+
+def test_a_backtest_runs_ex_ante_models_only(tmp_path):
+    """The shipped plan is run with its ex-ante model, and the output says so; the same plan
+    with the model fitted to all the history is refused, naming what it knew too early."""
+    text = (ROOT / "configs" / "plans" / "strategisk-plan-2023-2025.toml").read_text("utf-8")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    root = (ROOT / "configs").as_posix()
+    text = (text.replace('"../models/esg-calibrated-2022-04.toml"',
+                         f'"{root}/models/esg-default.toml"')
+            .replace('"../information/', f'"{root}/information/'))
+    (plans / "strategisk-plan-2023-2025.toml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["backtest", str(HISTORY), "--plans", str(plans), "--paths",
+                                   "1000", "--out", str(tmp_path / "bt")])
+    assert res.exit_code == 2, res.output
+    assert "is not ex ante" in res.output and "calibration.until 2025-03" in res.output
+    assert not (tmp_path / "bt" / "backtest.nc").exists()
+    res = CliRunner().invoke(cli, ["backtest", str(HISTORY), "--paths", "1000",
+                                   "--out", str(tmp_path / "ok")])
+    assert res.exit_code == 0, res.output
+    assert "Modellerna är ex ante" in res.output and "april 2022" in res.output

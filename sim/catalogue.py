@@ -134,6 +134,9 @@ _BASE: dict[str, Entry] = {
     "fund_value_fan": Entry(_M, "Marknadsvärde vid månadens slut, kvantil", "Kvantil av marknadsvärdet."),
     "fund_floor_fan": Entry(_M, "Skyddsnivå vid månadens slut, kvantil", "Kvantil av skyddsnivån."),
     "fund_equity_weight_fan": Entry("1", "Andel aktiefonder vid månadens slut, kvantil", "Kvantil av aktieandelen."),
+    "bkr_base": Entry(_M, "Balanskravsresultat, basfall", "Planen flyttad bara av det som blivit känt sedan prognoserna gjordes: alla senare chocker noll, fonderna som i planen."),
+    "bridge_news": Entry(_M, "Nyheter sedan prognoserna, per drivkraft", "Basfallets avvikelse från planen per drivkraft: vad utfallen sedan planens prognoser ändrar."),
+    "bridge_risk": Entry(_M, "Risk kring basfallet, per drivkraft", "Medelbidraget i alla scenarier minus basfallets, per drivkraft: varför fördelningens medelvärde ligger där det ligger."),
     "contribution_mean": Entry(_M, "Bidrag till balanskravsresultatets avvikelse från plan, alla scenarier", "Medelbidrag per drivkraft i alla scenarier."),
     "contribution_mean_deficit": Entry(_M, "Bidrag till avvikelsen från plan, scenarier med underskott", "Medelbidrag per drivkraft i scenarier med negativt balanskravsresultat."),
     # --- stress tests
@@ -219,6 +222,29 @@ _ERRORS = {
     "_lo": (", 95 % undre", "Undre gräns för 95 % Wilson-intervallet."),
     "_hi": (", 95 % övre", "Övre gräns för 95 % Wilson-intervallet."),
 }
+
+
+#: The channels a reader thinks in, each a group of the budget's drivers (the contribution
+#: table's ``driver`` keys; a fund's realized return is ``fund_<key>``), in the order shown.
+CHANNELS = {
+    "inflation_pensions": ("Inflation och pensionsindexering",
+                           ("pension_costs", "financial_costs", "other_consumption")),
+    "wages_staff": ("Löner och bemanning",
+                    ("own_staff_wages", "social_fees", "hired_staff", "purchased_care")),
+    "drugs": ("Läkemedel", ("drugs",)),
+    "tax_base": ("Skatteunderlaget", ("tax_revenue",)),
+    "funds": ("Fonderna (realiserat)", ("fund_",)),
+    "operations": ("Verksamheten (volym, åtgärder, intäkter)",
+                   ("operations", "measures", "income")),
+}
+
+
+def channel_of(driver: str) -> str:
+    """The :data:`CHANNELS` key a driver belongs to (a fund's by its ``fund_`` prefix)."""
+    for key, (_, drivers) in CHANNELS.items():
+        if driver in drivers or any(d.endswith("_") and driver.startswith(d) for d in drivers):
+            return key
+    raise KeyError(f"driver {driver!r} is in no channel of sim.catalogue.CHANNELS")
 
 
 def _build() -> dict[str, Entry]:

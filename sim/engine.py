@@ -101,6 +101,28 @@ class Engine:
     def n_blocks(self, n_paths: int) -> int:
         return blocks.n_blocks(n_paths, self.block_size)
 
+    def plan_offset(self) -> tuple[np.ndarray, np.ndarray]:
+        """What turns the zero-shock funds' yearly results into the plan's budgeted ones:
+        ``(return, unrealized change)``, each (funds, plan years) mnkr."""
+        if getattr(self, "_plan_offset", None) is None:
+            y = self.plan.n_years
+            base = self.run_block(zero_innovations(self.esg, 1))
+            planned = self.plan.planned_fund_return()
+            self._plan_offset = (planned - base["funds_year_return"][0, :, :y],
+                                 planned * self.plan.fund_unrealized_share[:, None]
+                                 - base["funds_unrealized_change"][0, :, :y])
+        return self._plan_offset
+
+    def base_case(self) -> dict[str, np.ndarray]:
+        """The base case: one path with every shock after the information date at zero and the
+        funds earning what the plan budgets. At the forecasts' vintage it is the plan; later,
+        the plan moved by what became known since (README, "The centre: the plan, moved only
+        by news")."""
+        if getattr(self, "_base_case", None) is None:
+            self._base_case = self.run_block(zero_innovations(self.esg, 1),
+                                             fund_offset=self.plan_offset())
+        return self._base_case
+
     def block(self, b: int, n_paths: int, shifts: Shifts | None = None,
               keep_monthly: bool = False, fund_months: bool = False) -> dict[str, np.ndarray]:
         """Block ``b`` of a run of ``n_paths`` paths: its innovations (from the block's own

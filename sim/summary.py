@@ -354,6 +354,12 @@ class Summary:
         data["fund_expected_return_plan"] = (("fund", "year"), e.centre.target[:, :y])
         data["fund_expected_return_model"] = (("fund", "year"), e.centre.centred[:, :y])
         n_def = np.maximum(c.deficit, 1)
+        # the bridge: plan -> base case (the news since the forecasts) -> mean (the risk)
+        base = e.base_case()
+        news = base["contributions"][0]
+        data["bkr_base"] = (("year",), base["balance_requirement_result"][0])
+        data["bridge_news"] = (("driver", "year"), news)
+        data["bridge_risk"] = (("driver", "year"), fs.contrib_all / n - news)
         data["contribution_mean"] = (("driver", "year"), fs.contrib_all / n)
         data["contribution_mean_deficit"] = (("driver", "year"), np.where(
             c.deficit > 0, fs.contrib_deficit / n_def, np.nan))

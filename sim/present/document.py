@@ -305,6 +305,8 @@ def results_section(mc) -> Section:
               [pct(v) for v in mc["p_below_goal"].values])]
     s.blocks.append(Table("Planen och modellens fördelning, mnkr", head, rows,
                           note="Planens rader är planens egna, tryckta siffror."))
+    if "bkr_base" in mc:
+        s.blocks += bridge_blocks(mc, head)
     for name, cap in (("5_balanskravsresultat",
                        "Balanskravsresultatets fördelning per år: hälften av scenarierna ligger "
                        "i det mörka bandet, nio av tio i det ljusa. Linjen är 1-procentsmålet."),
@@ -320,6 +322,41 @@ def results_section(mc) -> Section:
                           "balanskravsresultatets avvikelse från plan i scenarier med "
                           "underskott, mnkr", [""] + list(map(str, years)), rows))
     return s
+
+
+def bridge_blocks(mc, head: list[str]) -> list:
+    """From the plan to the distribution's centre: the news since the forecasts (the base
+    case), then the risk around it, by channel (:func:`sim.present.tables.bridge`)."""
+    from .tables import bridge
+
+    b = bridge(mc)
+    news = sum(b["news"].values())
+    risk = sum(b["risk"].values())
+    rows = [("Planen", [fmt.mnkr(v) for v in b["plan"]]),
+            ("+ nyheter sedan prognoserna", [fmt.mnkr(v) for v in news])]
+    rows += [(f"    {k}", [fmt.mnkr(x) for x in v]) for k, v in b["news"].items()
+             if (abs(v) >= 0.5).any()]
+    rows += [("= basfall", [fmt.mnkr(v) for v in b["base"]]),
+             ("+ risk kring basfallet, medelbidrag", [fmt.mnkr(v) for v in risk])]
+    rows += [(f"    {k}", [fmt.mnkr(x) for x in v]) for k, v in b["risk"].items()]
+    rows += [("= medelvärde", [fmt.mnkr(v) for v in b["mean"]]),
+             ("Median", [fmt.mnkr(v) for v in b["median"]])]
+    first = int(mc["year"].values[0])
+    no_news = bool(np.all(np.abs(news) < 0.5))
+    text = (("Basfallet är planen själv: informationsdatumet är prognosernas eget, så inget "
+             "nytt har blivit känt sedan de gjordes. " if no_news else
+             f"Det som blivit känt sedan prognoserna gjordes flyttar basfallet "
+             f"{mnkr(news[0])} från planen {first}. ")
+            + "Skillnaden mellan basfallet och medelvärdet är risken: varje kanals "
+            "genomsnittliga bidrag i alla scenarier. "
+            + (f"Medianen {first} ligger under medelvärdet: fördelningen har en längre övre "
+               "svans." if b["median"][0] < b["mean"][0] else
+               f"Medianen {first} ligger över medelvärdet: fördelningen har en längre nedre "
+               "svans, de dåliga åren är större än de goda."))
+    return [text, Table("Från plan till fördelning: balanskravsresultat, mnkr", head, rows,
+                        note="Nyheter: basfallets avvikelse från planen, med alla chocker efter "
+                             "informationsdatumet noll och fonderna enligt plan. Risk: "
+                             "medelbidraget per kanal i alla scenarier minus basfallets.")]
 
 
 def reserve_section(mc, stress=None) -> Section:

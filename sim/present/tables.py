@@ -44,6 +44,48 @@ def budget_table(ds: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def bridge(ds: xr.Dataset) -> dict:
+    """The bridge from the plan to the distribution's centre, per year [mnkr]: ``plan``,
+    ``news`` and ``risk`` (each ``{channel label: (Y,)}``, :data:`sim.catalogue.CHANNELS`),
+    ``base`` (plan + news), ``mean`` (base + risk) and ``median``. The sums hold exactly: the
+    contributions split the balanskravsresultat's deviation from plan."""
+    from ..catalogue import CHANNELS, channel_of
+
+    drivers = [str(d) for d in ds["driver"].values]
+
+    def by_channel(var: str) -> dict:
+        out = {}
+        for key, (label, _) in CHANNELS.items():
+            rows = [i for i, d in enumerate(drivers) if channel_of(d) == key]
+            out[label] = ds[var].values[rows].sum(axis=0)
+        return out
+
+    return {"plan": ds["bkr_plan"].values, "news": by_channel("bridge_news"),
+            "base": ds["bkr_base"].values, "risk": by_channel("bridge_risk"),
+            "mean": ds["bkr_mean"].values,
+            "median": ds["bkr_quantile"].sel(quantile=0.5).values}
+
+
+def bridge_lines(ds: xr.Dataset, lw: int = 52, cw: int = 9) -> list[str]:
+    """:func:`bridge` as table lines (Swedish labels, whole mnkr)."""
+    b = bridge(ds)
+    years = [int(y) for y in ds["year"].values]
+
+    def row(label: str, values) -> str:
+        return f"{label[:lw - 1]:<{lw}}" + "".join(f"{mnkr(v):>{cw}}" for v in values)
+
+    lines = ["Från plan till fördelning: balanskravsresultat, mnkr",
+             f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years),
+             row("Planen", b["plan"]),
+             row("+ nyheter sedan prognoserna", sum(b["news"].values()))]
+    lines += [row(f"    {k}", v) for k, v in b["news"].items() if np.any(np.abs(v) >= 0.5)]
+    lines += [row("= basfall (alla senare chocker noll)", b["base"]),
+              row("+ risk kring basfallet (medelbidrag)", sum(b["risk"].values()))]
+    lines += [row(f"    {k}", v) for k, v in b["risk"].items()]
+    lines += [row("= medelvärde", b["mean"]), row("  median", b["median"])]
+    return lines
+
+
 def monte_carlo_table(ds: xr.Dataset) -> str:
     """The finance plan's probabilities and distributions, per plan year (Swedish labels).
 
@@ -119,6 +161,8 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
             vals = ds["fund_return_pct_quantile"].sel(quantile=q, fund=protected).values
             lines.append(f"{qlabel:<{lw}}" + "".join(f"{fmt.number(v, 1):>{cw}}"
                                                      for v in vals))
+    if "bkr_base" in ds:
+        lines += [""] + bridge_lines(ds, lw, cw)
     lines += ["", "Vad driver underskotten: bidrag till balanskravsresultatets avvikelse från",
               "plan, mnkr -- medelvärde i scenarier med underskott (i alla scenarier)", head]
     for d, label in zip(ds["driver"].values, ds["driver_label"].values):

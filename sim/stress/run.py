@@ -39,13 +39,9 @@ DETERMINISTIC_KEYS = (
 
 
 def plan_offset(e: Engine) -> tuple[np.ndarray, np.ndarray]:
-    """What turns the zero-shock funds' yearly results into the plan's budgeted ones."""
-    y = e.plan.n_years
-    base = e.run_block(zero_innovations(e.esg, 1))
-    planned = e.plan.planned_fund_return()
-    return (planned - base["funds_year_return"][0, :, :y],
-            planned * e.plan.fund_unrealized_share[:, None]
-            - base["funds_unrealized_change"][0, :, :y])
+    """What turns the zero-shock funds' yearly results into the plan's budgeted ones
+    (:meth:`sim.engine.Engine.plan_offset`)."""
+    return e.plan_offset()
 
 
 def _deterministic(e: Engine, shifts, offset, delivered=None,

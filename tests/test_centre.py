@@ -1,0 +1,75 @@
+"""The centre: the base case is the plan, moved only by news.
+
+With the information date at the forecasts' vintage and every later shock zero, the base case
+reproduces every cell of the seed's resultatbudget: there is no news between the two dates,
+so the tolerance is the seed's own printing (each cell in whole mnkr, within 1 of the seed's,
+as the deterministic budget's test holds it). With a later information file, the change from
+the plan is exactly the bridge's news step, channel by channel, and the bridge adds up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.budget import LINE_KEYS
+from sim.config import load_config
+from sim.engine import Engine, run
+from sim.present.fmt import mnkr as format_mnkr
+from sim.present.tables import bridge
+
+from .conftest import DEFAULT_CONFIG
+
+YEARS = [2023, 2024, 2025, 2026, 2027, 2028]
+JANUARY = "information_file=../information/norrbotten-2022-12.toml"
+
+
+def test_at_the_vintage_the_base_case_reproduces_every_cell_of_the_seed(seed_budget):
+    cfg = load_config(DEFAULT_CONFIG)
+    assert cfg.information.as_of == cfg.vintage.as_of          # no news between them
+    base = Engine(cfg, 1).base_case()
+    misses = []
+    for key in LINE_KEYS:
+        for j, year in enumerate(YEARS):
+            printed = int(format_mnkr(base[key][0, j]).replace(" ", "").replace("\u2212", "-"))
+            if abs(printed - seed_budget[key][year]) > 1:
+                misses.append((key, year, base[key][0, j], seed_budget[key][year]))
+    assert misses == []
+    # and exactly the deterministic plan, line by line
+    plan = Engine(cfg, 1).plan_lines
+    for key in LINE_KEYS:
+        np.testing.assert_allclose(base[key][0], plan[key][0], rtol=0, atol=1e-9, err_msg=key)
+
+
+def test_a_later_information_date_moves_the_plan_by_exactly_the_news_step():
+    """As of January 2023 (2022's outturns known): the base case's change from the plan equals
+    the bridge's news step, its channels sum to it, and plan + news + risk is the mean."""
+    cfg = load_config(DEFAULT_CONFIG, [JANUARY])
+    e = Engine(cfg, 1)
+    ds = run(cfg, 2000, 5, threads=2)
+    b = bridge(ds)
+    base = e.base_case()["balance_requirement_result"][0]
+    news = sum(b["news"].values())
+    np.testing.assert_allclose(base - b["plan"], news, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(b["base"], base, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(b["plan"] + news + sum(b["risk"].values()), b["mean"],
+                               rtol=0, atol=1e-6)
+    # 2022 ran hotter than the forecasts knew: the news lowers 2023's result, and most of it is
+    # inflation and the pension indexation
+    assert news[0] < -100.0
+    assert b["news"]["Inflation och pensionsindexering"][0] < 0.5 * news[0]
+
+
+def test_at_the_vintage_the_news_step_is_zero():
+    cfg = load_config(DEFAULT_CONFIG)
+    ds = run(cfg, 1000, 5, threads=1)
+    b = bridge(ds)
+    np.testing.assert_allclose(sum(b["news"].values()), 0.0, atol=1e-9)
+    np.testing.assert_allclose(b["base"], b["plan"], atol=1e-9)
+
+
+@pytest.mark.parametrize("info", ["", "../information/norrbotten-2022-12.toml"])
+def test_the_bridge_adds_up_with_any_information(info):
+    ds = run(load_config(DEFAULT_CONFIG, [f"information_file={info}"]), 1000, 3, threads=1)
+    b = bridge(ds)
+    np.testing.assert_allclose(b["base"] + sum(b["risk"].values()), b["mean"], atol=1e-6)

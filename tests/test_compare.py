@@ -87,5 +87,9 @@ def test_the_shipped_variants_file_is_valid():
 
     path, vf = load_variants(ROOT / "configs" / "model-risk.toml")
     loaded = variant_configs(DEFAULT_CONFIG, (), path, vf)
-    assert loaded[0][0] == "kalibrerad" and len(loaded) == 7
-    assert loaded[-1][2].simulation.parameter_uncertainty
+    assert loaded[0][0] == "kalibrerad" and len(loaded) == 9
+    by = {key: cfg for key, _, cfg in loaded}
+    assert by["parameterosakerhet"].simulation.parameter_uncertainty
+    # the pension portfolio's unrealized gains at the start: shown over a range, not one value
+    assert {by[k].information.funds["pension"].cost_basis.value
+            for k in ("kalibrerad", "anskaffning_90", "anskaffning_80")} == {1.0, 0.9, 0.8}

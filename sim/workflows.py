@@ -399,6 +399,9 @@ def _given(files: dict[str, Path | None]) -> dict:
                               ("sens", "--sensitivity", "sensitivity"),
                               ("models", "--models", "compare"),
                               ("backtest", "--backtest", "backtest")):
+        if key == "backtest" and key in given and \
+                given[key].attrs.get("mode") == "backtest_regions":
+            continue
         if key in given and given[key].attrs.get("mode") != mode:
             raise WorkflowError(f"{option}: the file holds {given[key].attrs.get('mode')} "
                                 f"results, not {mode}")
@@ -557,6 +560,39 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
                f"{seed} --jump-share "
                f"{jump_share:g}" + (f" --until {until}" if until else ""))
     return write_operations(text, fit, Path(history).as_posix(), command), fit
+
+
+def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
+                    seed: int, threads: int | None = None, progress_bar=_no_progress):
+    """The rolling-origin backtest over the regions' budget misses in ``history``
+    (:mod:`sim.calibrate.rolling`): each region-year in the one-year-ahead distribution of the
+    model calibrated at its origin. Returns the placements, the models' origins and the
+    placements as a results Dataset (mode ``backtest_regions``)."""
+    import hashlib
+
+    from .calibrate.budget import read_plan_outturns
+    from .calibrate.rolling import model_draws, place, placeable, placements_dataset
+    from .results import build_provenance
+
+    rows = placeable(_read_history(read_plan_outturns, history))
+    if len(rows) < 2:
+        raise WorkflowError(f"{history}: fewer than two region-years with a scale to place")
+    years = sorted({r.year for r in rows})
+    draws, origins = {}, {}
+    with progress_bar(len(years), "Backtest, modell per budgetår") as advance:
+        for year in years:
+            draws[year], origins[year] = model_draws(plan, template, history, data_dir, year,
+                                                     paths, seed, threads=_threads(threads))
+            advance(1)
+    placements = place(rows, draws)
+    attrs = {**build_provenance("backtest_regions"),
+             "title": "Regionernas budgetavvikelser mot modellens fördelning ett år framåt",
+             "history_file": Path(history).name,
+             "history_sha256": hashlib.sha256(Path(history).read_bytes()).hexdigest(),
+             "plan_config": Path(plan).name, "template": Path(template).name,
+             "config_name": f"sim backtest {Path(history).as_posix()}",
+             "paths": paths, "seed": seed}
+    return placements, origins, placements_dataset(placements, origins, attrs)
 
 
 def _read_history(reader, history: Path):

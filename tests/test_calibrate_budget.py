@@ -31,12 +31,45 @@ def row(plan, outturn, scale=1000.0, line="operating_result", published="2024-01
 
 
 def test_the_shipped_history_reads_with_every_row_cited():
+    """At least 30 region-years of every region the search found; every row cites its page, and
+    every row with a scale cites where the scale is from."""
     rows = read_plan_outturns(HISTORY)
-    assert len(rows) >= 10
+    assert len({(r.entity, r.year) for r in rows}) >= 30
+    assert len({r.entity for r in rows}) >= 15
     for r in rows:
-        assert r.source and r.scale_source and r.scale > 0
-    fitted = [r for r in rows if r.line in FIT_LINES]
-    assert len(fitted) >= 5
+        assert r.source
+        assert (r.scale > 0 and r.scale_source) or (math.isnan(r.scale) and not r.scale_source)
+    fitted = [r for r in rows if r.line in FIT_LINES and math.isfinite(r.scale)]
+    assert len(fitted) >= 20
+
+
+def test_every_derived_scale_is_the_regions_2020_costs_carried_by_the_sector_index():
+    """Recomputed here from the two cost files: SCB's 2020 figure for the region times the
+    sector's costs in the year over 2020, log-linear between the years the sector file gives."""
+    from sim.data.files import read_table
+
+    data = ROOT / "data" / "history"
+    costs = read_table(data / "regions_costs.csv", ("entity", "year", "costs_mnkr"))
+    c2020 = {e: v for e, y, v in zip(costs.column("entity"), costs.column("year"),
+                                     costs.numbers("costs_mnkr")) if y == "2020"}
+    sector = read_table(data / "regions_sector_costs.csv", ("year", "costs_bn_sek"))
+    index = dict(zip(sector.years(consecutive=False), sector.numbers("costs_bn_sek")))
+
+    def level(year):
+        if year in index:
+            return index[year]
+        lo = max(y for y in index if y < year)
+        hi = min(y for y in index if y > year)
+        w = (year - lo) / (hi - lo)
+        return math.exp((1 - w) * math.log(index[lo]) + w * math.log(index[hi]))
+
+    checked = 0
+    for r in read_plan_outturns(HISTORY):
+        if r.scale_source.startswith("derived: Region") and "2020" in r.scale_source \
+                and r.entity in c2020:
+            assert r.scale == round(c2020[r.entity] * level(r.year) / index[2020]), r
+            checked += 1
+    assert checked >= 20
 
 
 def test_misses_by_hand():
@@ -89,9 +122,10 @@ def test_the_standard_error_is_the_estimators_spread():
 def test_until_keeps_what_was_public():
     rows = read_plan_outturns(HISTORY)
     fit = fit_operations(rows, 0.69, 0.0, 0.2, 0.5, until="2022-04-30")
-    assert fit.n == 2 and all(r.published <= "2022-04-30" for r in fit.rows)
+    assert fit.n >= 2 and all(r.published <= "2022-04-30" for r in fit.rows)
+    assert fit.n < fit_operations(rows, 0.69, 0.0, 0.2, 0.5).n
     with pytest.raises(ValueError, match="at least 2"):
-        fit_operations(rows, 0.69, 0.0, 0.2, 0.5, until="2019-01-01")
+        fit_operations(rows, 0.69, 0.0, 0.2, 0.5, until="2017-01-01")
 
 
 def test_nothing_left_for_the_factor_is_an_error():
@@ -102,10 +136,10 @@ def test_nothing_left_for_the_factor_is_an_error():
 
 @pytest.mark.parametrize("line, match", [
     ("Region X,2023,profit,1,2,100,2024-01-01,s,s", "line 'profit', allowed"),
-    ("Region X,2023,net_result,1,2,0,2024-01-01,s,s", "scale_mnkr 0.0 must be positive"),
-    ("Region X,2023,net_result,1,x,100,2024-01-01,s,s", "must be numbers"),
+    ("Region X,2023,net_result,1,2,0,2024-01-01,s,s", "scale_mnkr 0 must be positive"),
+    ("Region X,2023,net_result,1,x,100,2024-01-01,s,s", "'x' is not a number"),
     ("Region X,2023,net_result,1,2,100,2024,s,s", "must be a date"),
-    ("Region X,2023,net_result,1,2,100,2024-01-01,s", "8 fields, expected 9"),
+    ("Region X,2023,net_result,1,2,100,2024-01-01,s", "8 cells, the header has 9"),
 ])
 def test_a_bad_row_names_its_line_and_what_is_allowed(tmp_path, line, match):
     path = tmp_path / "h.csv"

@@ -31,4 +31,4 @@ def test_the_latest_model_would_be_refused_for_the_2022_plan():
     assert any(p.startswith("inflation.phi: its data run to 2025-02") for p in found)
     assert any(p.startswith("annual.consumption.sigma: its yearly data run to 2024")
                for p in found)
-    assert any("budget_published_until 2024-04-30" in p for p in found)
+    assert any("budget_published_until 2024-12-31" in p for p in found)

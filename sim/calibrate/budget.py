@@ -31,7 +31,6 @@ and the rows come from years of large misses (2022-2023). README says so.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
@@ -70,37 +69,32 @@ class PlanOutturn:
 
 
 def read_plan_outturns(path: Path) -> list[PlanOutturn]:
-    """The rows of a plan-versus-outturn file (``#`` comments skipped); a bad row names its
-    line, the value and what is allowed."""
-    with open(path, encoding="utf-8") as fh:
-        lines = [(i, line) for i, line in enumerate(fh, 1)
-                 if line.strip() and not line.startswith("#")]
-    reader = csv.reader(line for _, line in lines)
-    header = next(reader, None)
-    if header != HEADER:
-        raise ValueError(f"{path}: the header must be {','.join(HEADER)}, got {header}")
+    """The rows of a plan-versus-outturn file (read by :func:`sim.data.files.read_table`); a
+    bad row names its line, the value and what is allowed. An empty ``scale_mnkr`` is NaN: the
+    row is listed, not fitted (:attr:`PlanOutturn.miss` is NaN)."""
+    from ..data.files import HistoryError, read_table
+
+    table = read_table(path, tuple(HEADER))
+    if list(table.columns) != HEADER:
+        raise ValueError(f"{path}: the header must be {','.join(HEADER)}, got "
+                         f"{','.join(table.columns)}")
+    plan, outturn = table.numbers("plan_mnkr"), table.numbers("outturn_mnkr")
+    scale = table.numbers("scale_mnkr", allow_empty=True)
+    years = [int(y) if re.fullmatch(r"\d{4}", y.strip()) else None for y in table.column("year")]
     rows = []
-    for (number, _), row in zip(lines[1:], reader):
-        where = f"{path}, line {number}"
-        if len(row) != len(HEADER):
-            raise ValueError(f"{where}: {len(row)} fields, expected {len(HEADER)} "
-                             f"({','.join(HEADER)})")
-        try:
-            year, plan, outturn, scale = int(row[1]), float(row[3]), float(row[4]), float(row[5])
-        except ValueError:
-            raise ValueError(f"{where}: year, plan_mnkr, outturn_mnkr and scale_mnkr must be "
-                             f"numbers, got {row[1]!r}, {row[3]!r}, {row[4]!r}, {row[5]!r}") from None
+    for i, row in enumerate(table.rows):
+        where = f"{path}, line {table.line_numbers[i]}"
+        if years[i] is None:
+            raise HistoryError(f"{where}: year {row[1]!r} is not a year YYYY")
         if row[2] not in LINES:
-            raise ValueError(f"{where}: line {row[2]!r}, allowed: {', '.join(LINES)}")
-        if not scale > 0:
-            raise ValueError(f"{where}: scale_mnkr {scale!r} must be positive (the region's "
-                             "operating costs)")
+            raise HistoryError(f"{where}: line {row[2]!r}, allowed: {', '.join(LINES)}")
+        if not (math.isnan(scale[i]) or scale[i] > 0):
+            raise HistoryError(f"{where}: scale_mnkr {scale[i]:g} must be positive (the "
+                               "region's operating costs) or empty")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[6]):
-            raise ValueError(f"{where}: published {row[6]!r} must be a date YYYY-MM-DD")
-        rows.append(PlanOutturn(row[0], year, row[2], plan, outturn, scale, row[6], row[7],
-                                row[8]))
-    if not rows:
-        raise ValueError(f"{path}: no rows")
+            raise HistoryError(f"{where}: published {row[6]!r} must be a date YYYY-MM-DD")
+        rows.append(PlanOutturn(row[0], years[i], row[2], float(plan[i]), float(outturn[i]),
+                                float(scale[i]), row[6], row[7], row[8]))
     return rows
 
 
@@ -143,8 +137,8 @@ def fit_operations(rows: list[PlanOutturn], priced: float, priced_se: float,
         raise ValueError(f"jump_rate {jump_rate!r}: must be positive when jumps carry a share "
                          "of the variance")
     keep = [r for r in rows if until is None or r.published <= until]
-    fitted = tuple(r for r in keep if r.line in FIT_LINES)
-    listed = tuple(r for r in keep if r.line not in FIT_LINES)
+    fitted = tuple(r for r in keep if r.line in FIT_LINES and math.isfinite(r.scale))
+    listed = tuple(r for r in keep if r not in fitted)
     n = len(fitted)
     if n < 2:
         raise ValueError(f"{n} usable row(s) public by {until}: at least 2 are needed "

@@ -604,3 +604,41 @@ def backtest_chart(results: list[dict], ds):
     _finish(fig)
     rows = [{k: v for k, v in r.items() if k != "source"} for r in results]
     return fig, rows
+
+
+def region_backtest_chart(placements: list, ds):
+    """The rolling-origin backtest (``sim backtest`` on regions' budget misses): the PITs'
+    histogram in tenths against the uniform a calibrated model gives, and each central band's
+    coverage with its 95 % Wilson interval against the nominal share."""
+    from ..calibrate.rolling import BANDS, coverage, pit_histogram
+
+    fig, axes = _figure(ds, "Regionernas budgetavvikelser mot modellens fördelning ett år "
+                            "framåt", ncols=2, size=(9.0, 4.4))
+    ax = axes[0, 0]
+    hist = pit_histogram(placements)
+    n = len(placements)
+    ax.bar(np.arange(10) / 10 + 0.05, hist, width=0.09, color=GREYS[1], label="Regionår")
+    ax.axhline(n / 10, color=GREYS[2], linewidth=1.2, linestyle="--",
+               label="Likformig (kalibrerad modell)")
+    ax.set_xlabel("Percentil i modellens fördelning (PIT)")
+    ax.set_ylabel("Antal regionår")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper center", fontsize=8, frameon=False)
+    ax = axes[0, 1]
+    cov = coverage(placements)
+    for i, band in enumerate(BANDS):
+        k, m, lo, hi = cov[band]
+        share = k / m if m else float("nan")
+        ax.bar(i, share, color=GREYS[1], width=0.6)
+        ax.plot([i, i], [lo, hi], color=GREYS[2], linewidth=1.5)
+        ax.plot([i - 0.35, i + 0.35], [band, band], color=GREYS[2], linestyle="--",
+                linewidth=1.2, label="Nominellt" if i == 0 else None)
+        ax.annotate(f"{fmt.percent(share, 0)} %", (i, share), xytext=(0, 4),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(range(len(BANDS)))
+    ax.set_xticklabels([f"{fmt.percent(b, 0)} %-bandet" for b in BANDS])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("Andel utfall inom bandet")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    _finish(fig)
+    return fig

@@ -830,6 +830,31 @@ def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed
     click.echo(f"Wrote {out}")
 
 
+@calibrate.command("kpif-record")
+@CONFIG_ARG
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/history"), show_default=True,
+              help="Folder of the history files: kpif_forecasts.csv (the published forecasts), "
+                   "kpif_monthly_change.csv (the outturns), jst_sweden_annual.csv (the runs).")
+@click.option("--paths", type=click.IntRange(min=1000), default=100_000, show_default=True,
+              help="Model draws per horizon.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@SET_OPTION
+@user_errors
+def calibrate_kpif_record(config: Path, data_dir: Path, paths: int, seed: int,
+                          overrides: tuple[str, ...]) -> None:
+    """Check a plan's inflation model against history known at its information date: how
+    long a high-inflation episode lasts (with its standard error, and the runs of high years
+    that check it), and the model's KPIF forecast errors 1-3 years ahead against the
+    Riksbank's and Konjunkturinstitutet's published forecasts. Writes nothing."""
+    from . import workflows
+    from .present.tables import kpif_record_lines
+
+    cfg = load_config(config, overrides)
+    result = workflows.kpif_record(cfg, data_dir, paths, seed)
+    click.echo("\n".join(kpif_record_lines(result)))
+
+
 @cli.command()
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @user_errors

@@ -562,6 +562,22 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
     return write_operations(text, fit, Path(history).as_posix(), command), fit
 
 
+def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int):
+    """The plan's model against the published KPIF forecast record known at its information
+    date, and its high-inflation episodes' length (:func:`sim.calibrate.forecast_record.
+    check`)."""
+    from .calibrate.forecast_record import FORECASTS_FILE, check
+    from .data.files import HistoryError
+
+    if not (Path(data_dir) / FORECASTS_FILE).is_file():
+        raise WorkflowError(f"--data {data_dir}: no {FORECASTS_FILE} there (see "
+                            "data/history/README.md)")
+    try:
+        return check(cfg.esg, Path(data_dir), cfg.information.as_of, paths, seed)
+    except (HistoryError, ValueError) as exc:
+        raise WorkflowError(str(exc)) from None
+
+
 def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
                     seed: int, threads: int | None = None, progress_bar=_no_progress):
     """The rolling-origin backtest over the regions' budget misses in ``history``

@@ -427,8 +427,9 @@ def budget_calibration_lines(fit) -> list[str]:
     costs."""
     pct = lambda v: fmt.number(v, 2)  # noqa: E731
     lines = [f"Budgetavvikelser ({fit.n} rader, i procent av verksamhetens kostnader):"]
+    width = max((len(r.entity) for r in fit.rows), default=0) + 2
     for r in fit.rows:
-        lines.append(f"  {r.entity:<24}{r.year}  {r.line:<20}budget {fmt.number(r.plan, 0):>7}"
+        lines.append(f"  {r.entity:<{width}}{r.year}  {r.line:<20}budget {fmt.number(r.plan, 0):>7}"
                      f"  utfall {fmt.number(r.outturn, 0):>7}  avvikelse {pct(r.miss):>6} %")
     if fit.listed:
         lines.append(f"  ({len(fit.listed)} rader med årets resultat inklusive "
@@ -444,4 +445,56 @@ def budget_calibration_lines(fit) -> list[str]:
         f"jump_rate {fmt.number(fit.jump_rate, 2)} per år och andel i hopp "
         f"{fmt.number(fit.jump_share, 2)}",
     ]
+    return lines
+
+
+def kpif_record_lines(c) -> list[str]:
+    """``sim calibrate kpif-record``: the episode regime's length as known at the information
+    date, the runs of high-inflation years that check it, and the model's KPIF forecast errors
+    1-3 years ahead against the published record (:class:`sim.calibrate.forecast_record.
+    RecordCheck`), in points."""
+    n = fmt.number
+    lines = []
+    e = c.episodes
+    if e is None:
+        lines.append("Högprisepisoder: avstängda i modellen")
+    else:
+        lines += [
+            f"Högprisepisoder, som de var kända {fmt.month(c.as_of)}:",
+            f"  förväntad längd {n(e.years, 1)} år (medelfel {n(e.years_se, 1)}); nivå "
+            f"+{n(e.shift, 1)} procentenheter (medelfel {n(e.shift_se, 1)}); "
+            f"{n(e.starts_a_year, 3)} starter per år (medelfel {n(e.starts_se, 3)})"]
+        if e.runs:
+            runs = ", ".join(f"{y} ({k} år)" for y, k in e.runs)
+            lines += [
+                f"  kontroll utan modell: år med KPI-inflation minst 6 % i följd, "
+                f"{e.history[0]}–{e.history[1]}: {len(e.runs)} perioder, medellängd "
+                f"{n(e.run_mean, 2)} år (medelfel {n(e.run_se, 2)})",
+                f"    {runs}"]
+    lines += [
+        "",
+        "KPIF-prognosfel (utfall minus prognos, årsgenomsnitt, procentenheter): modellen mot "
+        "publicerade prognoser",
+        f"med utfall kända {fmt.month(c.as_of)} (Riksbanken, Konjunkturinstitutet; "
+        f"{n(c.paths)} modelldragningar per horisont)",
+        f"  {'horisont':<9}{'modell 5 %':>11}{'25 %':>7}{'50 %':>7}{'75 %':>7}{'95 %':>7}"
+        f"{'RMSE':>7}   {'prognoser':>9}{'RMSE':>7}  percentil av RMSE i modellen"]
+    for h in c.horizons:
+        q = "".join(f"{n(v, 2):>7}" for v in h.quantiles[1:])
+        lines.append(f"  {str(h.horizon) + ' år':<9}{n(h.quantiles[0], 2):>11}{q}"
+                     f"{n(h.model_rmse, 2):>7}   {len(h.known):>9}{n(h.known_rmse, 2):>7}  "
+                     f"{fmt.percent(h.rmse_percentile)} %")
+    lines.append(f"  alla horisonter: {c.pooled_n} prognoser, RMSE {n(c.pooled_rmse, 2)}, "
+                 f"percentil {fmt.percent(c.pooled_percentile)} % bland lika många "
+                 "modelldragningar (under 5 %: modellen är bredare än prognosernas fel)")
+    rows = [(h.horizon, p, q, "känt") for h in c.horizons for p, q in h.known]
+    rows += [(h.horizon, p, q, "senare") for h in c.horizons for p, q in h.later]
+    if rows:
+        lines += ["", "Varje prognos: år, horisont, utgivare (publicerad), prognos, utfall, fel, "
+                      "percentil i modellen"]
+        for h, p, q, when in rows:
+            tag = "" if when == "känt" else "  (utfallet kom efter informationsdatum: kontroll)"
+            lines.append(f"  {p.target_year}  {h} år  {p.publisher} ({p.published})  "
+                         f"{n(p.forecast, 1)} → {n(p.outturn, 1)}  fel {n(p.error, 2, plus=True)}"
+                         f"  percentil {fmt.percent(q)} %{tag}")
     return lines

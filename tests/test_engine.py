@@ -273,6 +273,57 @@ def test_a_kpif_shock_worsens_that_years_result(cfg_plain):
     assert change[2] < 0.0
 
 
+@pytest.mark.parametrize("beta, beta_lag", [(0.0, 0.5), (0.3, 0.5), (0.0, 1.0)])
+def test_the_tax_base_follows_a_kpif_surprise_as_its_assumptions_say(beta, beta_lag):
+    """The tax base's response to inflation is an assumption (no outturns at hand): beta of a
+    KPIF surprise in its year, beta_lag of the year before's. KPIF 2 points above forecast
+    in 2024 only, every shock zero: the tax base's growth deviates by 2 beta in 2024, then
+    phi times its own last deviation plus 2 beta_lag in 2025 and decays with phi after, by
+    hand; the tax revenue rises with it and nothing moves before 2024."""
+    from sim.esg.model import Shifts, zero_innovations
+    from sim.stress.run import plan_offset
+
+    cfg = load_config(DEFAULT_CONFIG, [PLAIN, f"esg.annual.tax_base.inflation_beta.value={beta}",
+                                       f"esg.annual.tax_base.inflation_beta_lag.value={beta_lag}"])
+    e = Engine(cfg, seed=1)
+    k = list(cfg.esg.annual).index("tax_base")
+    phi = cfg.esg.annual["tax_base"].phi.value
+    sh = Shifts.zeros(e.esg)
+    sh.kpif[0, 12:24] = 2.0
+    offset = plan_offset(e)
+    base = e.run_block(zero_innovations(e.esg, 1), fund_offset=offset)
+    hit = e.run_block(zero_innovations(e.esg, 1), shifts=sh, fund_offset=offset)
+    np.testing.assert_allclose((hit["kpif_annual"] - base["kpif_annual"])[0],
+                               [0, 2, 0, 0, 0, 0], atol=1e-9)
+    by_hand = np.zeros(6)
+    by_hand[1] = 2.0 * beta
+    by_hand[2] = phi * by_hand[1] + 2.0 * beta_lag
+    for y in range(3, 6):
+        by_hand[y] = phi * by_hand[y - 1]
+    change = (hit["annual_growth"] - base["annual_growth"])[0, :, k]
+    np.testing.assert_allclose(change, by_hand, atol=1e-9)
+    tax = (hit["tax_revenue"] - base["tax_revenue"])[0]
+    assert tax[0] == 0.0
+    assert (tax[1:] > 0.0).all() if beta > 0 else (tax[1] == 0.0 and (tax[2:] > 0.0).all())
+
+
+def test_what_the_tax_base_assumption_does_to_p_deficit():
+    """The README's table of the tax base's lagged response: on common random numbers, a tax
+    base that never follows inflation (beta_lag 0) gives a higher P(deficit) in 2028 than the
+    default (0,5), and one that follows it fully (1) a lower one, each by more than four
+    standard errors of the paired difference (from the paths' discordant outcomes)."""
+    n = 8000
+    p = {}
+    for lag in (0.0, 0.5, 1.0):
+        cfg = load_config(DEFAULT_CONFIG, [f"esg.annual.tax_base.inflation_beta_lag.value={lag}"])
+        d = run(cfg, n, 20230101, threads=2, store="annual")
+        p[lag] = d.balance_requirement_result.sel(year=2028).values < 0.0
+    for lo, hi in ((0.0, 0.5), (0.5, 1.0)):
+        diff = p[lo].astype(float) - p[hi].astype(float)
+        se = diff.std(ddof=1) / math.sqrt(n)
+        assert diff.mean() > 4.0 * se, (lo, hi, diff.mean(), se)
+
+
 def test_a_measures_delivery_law_and_what_it_does(cfg):
     """With a beta law for the share of the planned measures delivered (mean 0.5, sd 0.25, a
     what-if, not the shipped assumption): the draws have the law's mean and sd within their

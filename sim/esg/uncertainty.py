@@ -91,11 +91,13 @@ class Estimated:
 
 def _quantities(esg) -> list[tuple[str, object]]:
     """``(dotted key, Quantity)`` for every estimate of ``esg`` the run uses with a positive
-    standard error (the equity models not selected and a disabled high regime are left out:
-    drawing them would change nothing)."""
+    standard error (the equity models not selected, a disabled high regime and disabled
+    episodes are left out: drawing them would change nothing)."""
     skip = tuple(f"equity.{m}." for m in ("gbm", "rsln2", "garch") if m != esg.equity.model)
     if not esg.inflation.high_regime.enabled:
         skip += ("inflation.high_regime.",)
+    if esg.inflation.episodes is None or not esg.inflation.episodes.enabled:
+        skip += ("inflation.episodes.",)
     return [(k, q) for k, q in esg.estimated().items() if q.se > 0 and not k.startswith(skip)]
 
 

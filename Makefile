@@ -38,9 +38,11 @@ run: $(STAMP)
 	$(BIN)/sim compare $(CONFIG) --seed $(SEED) --out $(OUTDIR)/model-risk.nc
 	$(BIN)/sim backtest data/history/norrbotten_outturns.csv --paths 20000 --out $(OUTDIR)/backtest
 	$(BIN)/sim backtest data/history/budget_outturns.csv --paths 10000 --out $(OUTDIR)/backtest-regioner
+	$(BIN)/sim strategy $(CONFIG) --seed $(SEED) --paths 10000 --out $(OUTDIR)/strategy.nc
 	$(BIN)/sim report $(CONFIG) --run $(OUTDIR)/run.nc --stress $(OUTDIR)/stress.nc \
 		--sensitivity $(OUTDIR)/sensitivity.nc --models $(OUTDIR)/model-risk.nc \
-		--backtest $(OUTDIR)/backtest-regioner/backtest.nc --out $(OUTDIR)/report
+		--backtest $(OUTDIR)/backtest-regioner/backtest.nc --strategy $(OUTDIR)/strategy.nc \
+		--out $(OUTDIR)/report
 
 # The main job first (it must keep working), then the test suite.
 test: run

@@ -123,9 +123,13 @@ def end_to_end(smoke: bool) -> None:
 
 
 def config(years: int, steps: int):
+    """The default plan over ``years`` at ``steps`` equity steps a month; the pension
+    portfolio reviewed monthly, so the generator runs at exactly those steps (a weekly review
+    would make them at least weekly: PlanConfig.equity_steps)."""
     from sim.config import load_config
     return load_config(CONFIG, [f"simulation.horizon_years={years}",
-                                f"esg.equity.steps_per_month={steps}"])
+                                f"esg.equity.steps_per_month={steps}",
+                                "funds.pension.strategy.rebalance_per_month=1"])
 
 
 def median_time(fn, repeats: int) -> float:

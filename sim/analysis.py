@@ -151,12 +151,13 @@ class Histogram:
         self._flush()
         return int(self.counts[0].sum() + self.below[0] + self.above[0])
 
-    def quantile(self, q: float) -> np.ndarray:
+    def quantile(self, q) -> np.ndarray:
         """The q-quantile of each column, interpolated within its bin (NaN if it falls outside
-        the range)."""
+        the range); ``q`` a number, or one per column."""
         out = np.empty(self.columns)
-        target = q * self.n                      # n flushes the buffer
-        for c in range(self.columns):
+        targets = np.broadcast_to(np.asarray(q, dtype=float), (self.columns,)) * self.n
+        for c in range(self.columns):              # self.n (above) flushed the buffer
+            target = targets[c]
             cum = self.below[c] + np.cumsum(self.counts[c])
             if target < self.below[c] or target > cum[-1]:
                 out[c] = math.nan

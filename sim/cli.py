@@ -271,6 +271,50 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
 
 @cli.command()
 @CONFIG_ARG
+@click.argument("sweep", required=False, default=None,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--paths", type=click.IntRange(min=100), default=None,
+              help="Paths per rule, the same random numbers in each [default: the sweep "
+                   "file's paths].")
+@SEED_OPTION
+@THREADS_OPTION
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="NetCDF file to write (a rule dimension); the CSV goes beside it.")
+@CSV_LOCALE_OPTION
+@SET_OPTION
+@user_errors
+def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | None,
+             threads: int | None, out: Path, overrides: tuple[str, ...]) -> None:
+    """The pension strategy's frontier: the dynamic rule's parameters (protection level,
+    window, equity cap, stress, review frequency; SWEEP, default strategy.toml beside the
+    config's folder) swept on the same random numbers and asset returns.
+
+    For each rule: the expected return and its spread, the probability of going below the
+    protection level and how deep, a 12-month fall over Bilaga 2's limit, the realized result
+    the budget sees, P(deficit) per year and expected shortfall; with the sweep's
+    long_horizon, the portfolio against the payouts to its last year. Every rule is validated
+    before the first runs.
+    """
+    from . import workflows
+    from .present.tables import strategy_table
+    from .strategy import load_sweep
+
+    spath = sweep or _beside_configs(config, "strategy.toml")
+    sfile = load_sweep(spath)
+    _check_writable(out)
+    seed = load_config(config, overrides).simulation.seed if seed is None else seed
+    paths = sfile.paths if paths is None else paths
+    ds = workflows.strategy_frontier(config, overrides, spath, sfile, paths, seed, threads,
+                                     progress_bar)
+    csv_path = out.with_name(out.stem + ".csv")
+    _write_with_csv(ds, out, csv_path)
+    click.echo(strategy_table(ds))
+    click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['rule']} rules, {paths} paths "
+               f"each, seed {seed})")
+
+
+@cli.command()
+@CONFIG_ARG
 @click.option("--paths", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Number of paths.")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
@@ -507,6 +551,9 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @click.option("--models", "models_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these model-variant results (sim compare) for the "
                                  "model-risk table instead of running the variants.")
+@click.option("--strategy", "strategy_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A sim strategy results file: the pension rule's frontier "
+                                 "and the long horizon in the report (left out without it).")
 @click.option("--backtest", "backtest_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Backtest results (sim backtest's backtest.nc) for the "
                                  "limits section; without it the report leaves them out.")
@@ -522,8 +569,9 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
            run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
-           models_file: Path | None, backtest_file: Path | None, scenarios: Path | None,
-           variants: Path | None, out: Path, overrides: tuple[str, ...]) -> None:
+           models_file: Path | None, strategy_file: Path | None, backtest_file: Path | None,
+           scenarios: Path | None, variants: Path | None, out: Path,
+           overrides: tuple[str, ...]) -> None:
     """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
     document) and riskanalys.xlsx.
 
@@ -546,7 +594,8 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
             loaded = (vpath, vfile, variant_configs(config, overrides, vpath, vfile))
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
-                         sens_file, progress_bar, models_file, loaded, backtest_file)
+                         sens_file, progress_bar, models_file, loaded, backtest_file,
+                         strategy_file)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "

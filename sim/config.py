@@ -261,6 +261,10 @@ Months = Annotated[Quantity, unit_is("months"), in_range(1.0, 600.0)]
 Vol = Annotated[Quantity, unit_is("percent_per_year"), in_range(0.0, 200.0)]
 
 
+#: The generator's equity steps a month at most (daily steps are about 21).
+MAX_EQUITY_STEPS = 31
+
+
 class Trading(Strict):
     """How often and how cheaply a portfolio trades."""
 
@@ -280,8 +284,12 @@ class Dynamic(Trading):
     """The dynamic allocation strategy of Bilaga 2 (README: "The pension portfolio's rule").
 
     ``F = floor_share x H`` with ``H`` the highest NAV over ``window`` month-ends;
-    ``w = clip((V - F) / (V s), min_equity, max_equity)``, ``s = clip(stress_z x vol x sqrt(h),
-    stress_min, stress_max)``, ``vol`` an EWMA of the path's own equity returns.
+    ``w = clip((c - s_fi) / (s - s_fi), min_equity, max_equity)`` with the cushion ``c = (V -
+    F) / V``, ``s = clip(stress_z x vol x sqrt(h), stress_min, stress_max)`` with ``h =
+    stress_horizon`` (whatever the rebalancing frequency), ``vol`` an EWMA
+    (decay ``ewma_lambda`` a month) of the path's own equity returns, and ``s_fi = stress_z x
+    vol_fi x sqrt(h)`` with the fixed-income funds' volatility from the generator (duration x
+    the short rate's volatility) when ``fixed_income_in_cushion``, else 0.
     """
 
     kind: Literal["dynamic"]
@@ -292,10 +300,15 @@ class Dynamic(Trading):
     stress_z: Dimensionless
     stress_min: Fraction
     stress_max: Fraction
+    stress_horizon: Annotated[Quantity, unit_is("months"), in_range(0.01, 24.0)]
     ewma_lambda: Annotated[Quantity, unit_is("dimensionless"), in_range(0.0, 0.9999)]
     initial_vol: Vol
     initial_high: Annotated[Quantity, unit_is("dimensionless"), in_range(1.0, 10.0)]
     cash_lock_below: Fraction
+    fixed_income_in_cushion: bool = Field(
+        True, description="count the fixed-income funds' own price risk (duration x the short "
+                          "rate's volatility) in the cushion arithmetic; false: as if they "
+                          "could not fall")
 
     @model_validator(mode="after")
     def _bounds(self) -> Dynamic:
@@ -383,6 +396,11 @@ class Simulation(Strict):
         False, description="antithetic pairs: every second path is the one before with its "
         "Gaussian innovations negated (variance reduction; standard errors then from the "
         "spread between the independent pairs)")
+    min_equity_steps: int = Field(
+        1, ge=1, le=31, description="equity steps a month at least: the generator runs on the "
+        "least common multiple of this, the model's steps and every fund's review frequency "
+        "(sim strategy sets it so rules that review at different frequencies share their "
+        "random numbers)")
 
 
 class Decision(Strict):
@@ -482,15 +500,27 @@ class PlanConfig(Strict):
             horizon_end = years[0] + self.simulation.horizon_years - 1
             self._need_covered(f"funds.{key}.flows", fund.flows, years[0] + 1,
                                max(horizon_end, years[0] + 1))
-            steps = self.esg.equity.steps_per_month
-            if steps % fund.strategy.rebalance_per_month:
-                raise ValueError(f"funds.{key}.strategy.rebalance_per_month: "
-                                 f"{fund.strategy.rebalance_per_month} must divide "
-                                 f"esg.equity.steps_per_month ({steps})")
+        if self.equity_steps > MAX_EQUITY_STEPS:
+            reviews = ", ".join(f"funds.{k}.strategy.rebalance_per_month = "
+                                f"{f.strategy.rebalance_per_month}"
+                                for k, f in self.funds.items())
+            raise ValueError(f"the generator would need {self.equity_steps} equity steps a month "
+                             f"(the least common multiple of esg.equity.steps_per_month = "
+                             f"{self.esg.equity.steps_per_month} and {reviews}); at most "
+                             f"{MAX_EQUITY_STEPS} are allowed: choose frequencies that divide "
+                             "one another (1, 2, 4, 20)")
         self._check_grants(years)
         self._check_esg(years)
         self._check_information(years)
         return self
+
+    @property
+    def equity_steps(self) -> int:
+        """The generator's equity steps a month: the least common multiple of the model's
+        ``esg.equity.steps_per_month`` and every fund's ``rebalance_per_month``, so each fund
+        can review its mix as often as it says (a weekly review runs on weekly steps)."""
+        return math.lcm(self.esg.equity.steps_per_month, self.simulation.min_equity_steps,
+                        *(f.strategy.rebalance_per_month for f in self.funds.values()))
 
     @property
     def start_year(self) -> int:

@@ -57,7 +57,7 @@ class Engine:
         #: the horizon's calendar years from the plan's first year, and its months
         self.horizon_years = self.esg.years[self.n_pre:]
         self.n_months = 12 * len(self.horizon_years)
-        self.steps = cfg.esg.equity.steps_per_month
+        self.steps = cfg.equity_steps
         self.funds, self.centre = self._centred_funds(cfg)
         self.block_size = cfg.simulation.block_size
         self.first_year = cfg.meta.first_year

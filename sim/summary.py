@@ -16,6 +16,7 @@ import numpy as np
 
 from .analysis import Binned, Histogram, standard_error, wilson
 from .catalogue import annotate
+from .portfolio import BREACH_PARTS
 
 __all__ = ["Summary", "BlockStats", "FloatSums", "Counts", "QUANTILES", "MNKR_RANGE",
            "VALUE_RATIO_RANGE", "WEIGHT_RANGE"]
@@ -27,6 +28,10 @@ VALUE_RATIO_RANGE = (0.0, 4.0, 4000)
 WEIGHT_RANGE = (0.0, 1.0 + 1e-9, 1000)
 #: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
 MNKR_RANGE = (-30000.0, 30000.0, 60000)
+#: The grid of a breach's depth (NAV / level - 1, a hundredth of a point a bin), and the
+#: quantiles of its size reported among the paths that breach.
+DEPTH_RANGE = (-1.0, 0.0, 10000)
+DEPTH_QUANTILES = (0.5, 0.95)
 
 
 @dataclass
@@ -41,6 +46,8 @@ class FloatSums:
     contrib_deficit: np.ndarray       # (D, Y) driver split, paths with a deficit that year
     return_pct: np.ndarray            # (P,) fund return [% a year], summed over paths and years
     return_pct_sq: np.ndarray
+    breach_parts: np.ndarray          # (P, K) the split of the spells' depths, summed over
+                                      # paths and plan years (BREACH_PARTS)
 
     def add(self, other: FloatSums) -> None:
         for f in fields(self):
@@ -56,6 +63,8 @@ class Samples:
     bkr: np.ndarray                   # (N, Y)
     return_pct: np.ndarray            # (N, P*Y)
     fall: np.ndarray                  # (N, P) worst 12-month fall over the plan years
+    depth: np.ndarray                 # (N, P) lowest NAV / level - 1 over the plan years (a
+                                      # path that never breaches: 1, above the histogram)
     value_fan: np.ndarray | None      # (N, P*M) value / start value
     floor_fan: np.ndarray | None
     weight_fan: np.ndarray | None
@@ -83,11 +92,16 @@ class Counts:
     fund_fall_over_limit: np.ndarray  # (P, Y) a 12-month fall beyond the fund's limit
     fund_breach_ever: np.ndarray      # (P,)
     fund_fall_over_limit_ever: np.ndarray  # (P,)
+    fund_fall24_over_limit: np.ndarray  # (P, Y) a fall from the 24-month high beyond the limit
+    fund_fall24_over_limit_ever: np.ndarray  # (P,)
+    breach_spells: np.ndarray         # (P,) spells below the level begun in the plan years
+    breach_months: np.ndarray         # (P,) month-ends below the level in the plan years
     lock: np.ndarray | None           # (P, M) paths in cash lock at each month-end (fans)
     hist_net_result: Histogram
     hist_bkr: Histogram
     hist_return_pct: Histogram
     hist_fall: Histogram
+    hist_depth: Histogram
     hist_value_fan: Histogram | None
     hist_floor_fan: Histogram | None
     hist_weight_fan: Histogram | None
@@ -170,7 +184,7 @@ class Summary:
         self.market_drivers = np.array([i for i, d in enumerate(engine.drivers)
                                         if d.startswith("fund_")], dtype=np.int64)
         self.floats = FloatSums(*(np.zeros(s) for s in ((y,), (y,), (y,), (y,), (d, y), (d, y),
-                                                          (p,), (p,))))
+                                                          (p,), (p,), (p, len(BREACH_PARTS)))))
 
         def fan(rng):
             return Histogram(*rng, columns=p * m) if fans else None
@@ -186,11 +200,15 @@ class Summary:
             fund_breach=np.zeros((p, y), np.int64),
             fund_fall_over_limit=np.zeros((p, y), np.int64),
             fund_breach_ever=np.zeros(p, np.int64), fund_fall_over_limit_ever=np.zeros(p, np.int64),
+            fund_fall24_over_limit=np.zeros((p, y), np.int64),
+            fund_fall24_over_limit_ever=np.zeros(p, np.int64),
+            breach_spells=np.zeros(p, np.int64), breach_months=np.zeros(p, np.int64),
             lock=np.zeros((p, m), np.int64) if fans else None,
             hist_net_result=Histogram(*MNKR_RANGE, columns=y),
             hist_bkr=Histogram(*MNKR_RANGE, columns=y),
             hist_return_pct=Histogram(-100.0, 100.0, 20000, columns=p * y),
             hist_fall=Histogram(0.0, 1.0, 10000, columns=p),
+            hist_depth=Histogram(*DEPTH_RANGE, columns=p),
             hist_value_fan=fan(VALUE_RATIO_RANGE), hist_floor_fan=fan(VALUE_RATIO_RANGE),
             hist_weight_fan=fan(WEIGHT_RANGE))
 
@@ -205,6 +223,7 @@ class Summary:
         deficit = bkr < 0
         breach = r["funds_breach_months"][:, :, :y] > 0
         over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
+        over24 = r["funds_worst_fall_24m"][:, :, :y] > e.loss_limits[None, :, None]
         c = r["contributions"]
         # the driver split is exact (bkr = plan + sum of the contributions), so a path with
         # one group of drivers at plan is the plan plus the other group's contributions
@@ -217,7 +236,9 @@ class Summary:
             net_result=net.sum(axis=0), net_result_sq=(net ** 2).sum(axis=0),
             bkr=bkr.sum(axis=0), bkr_sq=(bkr ** 2).sum(axis=0),
             contrib_all=c.sum(axis=0), contrib_deficit=(c * deficit[:, None, :]).sum(axis=0),
-            return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)))
+            return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)),
+            breach_parts=np.stack([r[f"funds_breach_{k}"][:, :, :y].sum(axis=(0, 2))
+                                   for k in BREACH_PARTS], axis=1))
         high = r["kpif_annual"][:, :y] >= e.high_inflation
         lock = value_fan = floor_fan = weight_fan = None
         if self.fans:
@@ -239,17 +260,23 @@ class Summary:
             "rur_used_up": (r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0),
             "kpif_high": high, "kpif_high_ever": high.any(axis=1),
             "fund_breach": breach, "fund_fall_over_limit": over,
-            "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2)}
+            "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2),
+            "fund_fall24_over_limit": over24, "fund_fall24_over_limit_ever": over24.any(axis=2)}
         counts = Counts(
             n=n, ret_n=pct.shape[0] * pct.shape[2],
             **{k: (int(v.sum()) if v.ndim == 1 else v.sum(axis=0)) for k, v in events.items()},
+            breach_spells=r["funds_breach_spells"][:, :, :y].sum(axis=(0, 2)).astype(np.int64),
+            breach_months=r["funds_breach_months"][:, :, :y].sum(axis=(0, 2)).astype(np.int64),
             lock=lock, hist_net_result=None, hist_bkr=None, hist_return_pct=None,
-            hist_fall=None, hist_value_fan=None, hist_floor_fan=None, hist_weight_fan=None)
+            hist_fall=None, hist_depth=None, hist_value_fan=None, hist_floor_fan=None,
+            hist_weight_fan=None)
         _block_moments(counts)
         if e.antithetic:
             _pair_moments(counts, events)
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
+                          depth=np.where(breach.any(axis=2),
+                                         r["funds_breach_depth"][:, :, :y].min(axis=2), 1.0),
                           value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
         return BlockStats(floats, counts, self.counts.bin_samples(samples))
 
@@ -332,6 +359,18 @@ class Summary:
             fs.return_pct_sq / max(c.ret_n, 1) - mean ** 2, 0.0)))
         counts = c.hist_fall.counts.reshape(len(funds), 100, -1).sum(axis=2)     # 1 % bins
         data["fund_worst_fall_share"] = (("fund", "fall_bin"), counts / max(n, 1))
+        # the protection level: how deep and how long a breach goes, and why
+        hd = c.hist_depth
+        breached = max(n, 1) - hd.above                  # paths with a breach (P,)
+        depth = [np.where(breached > 0, -hd.quantile(
+            (1.0 - q) * breached / max(n, 1)), np.nan) for q in DEPTH_QUANTILES]
+        data["fund_breach_depth_quantile"] = (("depth_quantile", "fund"), np.array(depth))
+        spells = c.breach_spells
+        data["fund_breach_spell_months"] = (("fund",), np.where(
+            spells > 0, c.breach_months / np.maximum(spells, 1), np.nan))
+        data["fund_breach_spells_per_path"] = (("fund",), spells / max(n, 1))
+        data["fund_breach_cause"] = (("fund", "breach_part"), np.where(
+            spells[:, None] > 0, fs.breach_parts / np.maximum(spells, 1)[:, None], np.nan))
         if self.fans:
             m = e.n_months
             p = len(funds)
@@ -367,7 +406,8 @@ class Summary:
                   "fund_label": ("fund", list(e.plan.fund_labels)),
                   "driver": list(e.drivers),
                   "driver_label": ("driver", list(e.driver_labels)),
-                  "fall_bin": ("fall_bin", np.arange(100) / 100.0)}
+                  "fall_bin": ("fall_bin", np.arange(100) / 100.0),
+                  "depth_quantile": list(DEPTH_QUANTILES), "breach_part": list(BREACH_PARTS)}
         if self.fans:
             first = f"{int(e.horizon_years[0])}-01"
             coords["month"] = np.arange(e.n_months)
@@ -393,7 +433,8 @@ PROB_COUNTS = {
     "below_goal_any": (), "rur_drawn": ("year",), "unrestored": ("year",),
     "rur_used_up": ("year",), "kpif_high": ("year",), "kpif_high_ever": (),
     "fund_breach": ("fund", "year"), "fund_fall_over_limit": ("fund", "year"),
-    "fund_breach_ever": ("fund",), "fund_fall_over_limit_ever": ("fund",)}
+    "fund_breach_ever": ("fund",), "fund_fall_over_limit_ever": ("fund",),
+    "fund_fall24_over_limit": ("fund", "year"), "fund_fall24_over_limit_ever": ("fund",)}
 
 
 def _block_moments(c: Counts) -> None:

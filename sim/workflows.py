@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -230,6 +231,199 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
     return annotate(out)
 
 
+def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path, sweep,
+                      paths: int, seed: int, threads: int | None = None,
+                      progress_bar=_no_progress):
+    """``sim strategy``: every rule of ``sweep`` (:mod:`sim.strategy`) run on the plan with the
+    same random numbers and the same asset returns; the frontier (expected return against the
+    probability of a fall beyond Bilaga 2's limit from the 24-month high, the same yardstick
+    for every rule; today's rule marked, dominated rules flagged), P(deficit) and the
+    budget's realized result per rule, and the long horizon when the sweep asks for it. A
+    Dataset along a ``rule`` dimension (mode ``strategy``)."""
+    import dataclasses
+
+    import xarray as xr
+
+    from .catalogue import annotate
+    from .config import ConfigError
+    from .engine import Engine, run
+    from .results import provenance
+    from .strategy import SWEEP_KEYS, base_rule, dominated, rule_label, rule_overrides, rules
+
+    overrides = tuple(overrides)
+    try:
+        base_cfg = load_config(config, overrides)
+        base = base_rule(base_cfg, sweep.fund)
+    except ConfigError as exc:
+        raise WorkflowError(f"{sweep_path}: {exc}") from None
+    todo = rules(sweep, base)
+    cfgs = []
+    for r in todo:                       # every rule valid before anything runs
+        try:
+            cfgs.append(load_config(config, overrides + tuple(rule_overrides(sweep.fund, r))))
+        except ConfigError as exc:
+            raise WorkflowError(f"{sweep_path}: the rule '{rule_label(r)}': {exc}") from None
+    steps = math.lcm(*(c.equity_steps for c in cfgs))
+    fine = (f"simulation.min_equity_steps={steps}",) if steps != base_cfg.equity_steps else ()
+    market = ("simulation.return_centre=market", "simulation.centre_paths=100")
+    check_budget(paths, "summary", len(base_cfg.meta.years), None)
+    fund_index = list(base_cfg.funds).index(sweep.fund)
+    long = sweep.long_horizon
+    n_long = 0 if long is None else long.paths
+    parts = []
+    with progress_bar(paths * len(todo) + n_long * len(todo), "Regler") as advance:
+        ref_cfg = load_config(config, overrides + fine)
+        ref = Engine(ref_cfg, seed)            # today's rule, centred on the plan
+        engines = []
+        for r in todo:
+            if not r:
+                e = ref
+            else:
+                cfg_r = load_config(config, overrides + fine + market
+                                    + tuple(rule_overrides(sweep.fund, r)))
+                e = Engine(cfg_r, seed)
+                e.funds = [dataclasses.replace(f0, rule=f1.rule, trading=f1.trading)
+                           for f0, f1 in zip(ref.funds, e.funds)]
+                e.centre = ref.centre
+            engines.append(e)
+            ds = run(e.cfg, paths, seed, threads=_threads(threads), engine=e, progress=advance)
+            parts.append(ds)
+        long_ds = (None if long is None else
+                   _funding(config, overrides + fine, engines, sweep.fund, long, seed, threads,
+                            advance))
+    years = [int(y) for y in parts[0]["year"].values]
+    f = sweep.fund
+    driver = f"fund_{f}"
+
+    def stack(name, sel=None):
+        return np.stack([(d[name].sel(**sel) if sel else d[name]).values for d in parts])
+
+    ret = stack("fund_return_pct_mean", {"fund": f})
+    # protection on one yardstick for every rule: Bilaga 2's (a fall beyond the limit from the
+    # highest value of the last 24 months), whatever the rule's own level and window
+    below = stack("p_fund_fall24_over_limit_ever", {"fund": f})
+    data = {
+        "p_fund_fall24_over_limit_ever": (("rule",), below),
+        "p_fund_fall24_over_limit_ever_se": (("rule",),
+                                             stack("p_fund_fall24_over_limit_ever_se",
+                                                   {"fund": f})),
+        "fund_return_pct_mean": (("rule",), ret),
+        "fund_return_pct_std": (("rule",), stack("fund_return_pct_std", {"fund": f})),
+        "p_fund_breach_ever": (("rule",), stack("p_fund_breach_ever", {"fund": f})),
+        "p_fund_breach_ever_se": (("rule",), stack("p_fund_breach_ever_se", {"fund": f})),
+        "p_fund_breach": (("rule", "year"), stack("p_fund_breach", {"fund": f})),
+        "fund_breach_depth_quantile": (("rule", "depth_quantile"),
+                                       stack("fund_breach_depth_quantile", {"fund": f})),
+        "fund_breach_spell_months": (("rule",), stack("fund_breach_spell_months", {"fund": f})),
+        "p_fund_fall_over_limit_ever": (("rule",),
+                                        stack("p_fund_fall_over_limit_ever", {"fund": f})),
+        "fund_realized_mean": (("rule", "year"), stack("contribution_mean", {"driver": driver})),
+        "p_deficit": (("rule", "year"), stack("p_deficit")),
+        "p_deficit_se": (("rule", "year"), stack("p_deficit_se")),
+        "p_deficit_any": (("rule",), stack("p_deficit_any")),
+        "bkr_mean": (("rule", "year"), stack("bkr_mean")),
+        "bkr_es05": (("rule", "year"), stack("bkr_es05")),
+        "fund_loss_limit": ((), float(parts[0]["fund_loss_limit"].sel(fund=f))),
+    }
+    full = [{**base, **r} for r in todo]
+    coords = {"rule": [f"regel_{i:02d}" for i in range(len(todo))],
+              "rule_label": ("rule", [rule_label(r) for r in todo]),
+              "rule_today": ("rule", [not r for r in todo]),
+              "rule_dominated": ("rule", dominated(ret, below)),
+              "year": years, "depth_quantile": parts[0]["depth_quantile"].values}
+    for k in SWEEP_KEYS:
+        coords[f"rule_{k}"] = ("rule", [float(x[k]) for x in full])
+    out = xr.Dataset(data, coords=coords)
+    if long_ds is not None:
+        out = xr.merge([out, long_ds], combine_attrs="override")
+    out.attrs.update(provenance(base_cfg, seed=seed, mode="strategy"))
+    out.attrs.update({"paths": paths, "sweep_file": Path(sweep_path).as_posix(), "fund": f,
+                      "fund_label": str(base_cfg.funds[f].label),
+                      "sweep_source": sweep.source, "equity_steps": steps,
+                      "long_paths": n_long, "fund_index": fund_index,
+                      "budget_years": int(base_cfg.decision.budget_years)})
+    return annotate(out)
+
+
+def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str, long,
+             seed: int, threads: int | None, advance):
+    """The long run of :func:`strategy_frontier`: the fund alone under every rule to
+    ``long.last_year``, on one set of paths (each block's generator output shared by the
+    rules); the expected return past the plan is the last plan year's (its equity's shift
+    held). Value quantiles and P(every payout paid) per year, and the payouts."""
+    import dataclasses
+
+    import xarray as xr
+
+    from . import blocks as B
+    from .analysis import Histogram
+    from .config import ConfigError
+    from .engine import Engine
+    from .esg.model import simulate_block
+    from .portfolio import run_fund
+    from .strategy import funding, log_value_grid, quantile_from_log
+
+    ref = engines[0]
+    first = ref.cfg.meta.first_year
+    years = long.last_year - first + 1
+    try:
+        cfg = load_config(config, overrides + (f"simulation.horizon_years={years}",
+                                               "simulation.return_centre=market",
+                                               "simulation.centre_paths=100"))
+    except ConfigError as exc:
+        raise WorkflowError(f"long_horizon.last_year {long.last_year}: {exc}") from None
+    e = Engine(cfg, seed)
+    j = list(cfg.funds).index(fund)
+    base = e.funds[j]
+    n_all = len(base.flows.net_flow)
+
+    def held(shift):                     # the plan years' shifts, the last one held after
+        shift = np.asarray(shift, dtype=float)
+        return np.concatenate([shift, np.full(max(n_all - shift.size, 0), shift[-1])])[:n_all]
+
+    funds = [dataclasses.replace(base, rule=en.funds[j].rule, trading=en.funds[j].trading,
+                                 flows=base.flows._replace(
+                                     equity_shift=held(ref.funds[j].flows.equity_shift),
+                                     fixed_income_shift=held(
+                                         ref.funds[j].flows.fixed_income_shift)))
+             for en in engines]
+    pre = e.n_pre
+    n_years = n_all - pre
+    lo, hi, bins = log_value_grid()
+    hists = [Histogram(lo, hi, bins, columns=n_years) for _ in funds]
+    covered = np.zeros((len(funds), n_years), dtype=np.int64)
+
+    def work(b: int):
+        a, z = B.bounds(b, long.paths, e.block_size)
+        out = simulate_block(e.esg, e.innovations(b, z - a))
+        res = []
+        for fd in funds:
+            r = run_fund(fd, out["equity_step"], out["fixed_income_return"], e.steps,
+                         monthly=False)
+            value = r["value_end"][:, pre:]
+            cov, _ = funding(value, fd.flows.net_flow[pre:])
+            # an emptied fund (value 0) falls below the histogram's range
+            logv = np.log10(np.maximum(value, 1e-300))
+            res.append((cov.sum(axis=0), hists[0].bin(logv)))
+        advance((z - a) * len(funds))
+        return res
+
+    for _, res in B.in_block_order(work, e.n_blocks(long.paths), _threads(threads)):
+        for k, (cov, binned) in enumerate(res):
+            covered[k] += cov
+            hists[k].add_binned(binned)
+    _, cum = funding(np.zeros((1, n_years)), base.flows.net_flow[pre:])
+    qs = (0.05, 0.25, 0.5, 0.75, 0.95)
+    value_q = np.array([[quantile_from_log(h, q) for q in qs] for h in hists])
+    long_years = np.arange(first, first + n_years)
+    return xr.Dataset(
+        {"funding_value_quantile": (("rule", "value_quantile", "long_year"), value_q),
+         "p_funding_covered": (("rule", "long_year"), covered / long.paths),
+         "funding_payouts": (("long_year",), np.maximum(-base.flows.net_flow[pre:], 0.0)),
+         "funding_cumulative_payouts": (("long_year",), cum)},
+        coords={"long_year": long_years, "value_quantile": list(qs)})
+
+
 def _on_cluster(cfg, paths: int, seed: int, store: str, scheduler: str | None,
                 workers: int | None, zarr_path: Path | None, progress_bar):
     from .distributed import VersionMismatch, local_cluster, run_distributed
@@ -274,25 +468,26 @@ def esg(cfg: PlanConfig, paths: int, seed: int | None = None, threads: int = 1,
 def replay(cfg: PlanConfig, returns):
     """The funds over a monthly path of returns read from ``returns`` (CSV), as a Dataset.
 
-    Raises :class:`sim.portfolio.replay.ReplayError` for a bad file or a fund that rebalances
-    more than monthly (the replayed returns are monthly).
+    The replayed returns are monthly, so every fund reviews its mix once a month, whatever its
+    ``rebalance_per_month`` (the Dataset's ``review`` attribute says so). Raises
+    :class:`sim.portfolio.replay.ReplayError` for a bad file.
     """
+    import dataclasses
+
     import numpy as np
     import xarray as xr
 
     from .catalogue import annotate
     from .portfolio import fund_params, portfolio_variables, run_funds
-    from .portfolio.replay import ReplayError, read_returns_csv
+    from .portfolio.replay import read_returns_csv
     from .results import provenance
 
-    for key, fund in cfg.funds.items():
-        if fund.strategy.rebalance_per_month != 1:
-            raise ReplayError(f"funds.{key}.strategy.rebalance_per_month: replayed returns are "
-                              f"monthly; use --set funds.{key}.strategy.rebalance_per_month=1")
     months, eq, fi = read_returns_csv(returns)
     n_years = -(-len(months) // 12)
-    res = run_funds(fund_params(cfg, n_years, at_plan_start=True), np.log1p(eq)[None], fi[None],
-                   1)
+    funds = [dataclasses.replace(f, trading=f.trading._replace(rebalance_per_month=1))
+             for f in fund_params(cfg, n_years, at_plan_start=True)]
+    finer = [k for k, f in cfg.funds.items() if f.strategy.rebalance_per_month != 1]
+    res = run_funds(funds, np.log1p(eq)[None], fi[None], 1)
     first = int(months[0].astype("datetime64[Y]").astype(int)) + 1970
     data = portfolio_variables(res)
     data["equity_return"] = xr.Variable(("path", "month"), eq[None])
@@ -304,6 +499,8 @@ def replay(cfg: PlanConfig, returns):
               "year": np.arange(first, first + n_years)}
     attrs = provenance(cfg, seed=None, mode="replay")
     attrs["returns_file"] = str(returns)
+    attrs["review"] = ("monthly: the replayed returns are monthly" + (
+        f" ({', '.join(finer)} review more often in a run)" if finer else ""))
     return annotate(xr.Dataset(data, coords=coords, attrs=attrs))
 
 
@@ -398,6 +595,7 @@ def _given(files: dict[str, Path | None]) -> dict:
     for key, option, mode in (("run", "--run", "monte_carlo"), ("stress", "--stress", "stress"),
                               ("sens", "--sensitivity", "sensitivity"),
                               ("models", "--models", "compare"),
+                              ("strategy", "--strategy", "strategy"),
                               ("backtest", "--backtest", "backtest")):
         if key == "backtest" and key in given and \
                 given[key].attrs.get("mode") == "backtest_regions":
@@ -412,14 +610,16 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=_no_progress, models_file: Path | None = None,
-           variants: tuple | None = None, backtest_file: Path | None = None) -> list[Path]:
+           variants: tuple | None = None, backtest_file: Path | None = None,
+           strategy_file: Path | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
     running ``variants``, ``(variants file, its VariantsFile, variant_configs(...))``
     (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
-    The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc);
-    without it the report leaves it out."""
+    The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc),
+    the pension rule's frontier from ``strategy_file`` (``sim strategy``); without them the
+    report leaves them out."""
     from .present.charts import chart_writers, close_figures, draw_charts
     from .present.document import build, html_writer, pdf_writer
     from .present.report import excel_writer
@@ -429,7 +629,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     if out.exists() and not out.is_dir():
         raise WorkflowError(f"--out {out}: is a file; give a folder")
     given = _given({"run": run_file, "stress": stress_file, "sens": sens_file,
-                    "models": models_file, "backtest": backtest_file})
+                    "models": models_file, "backtest": backtest_file,
+                    "strategy": strategy_file})
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
@@ -455,19 +656,22 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
                                 progress_bar)
         items.append((out / "model-risk.nc", netcdf_writer(models)))
     budget = deterministic_budget(cfg)
-    drawn = [draw_charts(ds) for ds in (mc, st, sens)]      # each chart drawn once
+    strat = given.get("strategy")
+    shown = [ds for ds in (mc, st, sens, strat) if ds is not None]
+    drawn = [draw_charts(ds) for ds in shown]      # each chart drawn once
     try:
         doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
-                    figures={k: v for d in drawn for k, v in d.items()})
+                    figures={k: v for d in drawn for k, v in d.items()}, strategy=strat)
     except (KeyError, ValueError) as exc:
         raise WorkflowError(f"the results given cannot make the report: {type(exc).__name__}: "
                             f"{exc}; write them again with this version of sim") from None
-    for ds, d in zip((mc, st, sens), drawn):
+    for ds, d in zip(shown, drawn):
         items += chart_writers(ds, out / "charts", d)
     items += [(out / "riskanalys.pdf", pdf_writer(doc)),
               (out / "riskanalys.html", html_writer(doc)),
               (out / "riskanalys.xlsx", excel_writer(
-                  mc, st, sens, budget, {k: rows for d in drawn for k, (_, rows) in d.items()}))]
+                  mc, st, sens, budget, {k: rows for d in drawn for k, (_, rows) in d.items()},
+                  strategy=strat))]
     try:
         return atomic_write_many(items, processes=_threads(threads))
     finally:

@@ -21,12 +21,17 @@ from .conftest import DEFAULT_CONFIG, ROOT
 def results(tmp_path_factory):
     d = tmp_path_factory.mktemp("charts")
     run = CliRunner()
+    sweep = d / "sweep.toml"
+    sweep.write_text('source = "test: a small sweep"\nfund = "pension"\npaths = 300\n'
+                     '[grid]\nmax_equity = [0.6, 0.8, 1.0]\n'
+                     '[long_horizon]\nlast_year = 2045\npaths = 200\n', encoding="utf-8")
     args = {"mc": ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--threads", "1"],
             "sens": ["sensitivity", str(DEFAULT_CONFIG), "--paths", "500", "--sobol-samples",
                      "32", "--calibration-paths", "2000", "--threads", "1"],
             "stress": ["stress", str(DEFAULT_CONFIG),
                        str(ROOT / "configs/scenarios/finanskris-2008.toml"),
-                       str(ROOT / "configs/scenarios/lakemedel.toml")]}
+                       str(ROOT / "configs/scenarios/lakemedel.toml")],
+            "strategy": ["strategy", str(DEFAULT_CONFIG), str(sweep), "--threads", "1"]}
     out = {}
     for key, a in args.items():
         path = d / f"{key}.nc"

@@ -172,7 +172,7 @@ def test_the_funds_start_the_month_after_the_information_date(spring):
     out = simulate_block(e.esg, e.innovations(0, 50))
     pension = e.funds[0]
     assert pension.flows.start_month == 4 and pension.flows.start_value == 4580.0
-    res = run_fund(pension, out["equity_step"], out["fixed_income_return"], 1)
+    res = run_fund(pension, out["equity_step"], out["fixed_income_return"], e.steps)
     assert np.isnan(res["value"][:, :4]).all() and np.isfinite(res["value"][:, 4:]).all()
     np.testing.assert_allclose(res["value_end"][:, 0] - res["year_return"][:, 0], 4580.0)
 

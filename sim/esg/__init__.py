@@ -20,7 +20,8 @@ __all__ = ["generate", "esg_params", "EsgParams", "FACTORS", "MONTHLY_FACTORS", 
 def esg_params(cfg) -> EsgParams:
     """Resolve a validated :class:`~sim.config.PlanConfig`'s generator to arrays."""
     return EsgParams.from_config(cfg.esg, cfg.forecasts, cfg.meta.first_year, cfg.meta.last_year,
-                                 cfg.simulation.horizon_years, cfg.information, cfg.vintage)
+                                 cfg.simulation.horizon_years, cfg.information, cfg.vintage,
+                                 steps=cfg.equity_steps)
 
 
 def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,

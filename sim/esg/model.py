@@ -73,7 +73,8 @@ class EsgParams:
 
     @classmethod
     def from_config(cls, esg: EsgConfig, forecasts: dict, first_year: int, last_plan_year: int,
-                    horizon_years: int, information=None, vintage=None) -> EsgParams:
+                    horizon_years: int, information=None, vintage=None,
+                    steps: int | None = None) -> EsgParams:
         """``first_year`` is the plan's; the generator starts at the information date's year
         (``information``, an :class:`sim.information.Information`) when one is given.
 
@@ -82,9 +83,18 @@ class EsgParams:
         the yearly forecast, except in a year the vintage has outturns of: there the known
         months are the outturns and the other months share what is left of the year's mean
         (:func:`sim.information.forecast_months`). So a deviation is news against what the
-        forecast knew, never the forecast's own information counted again."""
+        forecast knew, never the forecast's own information counted again.
+
+        ``steps``: equity steps a month (default the model's ``equity.steps_per_month``; a plan
+        runs at :attr:`sim.config.PlanConfig.equity_steps`). The models are fitted to monthly
+        returns and scaled to the step: RSLN2 and GBM exactly (a month's law is the sum of its
+        steps'). GARCH-t's alpha and beta are per the model file's own step; on ``k`` times
+        finer steps its unconditional variance a month and its volatility's persistence a
+        model step are kept, ``(alpha_s + beta_s)^k = alpha + beta`` with ``alpha_s / beta_s =
+        alpha / beta`` (an approximation: a GARCH is not closed under temporal aggregation,
+        Drost and Nijman 1993)."""
         years = np.arange(start_year(information, first_year), first_year + horizon_years)
-        spm = esg.equity.steps_per_month
+        spm = esg.equity.steps_per_month if steps is None else int(steps)
         dt = 1.0 / (12 * spm)
         gbm = esg.equity.gbm
         mu, sig = gbm.mu.value / 100.0, gbm.sigma.value / 100.0
@@ -92,6 +102,13 @@ class EsgParams:
         p12, p21 = rs.p12.value, rs.p21.value
         g = esg.equity.garch
         long_run_var = (g.long_run_vol.value / 100.0) ** 2 * dt
+        # GARCH's alpha and beta are per the model file's step; on finer steps (a fund that
+        # reviews weekly) the persistence a model step is kept (docstring)
+        g_alpha, g_beta = g.alpha.value, g.beta.value
+        finer = spm // esg.equity.steps_per_month
+        if finer > 1 and g_alpha + g_beta > 0.0:
+            scale = (g_alpha + g_beta) ** (1.0 / finer) / (g_alpha + g_beta)
+            g_alpha, g_beta = g_alpha * scale, g_beta * scale
         sr = esg.short_rate
         kappa, dm = sr.kappa.value, 1.0 / 12.0
         decay = math.exp(-kappa * dm)
@@ -152,8 +169,8 @@ class EsgParams:
                             mu_2=rs.mu_2.value + rs.mean_shift.value, sigma_2=rs.sigma_2.value,
                             p12=p12, p21=p21, pi_2=p12 / (p12 + p21)),
                 garch=Garch(mu=g.mu.value / 100.0 * dt,
-                            omega=long_run_var * (1 - g.alpha.value - g.beta.value),
-                            alpha=g.alpha.value, beta=g.beta.value, nu=g.nu.value,
+                            omega=long_run_var * (1 - g_alpha - g_beta),
+                            alpha=g_alpha, beta=g_beta, nu=g.nu.value,
                             long_run_var=long_run_var)),
             short_rate=ShortRate(r0=sr.r0.value, theta=sr.theta.value, decay=decay,
                                  step_vol=step_vol),

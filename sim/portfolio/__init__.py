@@ -15,12 +15,18 @@ from . import _kernels as K
 from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
 __all__ = ["Fund", "run_fund", "run_funds", "fund_params", "YEARLY_KEYS", "MONTHLY_KEYS",
-           "PATH_KEYS", "FixedMix", "Dynamic", "Trading", "Flows"]
+           "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
+           "fixed_income_vol"]
 
 #: The monthly, yearly and per-path results, named as the fields of :class:`FundOut`.
 MONTHLY_KEYS = ("nav", "value", "floor", "equity_weight")
 YEARLY_KEYS = ("year_return", "realized", "unrealized_change", "value_end", "cost_basis",
-               "breach_months", "cash_lock_months", "transaction_costs", "worst_fall_12m")
+               "breach_months", "cash_lock_months", "transaction_costs", "worst_fall_12m",
+               "worst_fall_24m",
+               "breach_spells", "breach_depth", "breach_cushion", "breach_equity", "breach_fixed_income",
+               "breach_costs", "breach_floor_move")
+#: The parts a spell's depth below the protection level is split into (``breach_<part>``).
+BREACH_PARTS = ("cushion", "equity", "fixed_income", "costs", "floor_move")
 PATH_KEYS = ("breach_months_total", "first_breach_month", "worst_depth_below_floor",
              "worst_fall_12m_total", "cash_lock_months_total")
 
@@ -43,15 +49,22 @@ class Fund:
     def start_value(self) -> float:
         return self.flows.start_value
 
+    @property
+    def holds_equity(self) -> bool:
+        """True unless the fund is a fixed mix without equity."""
+        return not (isinstance(self.rule, FixedMix) and self.rule.equity_weight == 0.0)
+
     @classmethod
     def from_config(cls, key: str, fund, first_year: int, n_years: int, start_year: int | None = None,
-                    start_month: int = 0, state=None) -> Fund:
+                    start_month: int = 0, state=None, fixed_income_vol: float = 0.0) -> Fund:
         """A fund of a validated plan config (``funds.<key>``) over ``n_years`` generator years
         from ``start_year`` (default: the plan's ``first_year``), starting in the generator's
         month ``start_month`` (the month after the information date) with its ``start_value``
         (default: the plan's capital of its first year). ``state``
         (:class:`sim.information.FundState`) replaces the start value, the 24-month high and
-        the cost basis with the information date's.
+        the cost basis with the information date's. ``fixed_income_vol`` [fraction per year]
+        is the fixed-income part's volatility a dynamic rule counts in its cushion when its
+        ``fixed_income_in_cushion`` is true (:func:`fixed_income_vol`).
 
         A year's net flow is ``flows`` at its start, none before the series' first year; a
         fund rebased to its capital is rebased to the plan's capital of the year (its first
@@ -78,7 +91,10 @@ class Fund:
         if st.kind == "fixed_mix":
             rule = FixedMix(equity_weight=st.equity_weight.value)
         else:
-            rule = Dynamic(**{name: getattr(st, name).value for name in Dynamic._fields})
+            given = {name: getattr(st, name).value for name in Dynamic._fields
+                     if name != "fixed_income_vol"}
+            rule = Dynamic(**given, fixed_income_vol=fixed_income_vol
+                           if st.fixed_income_in_cushion else 0.0)
             rule = rule._replace(window=int(rule.window))
         start = (fund.capital.at(first_year) if fund.start_value is None
                  else fund.start_value.value)
@@ -91,7 +107,8 @@ class Fund:
         return cls(key=key, rule=rule, trading=trading,
                    flows=Flows(start_value=start, start_month=int(start_month),
                                start_cost_basis=basis, net_flow=flows,
-                               target_value=target, centre_shift=np.zeros(n_years)))
+                               target_value=target, equity_shift=np.zeros(n_years),
+                               fixed_income_shift=np.zeros(n_years)))
 
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
@@ -112,7 +129,7 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                          f"{steps_per_month} equity steps a month")
     y = -(-m // 12)
     if min(len(fund.flows.net_flow), len(fund.flows.target_value),
-           len(fund.flows.centre_shift)) < y:
+           len(fund.flows.equity_shift), len(fund.flows.fixed_income_shift)) < y:
         raise ValueError(f"flows: {len(fund.flows.net_flow)} years given, {y} needed")
     if out is None:
         out = _allocate(n, m, y, monthly=monthly)
@@ -128,7 +145,8 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                   float(fund.flows.start_cost_basis),
                   np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64),
-                  np.ascontiguousarray(fund.flows.centre_shift[:y], dtype=np.float64))
+                  np.ascontiguousarray(fund.flows.equity_shift[:y], dtype=np.float64),
+                  np.ascontiguousarray(fund.flows.fixed_income_shift[:y], dtype=np.float64))
     res = FundOut(*(out[k] if monthly else dummy for k in MONTHLY_KEYS),
                   *(out[k] for k in YEARLY_KEYS), path=path)
     K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
@@ -162,15 +180,25 @@ def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
     return out
 
 
+def fixed_income_vol(cfg) -> float:
+    """The fixed-income funds' yearly volatility [fraction] as the generator makes it: their
+    return is carry less duration times the short rate's change, so duration x the short
+    rate's volatility (the manager's estimate in the rule's cushion arithmetic)."""
+    esg = cfg.esg
+    return esg.fixed_income.duration.value * esg.short_rate.sigma.value / 100.0
+
+
 def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) -> list[Fund]:
     """Every fund of a validated plan config over the generator's years (the pre-plan years
     and the horizon; ``n_years`` overrides), each starting the month after the information
     date (:mod:`sim.information`), or in January of the plan's first year without one or with
     ``at_plan_start`` (a replayed path)."""
     first = cfg.meta.first_year
+    fi_vol = fixed_income_vol(cfg)
     if at_plan_start:
         n_years = cfg.simulation.horizon_years if n_years is None else n_years
-        return [Fund.from_config(k, f, first, n_years) for k, f in cfg.funds.items()]
+        return [Fund.from_config(k, f, first, n_years, fixed_income_vol=fi_vol)
+                for k, f in cfg.funds.items()]
     start = cfg.start_year
     n_years = cfg.simulation.horizon_years + first - start if n_years is None else n_years
     info = cfg.information
@@ -179,7 +207,7 @@ def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) ->
         y, m = info.month
         start_month = (y - start) * 12 + m
     return [Fund.from_config(k, f, first, n_years, start, start_month,
-                             None if info is None else info.funds.get(k))
+                             None if info is None else info.funds.get(k), fi_vol)
             for k, f in cfg.funds.items()]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from .records import (PATH_BREACH_MONTHS, PATH_FIRST_BREACH, PATH_LOCK_MONTHS,
+from .records import (LIMIT_WINDOW, PATH_BREACH_MONTHS, PATH_FIRST_BREACH, PATH_LOCK_MONTHS,
                       PATH_WORST_DEPTH, PATH_WORST_FALL_12M, Dynamic, FixedMix)
 
 
@@ -37,66 +37,82 @@ def _has_floor(rule):
     return lambda rule: flag
 
 
-def target_weight(rule, nav, high, var_step, stress_scale):
+@njit(cache=True, nogil=True)
+def _dynamic_weight(rule, nav, high, var_step, stress_scale, fi_stress):
+    """The dynamic rule's equity share (:func:`target_weight`)."""
+    floor = rule.floor_share * high
+    s = min(max(stress_scale * math.sqrt(var_step), rule.stress_min), rule.stress_max)
+    if fi_stress == 0.0:
+        w = (nav - floor) / (nav * s)
+    else:
+        w = ((nav - floor) / nav - fi_stress) / max(s - fi_stress, 1e-12)
+    return min(max(w, rule.min_equity), rule.max_equity)
+
+
+def target_weight(rule, nav, high, var_step, stress_scale, fi_stress):
     """The equity share the rule wants now.
 
-    Fixed mix: ``equity_weight``. Dynamic: ``clip((nav - F) / (nav s), min_equity,
-    max_equity)`` with ``F = floor_share * high`` and ``s = clip(z * vol * sqrt(h), stress_min,
-    stress_max)``, ``vol`` the annualized EWMA volatility and ``h`` the years to the next
-    rebalancing; ``stress_scale`` is ``z * sqrt(steps_per_year * h)``, so ``s =
-    clip(stress_scale * sqrt(var_step), ...)``.
+    Fixed mix: ``equity_weight``. Dynamic: ``clip((c - s_fi) / (s - s_fi), min_equity,
+    max_equity)`` with the cushion ``c = (nav - F) / nav``, ``F = floor_share * high``, the
+    equity stress ``s = clip(z * vol * sqrt(h), stress_min, stress_max)`` (``vol`` the
+    annualized EWMA volatility, ``h = stress_horizon / 12`` years) and the fixed income's
+    ``s_fi = z * fixed_income_vol * sqrt(h)`` (``fi_stress``): a fall of ``s`` in the equity
+    held and of ``s_fi`` in the rest uses the cushion up, no more. ``stress_scale`` is ``z *
+    sqrt(steps_per_year * h)``, so ``s = clip(stress_scale * sqrt(var_step), ...)``.
+    With ``s_fi = 0`` this is ``(nav - F) / (nav s)``.
     """
     if isinstance(rule, FixedMix):
         return rule.equity_weight
-    floor = rule.floor_share * high
-    s = min(max(stress_scale * math.sqrt(var_step), rule.stress_min), rule.stress_max)
-    return min(max((nav - floor) / (nav * s), rule.min_equity), rule.max_equity)
+    return _dynamic_weight(rule, nav, high, var_step, stress_scale, fi_stress)
 
 
 @overload(target_weight)
-def _target_weight(rule, nav, high, var_step, stress_scale):
+def _target_weight(rule, nav, high, var_step, stress_scale, fi_stress):
     if _is(rule, FixedMix):
-        return lambda rule, nav, high, var_step, stress_scale: rule.equity_weight
+        return lambda rule, nav, high, var_step, stress_scale, fi_stress: rule.equity_weight
 
-    def dynamic(rule, nav, high, var_step, stress_scale):
-        floor = rule.floor_share * high
-        s = min(max(stress_scale * math.sqrt(var_step), rule.stress_min), rule.stress_max)
-        w = (nav - floor) / (nav * s)
-        return min(max(w, rule.min_equity), rule.max_equity)
+    def dynamic(rule, nav, high, var_step, stress_scale, fi_stress):
+        return _dynamic_weight(rule, nav, high, var_step, stress_scale, fi_stress)
     return dynamic
 
 
 def start_state(rule, steps, rebalance_every):
-    """(EWMA variance per step, 24-month high, window [months], stress scale) at the start."""
+    """(EWMA variance per step, 24-month high, window [months], stress scale, the fixed
+    income's stress ``s_fi``, the EWMA's decay a step) at the start."""
     if isinstance(rule, FixedMix):
-        return 0.0, 1.0, 1, 0.0
+        return 0.0, 1.0, 1, 0.0, 0.0, 0.0
     return ((rule.initial_vol / 100.0) ** 2 / (12 * steps), rule.initial_high, rule.window,
-            rule.stress_z * math.sqrt(float(rebalance_every)))
+            rule.stress_z * math.sqrt(steps * rule.stress_horizon),
+            rule.stress_z * rule.fixed_income_vol * math.sqrt(rule.stress_horizon / 12.0),
+            rule.ewma_lambda ** (1.0 / steps))
 
 
 @overload(start_state)
 def _start_state(rule, steps, rebalance_every):
     if _is(rule, FixedMix):
-        return lambda rule, steps, rebalance_every: (0.0, 1.0, 1, 0.0)
+        return lambda rule, steps, rebalance_every: (0.0, 1.0, 1, 0.0, 0.0, 0.0)
 
     def dynamic(rule, steps, rebalance_every):
         return ((rule.initial_vol / 100.0) ** 2 / (12 * steps), rule.initial_high,
-                rule.window, rule.stress_z * math.sqrt(float(rebalance_every)))
+                rule.window, rule.stress_z * math.sqrt(steps * rule.stress_horizon),
+                rule.stress_z * rule.fixed_income_vol * math.sqrt(rule.stress_horizon / 12.0),
+                rule.ewma_lambda ** (1.0 / steps))
     return dynamic
 
 
-def ewma(rule, var, x):
-    """The EWMA variance after a step's log return ``x`` (kept by the dynamic rule only)."""
+def ewma(rule, lam, var, x):
+    """The EWMA variance after a step's log return ``x``, decay ``lam`` a step (kept by the
+    dynamic rule only)."""
     if isinstance(rule, FixedMix):
         return var
-    return rule.ewma_lambda * var + (1.0 - rule.ewma_lambda) * x * x
+    return lam * var + (1.0 - lam) * x * x
 
 
 @overload(ewma)
-def _ewma(rule, var, x):
+def _ewma(rule, lam, var, x):
     if _is(rule, FixedMix):
-        return lambda rule, var, x: var
-    return lambda rule, var, x: rule.ewma_lambda * var + (1.0 - rule.ewma_lambda) * x * x
+        return lambda rule, lam, var, x: var
+    return lambda rule, lam, var, x: lam * var + (1.0 - lam) * x * x
 
 
 def floor_rule(rule):
@@ -135,9 +151,9 @@ def _sell(amount, value, basis):
 
 
 @njit(cache=True, nogil=True)
-def target_weight_nb(rule, nav, high, var_step, stress_scale):
+def target_weight_nb(rule, nav, high, var_step, stress_scale, fi_stress=0.0):
     """:func:`target_weight` compiled (for tests and callers outside a kernel)."""
-    return target_weight(rule, nav, high, var_step, stress_scale)
+    return target_weight(rule, nav, high, var_step, stress_scale, fi_stress)
 
 
 @njit(cache=True, nogil=True)
@@ -161,10 +177,14 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     by more than ``no_trade_band``, at ``transaction_cost`` times the traded amount (a realized
     loss); then equity grows by ``exp(equity_step)`` and fixed income by ``(1 +
     fixed_income)^(1/steps)``, and the EWMA variance is updated with the step's equity log
-    return; both asset classes also grow by ``exp(centre_shift[y] / steps)`` a step (the
-    fund's return centre: 0 leaves the market's own returns). Month-end NAVs fill a ring of the last ``window`` month-ends (initially
+    return; equity also grows by ``exp(equity_shift[y] / steps)`` a step and fixed income by
+    ``exp(fixed_income_shift[y] / steps)`` (the fund's return centre: 0 leaves the market's
+    own returns). Month-end NAVs fill a ring of the last ``window`` month-ends (initially
     ``initial_high``, the history before the start); the protection level is ``floor_share``
-    times their maximum and a month-end NAV below it is a breach (dynamic rule only).
+    times their maximum and a month-end NAV below it is a breach (dynamic rule only). A
+    month-end below the level after one above it begins a spell; its depth is split exactly
+    into the cushion at the month's start, the month's equity and fixed-income results, its
+    costs and the level's move (:class:`~sim.portfolio.records.FundOut`).
 
     Accounting is by average cost per asset class. Yearly: return = value change - flow =
     realized + change in unrealized; ``worst_fall_12m`` is the worst fall of the month-end NAV
@@ -177,15 +197,19 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     band, cost = trading.no_trade_band, trading.transaction_cost
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
     start_month = flows.start_month
-    centre_step = np.exp(flows.centre_shift / steps)   # (Y,) growth factor a step, 1 for none
+    eq_centre = np.exp(flows.equity_shift / steps)   # (Y,) growth factor a step, 1 for none
+    fi_centre = np.exp(flows.fixed_income_shift / steps)
     start_basis = flows.start_cost_basis
     shift = 1.0
-    var0, high0, window, stress_scale = start_state(rule, steps, rebalance_every)
+    fi_shift = 1.0
+    var0, high0, window, stress_scale, fi_stress, lam = start_state(rule, steps,
+                                                                    rebalance_every)
     floor_share, cash_lock = floor_rule(rule)
     dynamic = has_floor(rule)
     fi_only = holds_no_equity(rule)
     ring = np.empty(window)
     hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
+    lim = np.empty(LIMIT_WINDOW)     # Bilaga 2's yardstick: the last 24 month-ends
     for i in range(n_paths):
         units = start_value
         var = var0
@@ -193,10 +217,13 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         ring_high = high0            # max of the ring, kept up to date at each month end
         pos = 0
         hist[0] = 1.0
+        lim[:] = high0               # the history before the start, as the rule's
+        lim_pos = 0
+        y_fall24 = 0.0
         n_hist = 1
         hist_pos = 1                 # next slot of ``hist`` (kept below 12: no modulo)
         rebal_count = 0              # steps since the last rebalancing (no modulo either)
-        w0 = target_weight(rule, 1.0, high0, var, stress_scale)
+        w0 = target_weight(rule, 1.0, high0, var, stress_scale, fi_stress)
         eq = w0 * start_value
         fi = start_value - eq
         b_eq = eq * start_basis          # the holdings' cost basis at the start
@@ -213,8 +240,17 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         y_breach = 0
         y_lock = 0
         y_fall = 0.0
+        in_breach = False
+        y_depth = 0.0
+        y_spells = 0
+        y_cushion = 0.0
+        y_eq = 0.0
+        y_fi = 0.0
+        y_cost = 0.0
+        y_move = 0.0
         flow = 0.0
-        shift = centre_step[start_month // 12] if start_month < n_months else 1.0
+        shift = eq_centre[start_month // 12] if start_month < n_months else 1.0
+        fi_shift = fi_centre[start_month // 12] if start_month < n_months else 1.0
         if monthly:                      # before the fund starts: no values
             for m in range(start_month):
                 out.nav[i, m] = math.nan
@@ -224,7 +260,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         for m in range(start_month, n_months):
             if m % 12 == 0 or m == start_month:
                 y = m // 12
-                shift = centre_step[y]       # the year's return centre, a step
+                shift = eq_centre[y]         # the year's return centre, a step
+                fi_shift = fi_centre[y]
                 value = eq + fi
                 flow = net_flow[y] if m > start_month else 0.0
                 if m > start_month and not math.isnan(target_value[y]):
@@ -262,9 +299,16 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
             growth_fi = 1.0 + fi_month[i, m]
             if steps > 1:
                 growth_fi = growth_fi ** (1.0 / steps)
-            growth_fi = growth_fi * shift
+            growth_fi = growth_fi * fi_shift
+            # the month's start, for the split of a breach: NAV, level, results per asset
+            nav_start = (eq + fi) / units if units > 0.0 else 0.0
+            floor_start = floor_share * ring_high
+            m_eq = 0.0
+            m_fi = 0.0
+            m_cost = 0.0
             for j in range(steps):
                 if fi_only and eq == 0.0:          # nothing to rebalance, no equity
+                    m_fi += fi * (growth_fi - 1.0)
                     fi *= growth_fi
                     continue
                 k = m * steps + j
@@ -277,7 +321,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                     if value > 0.0 and units > 0.0:
                         nav = value / units
                         high = max(ring_high, nav)
-                        w = target_weight(rule, nav, high, var, stress_scale)
+                        w = target_weight(rule, nav, high, var, stress_scale, fi_stress)
                         if abs(w * value - eq) > band * value:   # |w - eq/value| > band
                             trade = w * value - eq
                             if trade > 0.0:
@@ -303,9 +347,13 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                                     b_eq -= c
                                 realized -= c
                                 costs += c
-                eq *= eq_growth[i, k] * shift
+                                m_cost += c
+                g = eq_growth[i, k] * shift
+                m_eq += eq * (g - 1.0)
+                m_fi += fi * (growth_fi - 1.0)
+                eq *= g
                 fi *= growth_fi
-                var = ewma(rule, var, eq_step[i, k])
+                var = ewma(rule, lam, var, eq_step[i, k])
             # --- month end
             value = eq + fi
             nav = value / units if units > 0.0 else 0.0
@@ -334,8 +382,17 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 if nav < floor_nav:
                     breach_months += 1
                     y_breach += 1
+                    y_depth = min(y_depth, nav / floor_nav - 1.0)
                     if first_breach < 0:
                         first_breach = m
+                    if not in_breach and units > 0.0:    # a spell begins: split its depth
+                        y_spells += 1
+                        y_cushion += (nav_start - floor_start) / floor_nav
+                        y_eq += m_eq / units / floor_nav
+                        y_fi += m_fi / units / floor_nav
+                        y_cost -= m_cost / units / floor_nav
+                        y_move -= (floor_nav - floor_start) / floor_nav
+                in_breach = nav < floor_nav
                 if eq < cash_lock * value if value > 0.0 else cash_lock > 0.0:
                     lock_months += 1
                     y_lock += 1
@@ -344,6 +401,15 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 past_high = max(past_high, hist[q])
             if past_high > 0.0 and nav < past_high * (1.0 - y_fall):
                 y_fall = max(y_fall, 1.0 - nav / past_high)
+            lim[lim_pos] = nav           # this month-end and the 23 before it
+            lim_pos += 1
+            if lim_pos == LIMIT_WINDOW:
+                lim_pos = 0
+            lim_high = lim[0]
+            for q in range(1, LIMIT_WINDOW):
+                lim_high = max(lim_high, lim[q])
+            if lim_high > 0.0 and nav < lim_high * (1.0 - y_fall24):
+                y_fall24 = max(y_fall24, 1.0 - nav / lim_high)
             hist[hist_pos] = nav
             hist_pos += 1
             if hist_pos == 12:
@@ -361,6 +427,14 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 out.cash_lock_months[i, y] = y_lock
                 out.transaction_costs[i, y] = costs
                 out.worst_fall_12m[i, y] = y_fall
+                out.worst_fall_24m[i, y] = y_fall24
+                out.breach_spells[i, y] = y_spells
+                out.breach_depth[i, y] = y_depth
+                out.breach_cushion[i, y] = y_cushion
+                out.breach_equity[i, y] = y_eq
+                out.breach_fixed_income[i, y] = y_fi
+                out.breach_costs[i, y] = y_cost
+                out.breach_floor_move[i, y] = y_move
                 worst_fall = max(worst_fall, y_fall)
                 prev_value = value
                 prev_unreal = unreal
@@ -369,6 +443,14 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 y_breach = 0
                 y_lock = 0
                 y_fall = 0.0
+                y_fall24 = 0.0
+                y_spells = 0
+                y_depth = 0.0
+                y_cushion = 0.0
+                y_eq = 0.0
+                y_fi = 0.0
+                y_cost = 0.0
+                y_move = 0.0
         out.path[i, PATH_BREACH_MONTHS] = breach_months
         out.path[i, PATH_FIRST_BREACH] = first_breach
         out.path[i, PATH_WORST_DEPTH] = worst_depth if dynamic else math.nan

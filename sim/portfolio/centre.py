@@ -3,14 +3,19 @@
 With ``simulation.return_centre = "plan"`` (the default) each fund's expected yearly return is
 the return the plan budgets on it (``funds.<key>.expected_return``, per plan year; the last
 plan year's past the plan). The generator's markets have their own expectation (the equity
-model's mean, the short rate plus spread); a fund is centred by adding a constant log return
-``delta_y`` a month to both of its asset classes, which leaves its risk (the spread of its
-returns, the strategy's reactions) as the market gives it. ``delta_y`` is found on a pilot
-sample of the generator drawn from its own seed (``SeedSequence(seed, spawn_key=(1, 0))``,
-never a block's): for a fund whose weights do not depend on its past (a fixed mix), scaling
-both assets by ``exp(12 delta)`` scales the year's growth exactly, so ``delta = ln((1 + target)
-/ (1 + E[R])) / 12`` hits the target in one step; the dynamic rule reacts to the shifted path,
-so the step is repeated (three times; the remaining gap is reported).
+model's mean, the short rate plus spread). A fund is centred by adding a constant log return
+``delta_y`` a month to its **equity** (to its fixed income when it holds none): the rates
+the generator starts from are known at the information date, the equity premium is not, so
+the fixed income keeps the market's return and the plan's number is read as a statement about
+equity. (Shifting both asset classes by the same ``delta`` would make a dynamic fund's fixed
+income lose money whenever the plan's number is below the market's, and the rule, which moves
+into fixed income near its protection level, then falls through the level by construction.)
+
+``delta_y`` is found on a pilot sample of the generator drawn from its own seed
+(``SeedSequence(seed, spawn_key=(1, 0))``, never a block's), by the secant method on each
+year's mean return (a fund's mean return rises monotonically with its equity's), from zero and
+the shift that would hit the target if the whole fund were in the shifted asset; the
+remaining gap is reported (``Centre.centred`` against ``Centre.target``).
 
 ``"market"`` leaves every ``delta`` at zero.
 """
@@ -24,11 +29,14 @@ import numpy as np
 
 from . import Fund, run_fund
 
-__all__ = ["Centre", "centre_funds", "expected_returns", "PILOT_SPAWN_KEY", "ITERATIONS"]
+__all__ = ["Centre", "centre_funds", "expected_returns", "PILOT_SPAWN_KEY", "ITERATIONS",
+           "TOLERANCE"]
 
 #: The pilot sample's seed: a two-part spawn key, distinct from every block's (b,).
 PILOT_SPAWN_KEY = (1, 0)
-ITERATIONS = 3
+#: Secant steps at most, and the gap in the mean yearly return [fraction] that ends them.
+ITERATIONS = 12
+TOLERANCE = 1e-7
 
 
 class Centre(NamedTuple):
@@ -67,11 +75,20 @@ def months_run(fund: Fund, n_years: int) -> np.ndarray:
     return np.clip(12 * (np.arange(n_years) + 1) - start, 0, 12)
 
 
+def _shifted(fund: Fund, shift: np.ndarray) -> Fund:
+    """``fund`` with the monthly log-return ``shift`` (Y,) on the asset it is centred by."""
+    zero = np.zeros_like(shift)
+    eq, fi = (shift, zero) if fund.holds_equity else (zero, shift)
+    return dataclasses.replace(fund, flows=fund.flows._replace(equity_shift=eq,
+                                                               fixed_income_shift=fi))
+
+
 def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi: np.ndarray,
                  steps: int) -> tuple[list[Fund], Centre]:
     """Funds whose expected yearly return on the pilot sample is ``targets`` (P, Y) [percent]
     (for the months they run: a fund starting after the information date earns the year's
-    target pro rata, ``(1 + target)^(months / 12) - 1``, in the year it starts in).
+    target pro rata, ``(1 + target)^(months / 12) - 1``, in the year it starts in), each by a
+    shift of its equity (module docstring).
 
     ``eq_step`` (N, M*steps) and ``fi`` (N, M) are the pilot's returns.
     """
@@ -80,15 +97,25 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
     for fund, target in zip(funds, targets):
         months = months_run(fund, y)
         runs = months > 0
-        goal = (1.0 + np.asarray(target[:y], dtype=float) / 100.0) ** (months / 12.0)
-        shift = np.zeros(y)
-        m0, _ = _mean_return(fund, eq_step, fi, steps)
-        mean = m0
+        goal = (1.0 + np.asarray(target[:y], dtype=float) / 100.0) ** (months / 12.0) - 1.0
+        m0, se = _mean_return(fund, eq_step, fi, steps)
+        # secant per year, from 0 and the whole-fund shift; years not run keep 0
+        x0, f0 = np.zeros(y), m0 - goal
+        x1 = np.where(runs, np.log((1.0 + goal) / (1.0 + m0)) / np.maximum(months, 1), 0.0)
+        moved = _shifted(fund, x1)
+        mean, se = _mean_return(moved, eq_step, fi, steps)
+        f1 = mean - goal
         for _ in range(ITERATIONS):
-            shift = shift + np.where(runs, np.log(goal / (1.0 + mean)) / np.maximum(months, 1),
-                                     0.0)
-            moved = dataclasses.replace(fund, flows=fund.flows._replace(centre_shift=shift))
+            if np.all(np.abs(f1[runs]) < TOLERANCE):
+                break
+            slope = np.where(np.abs(x1 - x0) > 0, (f1 - f0) / np.where(x1 != x0, x1 - x0, 1.0),
+                             0.0)
+            step = np.where(runs & (slope > 0), -f1 / np.where(slope > 0, slope, 1.0), 0.0)
+            x0, f0 = x1, f1
+            x1 = x1 + step
+            moved = _shifted(fund, x1)
             mean, se = _mean_return(moved, eq_step, fi, steps)
+            f1 = mean - goal
         out.append(moved)
         market.append(100.0 * m0)
         centred.append(100.0 * mean)

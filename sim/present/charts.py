@@ -10,7 +10,8 @@ alone.
   equity share and the cash lock, 3 the worst 12-month fall against its limit, 4 return against
   risk, 5 the balanskravsresultat's fan, 6 P(deficit) and P(below the goal);
 * from ``sim sensitivity``: 7 the tornado;
-* from ``sim stress``: 8 the scenarios side by side.
+* from ``sim stress``: 8 the scenarios side by side;
+* from ``sim strategy``: S1 the pension rule's frontier, S2 the portfolio against the payouts.
 """
 
 from __future__ import annotations
@@ -394,6 +395,103 @@ def stress(ds):
     return fig, rows
 
 
+# --- S: the pension strategy's frontier and its long horizon (sim strategy) -------------------
+
+def frontier(ds):
+    """S1. Every rule's expected return against the probability of a fall beyond Bilaga 2's
+    limit from the 24-month high (one yardstick for all rules): the rules no other beats in
+    both as black dots joined by the frontier, the dominated ones hollow, today's rule a
+    star."""
+    fig, ax = _figure(ds, "Pensionsportföljens regel: förväntad avkastning mot risken att "
+                          "falla under Bilaga 2:s nivå", size=(10.0, 5.6))
+    ax = ax[0, 0]
+    risk = ds["p_fund_fall24_over_limit_ever"].values
+    ret = ds["fund_return_pct_mean"].values / 100.0
+    dom = ds["rule_dominated"].values.astype(bool)
+    today = ds["rule_today"].values.astype(bool)
+    labels = [str(x) for x in ds["rule_label"].values]
+    from matplotlib.lines import Line2D
+
+    handles = [ax.scatter(risk[dom], ret[dom], s=28, facecolors="none", edgecolors="#808080",
+                          linewidths=0.9, label="dominerad regel", zorder=2)]
+    front = np.flatnonzero(~dom)
+    order = front[np.argsort(risk[front])]
+    ax.plot(risk[order], ret[order], color="black", linewidth=1.0, zorder=2)
+    handles.append(ax.scatter(risk[order], ret[order], s=30, color="black",
+                              label="regel på fronten", zorder=3))
+    t = np.flatnonzero(today)
+    handles.append(ax.scatter(risk[t], ret[t], marker="*", s=220, color="black",
+                              edgecolors="white", linewidths=0.8, label="dagens regel",
+                              zorder=4))
+    letters = {}
+    for j in order:                       # the frontier's rules by letter, keyed beside
+        if today[j]:
+            continue
+        letters[j] = chr(ord("A") + len(letters))
+        ax.annotate(letters[j], (risk[j], ret[j]), textcoords="offset points", xytext=(5, -9),
+                    fontsize=8, fontweight="bold")
+    handles += [Line2D([], [], linestyle="none", label=f"{letters[j]}: {labels[j]}")
+                for j in letters]
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              frameon=False, handletextpad=0.4)
+    years = ds["year"].values
+    limit = float(ds["fund_loss_limit"])
+    _pct_axis(ax, f"Sannolikhet att någon gång {int(years[0])}–{int(years[-1])} ligga mer än\n"
+                  f"{_pct_sv(limit)} under det högsta värdet de senaste 24 månaderna", axis="x")
+    _pct_axis(ax, "Förväntad årsavkastning", 1)
+    ax.grid(True, color="#cccccc", linewidth=0.6)
+    _finish(fig)
+    rows = [{"rule": str(r), "label": labels[i], "today": bool(today[i]),
+             "dominated": bool(dom[i]), "letter": letters.get(i, ""), "p_below_bilaga2_level": float(risk[i]),
+             "p_below_own_level": float(ds["p_fund_breach_ever"].values[i]),
+             "expected_return_pct": float(100 * ret[i]),
+             "return_std_pct": float(ds["fund_return_pct_std"].values[i]),
+             "p_deficit_any": float(ds["p_deficit_any"].values[i])}
+            for i, r in enumerate(ds["rule"].values)]
+    return fig, rows
+
+
+def funding_fan(ds):
+    """S2. The pension portfolio to the payouts under today's rule: its value at each year's
+    end as a fan against the cumulative payouts, and the probability that every payout due
+    has been paid, under each rule of the frontier."""
+    years = ds["long_year"].values
+    fig, axes = _figure(ds, "Pensionsportföljen mot utbetalningarna", nrows=2, size=(8.0, 7.0),
+                        sharex=True, gridspec_kw={"height_ratios": [2.2, 1.0]})
+    ax = axes[0, 0]
+    today = int(np.flatnonzero(ds["rule_today"].values)[0])
+    q = ds["funding_value_quantile"].isel(rule=today).rename(value_quantile="quantile")
+    _fan(ax, years, q)
+    ax.plot(years, ds["funding_cumulative_payouts"].values, color="black", linestyle="--",
+            linewidth=1.2, label="ackumulerade utbetalningar (antagande)")
+    _mnkr_axis(ax)
+    ax.grid(True, color="#cccccc", linewidth=0.6)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax2 = axes[1, 0]
+    dom = ds["rule_dominated"].values.astype(bool)
+    front = [j for j in np.flatnonzero(~dom) if j != today][:5]
+    for k, j in enumerate([today] + front):
+        lab = "dagens regel" if j == today else str(ds["rule_label"].values[j])
+        ax2.plot(years, ds["p_funding_covered"].values[j], color="black",
+                 linestyle=LINESTYLES[k], linewidth=1.6 if j == today else 1.0, label=lab)
+    _pct_axis(ax2, "Alla utbetalningar betalda")
+    ax2.set_ylim(0, 1.02)
+    ax2.grid(True, color="#cccccc", linewidth=0.6)
+    ax2.legend(fontsize=6.5, loc="lower left", frameon=False)
+    ticks = [int(y) for y in years if int(y) % 5 == 0]
+    ax2.set_xticks(ticks)
+    ax2.set_xticklabels([str(y) for y in ticks])
+    ax2.set_xlabel("År")
+    _finish(fig)
+    rows = [{"year": int(y), "payout": float(po), "cumulative_payouts": float(cp),
+             **{f"value_q{int(round(100 * float(v)))}": float(x) for v, x in
+                zip(ds["value_quantile"].values, q.sel(long_year=y).values)},
+             "p_covered_today": float(ds["p_funding_covered"].values[today, i])}
+            for i, (y, po, cp) in enumerate(zip(years, ds["funding_payouts"].values,
+                                                ds["funding_cumulative_payouts"].values))]
+    return fig, rows
+
+
 #: Chart name -> (function, the results mode it reads).
 # --- K: goodness of fit of the calibrated models (sim calibrate esg --plots) --------------------
 
@@ -462,6 +560,8 @@ CHARTS = {
     "6_sannolikheter": (probabilities, "monte_carlo"),
     "7_tornado": (tornado, "sensitivity"),
     "8_stresstester": (stress, "stress"),
+    "s1_strategi_front": (frontier, "strategy"),
+    "s2_utbetalningar": (funding_fan, "strategy"),
     "k1_anpassning_aktier_rsln2": (partial(_goodness, model="rsln2"), "calibration"),
     "k2_anpassning_aktier_garch": (partial(_goodness, model="garch"), "calibration"),
     "k3_anpassning_aktier_gbm": (partial(_goodness, model="gbm"), "calibration"),
@@ -475,6 +575,8 @@ def charts_for(ds) -> list[str]:
     names = [n for n, (_, m) in CHARTS.items() if m == mode]
     if mode == "monte_carlo" and ("fund_value_fan" not in ds or protected_fund(ds) is None):
         names = [n for n in names if n not in ("1_pensionsportfolj", "2_aktieandel_kassalage")]
+    if mode == "strategy" and "p_funding_covered" not in ds:
+        names = [n for n in names if n != "s2_utbetalningar"]
     return names
 
 

@@ -145,6 +145,20 @@ def _alt(mc, name: str, ds) -> str:
         worst = float(bkr.min())
         return (f"Diagram: balanskravsresultatet per år i varje stresscenario; det lägsta "
                 f"värdet är {mnkr(worst)}.")
+    if name == "s1_strategi_front":
+        today = int(np.flatnonzero(ds["rule_today"].values)[0])
+        return (f"Diagram: {ds.sizes['rule']} regler för pensionsportföljen som punkter, "
+                "förväntad årsavkastning mot sannolikheten att falla under Bilaga 2:s nivå; "
+                f"dagens regel ger {fmt.number(float(ds['fund_return_pct_mean'].values[today]), 1)} "
+                f"procent och {pct(float(ds['p_fund_fall24_over_limit_ever'].values[today]))} risk.")
+    if name == "s2_utbetalningar":
+        end = int(ds["long_year"].values[-1])
+        today = int(np.flatnonzero(ds["rule_today"].values)[0])
+        med = float(ds["funding_value_quantile"].isel(rule=today).sel(value_quantile=0.5)
+                    .values[-1])
+        return (f"Diagram: pensionsportföljens värde till {end} (median {mnkr(med)} mnkr "
+                f"{end}) mot de ackumulerade utbetalningarna, och sannolikheten att alla "
+                "utbetalningar är betalda, per regel.")
     if name == "7_tornado":
         return ("Diagram: hur balanskravsresultatets medelvärde (övre raden, mnkr) och "
                 "sannolikheten för ett negativt balanskravsresultat (nedre raden, "
@@ -510,17 +524,54 @@ def funds_section(mc) -> Section:
                                       "portföljen står i kassaläge.",
             "3_storsta_fall": "Det största värdefallet under tolv månader mot gränserna.",
             "4_avkastning_risk": "Förväntad årsavkastning och risk för de tre portföljerna."}
+    breach = breach_paragraph(mc)
+    if breach:
+        s.blocks.append(breach)
     for name in names:
         s.blocks.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), caps[name]))
     return s
 
 
+def breach_paragraph(mc) -> str:
+    """The protection level in words: how often, how deep and how long the pension portfolio
+    goes below it over the plan, and what a breach is made of (from the run's breach split);
+    empty without a protected fund or the split."""
+    f = protected_fund(mc)
+    if f is None or "fund_breach_cause" not in mc:
+        return ""
+    years = [int(y) for y in mc["year"].values]
+    ever = float(mc["p_fund_breach_ever"].sel(fund=f))
+    review = _config(mc)["funds"][f]["strategy"].get("rebalance_per_month", 1)
+    how = {1: "månadsvis", 2: "varannan vecka", 4: "veckovis"}.get(int(review),
+                                                                  f"{review} gånger i månaden")
+    text = (f"Strategin ses över {how}. Pensionsportföljen ligger under skyddsnivån vid något "
+            f"månadsslut {span(years)} i {pct(ever)} av scenarierna.")
+    if ever <= 0.0:
+        return text
+    depth = mc["fund_breach_depth_quantile"].sel(fund=f)
+    spell = float(mc["fund_breach_spell_months"].sel(fund=f))
+    cause = mc["fund_breach_cause"].sel(fund=f)
+    parts = {str(k): float(cause.sel(breach_part=k)) for k in mc["breach_part"].values}
+    fi_share = parts["fixed_income"] / min(float(cause.sum()) - parts["cushion"], -1e-12)
+    text += (f" Genombrotten är grunda: i hälften av dem är portföljen som mest "
+             f"{pct(float(depth.sel(depth_quantile=0.5)), 1)} under nivån, i 95 % som mest "
+             f"{pct(float(depth.sel(depth_quantile=0.95)), 1)}, och en period under nivån varar "
+             f"i genomsnitt {fmt.number(spell, 1)} månader. De uppstår när kudden redan är "
+             f"liten (i genomsnitt {pct(parts['cushion'], 2)} av nivån vid månadens början) och "
+             f"portföljen mest ligger i räntefonder: "
+             f"{fmt.percent(max(min(fi_share, 1.0), 0.0), 0)} procent av månadens fall kommer från "
+             "räntefondernas kursfall, resten från aktierna mellan två översyner. "
+             "Transaktionskostnaderna betyder nästan inget.")
+    return text
+
+
 LIMITS = [
-    "Verksamhetens egen risk skattas från fem regioners budgetavvikelser ett år framåt; "
-    "underlaget är tunt och skattningens medelfel är en tredjedel av värdet.",
+    "Verksamhetens egen risk skattas från tolv budgetavvikelser i svenska regioner ett år "
+    "framåt, publicerade före planens informationsdatum; avvikelserna samma år hänger ihop, "
+    "så underlaget är tunnare än tolv oberoende år.",
     "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
-    "Aktiemodellen är skattad på amerikanska aktier i dollar 1956–2018; valutarisken ingår "
-    "inte.",
+    "Aktiemodellen är skattad på den amerikanska aktiemarknaden i kronor 1971–2018; den "
+    "står för global aktierisk i kronor, valutarisken inräknad.",
 ]
 
 
@@ -645,6 +696,91 @@ def limits_section(mc, models=None, backtest=None) -> Section:
         s.blocks += backtest_blocks(backtest)
     if models is not None:
         s.blocks += model_risk_blocks(mc, models)
+    return s
+
+
+def strategy_section(strat) -> Section:
+    """The pension rule's frontier (``sim strategy``): what today's rule costs and buys against
+    the alternatives, the frontier chart, a table of today's rule and the rules no other
+    beats, and the long horizon to the payouts."""
+    s = Section("strategi", "Pensionsportföljens regel: vad den kostar och vad den skyddar")
+    years = [int(y) for y in strat["year"].values]
+    n = int(strat.attrs["paths"])
+    today = int(np.flatnonzero(strat["rule_today"].values)[0])
+    dom = strat["rule_dominated"].values.astype(bool)
+    ret = strat["fund_return_pct_mean"].values
+    below = strat["p_fund_fall24_over_limit_ever"].values
+    limit = pct(float(strat["fund_loss_limit"]))
+    front = sorted((j for j in np.flatnonzero(~dom) if j != today), key=lambda k: below[k])
+    text = (f"Finanspolicyn sätter regeln: skyddsnivån, fönstret, aktietaket, hur stort fall "
+            f"kudden ska tåla och hur ofta andelen ses över. {len(ret)} regler har körts på "
+            f"samma {fmt.number(n)} scenarier och samma avkastning i aktie- och räntefonder. "
+            f"Dagens regel ger en förväntad årsavkastning på {fmt.number(ret[today], 1)} "
+            f"procent, och portföljen ligger någon gång {span(years)} mer än {limit} under sitt "
+            f"högsta värde de senaste 24 månaderna (Bilaga 2:s mått) i {pct(below[today])} av "
+            "scenarierna. ")
+    if dom[today]:
+        text += ("En annan regel ger minst lika hög avkastning med mindre risk att gå under "
+                 "Bilaga 2:s nivå: dagens regel ligger inte på fronten. ")
+    else:
+        text += "Ingen annan regel ger både högre avkastning och mindre risk: dagens regel ligger på fronten. "
+    safer = [j for j in front if below[j] < below[today]]
+    richer = [j for j in front if ret[j] > ret[today]]
+    if safer:
+        j = max(safer, key=lambda k: ret[k])
+        text += (f"Den säkrare regeln närmast ({strat['rule_label'].values[j]}) ger "
+                 f"{fmt.number(ret[j], 1)} procent och {pct(below[j])} risk. ")
+    if richer:
+        j = min(richer, key=lambda k: below[k])
+        text += (f"Den närmaste med högre avkastning ({strat['rule_label'].values[j]}) ger "
+                 f"{fmt.number(ret[j], 1)} procent och {pct(below[j])} risk.")
+    s.blocks.append(text)
+    s.blocks.append(Figure(chart_svg(strat, "s1_strategi_front"),
+                           _alt(strat, "s1_strategi_front", strat),
+                           "Regler för pensionsportföljen: förväntad avkastning mot risken att "
+                           "falla under Bilaga 2:s nivå; dagens regel markerad."))
+    nb = int(strat.attrs.get("budget_years", 3))
+    last = years[min(nb, len(years)) - 1]
+    long = "p_funding_covered" in strat
+    end = int(strat["long_year"].values[-1]) if long else None
+    rows = []
+    for j in [today] + front:
+        cells = [fmt.number(ret[j], 1), fmt.number(float(strat["fund_return_pct_std"].values[j]), 1),
+                 pct(below[j], 1), pct(float(strat["p_fund_breach_ever"].values[j]), 1),
+                 fmt.mnkr(float(strat["fund_realized_mean"].values[j].mean())),
+                 pct(float(strat["p_deficit"].sel(year=last).values[j]), 1)]
+        if long:
+            cells.append(pct(float(strat["p_funding_covered"].values[j, -1]), 1))
+        rows.append((("Dagens regel" if j == today else str(strat["rule_label"].values[j])),
+                     cells))
+    head = ["Regel", "Avkastning, %", "Standardavvikelse, %", "Under Bilaga 2:s nivå",
+            "Under egen nivå", "Realiserat per år, mnkr", f"Negativt resultat {last}"]
+    if long:
+        head.append(f"Alla utbetalningar betalda {end}")
+    s.blocks.append(Table(
+        "Dagens regel och reglerna på fronten", head, rows,
+        note=("Avkastning: förväntad årsavkastning och dess standardavvikelse; under nivån: "
+              f"någon gång {span(years)}; realiserat: pensionsportföljens genomsnittliga bidrag "
+              "till balanskravsresultatet per planår. Alla regler "
+              f"({Path(str(strat.attrs.get('sweep_file', 'strategy.toml'))).name}) står i "
+              "Excelbladet Strategi.")))
+    if long:
+        p_end = float(strat["p_funding_covered"].values[today, -1])
+        payouts = strat["funding_payouts"].values
+        first = int(strat["long_year"].values[np.flatnonzero(payouts > 0)[0]]) if (
+            payouts > 0).any() else None
+        text = (f"Portföljen finns för utbetalningarna som växer från omkring 2040. Till {end} "
+                f"har portföljen med dagens regel betalat varje utbetalning i "
+                f"{pct(p_end)} av scenarierna ({fmt.number(int(strat.attrs['long_paths']))} "
+                "scenarier). Utbetalningarna är ett antagande"
+                + (f" (från {first})" if first else "")
+                + " tills regionen lägger in KPA:s prognos; inga nya avsättningar efter "
+                "planperioden, och avkastningen efter planen är planens sista års.")
+        s.blocks.append(text)
+        s.blocks.append(Figure(chart_svg(strat, "s2_utbetalningar"),
+                               _alt(strat, "s2_utbetalningar", strat),
+                               "Pensionsportföljens värde mot de ackumulerade utbetalningarna, "
+                               "och sannolikheten att alla utbetalningar är betalda."))
     return s
 
 
@@ -802,19 +938,20 @@ def glossary_section() -> Section:
 
 
 def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-          models=None, backtest=None, figures: dict | None = None) -> Document:
+          models=None, backtest=None, figures: dict | None = None,
+          strategy=None) -> Document:
     """The whole document from the results Datasets (``stress``, ``sens``, ``models``, the
     model variants of ``sim compare``, and ``backtest``, of ``sim backtest``, optional).
     ``figures``: charts already drawn from these Datasets (name -> (figure, rows),
     :func:`sim.present.charts.draw_charts`), used instead of drawing them again."""
     token = _DRAWN.set(figures or {})
     try:
-        return _build(mc, stress, sens, title, models, backtest)
+        return _build(mc, stress, sens, title, models, backtest, strategy)
     finally:
         _DRAWN.reset(token)
 
 
-def _build(mc, stress, sens, title, models, backtest) -> Document:
+def _build(mc, stress, sens, title, models, backtest, strategy=None) -> Document:
     from .report import stress_intro
 
     sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),
@@ -826,6 +963,8 @@ def _build(mc, stress, sens, title, models, backtest) -> Document:
     protected = protected_fund(mc)
     if protected is not None or "fund" in mc.dims:
         sections.append(funds_section(mc))
+    if strategy is not None:
+        sections.append(strategy_section(strategy))
     sections += [limits_section(mc, models, backtest), assumptions_section(mc)]
     if stress is not None:
         sections.append(scenarios_section(stress))

@@ -58,17 +58,18 @@ def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför
     return write(path, build(mc, stress, sens, title, models, backtest))
 
 
-def write_excel(path, mc, stress=None, sens=None, budget=None, charts=None):
+def write_excel(path, mc, stress=None, sens=None, budget=None, charts=None, strategy=None):
     """riskanalys.xlsx (:func:`excel_writer`), atomically."""
     from ..results import atomic_write
 
-    return atomic_write(path, excel_writer(mc, stress, sens, budget, charts))
+    return atomic_write(path, excel_writer(mc, stress, sens, budget, charts, strategy))
 
 
-def excel_writer(mc, stress=None, sens=None, budget=None, charts=None):
+def excel_writer(mc, stress=None, sens=None, budget=None, charts=None, strategy=None):
     """``write(tmp)`` of riskanalys.xlsx: a sheet per table, numbers as numbers with formats,
     and provenance. ``charts``: each chart's data rows (name -> rows, as its CSV), a sheet
-    each ("Diagram <name>"), so a controller redraws a chart from the workbook."""
+    each ("Diagram <name>"), so a controller redraws a chart from the workbook.
+    ``strategy`` (``sim strategy``): a sheet "Strategi" with every rule, a row each."""
     import datetime as dt
 
     import xlsxwriter
@@ -157,6 +158,8 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None):
                 rows.append((f"Sobol S1: {sens['factor_label'].values[i]}",
                              sens["sobol_first"].sel(factor=f).values, dec))
             sheet("Känslighet", ["Förändring, mnkr"] + syears, rows)
+        if strategy is not None:
+            _strategy_sheet(wb, bold, pct, dec, strategy)
         _long_sheet(wb, bold, mc, stress)
         for name, chart_rows in (charts or {}).items():
             _chart_sheet(wb, bold, f"Diagram {name}"[:31], chart_rows)
@@ -186,6 +189,51 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None):
         wb.close()
 
     return write
+
+
+def _strategy_sheet(wb, bold, pct, dec, strat) -> None:
+    """'Strategi': every rule of ``sim strategy`` with its parameters and results, numbers as
+    numbers (shares as percentages)."""
+    from ..strategy import SWEEP_KEYS
+
+    years = [int(y) for y in strat["year"].values]
+    ws = wb.add_worksheet("Strategi")
+    cols = [("Regel", None), ("Dagens", None), ("Dominerad", None)]
+    cols += [(f"{name.capitalize()}", dec) for name in SWEEP_KEYS.values()]
+    cols += [("Förväntad avkastning, %", dec), ("Standardavvikelse, %", dec),
+             ("Under Bilaga 2:s nivå någon gång", pct), ("Under egen nivå någon gång", pct),
+             ("Djup under nivån, 95 %-kvantil", pct),
+             ("Minst ett negativt balanskravsresultat", pct)]
+    cols += [(f"Negativt balanskravsresultat {y}", pct) for y in years]
+    cols += [(f"Realiserat till balanskravsresultatet {y}, mnkr", dec) for y in years]
+    long = "p_funding_covered" in strat
+    if long:
+        end = int(strat["long_year"].values[-1])
+        cols.append((f"Alla utbetalningar betalda {end}", pct))
+    ws.write_row(0, 0, [c for c, _ in cols], bold)
+    for i in range(strat.sizes["rule"]):
+        vals = [str(strat["rule_label"].values[i]),
+                "ja" if bool(strat["rule_today"].values[i]) else "",
+                "ja" if bool(strat["rule_dominated"].values[i]) else ""]
+        vals += [float(strat[f"rule_{k}"].values[i]) for k in SWEEP_KEYS]
+        vals += [float(strat["fund_return_pct_mean"].values[i]),
+                 float(strat["fund_return_pct_std"].values[i]),
+                 float(strat["p_fund_fall24_over_limit_ever"].values[i]),
+                 float(strat["p_fund_breach_ever"].values[i]),
+                 float(strat["fund_breach_depth_quantile"].values[i, -1]),
+                 float(strat["p_deficit_any"].values[i])]
+        vals += [float(v) for v in strat["p_deficit"].values[i]]
+        vals += [float(v) for v in strat["fund_realized_mean"].values[i]]
+        if long:
+            vals.append(float(strat["p_funding_covered"].values[i, -1]))
+        for c, (v, (_, form)) in enumerate(zip(vals, cols)):
+            if isinstance(v, str):
+                ws.write_string(i + 1, c, v)
+            elif np.isfinite(v):
+                ws.write_number(i + 1, c, v, form)
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, len(cols), 14)
+    ws.freeze_panes(1, 1)
 
 
 def _chart_sheet(wb, bold, name: str, rows: list[dict]) -> None:

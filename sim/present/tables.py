@@ -161,6 +161,8 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
             vals = ds["fund_return_pct_quantile"].sel(quantile=q, fund=protected).values
             lines.append(f"{qlabel:<{lw}}" + "".join(f"{fmt.number(v, 1):>{cw}}"
                                                      for v in vals))
+    if protected is not None and "fund_breach_cause" in ds:
+        lines += [""] + breach_lines(ds, protected)
     if "bkr_base" in ds:
         lines += [""] + bridge_lines(ds, lw, cw)
     lines += ["", "Vad driver underskotten: bidrag till balanskravsresultatets avvikelse från",
@@ -171,6 +173,43 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
         lines.append(f"{str(label)[:lw - 1]:<{lw}}" + "".join(
             f"{mnkr(a) + ' (' + mnkr(b) + ')':>{cw}}" for a, b in zip(bad, allv)))
     return "\n".join(lines)
+
+
+#: The parts of a breach's depth, in the summary's words.
+BREACH_PART_LABELS = {"cushion": "kudde vid månadens början",
+                      "equity": "aktiefondernas resultat under månaden",
+                      "fixed_income": "räntefondernas resultat under månaden",
+                      "costs": "transaktionskostnader",
+                      "floor_move": "skyddsnivåns ändring"}
+
+
+def breach_lines(ds: xr.Dataset, fund: str) -> list[str]:
+    """The protection level of ``fund`` over the plan years: how often, how deep and how long
+    it is breached, and what a breach is made of (the mean split of a spell's first month-end,
+    in percent of the level), from a summary Dataset."""
+    years = [int(y) for y in ds["year"].values]
+    span = f"{years[0]}–{years[-1]}"
+    ever = ds["p_fund_breach_ever"].sel(fund=fund).item()
+    lines = [f"Pensionsportföljens skyddsnivå, {span}",
+             f"  under skyddsnivån vid något månadsslut: {fmt.percent(ever)} % av scenarierna"]
+    if ever <= 0.0:
+        return lines
+    depth = ds["fund_breach_depth_quantile"].sel(fund=fund)
+    spell = ds["fund_breach_spell_months"].sel(fund=fund).item()
+    per = ds["fund_breach_spells_per_path"].sel(fund=fund).item()
+    lines += [
+        f"  största avstånd under nivån, bland dem: median {fmt.percent(depth.sel(depth_quantile=0.5).item(), 1)} %, "
+        f"95 %-kvantil {fmt.percent(depth.sel(depth_quantile=0.95).item(), 1)} %",
+        f"  en period under nivån varar i genomsnitt {fmt.number(spell, 1)} månader "
+        f"({fmt.number(per, 2)} perioder per scenario)",
+        "  djupet vid genombrottets första månadsslut, medelvärde, % av skyddsnivån:"]
+    cause = ds["fund_breach_cause"].sel(fund=fund)
+    for part in ds["breach_part"].values:
+        v = cause.sel(breach_part=part).item()
+        lines.append(f"    {BREACH_PART_LABELS.get(str(part), str(part)):<42}"
+                     f"{fmt.percent(v, 2, plus=True):>8}")
+    lines.append(f"    {'= djup':<42}{fmt.percent(float(cause.sum()), 2, plus=True):>8}")
+    return lines
 
 
 def stress_table(ds: xr.Dataset) -> str:
@@ -297,6 +336,51 @@ def compare_table(ds: xr.Dataset) -> str:
               f"{fmt.number(ds.attrs['high_inflation'], 0)} % något planår. Ett spann större "
               "än det slumpen ensam kan ge (95 %, ur specifikationernas medelfel) är "
               "modellrisk, inte slump."]
+    return "\n".join(lines)
+
+
+def strategy_table(ds: xr.Dataset) -> str:
+    """``sim strategy``: every rule's expected return and spread, the protection it buys
+    (P(breach) over the plan, the depth's 95 % quantile, P(a 12-month fall over the limit)),
+    P(deficit) in the last budget year and at least once, and, with the long horizon, P(every
+    payout paid) to its last year; today's rule first, dominated rules marked."""
+    years = [int(y) for y in ds["year"].values]
+    labels = [str(x) for x in ds["rule_label"].values]
+    lw = min(max(len(x) for x in labels) + 4, 64)
+    n = int(ds.attrs.get("paths", 0))
+    pct = fmt.percent
+    nb = int(ds.attrs.get("budget_years", 3))
+    last_budget = years[min(nb, len(years)) - 1]
+    long = "p_funding_covered" in ds
+    end = int(ds["long_year"].values[-1]) if long else None
+    head = (f"  {'Regel':<{lw - 2}}{'avk. %':>8}{'± %':>7}{'B2-nivån':>11}{'egen nivå':>12}"
+            f"{'djup 95 %':>11}{'P(<0) ' + str(last_budget):>13}{'minst ett':>11}"
+            + (f"{'betalt ' + str(end):>14}" if long else ""))
+    lines = [ds.attrs.get("title", ""),
+             f"Pensionsportföljens regel: {len(labels)} regler, {fmt.number(n)} scenarier och "
+             "samma slumptal och tillgångsavkastning i varje", "", head]
+    for i, lab in enumerate(labels):
+        mark = " *" if bool(ds["rule_dominated"].values[i]) else ""
+        cells = (f"{fmt.number(ds['fund_return_pct_mean'].values[i], 2):>8}"
+                 f"{fmt.number(ds['fund_return_pct_std'].values[i], 1):>7}"
+                 f"{pct(ds['p_fund_fall24_over_limit_ever'].values[i]):>9} %"
+                 f"{pct(ds['p_fund_breach_ever'].values[i]):>10} %"
+                 f"{pct(ds['fund_breach_depth_quantile'].values[i, -1], 1):>9} %"
+                 f"{pct(ds['p_deficit'].sel(year=last_budget).values[i]):>11} %"
+                 f"{pct(ds['p_deficit_any'].values[i]):>9} %")
+        if long:
+            cells += f"{pct(ds['p_funding_covered'].values[i, -1]):>12} %"
+        lines.append(f"  {(lab + mark)[:lw - 3]:<{lw - 2}}{cells}")
+    limit = fmt.percent(float(ds["fund_loss_limit"]), 0)
+    lines += ["", f"avk.: förväntad årsavkastning, ±: dess standardavvikelse; B2-nivån: "
+              f"någon gång {years[0]}–{years[-1]} mer än {limit} % under det högsta värdet de "
+              "senaste 24 månaderna (Bilaga 2:s mått, samma för alla regler); egen nivå: under "
+              "regelns egen skyddsnivå; djup: största avstånd under den egna nivån bland dem som "
+              f"går under (95 %-kvantil); minst ett: negativt balanskravsresultat något av de {nb} "
+              "budgetåren" + (f"; betalt: alla utbetalningar betalda till och med {end}" if long
+                              else "")
+              + ". * dominerad: en annan regel ger minst lika hög avkastning med högst lika "
+              "hög sannolikhet att falla under Bilaga 2:s nivå."]
     return "\n".join(lines)
 
 

@@ -32,11 +32,15 @@ Z = 4.0
 #: The model's own properties are tested on the hand-set parameters, whose figures the closed
 #: forms below name (tests/test_calibrate.py tests the calibrated file).
 HANDSET = "esg_model=../models/esg-handset.toml"
+#: The pension portfolio reviewed monthly, so the generator runs at the model's own steps (a
+#: weekly review would make them weekly: PlanConfig.equity_steps).
+MONTHLY_REVIEW = "funds.pension.strategy.rebalance_per_month=1"
 
 
 def config(*overrides):
-    """The default plan without its information set, on the hand-set model."""
-    return load_config(DEFAULT_CONFIG, [PLAIN, HANDSET, *overrides])
+    """The default plan without its information set, on the hand-set model, its generator at
+    the model file's steps a month."""
+    return load_config(DEFAULT_CONFIG, [PLAIN, HANDSET, MONTHLY_REVIEW, *overrides])
 
 
 @pytest.fixture(scope="module")

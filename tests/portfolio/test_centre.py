@@ -44,7 +44,8 @@ def test_every_fund_earns_the_plans_expected_return(engine, fresh):
 def test_the_plan_and_the_market_differ_and_market_shifts_nothing(engine):
     market = Engine(load_config(DEFAULT_CONFIG, ["simulation.return_centre=market"]), seed=1)
     for f in market.funds:
-        np.testing.assert_array_equal(f.flows.centre_shift, 0.0)
+        np.testing.assert_array_equal(f.flows.equity_shift, 0.0)
+        np.testing.assert_array_equal(f.flows.fixed_income_shift, 0.0)
     np.testing.assert_array_equal(market.centre.market, engine.centre.market)
     # without an information date (the short rate from the model's start, the policy rate of
     # March 2022: 0 %), the generator expects more than the plan budgets for the funds that

@@ -28,12 +28,14 @@ def dynamic(**changes) -> Fund:
     ``changes`` name fields of the rule, trading or flows records (the config's names)."""
     parts = {
         "rule": Dynamic(floor_share=0.85, window=24, min_equity=0.0, max_equity=1.0,
-                        stress_z=3.0, stress_min=0.2, stress_max=0.2, ewma_lambda=0.97,
+                        stress_z=3.0, stress_min=0.2, stress_max=0.2, stress_horizon=1.0,
+                        ewma_lambda=0.97,
                         initial_vol=100.0 * math.sqrt(0.002 * 12), initial_high=1.0,
-                        cash_lock_below=0.05),
+                        cash_lock_below=0.05, fixed_income_vol=0.0),
         "trading": Trading(rebalance_per_month=1, no_trade_band=0.0, transaction_cost=0.0),
         "flows": Flows(start_value=100.0, start_month=0, start_cost_basis=1.0, net_flow=np.zeros(10),
-                       target_value=np.full(10, np.nan), centre_shift=np.zeros(10)),
+                       target_value=np.full(10, np.nan), equity_shift=np.zeros(10),
+                       fixed_income_shift=np.zeros(10)),
     }
     for key, value in changes.items():
         name = next(n for n, rec in parts.items() if key in rec._fields)
@@ -262,7 +264,7 @@ def test_all_funds_run_on_common_returns(cfg_plain):
     cfg = cfg_plain
     out = generate_arrays(esg_params(cfg), 50, 1, block_size=1000)
     funds = fund_params(cfg)
-    res = run_funds(funds, out["equity_step"], out["fixed_income_return"], 1)
+    res = run_funds(funds, out["equity_step"], out["fixed_income_return"], cfg.equity_steps)
     assert res["value_end"].shape == (50, 3, 6)
     # the short-term buffer holds no equity
     assert (res["equity_weight"][:, 2] == 0).all()
@@ -273,7 +275,7 @@ def test_all_funds_run_on_common_returns(cfg_plain):
     w, band = medium.rule.equity_weight, medium.trading.no_trade_band
     lo = w - band
     hi = w + band + medium.trading.transaction_cost * band + 1e-12
-    g = np.exp(out["equity_step"])
+    g = np.exp(out["equity_log_return"])          # the month's growth, over its steps
     f = 1.0 + out["fixed_income_return"]
 
     def carried(w):
@@ -299,7 +301,8 @@ def test_rebasing_draws_the_return_off_each_year(cfg):
     """The liquidity funds start each year at their planned capital: the year's return is what
     the budget takes as financial income."""
     out = generate_arrays(esg_params(cfg), 200, 9, block_size=1000)
-    res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
+    res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"],
+                   cfg.equity_steps)
     medium = res["value_end"][:, 1] - res["year_return"][:, 1]      # value at each year's start
     np.testing.assert_allclose(medium, 1920.0, rtol=1e-12)
 
@@ -323,8 +326,112 @@ def test_a_fund_paid_out_in_full_is_empty_and_stays_consistent():
 
 def test_yearly_results_do_not_depend_on_writing_monthly_paths(cfg):
     out = generate_arrays(esg_params(cfg), 300, 2, block_size=1000)
-    args = (fund_params(cfg), out["equity_step"], out["fixed_income_return"], 1)
+    args = (fund_params(cfg), out["equity_step"], out["fixed_income_return"], cfg.equity_steps)
     with_monthly, without = run_funds(*args, monthly=True), run_funds(*args, monthly=False)
     assert "nav" not in without
     for key, arr in without.items():
         np.testing.assert_array_equal(arr, with_monthly[key], err_msg=key)
+
+
+# --------------------------------------------------------------------------------------------
+# A breach's depth, split into its causes, by hand
+# --------------------------------------------------------------------------------------------
+
+PARTS = ("cushion", "equity", "fixed_income", "costs", "floor_move")
+
+
+def split(out, y=0):
+    return {p: out[f"breach_{p}"][0, y] for p in PARTS}
+
+
+def assert_split(out, want, depth):
+    got = split(out)
+    for p in PARTS:
+        assert math.isclose(got[p], want.get(p, 0.0), rel_tol=1e-12, abs_tol=1e-15), p
+    assert math.isclose(sum(got.values()), depth, rel_tol=1e-12)
+    assert out["breach_spells"][0, 0] == 1
+
+
+def test_a_gap_month_is_the_equitys_fall():
+    """Start: 75 equity, 25 fixed income, level 85. Equity falls 25 % in the month, more than
+    the 20 % the rule guards against: 81,25 < 85. The depth (81,25 - 85) / 85 is the cushion
+    at the month's start, 15 / 85, plus the equity's result, -18,75 / 85."""
+    out = run_fund(dynamic(), np.log([[0.75]]), np.zeros((1, 1)), 1)
+    assert_split(out, {"cushion": 15 / 85, "equity": -18.75 / 85}, (81.25 - 85) / 85)
+
+
+def test_a_bond_loss_is_the_fixed_incomes():
+    """All in fixed income (max_equity 0), which loses 16 % in the month: 84 < 85."""
+    out = run_fund(dynamic(max_equity=0.0), np.zeros((1, 1)), np.array([[-0.16]]), 1)
+    assert_split(out, {"cushion": 15 / 85, "fixed_income": -16 / 85}, (84 - 85) / 85)
+
+
+def test_a_trades_cost_is_the_costs():
+    """The 24-month high at 1,17: level 0,9945, cushion 0,0055, w = 0,0275 (2,75 equity).
+    Month 1: equity doubles: 5,5 + 97,25 = 102,75, no breach. Month 2: the rule buys up to
+    w = (1,0275 - 0,9945) / (1,0275 x 0,2): 16,5 equity, a trade of 11 at a cost of 50 %, 5,5
+    from fixed income: 97,25 < 99,45, nothing moves in the month. The depth is the cushion at
+    the month's start, 3,3 / 99,45, and the cost, -5,5 / 99,45."""
+    p = dynamic(initial_high=1.17, transaction_cost=0.5)
+    out = run_fund(p, np.log([[2.0, 1.0]]), np.zeros((1, 2)), 1)
+    assert list(out["breach_months"][0]) == [1]
+    assert_split(out, {"cushion": 3.3 / 99.45, "costs": -5.5 / 99.45}, (97.25 - 99.45) / 99.45)
+
+
+def test_a_spell_is_counted_once_and_the_split_always_sums_to_the_depth():
+    """A crash into fixed income (the level held by the 24-month window) stays below for five
+    month-ends: one spell. On random paths with flows, costs and weekly trading, every year's
+    split sums to the sum of its spells' depths, and the kernel equals the NumPy reference."""
+    out = run_fund(dynamic(), EQUITY_6M, FLAT_FI, 1)
+    assert out["breach_months"][0, 0] == 5 and out["breach_spells"][0, 0] == 1
+    rng = np.random.default_rng(11)
+    eq = rng.normal(0.002, 0.03, (400, 36 * 4))
+    fi = rng.normal(0.001, 0.004, (400, 36))
+    p = dynamic(stress_min=0.03, stress_max=0.3, rebalance_per_month=4, transaction_cost=0.002,
+                no_trade_band=0.01, fixed_income_vol=0.013, net_flow=np.array([0, 20, -30.0]))
+    got = run_fund(p, eq, fi, 4)
+    want = ref.run(p, eq, fi, 4)
+    for key in [f"breach_{q}" for q in PARTS] + ["breach_spells", "breach_depth"]:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-12, err_msg=key)
+    total = sum(got[f"breach_{q}"] for q in PARTS)
+    assert (got["breach_spells"] > 0).any()
+    # the spells' depths, from the monthly NAV and level: a month-end below after one above
+    nav = got["nav"]
+    units = got["value"] / nav
+    level = got["floor"] / units
+    below = nav < level
+    first = below & ~np.concatenate([np.zeros((400, 1), bool), below[:, :-1]], axis=1)
+    depth = np.where(first, nav / level - 1.0, 0.0).reshape(400, 3, 12).sum(axis=2)
+    np.testing.assert_allclose(total, depth, atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(nav=st.floats(0.5, 2.0), high=st.floats(0.6, 2.0), s_fi=st.floats(0.0, 0.04))
+def test_the_fixed_incomes_stress_uses_the_cushion_up_exactly(nav, high, s_fi):
+    """With s fixed at 0,2: where the share is inside its bounds, a fall of s in the equity
+    held and of s_fi in the fixed income takes the NAV exactly to the level; counting the
+    fixed income's risk never raises the share."""
+    rule = dynamic(max_equity=1.0).rule
+    w = K.target_weight_nb(rule, nav, high, 0.0, 1.0, s_fi)
+    w0 = K.target_weight_nb(rule, nav, high, 0.0, 1.0, 0.0)
+    assert w <= w0 + 1e-15
+    if 0.0 < w < 1.0:
+        loss = nav * (w * 0.2 + (1.0 - w) * s_fi)
+        assert math.isclose(nav - loss, 0.85 * high, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_bilaga_2s_yardstick_is_todays_level():
+    """The 24-month yardstick (a fall from the highest of the month-end and the 23 before it,
+    history at the rule's 24-month high) is today's protection level itself: with floor 85 %
+    and a 24-month window, a year's fall beyond 15 % is a year with a month-end below the
+    level, path by path; with a 12-month window the level is looser and the yardstick not."""
+    rng = np.random.default_rng(8)
+    eq = rng.normal(0.004, 0.06, (2000, 48))
+    fi = np.full((2000, 48), 0.001)
+    p = dynamic(stress_min=0.05, stress_max=0.4, initial_high=1.05)
+    out = run_fund(p, eq, fi, 1)
+    np.testing.assert_array_equal(out["worst_fall_24m"] > 0.15, out["breach_months"] > 0)
+    assert (out["breach_months"] > 0).any()
+    short = run_fund(dynamic(stress_min=0.05, stress_max=0.4, initial_high=1.05, window=12),
+                     eq, fi, 1)
+    assert ((short["worst_fall_24m"] > 0.15) & (short["breach_months"] == 0)).any()

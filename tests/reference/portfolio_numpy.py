@@ -12,12 +12,18 @@ from sim.portfolio.records import Dynamic
 
 
 def target_weight(rule, nav, high, var, steps_per_year, horizon):
+    """clip((c - s_fi) / (s - s_fi)), c the cushion as a share of the NAV (README)."""
     if not isinstance(rule, Dynamic):
         return np.full_like(nav, rule.equity_weight)
     floor = rule.floor_share * high
     s = np.clip(rule.stress_z * np.sqrt(var * steps_per_year) * np.sqrt(horizon),
                 rule.stress_min, rule.stress_max)
-    return np.clip((nav - floor) / (nav * s), rule.min_equity, rule.max_equity)
+    s_fi = rule.stress_z * rule.fixed_income_vol * np.sqrt(horizon)
+    if s_fi == 0.0:
+        w = (nav - floor) / (nav * s)
+    else:
+        w = ((nav - floor) / nav - s_fi) / np.maximum(s - s_fi, 1e-12)
+    return np.clip(w, rule.min_equity, rule.max_equity)
 
 
 def sell(amount, value, basis):
@@ -36,8 +42,8 @@ def run(fund, eq_step, fi_month, steps):
     years = -(-months // 12)
     spy = 12.0 * steps
     rebalance_every = steps // fund.trading.rebalance_per_month
-    horizon = rebalance_every / spy
-    lam = rule.ewma_lambda if dynamic else 0.0
+    horizon = rule.stress_horizon / 12.0 if dynamic else 0.0     # the stress's horizon [years]
+    lam = rule.ewma_lambda ** (1.0 / steps) if dynamic else 0.0     # a month's decay, per step
     window = rule.window if dynamic else 1
     high0 = rule.initial_high if dynamic else 1.0
     floor_share = rule.floor_share if dynamic else 0.0
@@ -51,9 +57,15 @@ def run(fund, eq_step, fi_month, steps):
     b_eq, b_fi = eq * basis, fi * basis
     realized = np.zeros(n)
     navs = [np.ones(n)]               # month-end NAVs with the start first
+    lim = [np.full(n, high0)] * 24    # Bilaga 2's 24 month-ends, the rule's history first
+    parts = ("cushion", "equity", "fixed_income", "costs", "floor_move")
     out = {k: np.zeros((n, years)) for k in ("year_return", "realized", "unrealized_change",
                                               "value_end", "cost_basis", "breach_months",
-                                              "worst_fall_12m")}
+                                              "worst_fall_12m", "worst_fall_24m",
+                                              "breach_spells",
+                                              "breach_depth")
+           + tuple(f"breach_{p}" for p in parts)}
+    in_breach = np.zeros(n, dtype=bool)
     out["equity_weight"] = np.full((n, months), np.nan)       # NaN before the fund starts
     out["nav"] = np.full((n, months), np.nan)
     prev_value = np.full(n, start_value)
@@ -87,8 +99,13 @@ def run(fund, eq_step, fi_month, steps):
             b_eq = np.where(full, 0.0, b_eq + buy * share - rem1)
             b_fi = np.where(full, 0.0, b_fi + buy * (1 - share) - rem2)
             flow = np.where(flow < 0, -np.where(full, value, part), flow)
-        shift = np.exp(fund.flows.centre_shift[y] / steps)      # the return centre, a step
-        g = (1.0 + fi_month[:, m]) ** (1.0 / steps) * shift
+        shift = np.exp(fund.flows.equity_shift[y] / steps)      # the return centre, a step
+        g = (1.0 + fi_month[:, m]) ** (1.0 / steps) * np.exp(fund.flows.fixed_income_shift[y]
+                                                             / steps)
+        # the month's start: NAV, level, and each asset's result over the month
+        nav0 = np.where(units > 0, (eq + fi) / np.where(units > 0, units, 1.0), 0.0)
+        floor0 = floor_share * ring.max(axis=1)
+        res_eq, res_fi, res_cost = np.zeros(n), np.zeros(n), np.zeros(n)
         for j in range(steps):
             k = m * steps + j
             if (k - start * steps) % rebalance_every == 0:
@@ -111,7 +128,10 @@ def run(fund, eq_step, fi_month, steps):
                 fi, b_fi = np.where(from_fi, fi - c, fi), np.where(from_fi, b_fi - c, b_fi)
                 eq, b_eq = np.where(from_fi, eq, eq - c), np.where(from_fi, b_eq, b_eq - c)
                 realized += r_up + r_dn - c
+                res_cost += c
             x = eq_step[:, k]
+            res_eq += eq * (np.exp(x) * shift - 1.0)
+            res_fi += fi * (g - 1.0)
             eq = eq * np.exp(x) * shift
             fi = fi * g
             var = lam * var + (1 - lam) * x * x
@@ -122,11 +142,28 @@ def run(fund, eq_step, fi_month, steps):
         out["nav"][:, m] = nav
         out["equity_weight"][:, m] = np.where(value > 0, eq / np.where(value > 0, value, 1.0), 0.0)
         if dynamic:
-            out["breach_months"][:, y] += (floor > 0) & (nav < floor)
+            below = (floor > 0) & (nav < floor)
+            out["breach_months"][:, y] += below
+            new = below & ~in_breach & (units > 0)
+            u = np.where(units > 0, units, 1.0) * np.where(floor > 0, floor, 1.0)
+            split = {"cushion": (nav0 - floor0) / np.where(floor > 0, floor, 1.0),
+                     "equity": res_eq / u, "fixed_income": res_fi / u, "costs": -res_cost / u,
+                     "floor_move": -(floor - floor0) / np.where(floor > 0, floor, 1.0)}
+            out["breach_spells"][:, y] += new
+            depth = nav / np.where(floor > 0, floor, 1.0) - 1.0
+            out["breach_depth"][:, y] = np.where(below, np.minimum(out["breach_depth"][:, y],
+                                                                   depth), out["breach_depth"][:, y])
+            for p in parts:
+                out[f"breach_{p}"][:, y] += np.where(new, split[p], 0.0)
+            in_breach = below
         past = np.stack(navs[-12:], axis=1).max(axis=1)
         fall = np.where(past > 0, 1 - nav / np.where(past > 0, past, 1.0), 0.0)
         out["worst_fall_12m"][:, y] = np.maximum(out["worst_fall_12m"][:, y], fall)
         navs.append(nav)
+        lim.append(nav)
+        high24 = np.stack(lim[-24:], axis=1).max(axis=1)
+        fall24 = np.where(high24 > 0, 1 - nav / np.where(high24 > 0, high24, 1.0), 0.0)
+        out["worst_fall_24m"][:, y] = np.maximum(out["worst_fall_24m"][:, y], fall24)
         if m % 12 == 11 or m == months - 1:
             unreal = value - b_eq - b_fi
             out["year_return"][:, y] = value - prev_value - flow

@@ -1,8 +1,11 @@
 """Sensitivity and reverse stress: each risk factor moved in units of its own standard deviation.
 
 **The factor setting.** Factor ``f`` at setting ``z`` is its path moved by ``z`` standard
-deviations of its yearly value in every simulated year: equity's yearly log return (spread evenly
+deviations of its yearly value in every plan year (not in the years between the information date
+and the plan, which are news, not the plan's risk): equity's yearly log return (spread evenly
 over the months), the short rate's and KPIF's yearly averages, and the yearly factors' growth.
+A growth factor's setting moves each year's growth, so its level moves by one standard
+deviation in the plan's first year, two in the second, and so on.
 The standard deviations are measured on the scenario generator itself (``calibration_paths``
 paths of the run's seed), so they follow whatever model the config holds; a factor the model does
 not vary (standard deviation zero) has no setting and is left out.
@@ -83,7 +86,8 @@ class FactorUnits:
 
 
 def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUnits:
-    """Measure each factor's yearly standard deviation on ``n_paths`` generator paths."""
+    """Measure each factor's yearly standard deviation on ``n_paths`` generator paths; the
+    years before the plan (``e.n_pre``) get none, so a setting moves the plan years only."""
     out = generate_arrays(e.esg, n_paths, seed, e.block_size, threads=threads)
     y = len(e.esg.years)
     yearly = [out["equity_log_return"].reshape(n_paths, y, 12).sum(axis=2),
@@ -92,6 +96,7 @@ def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUni
     yearly += [out["annual_growth"][:, :, j] for j in range(len(ANNUAL_FACTORS))]
     sd = np.array([v.std(axis=0, ddof=1) for v in yearly])
     sd[sd < 1e-12 * (1.0 + np.abs(np.array([v.mean(axis=0) for v in yearly])))] = 0.0
+    sd[:, :e.n_pre] = 0.0
     corr = np.array(e.cfg.esg.correlation.matrix, dtype=float)
     return FactorUnits(sd=sd, corr=corr)
 
@@ -296,7 +301,7 @@ def sensitivity_dataset(e: Engine, units: FactorUnits, tor: dict, sob: dict, k: 
     y = len(years)
     f3 = ("factor", "setting", "year")
     data = {
-        "factor_sd": (("factor", "year"), units.sd[:, :y]),
+        "factor_sd": (("factor", "year"), units.sd[:, e.n_pre:e.n_pre + y]),
         "bkr_mean_change": (f3, tor["mean_change"]),
         "bkr_mean_change_se": (f3, tor["mean_change_se"]),
         "p_deficit_change": (f3, tor["p_deficit_change"]),

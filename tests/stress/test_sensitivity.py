@@ -141,10 +141,12 @@ def test_reverse_stress_point_equals_the_closed_form_and_reruns_to_zero(lg, tmp_
 
 def test_reverse_stress_on_the_default_model_reruns_to_zero(tmp_path):
     """The full (non-linear) model: the point found for 2024 reruns to a zero result. On the
-    hand-set market model: with the calibrated one, and for 2025 with either since the pension
-    indexation is a one-year flow, the search does not converge (the funds' trades make the
-    result jagged at the finite-difference step; README)."""
-    cfg = load_config(DEFAULT_CONFIG, ["esg_model=../models/esg-handset.toml"])
+    hand-set market model, the pension portfolio reviewed monthly: with the calibrated model,
+    with weekly reviews (each review a threshold the trades jump at), and for 2025 with either
+    since the pension indexation is a one-year flow, the search does not converge (the funds'
+    trades make the result jagged at the finite-difference step; README)."""
+    cfg = load_config(DEFAULT_CONFIG, ["esg_model=../models/esg-handset.toml",
+                                       "funds.pension.strategy.rebalance_per_month=1"])
     e = Engine(cfg, 3)
     units = calibrate(e, 5000, 3)
     p = reverse_stress(e, units, 2024)
@@ -199,3 +201,36 @@ def test_sensitivity_and_reverse_stress_commands(tmp_path):
     assert key == "point" and "tax_base" in sc.factors
     bad = CliRunner().invoke(cli, ["reverse-stress", str(DEFAULT_CONFIG), "--year", "2040"])
     assert bad.exit_code == 2 and "not a plan year" in bad.output
+
+
+def test_a_setting_moves_the_plan_years_only_and_is_labelled_so():
+    """As of April 2022 the generator starts in 2022, the year before the plan. A setting moves
+    the plan years, so one standard deviation of the tax base's growth moves 2023's tax revenue
+    by one year's shift, T x s / (100 + g), not two (the pre-plan year moved too, and the
+    tornado's '1 SD = 1,6 procentenheter' was half the shift the 2023 bar showed); the
+    Dataset's factor_sd for 2023 is the 2023 standard deviation, and the chart says 'per år'."""
+    from sim.present.charts import sd_text
+    from sim.stress.sensitivity import evaluate, sensitivity_dataset
+
+    cfg = load_config(DEFAULT_CONFIG)
+    e = Engine(cfg, 7)
+    assert e.n_pre == 1
+    units = calibrate(e, 4000, 7)
+    assert (units.sd[:, 0] == 0).all() and (units.sd[:, 1:] > 0).any()
+    k = FACTORS.index("tax_base")
+    z = np.zeros((2, len(FACTORS)))
+    z[1, k] = 1.0
+    bkr = evaluate(e, units, z)
+    s = units.sd[k, 1]                                  # 2023's, in points
+    tax_2023 = e.plan_lines["tax_revenue"][0][0]
+    ratio = (bkr[1, 0] - bkr[0, 0]) / (tax_2023 * s / 100.0)
+    assert 0.92 < ratio <= 1.0, ratio                   # 100 / (100 + g), g a growth rate
+    empty = {"mean_change": np.zeros((len(FACTORS), 2, 6)), "base_mean": np.zeros(6)}
+    for key in ("mean_change_se", "p_deficit_change", "p_deficit_change_se"):
+        empty[key] = empty["mean_change"]
+    empty.update(base_std=np.zeros(6), base_p_deficit=np.zeros(6))
+    sob = {key: np.zeros((len(FACTORS), 6)) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+    sob["variance"] = np.zeros(6)
+    ds = sensitivity_dataset(e, units, empty, sob, 1.0)
+    np.testing.assert_array_equal(ds["factor_sd"].sel(year=2023).values, units.sd[:, 1])
+    assert sd_text(ds, k, 2023).endswith("procentenheter per år")

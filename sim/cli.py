@@ -551,6 +551,10 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @click.option("--models", "models_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these model-variant results (sim compare) for the "
                                  "model-risk table instead of running the variants.")
+@click.option("--previous", "previous_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The sim run results file of an earlier analysis: the report "
+                                 "shows the change of its headline figures step by step "
+                                 "(model, information date, the rest of the plan).")
 @click.option("--strategy", "strategy_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="A sim strategy results file: the pension rule's frontier "
                                  "and the long horizon in the report (left out without it).")
@@ -569,7 +573,8 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
            run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
-           models_file: Path | None, strategy_file: Path | None, backtest_file: Path | None,
+           models_file: Path | None, previous_file: Path | None,
+           strategy_file: Path | None, backtest_file: Path | None,
            scenarios: Path | None, variants: Path | None, out: Path,
            overrides: tuple[str, ...]) -> None:
     """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
@@ -595,7 +600,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
                          sens_file, progress_bar, models_file, loaded, backtest_file,
-                         strategy_file)
+                         strategy_file, previous_file)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "

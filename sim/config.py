@@ -84,6 +84,11 @@ class Meta(Strict):
     first_year: int = Field(ge=1900, le=2200)
     last_year: int = Field(ge=1900, le=2200)
     source: Source
+    diary_number: str | None = Field(None, min_length=1, max_length=60,
+                                     description="the case's diary number (diarienummer), "
+                                                 "printed on the report's cover")
+    prepared_by: str | None = Field(None, min_length=1, max_length=120,
+                                    description="who prepared the analysis, on the cover")
 
     @model_validator(mode="after")
     def _order(self) -> Meta:

@@ -32,6 +32,9 @@ MNKR_RANGE = (-30000.0, 30000.0, 60000)
 #: quantiles of its size reported among the paths that breach.
 DEPTH_RANGE = (-1.0, 0.0, 10000)
 DEPTH_QUANTILES = (0.5, 0.95)
+#: The menu's risk levels: for each, how much every year's result must improve for
+#: P(balanskravsresultat < 0) to fall to it (the board chooses its tolerance).
+MENU_LEVELS = (0.05, 0.10, 0.20, 0.30, 0.50)
 
 
 @dataclass
@@ -337,6 +340,10 @@ class Summary:
                                         np.array([hist.quantile(x) for x in QUANTILES]))
             data[f"{name}_es05"] = (("year",), hist.shortfall(0.05))
             data[f"{name}_plan"] = (("year",), e.plan_lines[key][0])
+            printed = e.cfg.plan.printed
+            if printed is not None:          # the plan document's own figures, as printed
+                data[f"{name}_plan_printed"] = (("year",), np.asarray(
+                    getattr(printed, key)[:len(years)], dtype=float))
         # a bad year's size: the median deficit (the bkr's quantile at half P(deficit)), and the
         # levers: how much a year's result must improve, in every path alike, for P(deficit) to
         # fall to the target (P(bkr + L < 0) = P(bkr < -L), so L = -quantile(target))
@@ -346,8 +353,13 @@ class Summary:
             h.quantile(p / 2.0)[j] if p > 0 else np.nan for j, p in enumerate(p_def)]))
         target = e.target_p_deficit
         data["improvement_to_target"] = (("year",), np.maximum(-h.quantile(target), 0.0))
+        data["improvement_menu"] = (("risk_level", "year"), np.array(
+            [np.maximum(-h.quantile(q), 0.0) for q in MENU_LEVELS]))
         data["target_p_deficit"] = ((), target)
         data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0])
+        if e.cfg.plan.printed is not None:
+            data["required_result_1pct_plan_printed"] = (("year",), np.asarray(
+                e.cfg.plan.printed.required_result_1pct[:len(years)], dtype=float))
         q = np.array([c.hist_return_pct.quantile(x) for x in QUANTILES]).reshape(
             len(QUANTILES), len(funds), -1)
         data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q)
@@ -407,7 +419,8 @@ class Summary:
                   "driver": list(e.drivers),
                   "driver_label": ("driver", list(e.driver_labels)),
                   "fall_bin": ("fall_bin", np.arange(100) / 100.0),
-                  "depth_quantile": list(DEPTH_QUANTILES), "breach_part": list(BREACH_PARTS)}
+                  "depth_quantile": list(DEPTH_QUANTILES), "breach_part": list(BREACH_PARTS),
+                  "risk_level": list(MENU_LEVELS)}
         if self.fans:
             first = f"{int(e.horizon_years[0])}-01"
             coords["month"] = np.arange(e.n_months)

@@ -195,10 +195,10 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
     """Each variant (from :func:`sim.variants.variant_configs`) run on the same paths and seed;
     the headline statistics side by side along a ``variant`` dimension, with the spread of
     P(deficit) between them and the spread simulation noise alone could give
-    (:func:`sim.analysis.noise_range`)."""
+    (:func:`sim.analysis.noise_range_of`, from each variant's own standard error)."""
     import xarray as xr
 
-    from .analysis import noise_range
+    from .analysis import noise_range_of
     from .catalogue import annotate
     from .engine import run
     from .results import provenance
@@ -220,8 +220,8 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
         variant_config_sha256=("variant", [config_hash(cfg) for _, _, cfg in variants]))
     p = out["p_deficit"]
     out["p_deficit_range"] = p.max("variant") - p.min("variant")
-    out["p_deficit_noise_range"] = ("year", noise_range(
-        out["p_deficit_se"].max("variant").values, len(variants)))
+    out["p_deficit_noise_range"] = ("year", noise_range_of(
+        out["p_deficit_se"].transpose("variant", "year").values))
     base = variants[0][2]
     out.attrs.update(provenance(base, seed=seed, mode="compare"))
     out.attrs.update({"paths": paths, "variants_file": Path(variants_file).as_posix(),
@@ -596,6 +596,7 @@ def _given(files: dict[str, Path | None]) -> dict:
                               ("sens", "--sensitivity", "sensitivity"),
                               ("models", "--models", "compare"),
                               ("strategy", "--strategy", "strategy"),
+                              ("previous", "--previous", "monte_carlo"),
                               ("backtest", "--backtest", "backtest")):
         if key == "backtest" and key in given and \
                 given[key].attrs.get("mode") == "backtest_regions":
@@ -611,7 +612,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=_no_progress, models_file: Path | None = None,
            variants: tuple | None = None, backtest_file: Path | None = None,
-           strategy_file: Path | None = None) -> list[Path]:
+           strategy_file: Path | None = None, previous_file: Path | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
@@ -620,6 +621,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc),
     the pension rule's frontier from ``strategy_file`` (``sim strategy``); without them the
     report leaves them out."""
+    from .present import fmt
     from .present.charts import chart_writers, close_figures, draw_charts
     from .present.document import build, html_writer, pdf_writer
     from .present.report import excel_writer
@@ -630,7 +632,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         raise WorkflowError(f"--out {out}: is a file; give a folder")
     given = _given({"run": run_file, "stress": stress_file, "sens": sens_file,
                     "models": models_file, "backtest": backtest_file,
-                    "strategy": strategy_file})
+                    "strategy": strategy_file, "previous": previous_file})
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
@@ -657,25 +659,97 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         items.append((out / "model-risk.nc", netcdf_writer(models)))
     budget = deterministic_budget(cfg)
     strat = given.get("strategy")
+    prev = given.get("previous")
+    if prev is not None:
+        prev = changes(cfg, prev, mc, min(int(mc.attrs.get("paths", paths)), CHANGE_PATHS),
+                       int(mc.attrs.get("seed", cfg.simulation.seed)), threads, progress_bar)
     shown = [ds for ds in (mc, st, sens, strat) if ds is not None]
-    drawn = [draw_charts(ds) for ds in shown]      # each chart drawn once
+    with fmt.nonbreaking():          # a number never breaks across a line on the page
+        drawn = [draw_charts(ds) for ds in shown]      # each chart drawn once
+        try:
+            doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
+                        figures={k: v for d in drawn for k, v in d.items()}, strategy=strat,
+                        previous=prev)
+        except (KeyError, ValueError) as exc:
+            raise WorkflowError(f"the results given cannot make the report: "
+                                f"{type(exc).__name__}: {exc}; write them again with this "
+                                "version of sim") from None
+        for ds, d in zip(shown, drawn):
+            items += chart_writers(ds, out / "charts", d)
+        items += [(out / "riskanalys.pdf", pdf_writer(doc)),
+                  (out / "riskanalys.html", html_writer(doc)),
+                  (out / "riskanalys.xlsx", excel_writer(
+                      mc, st, sens, budget,
+                      {k: rows for d in drawn for k, (_, rows) in d.items()},
+                      strategy=strat))]
+        try:
+            return atomic_write_many(items, processes=_threads(threads))
+        finally:
+            close_figures(*drawn)
+
+
+#: Paths of each step of the change from a previous analysis (at most the run's).
+CHANGE_PATHS = 20000
+
+
+def changes(cfg: PlanConfig, previous, mc, paths: int, seed: int, threads: int | None = None,
+            progress_bar=_no_progress):
+    """The change from an earlier analysis (``previous``, a ``sim run`` results file) to this
+    one (``mc``), step by step on the same seed and paths: the earlier run as published, its
+    assumptions run with this version of the model, then today's scenario model, today's
+    information date and vintage, and this analysis (the rest of the plan). A step whose
+    config is not valid (an earlier plan that does not take today's information date) is left
+    out and named in ``skipped``. A Dataset (step, year) of P(deficit) and at least once."""
+    import xarray as xr
+
+    from .config import ConfigError, validate_config
+    from .engine import run
+
+    from .esg.schema import ANNUAL_FACTORS
+
     try:
-        doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
-                    figures={k: v for d in drawn for k, v in d.items()}, strategy=strat)
-    except (KeyError, ValueError) as exc:
-        raise WorkflowError(f"the results given cannot make the report: {type(exc).__name__}: "
-                            f"{exc}; write them again with this version of sim") from None
-    for ds, d in zip(shown, drawn):
-        items += chart_writers(ds, out / "charts", d)
-    items += [(out / "riskanalys.pdf", pdf_writer(doc)),
-              (out / "riskanalys.html", html_writer(doc)),
-              (out / "riskanalys.xlsx", excel_writer(
-                  mc, st, sens, budget, {k: rows for d in drawn for k, (_, rows) in d.items()},
-                  strategy=strat))]
-    try:
-        return atomic_write_many(items, processes=_threads(threads))
-    finally:
-        close_figures(*drawn)
+        before = json.loads(previous.attrs["config_json"])
+    except (KeyError, ValueError):
+        raise WorkflowError("--previous: the file records no configuration; write it again "
+                            "with this version of sim") from None
+    annual = (before.get("esg") or {}).get("annual")
+    if isinstance(annual, dict):      # the recorded JSON sorts keys; the factors have an order
+        before["esg"]["annual"] = {k: annual[k] for k in ANNUAL_FACTORS if k in annual}
+    now = cfg.model_dump(mode="json")
+    years = [int(y) for y in mc["year"].values]
+
+    def headline(ds) -> tuple[np.ndarray, float]:
+        p = np.array([float(ds["p_deficit"].sel(year=y)) if y in ds["year"].values
+                      else np.nan for y in years])
+        return p, float(ds["p_deficit_any"])
+
+    steps = [("before", "Förra analysen, som den publicerades", headline(previous))]
+    plans = [("same", "Samma antaganden, räknade med denna version av modellen", before),
+             ("model", "+ dagens scenariomodell", {**before, "esg": now["esg"]}),
+             ("information", "+ dagens informationsdatum och prognosernas tidpunkt",
+              {**before, "esg": now["esg"], **{k: now[k] for k in ("information", "vintage")
+                                                 if k in now}})]
+    skipped = []
+    with progress_bar(paths * len(plans), "Förändring") as advance:
+        for key, label, raw in plans:
+            try:
+                c = validate_config({k: v for k, v in raw.items() if v is not None},
+                                    f"--previous, step {key}")
+            except ConfigError:
+                skipped.append(label)
+                continue
+            steps.append((key, label, headline(run(c, paths, seed, threads=_threads(threads),
+                                                   progress=advance))))
+    steps.append(("now", "Denna analys (med övriga ändringar i planen)", headline(mc)))
+    ds = xr.Dataset(
+        {"p_deficit": (("step", "year"), np.array([s[2][0] for s in steps])),
+         "p_deficit_any": (("step",), np.array([s[2][1] for s in steps]))},
+        coords={"step": [s[0] for s in steps], "step_label": ("step", [s[1] for s in steps]),
+                "year": years})
+    ds.attrs.update({"previous_as_of": str(previous.attrs.get("information_as_of", "none")),
+                     "previous_created": str(previous.attrs.get("created", "")),
+                     "paths": paths, "skipped": json.dumps(skipped, ensure_ascii=False)})
+    return ds
 
 
 def calibrate_esg(data_dir: Path, until: str, template: Path):

@@ -86,11 +86,18 @@ def report_made(tmp_path_factory):
                            "--plans", str(ROOT / "configs/plans"), "--paths", "2000",
                            "--out", str(d / "backtest")])
     assert res.exit_code == 0, res.output
+    sweep = d / "sweep.toml"
+    sweep.write_text((ROOT / "configs/strategy.toml").read_text(encoding="utf-8")
+                     .replace("paths = 20000", "paths = 300").replace("paths = 5000", "paths = 200"),
+                     encoding="utf-8")
+    res = run.invoke(cli, ["strategy", str(DEFAULT_CONFIG), str(sweep), "--threads", "1",
+                           "--out", str(d / "strategy.nc")])
+    assert res.exit_code == 0, res.output
     res = run.invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(d / "run.nc"),
                            "--stress", str(d / "stress.nc"), "--sensitivity",
                            str(d / "sensitivity.nc"), "--models", str(d / "models.nc"),
                            "--backtest", str(d / "backtest" / "backtest.nc"),
-                           "--out", str(d / "out")])
+                           "--strategy", str(d / "strategy.nc"), "--out", str(d / "out")])
     assert res.exit_code == 0, res.output
     mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
     return d, mc, st, se

@@ -50,10 +50,14 @@ def test_a_later_information_date_moves_the_plan_by_exactly_the_news_step():
     b = bridge(ds)
     base = e.base_case()["balance_requirement_result"][0]
     news = sum(b["news"].values())
-    np.testing.assert_allclose(base - b["plan"], news, rtol=0, atol=1e-9)
+    plan = b["plan"] + b["rounding"]                # the model's calculation of the plan
+    np.testing.assert_allclose(base - plan, news, rtol=0, atol=1e-9)
     np.testing.assert_allclose(b["base"], base, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(b["plan"] + news + sum(b["risk"].values()), b["mean"],
+    np.testing.assert_allclose(plan + news + sum(b["risk"].values()), b["mean"],
                                rtol=0, atol=1e-6)
+    # the plan row is the plan's printed figures, the rounding at most a mnkr
+    np.testing.assert_array_equal(b["plan"], cfg.plan.printed.balance_requirement_result)
+    assert np.abs(b["rounding"]).max() <= 1.0
     # 2022 ran hotter than the forecasts knew: the news lowers 2023's result, and most of it is
     # inflation and the pension indexation
     assert news[0] < -100.0
@@ -65,7 +69,7 @@ def test_at_the_vintage_the_news_step_is_zero():
     ds = run(cfg, 1000, 5, threads=1)
     b = bridge(ds)
     np.testing.assert_allclose(sum(b["news"].values()), 0.0, atol=1e-9)
-    np.testing.assert_allclose(b["base"], b["plan"], atol=1e-9)
+    np.testing.assert_allclose(b["base"], b["plan"] + b["rounding"], atol=1e-9)
 
 
 @pytest.mark.parametrize("info", ["", "../information/norrbotten-2022-12.toml"])

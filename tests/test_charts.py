@@ -126,7 +126,8 @@ def test_the_tornado_shares_its_scale_and_keeps_its_legend_clear(results):
     for ax in top + bottom:
         assert legend.y1 < ax.get_window_extent().y0
     ticks = [t.get_text() for t in top[0].get_yticklabels()]
-    assert all("\n1 SD = " in t for t in ticks) and any(t.endswith("%") for t in ticks)
+    assert all("\n1 SD = " in t and t.endswith("per år") for t in ticks)
+    assert any("% per år" in t for t in ticks)
 
 
 def test_labels_sit_inside_their_frames_and_legends_clear_of_the_data(results):
@@ -266,3 +267,35 @@ def test_two_runs_never_overwrite_each_others_charts(tmp_path):
                            "--out", str(tmp_path / "charts")])
     assert res.exit_code == 2 and "both draw chart" in res.output
     assert not (tmp_path / "charts").exists()
+
+
+def test_the_pension_fan_says_withdrawals_only_where_the_plan_has_them(results):
+    """The fan's axis once said its year-end steps were planned withdrawals; the plan has
+    none (the return is reinvested), so it says nothing of them, and says so only when the
+    config's flows hold one."""
+    import json
+
+    from sim.present.charts import _flow_note, pension_fan
+
+    files, _ = results
+    mc = open_results(files["mc"])
+    fig, _ = pension_fan(mc)
+    assert "uttag" not in fig.axes[0].get_xlabel()
+    cfg = json.loads(mc.attrs["config_json"])
+    cfg["funds"]["pension"]["flows"]["values"] = [-50.0]
+    mc.attrs["config_json"] = json.dumps(cfg)
+    assert "uttag" in _flow_note(mc, "pension")
+
+
+def test_no_chart_text_prints_smaller_than_7_pt(results):
+    """Every chart's smallest text, printed at the report's width (180 mm on A4), is at
+    least 7 pt (the tornado's factor labels once printed at about 4 pt)."""
+    import matplotlib.pyplot as plt
+
+    from sim.present.charts import MIN_PRINTED_PT, draw_charts, printed_min_pt
+
+    files, _ = results
+    for key in ("mc", "stress", "sens", "strategy"):
+        for name, (fig, _) in draw_charts(open_results(files[key])).items():
+            assert printed_min_pt(fig) >= MIN_PRINTED_PT - 1e-9, (name, printed_min_pt(fig))
+            plt.close(fig)

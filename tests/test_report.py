@@ -31,7 +31,8 @@ def test_the_pdf_is_byte_identical_for_the_same_inputs(report_dir, tmp_path):
     mc, st, se, models = (open_results(report_dir / f"{k}.nc")
                           for k in ("run", "stress", "sensitivity", "models"))
     write_pdf(tmp_path / "again.pdf", mc, st, se, models=models,
-              backtest=open_results(report_dir / "backtest" / "backtest.nc"))
+              backtest=open_results(report_dir / "backtest" / "backtest.nc"),
+              strategy=open_results(report_dir / "strategy.nc"))
     first = (report_dir / "out" / "riskanalys.pdf").read_bytes()
     assert (tmp_path / "again.pdf").read_bytes() == first
     assert b"CreationDate" not in first
@@ -51,7 +52,7 @@ def test_excel_cells_are_numbers_with_formats(report_dir):
     ws = wb["Balanskravsresultat"]
     cell = ws.cell(2, 2)                      # plan 2023
     assert cell.data_type == "n" and cell.number_format == "#,##0"
-    assert cell.value == mc["bkr_plan"].sel(year=2023).item()
+    assert cell.value == mc["bkr_plan_printed"].sel(year=2023).item()
     budget = wb["Resultatbudget"]
     assert budget.cell(2, 1).value == "Verksamhetens intäkter"
     assert budget.cell(2, 2).data_type == "n"
@@ -85,3 +86,77 @@ def test_report_refuses_wrong_results(report_dir, tmp_path):
                                    str(report_dir / "stress.nc"), "--out", str(tmp_path / "r")])
     assert res.exit_code == 2 and "not monte_carlo" in res.output
     assert not (tmp_path / "r").exists()
+
+
+def test_one_number_one_value_every_plan_figure_is_the_seed_tables(report_dir):
+    """The plan's own figures (årets resultat, balanskravsresultat, the 1 % goal) are the same
+    in the workbook, the chart CSVs, the HTML page and the PDF as in the seed's table: the
+    model's own calculation of them (351 where the plan prints 350) is never shown as the
+    plan."""
+    import csv
+    import re
+
+    import openpyxl
+    import pypdf
+
+    from sim.present import fmt
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    seed = {r["key"]: r for r in csv.DictReader(
+        line for line in open(root / "tests/data/resultatbudget_2023_2028.csv", encoding="utf-8")
+        if not line.startswith("#"))}
+    years = [str(y) for y in range(2023, 2029)]
+    want = {k: [float(seed[k][y]) for y in years]
+            for k in ("net_result", "balance_requirement_result")}
+    wb = openpyxl.load_workbook(report_dir / "out" / "riskanalys.xlsx")
+    for sheet, key in (("Balanskravsresultat", "balance_requirement_result"),
+                       ("Årets resultat", "net_result")):
+        ws = wb[sheet]
+        row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Plan")
+        assert list(row[1:7]) == want[key], sheet
+    with open(report_dir / "out" / "charts" / "5_balanskravsresultat.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["bkr_plan_mnkr"]) for r in rows] == want["balance_requirement_result"]
+    html = (report_dir / "out" / "riskanalys.html").read_text(encoding="utf-8")
+    for label, key in (("Årets resultat, plan", "net_result"),
+                       ("Balanskravsresultat, plan", "balance_requirement_result")):
+        row = re.search(rf'<th scope="row" class="label">{label}</th>(.*?)</tr>', html).group(1)
+        assert re.findall(r"<td>(.*?)</td>", row) == [fmt.mnkr(v) for v in want[key]]
+    first = re.search(r'Planens balanskravsresultat, mnkr</th>(.*?)</tr>', html).group(1)
+    assert re.findall(r"<td>(.*?)</td>", first) == [
+        fmt.mnkr(v) for v in want["balance_requirement_result"][:3]]
+    text = " ".join(p.extract_text() for p in
+                    pypdf.PdfReader(report_dir / "out" / "riskanalys.pdf").pages)
+    line = " ".join(fmt.mnkr(v) for v in want["balance_requirement_result"]).replace("\u00a0", " ")
+    assert line in re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+
+
+def test_the_change_from_a_previous_analysis_step_by_step():
+    """--previous: the earlier run as published, then its assumptions with this version of the
+    model, today's scenario model, today's information date, and this analysis. With the
+    earlier analysis this one's own config, every rerun step is the same run on the same
+    seed; with one without an information date, the steps move from it to this one, and the
+    report's section shows each step's P(deficit) per budget year."""
+    import numpy as np
+
+    from sim.config import load_config
+    from sim.engine import run
+    from sim.present.document import Table, build
+    from sim.workflows import changes, monte_carlo
+
+    cfg = load_config(DEFAULT_CONFIG)
+    mc = monte_carlo(cfg, 1000, 9, threads=2)
+    same = changes(cfg, mc, mc, 1000, 9, threads=2)
+    assert list(same["step"].values) == ["before", "same", "model", "information", "now"]
+    rerun = run(cfg, 1000, 9, threads=2)["p_deficit"].values
+    for step in ("same", "model", "information"):
+        np.testing.assert_array_equal(same["p_deficit"].sel(step=step).values, rerun)
+    np.testing.assert_array_equal(same["p_deficit"].sel(step="now").values, mc["p_deficit"].values)
+    earlier = monte_carlo(load_config(DEFAULT_CONFIG, ["information_file="]), 1000, 9, threads=2)
+    ch = changes(cfg, earlier, mc, 1000, 9, threads=2)
+    np.testing.assert_array_equal(ch["p_deficit"].sel(step="before").values,
+                                  earlier["p_deficit"].values)
+    sec = next(s for s in build(mc, previous=ch).sections if s.id == "andrat")
+    table = next(b for b in sec.blocks if isinstance(b, Table) and "steg för steg" in b.caption)
+    assert [r[0] for r in table.rows][0] == "Förra analysen, som den publicerades"
+    assert len(table.rows) == 5

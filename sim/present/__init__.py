@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["protected_fund"]
+__all__ = ["protected_fund", "plan_figures"]
+
+
+def plan_figures(ds, name: str) -> np.ndarray:
+    """The plan's figures of a line (``bkr`` or ``net_result``) as the plan prints them (one
+    number, one value: every table, chart and sheet shows these), or the model's own
+    calculation of them when the config gives no printed figures."""
+    printed = f"{name}_plan_printed"
+    return (ds[printed] if printed in ds else ds[f"{name}_plan"]).values
 
 
 def protected_fund(ds) -> str | None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import Z95
-from . import fmt, protected_fund
+from . import fmt, plan_figures, protected_fund
 
 __all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS"]
 
@@ -41,22 +41,20 @@ def _pct_sv(x: float, decimals: int = 0) -> str:
 
 
 def source_line(ds) -> str:
+    """A chart's source, as a reader needs it: the plan, the number of scenarios, the date.
+    The provenance (the configuration's hash, the seed, the versions) is in the results file
+    and the report's technical section, not under every chart."""
     created = str(ds.attrs.get("created", ""))[:10]
     paths = ds.attrs.get("paths", "")
-    seed = ds.attrs.get("seed", "")
     parts = [f"Källa: {ds.attrs.get('config_name', '')}"]
-    if ds.attrs.get("config_sha256"):
-        parts.append(f"konfiguration {str(ds.attrs['config_sha256'])[:12]}")
     if paths:
         parts.append(f"{fmt.number(float(paths))} scenarier")
-    if seed != "" and not str(seed).startswith("none"):
-        parts.append(f"seed {seed}")
     if created:
         parts.append(created)
     return ", ".join(parts)
 
 
-def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.8), **kw):
+def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.3), **kw):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -74,9 +72,40 @@ def _figure(ds, title: str, nrows: int = 1, ncols: int = 1, size=(8.0, 4.8), **k
     return fig, axes
 
 
-def _finish(fig) -> None:
-    """Lay the chart out between its title and its source line: nothing overlaps or is cut."""
-    fig.tight_layout(rect=(0.0, 0.035, 1.0, 0.93))
+#: The report's text width on A4 (210 mm less two 15 mm margins) [inches]: a chart is printed
+#: at this width, so its text is scaled by PRINT_WIDTH / the figure's width.
+PRINT_WIDTH = 180.0 / 25.4
+#: No text of a chart prints smaller than this [pt].
+MIN_PRINTED_PT = 7.0
+
+
+def printed_min_pt(fig) -> float:
+    """The smallest text of ``fig`` as printed in the report, in points."""
+    import matplotlib.text
+
+    scale = PRINT_WIDTH / fig.get_figwidth()
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+             if t.get_text().strip() and t.get_visible()]
+    return min(sizes) * scale if sizes else math.inf
+
+
+def _finish(fig, rect=(0.0, 0.035, 1.0, 0.93)) -> None:
+    """Lay the chart out between its title and its source line: nothing overlaps or is cut;
+    first every text is raised to what prints at least MIN_PRINTED_PT at the report's width
+    (a label drawn at 7 pt on a 10-inch figure would print at 5)."""
+    import matplotlib.text
+
+    floor = MIN_PRINTED_PT * fig.get_figwidth() / PRINT_WIDTH
+    fig.canvas.draw()                     # every tick label exists once the figure is drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels()
+            if labels and min(t.get_fontsize() for t in labels) < floor:
+                axis.set_tick_params(labelsize=floor)
+    for t in fig.findobj(matplotlib.text.Text):
+        if t.get_fontsize() < floor:
+            t.set_fontsize(floor)
+    fig.tight_layout(rect=rect)
 
 
 def _mnkr_axis(ax, label: str = "Mnkr") -> None:
@@ -137,6 +166,23 @@ def _short_fund(ds, fund: str) -> str:
 
 # --- 1-6: a Monte Carlo run -------------------------------------------------------------------
 
+def _flow_note(ds, fund: str) -> str:
+    """What the year-end steps of a fund's value are, when it has any: the plan's deposits
+    or withdrawals at the years' start (from the run's config); nothing when it has none."""
+    import json
+
+    try:
+        flows = json.loads(ds.attrs["config_json"])["funds"][fund]["flows"]
+    except (KeyError, ValueError):
+        return ""
+    values = [float(v) for v in flows.get("values", [])]
+    if any(v < 0 for v in values):
+        return "  (stegen vid årsskiftena är planerade uttag ur portföljen)"
+    if any(v > 0 for v in values):
+        return "  (stegen vid årsskiftena är planerade insättningar)"
+    return ""
+
+
 def pension_fan(ds, fund: str | None = None):
     """1. The pension portfolio's value as a fan (5-95 %, 25-75 %, median) with its floor."""
     fund = protected_fund(ds) if fund is None else fund
@@ -148,7 +194,7 @@ def pension_fan(ds, fund: str | None = None):
     _fan(ax, t, v)
     ax.plot(t, fl, color="black", linewidth=1.2, linestyle="--", label="Skyddsnivå (median)")
     _mnkr_axis(ax)
-    ax.set_xlabel("År  (nedhoppen vid årsskiftena är planerade uttag ur portföljen)")
+    ax.set_xlabel("År" + _flow_note(ds, fund))
     _legend_below(ax, ncol=4, drop=-0.2)
     _finish(fig)
     rows = [{"month": str(np.datetime_as_string(m, unit="M")),
@@ -250,11 +296,11 @@ def bkr_fan(ds):
     """5. The balanskravsresultat per year as a fan against 0 and the 1 % goal."""
     years = ds["year"].values
     q = ds["bkr_quantile"]
-    goal = ds["required_result_1pct_plan"].values
+    goal = plan_figures(ds, "required_result_1pct")
     fig, ax = _figure(ds, "Balanskravsresultat per år")
     ax = ax[0, 0]
     _fan(ax, years, q, marker="o")
-    ax.plot(years, ds["bkr_plan"].values, color="black", marker="s", markerfacecolor="white",
+    ax.plot(years, plan_figures(ds, "bkr"), color="black", marker="s", markerfacecolor="white",
             linestyle="none", label="Plan")
     ax.plot(years, goal, color="black", linestyle="--", linewidth=1.2, label="1 %-målet")
     ax.axhline(0, color="black", linewidth=0.8)
@@ -265,7 +311,7 @@ def bkr_fan(ds):
     _finish(fig)
     rows = [{"year": int(y), **{f"bkr_q{int(100 * x):02d}_mnkr": float(q.sel(quantile=x)[i])
                                 for x in (0.05, 0.25, 0.5, 0.75, 0.95)},
-             "bkr_plan_mnkr": float(ds["bkr_plan"][i]), "goal_1pct_mnkr": float(goal[i])}
+             "bkr_plan_mnkr": float(plan_figures(ds, "bkr")[i]), "goal_1pct_mnkr": float(goal[i])}
             for i, y in enumerate(years)]
     return fig, rows
 
@@ -302,13 +348,45 @@ def probabilities(ds):
 
 # --- 7: sensitivity -----------------------------------------------------------------------------
 
+def menu(ds):
+    """M. The menu: how much each budget year's result must improve for P(deficit) to fall to
+    a given level, one line per year; the board picks the level."""
+    nb = int(ds.attrs.get("budget_years", ds.sizes["year"]))
+    years = [int(y) for y in ds["year"].values][:nb]
+    m = ds["improvement_menu"].sel(year=years)
+    levels = [float(v) for v in m["risk_level"].values]
+    fig, ax = _figure(ds, "Vad det kostar att sänka risken för negativt balanskravsresultat",
+                      size=(6.5, 4.0))
+    ax = ax[0, 0]
+    rows = []
+    for k, y in enumerate(years):
+        v = m.sel(year=y).values
+        ax.plot(levels, v, color="black", linestyle=LINESTYLES[k], marker=MARKERS[k],
+                linewidth=1.4, label=str(y))
+        rows += [{"year": y, "risk_level": lv, "improvement_mnkr": float(a)}
+                 for lv, a in zip(levels, v)]
+    p = ds["p_deficit"].sel(year=years).values
+    for k, (y, pv) in enumerate(zip(years, p)):
+        ax.scatter([pv], [0.0], marker=MARKERS[k], s=40, facecolors="white",
+                   edgecolors="black", zorder=3)
+    ax.annotate("utan åtgärd", (float(p[0]), 0.0), textcoords="offset points", xytext=(0, 8),
+                fontsize=8, ha="center")
+    _pct_axis(ax, "Sannolikhet för negativt balanskravsresultat", axis="x")
+    _mnkr_axis(ax, "Förbättring av årets resultat, mnkr")
+    ax.grid(True, color="#cccccc", linewidth=0.6)
+    _legend_below(ax, ncol=len(years), drop=-0.2)
+    _finish(fig)
+    return fig, rows
+
+
 def sd_text(ds, factor: int, year) -> str:
-    """One standard deviation of a factor's setting in its units, Swedish: equity's yearly
-    return in percent, the others in percentage points."""
+    """One standard deviation of a factor's setting in its units, Swedish, per year (the
+    setting moves every plan year): equity's yearly return in percent, the others in
+    percentage points."""
     v = float(ds["factor_sd"].isel(factor=factor).sel(year=year))
     if str(ds["factor_sd_units"].values[factor]) == "1":
-        return _pct_sv(v, 1)
-    return f"{fmt.number(v, 1)} procentenheter"
+        return _pct_sv(v, 1) + " per år"
+    return f"{fmt.number(v, 1)} procentenheter per år"
 
 
 def tornado(ds, max_years: int = 3):
@@ -329,7 +407,7 @@ def tornado(ds, max_years: int = 3):
     k_text = fmt.number(k, 1 if k != int(k) else 0)
     fig, axes = _figure(ds, "Känslighet: balanskravsresultatets och sannolikhetens förändring "
                         f"när en faktor flyttas ±{k_text} standardavvikelse (SD)",
-                        2, len(years), size=(3.0 * len(years) + 3.0, 0.8 * len(order) + 3.2),
+                        2, len(years), size=(PRINT_WIDTH, 0.55 * len(order) + 3.0),
                         sharey=True, sharex="row")
     rows = []
     pos = np.arange(len(order))
@@ -345,12 +423,15 @@ def tornado(ds, max_years: int = 3):
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="#cccccc", linewidth=0.6)
             ax.set_axisbelow(True)
-        axes[0, j].set_title(str(int(y)), fontsize=10)
+        axes[0, j].set_title(str(int(y)), fontsize=9)
         axes[0, j].xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
-        axes[0, j].set_xlabel("Medelvärdet, mnkr", fontsize=8)
+        axes[0, j].set_xlabel("medelvärdet, mnkr", fontsize=7)
         axes[1, j].xaxis.set_major_formatter(
             FuncFormatter(lambda v, _: fmt.number(v, 0 if float(v).is_integer() else 1)))
-        axes[1, j].set_xlabel("P(negativt), procentenheter", fontsize=8)
+        axes[1, j].set_xlabel("P(negativt), pe", fontsize=7)
+        for ax in axes[:, j]:
+            ax.xaxis.set_major_locator(__import__("matplotlib.ticker").ticker.MaxNLocator(3))
+            ax.tick_params(axis="x", labelsize=7)
         for i, f in enumerate(order):
             rows.append({"year": int(y), "factor": str(ds["factor"].values[f]),
                          "label": labels[i],
@@ -365,8 +446,8 @@ def tornado(ds, max_years: int = 3):
     handles, names = axes[0, 0].get_legend_handles_labels()
     # below the panels, clear of every bar
     fig.legend(handles, names, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=2,
-               fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0.0, 0.085, 1.0, 0.95))
+               fontsize=7, frameon=False)
+    _finish(fig, rect=(0.0, 0.085, 1.0, 0.95))
     return fig, rows
 
 
@@ -552,6 +633,7 @@ def _goodness(ds, model: str):
 
 
 CHARTS = {
+    "m_meny": (menu, "monte_carlo"),
     "1_pensionsportfolj": (pension_fan, "monte_carlo"),
     "2_aktieandel_kassalage": (equity_share, "monte_carlo"),
     "3_storsta_fall": (worst_fall, "monte_carlo"),

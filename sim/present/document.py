@@ -23,7 +23,12 @@ from ..analysis import wilson
 from . import fmt, protected_fund
 from .charts import CHARTS, source_line
 
-__all__ = ["Document", "build", "render_html", "write_html", "write_pdf_html"]
+__all__ = ["Document", "build", "render_html", "write_html", "write_pdf_html", "Table",
+           "Figure", "Details", "Section"]
+
+#: Swedish headings for the charts' data columns (the CSV's own names where none is given).
+DATA_HEADS = {"year": "År", "fund": "Portfölj", "label": "Regel", "month": "Månad",
+              "factor": "Faktor", "scenario": "Scenario", "risk_level": "Risknivå"}
 
 NBSP = "\u00a0"
 EN = "\u2013"
@@ -60,6 +65,9 @@ class Table:
     note: str = ""
     number: int = 0
     id: str = ""
+    #: a cell column's language when it is not Swedish (column index, 0 the row label):
+    #: the configuration's own texts, in English, in the page's expandable parts
+    lang: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -69,10 +77,20 @@ class Figure:
     caption: str
     number: int = 0
     id: str = ""
+    data: Table | None = None         # the chart's numbers, in the page's expandable part
 
     @property
     def src(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
+
+
+@dataclass
+class Details:
+    """Content for the page only, folded: the technical detail the printed report leaves out
+    (the assumptions, the scenarios' definitions, more charts, every chart's data)."""
+
+    summary: str
+    blocks: list
 
 
 @dataclass
@@ -86,7 +104,7 @@ class Section:
 class Document:
     title: str
     subtitle: str
-    source: str
+    cover: list                      # (label, value): information date, analysis date, ...
     sections: list[Section]
 
 
@@ -125,6 +143,15 @@ def _alt(mc, name: str, ds) -> str:
         return (f"Diagram: balanskravsresultatets fördelning {span(years)}. Medianen går från "
                 f"{mnkr(med[0])} till {mnkr(med[-1])}; 5{NBSP}%-kvantilen från {mnkr(lo[0])} "
                 f"till {mnkr(lo[-1])}.")
+    if name == "m_meny":
+        by = _budget_years(mc)
+        m = ds["improvement_menu"].sel(year=by[0])
+        lv = [float(v) for v in m["risk_level"].values]
+        low = min(lv)
+        return (f"Diagram: förbättringen av årets resultat som krävs för en given risk, per "
+                f"budgetår. För {by[0]} krävs {mnkr(float(m.sel(risk_level=low)))} för "
+                f"{pct(low)} risk och {mnkr(float(m.sel(risk_level=max(lv))))} för "
+                f"{pct(max(lv))}; utan åtgärd är risken {pct(float(ds['p_deficit'].sel(year=by[0])))}.")
     if name == "6_sannolikheter":
         p = ds["p_deficit"].values
         return (f"Diagram: sannolikheten för negativt balanskravsresultat per år, från "
@@ -207,75 +234,189 @@ def _drivers_sentence(mc, year: int) -> str:
     return f"{year} främst {listing(parts)}"
 
 
+#: The channels a reader thinks in, and what the board controls of each (the report's page 1).
+CONTROL = {"inflation_pensions": "nej",
+           "wages_staff": "delvis: bemanningen, inte löneavtalen",
+           "drugs": "delvis: förskrivningen, inte priserna",
+           "tax_base": "nej",
+           "funds": "regeln, inte marknaderna",
+           "operations": "ja"}
+
+
+def channel_rows(mc, years: list[int], deficit: bool = True) -> list:
+    """Each channel's mean contribution to the balanskravsresultat's deviation from plan (in
+    the paths with a deficit that year, or in all), mnkr per year, with what the board controls
+    of it."""
+    from ..catalogue import CHANNELS, channel_of
+
+    name = "contribution_mean_deficit" if deficit else "contribution_mean"
+    keys = [str(d) for d in mc["driver"].values]
+    rows = []
+    for ch, (label, _) in CHANNELS.items():
+        idx = [i for i, k in enumerate(keys) if channel_of(k) == ch]
+        if not idx:
+            continue
+        v = np.nansum(mc[name].sel(year=years).values[idx], axis=0)
+        rows.append((label, [fmt.mnkr(x) for x in v] + [CONTROL[ch]]))
+    return rows
+
+
+def once_in(p: float) -> str:
+    """A probability as 'ungefär vart N:e år' (N rounded to a readable number)."""
+    n = 1.0 / p
+    n = round(n) if n < 10 else 5 * round(n / 5) if n < 50 else 10 * round(n / 10)
+    return f"ungefär vart {fmt.number(n)}:e år"
+
+
 def summary_section(mc, stress=None) -> Section:
-    """Page 1: the bottom line and what the board can decide."""
+    """Page 1, for the board: the probability per year, a bad year in mnkr against the reserve,
+    the menu of improvement against risk, the channels and what the board controls of them, and
+    the bridge from the plan."""
     cfg = _config(mc)
     by = _budget_years(mc)
     sel = {"year": by}
     p = mc["p_deficit"].sel(**sel).values
     p_after = mc["p_deficit_after_rur"].sel(**sel).values
+    p_goal = mc["p_below_goal"].sel(**sel).values
     p_any = float(mc["p_deficit_any"])
-    p_goal_any = float(mc["p_below_goal_any"])
-    s = Section("sammanfattning", "Sammanfattning och förslag")
-    per_year = listing([f"{pct(v)} år {y}" for v, y in zip(p, by)])
+    s = Section("sammanfattning", "Sammanfattning för styrelsen")
     s.blocks.append(
-        f"Sannolikheten för ett negativt balanskravsresultat är {per_year}. Minst ett av "
-        f"budgetåren {span(by)} får ett negativt balanskravsresultat i {pct(p_any)} av "
-        f"scenarierna, och 1-procentsmålet missas minst ett av åren i {pct(p_goal_any)}. "
-        f"Efter resultatutjämningsreserven återstår ett underskott att återställa i "
-        f"{listing([f'{pct(v)} år {y}' for v, y in zip(p_after, by)])}.")
+        f"Sannolikheten för ett negativt balanskravsresultat är {listing([f'{pct(v)} år {y}' for v, y in zip(p, by)])}; "
+        f"minst ett av budgetåren {span(by)} blir negativt i {pct(p_any)} av scenarierna. "
+        "Tabellerna visar vad det kostar att sänka risken, vad som driver den och vad "
+        "styrelsen råder över.")
+    rows = []
+    if "bkr_base" in mc:
+        from .tables import bridge
+
+        br = bridge(mc)
+        j = [list(mc["year"].values).index(y) for y in by]
+        news = sum(br["news"].values())[j]
+        risk = sum(br["risk"].values())[j]
+        rows += [("Planens balanskravsresultat, mnkr", [fmt.mnkr(v) for v in br["plan"][j]])]
+        if np.any(np.abs(br["rounding"][j]) >= 0.5):
+            rows.append(("+ avrundning i planens tryckta tabell",
+                         [fmt.mnkr(v) for v in br["rounding"][j]]))
+        rows += [("+ nytt sedan planens prognoser", [fmt.mnkr(v) for v in news]),
+                 ("+ risk (genomsnittligt bidrag)", [fmt.mnkr(v) for v in risk]),
+                 ("= medelvärde; median", [f"{fmt.mnkr(a)}; {fmt.mnkr(m)}" for a, m in
+                                           zip(br["mean"][j], br["median"][j])])]
+    rows += [("Sannolikhet för negativt balanskravsresultat", [pct(v) for v in p]),
+             ("… negativt även efter resultatutjämningsreserven", [pct(v) for v in p_after]),
+             ("… under 1-procentsmålet", [pct(v) for v in p_goal])]
+    s.blocks.append(Table("Från planen till fördelningen, och sannolikheterna, per budgetår",
+                          ["Mått", *map(str, by)], rows,
+                          note="Avsnitt 2 visar bryggan per kanal och vad som ändrats."))
     y0 = by[0]
-    med = mc["bkr_deficit_median"].sel(year=y0).item()
     q05 = mc["bkr_quantile"].sel(quantile=0.05, year=y0).item()
     q01 = mc["bkr_quantile"].sel(quantile=0.01, year=y0).item()
-    rur_start = cfg["balance_requirement"]["rur"]["start_balance"]["value"]
-    size = (f"Ett typiskt underskott {y0} (medianen bland scenarierna med underskott) är "
-            f"{mnkr(med)}. Ett år som inträffar vart tjugonde år ger {mnkr(q05)} eller sämre, "
-            f"vart hundrade år {mnkr(q01)} eller sämre.")
-    if rur_start:
-        size += f" Resultatutjämningsreserven uppgår till {mnkr(rur_start)} vid planens början."
-    s.blocks.append(size)
-    s.blocks.append("Det som driver underskotten, som genomsnittligt bidrag i scenarierna med "
-                    "underskott, är " + "; ".join(_drivers_sentence(mc, y) for y in by) + ".")
+    rur_start = float(cfg["balance_requirement"]["rur"]["start_balance"]["value"])
+    bad = (f"Ett dåligt år: {once_in(0.05)} blir balanskravsresultatet {y0} {mnkr(q05)} "
+           f"eller sämre, {once_in(0.01)} {mnkr(q01)} eller sämre.")
+    if rur_start > 0:
+        covers = ("Resultatutjämningsreserven, " + mnkr(rur_start) + ", täcker "
+                  + ("båda." if rur_start >= -q01 else
+                     "det första men inte det andra." if rur_start >= -q05 else "inget av dem."))
+        bad += " " + covers
+    s.blocks.append(bad)
+    menu = mc["improvement_menu"].sel(year=by)
+    target = float(mc["target_p_deficit"])
+    rows = [(f"Högst {pct(float(lv))} risk", [fmt.mnkr(v) for v in menu.sel(risk_level=lv).values])
+            for lv in menu["risk_level"].values]
+    rows.append(("Risk utan åtgärd", [pct(v) for v in p]))
+    printed = cfg["plan"].get("printed") or {}
+    if printed.get("measures_needed"):
+        rows.append(("Planens eget åtgärdsbehov (planens tecken)",
+                     [fmt.mnkr(v) for v in printed["measures_needed"][:len(by)]]))
+    s.blocks.append(Table(
+        "Vad det kostar att sänka risken: förbättring av årets resultat som krävs för en given "
+        "sannolikhet för negativt balanskravsresultat, mnkr",
+        ["Risknivå", *map(str, by)], rows,
+        note=("Beloppen är nivåer, inte steg: så mycket bättre än planen ska årets resultat vara "
+              "det året. En varaktig åtgärd räknas alla år efter. Vilken risk som är godtagbar "
+              "är styrelsens val.")))
+    head = ["Kanal", *map(str, by), "Styrelsen råder över"]
+    s.blocks.append(Table(
+        "Vad som driver underskotten: genomsnittligt bidrag till avvikelsen från plan i "
+        "scenarierna med underskott, mnkr", head, channel_rows(mc, by),
+        note="Verksamheten: kostnader utöver prognos, åtgärder och intäkter. Fonderna: realiserat."))
     if "p_deficit_budget_only" in mc:
         b = mc["p_deficit_budget_only"].sel(**sel).values
         m = mc["p_deficit_market_only"].sel(**sel).values
-        own = bool((b >= m).all())
         s.blocks.append(
-            f"Utan marknadsrisk, med fondernas avkastning enligt plan, är sannolikheten för "
-            f"underskott {listing([pct(v) for v in b])} ({span(by)}); av enbart marknadsrisken "
-            f"{listing([pct(v) for v in m])}. "
-            + ("Den största delen av risken ligger alltså i budgeten själv: kostnader, "
-               "skatteunderlag, pensioner och verksamhetens avvikelser, som styrelsen kan "
-               "påverka. Marknaderna kan den inte påverka, bara fondernas strategi."
-               if own else
-               "Marknadsrisken väger alltså tyngre än budgetens egna risker under minst ett av "
-               "åren; den kan styrelsen bara påverka genom fondernas strategi."))
-    target = float(mc["target_p_deficit"])
-    lever = mc["improvement_to_target"].sel(**sel).values
-    printed = cfg["plan"].get("printed") or {}
-    rows = []
-    if printed:
-        need = printed["measures_needed"][:len(by)]
-        rows.append(("Behov av åtgärder enligt planen", [fmt.mnkr(v) for v in need]))
-    rows.append((f"Förbättring för högst {pct(target)} risk", [fmt.mnkr(v) for v in lever]))
-    rows.append(("Sannolikhet för underskott utan åtgärd", [pct(v) for v in p]))
-    s.blocks.append(Table(
-        f"Åtgärdsbehov per år, mnkr: planens eget mot det som krävs för att sannolikheten för "
-        f"negativt balanskravsresultat ska bli högst {pct(target)}",
-        ["", *map(str, by)], rows,
-        note=("Förbättringen gäller årets resultat och antas lika i alla scenarier. Planens "
-              "rad är tryckt med planens tecken: negativt är marginal till målet.")))
+            f"Utan marknadsrisk, med fondernas avkastning enligt plan, är sannolikheten "
+            f"{listing([pct(v) for v in b])} ({span(by)}); av enbart marknadsrisken "
+            f"{listing([pct(v) for v in m])}. Styrelsen råder över verksamhetens kostnader och "
+            "intäkter och över fondernas regel, inte över inflationen, pensionernas "
+            "indexering, skatteunderlaget eller marknaderna.")
+    lever = mc["improvement_menu"].sel(year=by)
+    level = min(lever["risk_level"].values, key=lambda v: abs(float(v) - target))
+    amounts = lever.sel(risk_level=level).values
     s.blocks.append(
-        "Förslag till beslutsformulering (modellens förslag, inte ett ställningstagande): "
-        "Regionstyrelsen föreslår fullmäktige besluta att")
-    lever_text = listing([f"{mnkr(v)} år {y}" for v, y in zip(lever, by)])
+        "Förslag till beslutsformulering (ett förslag från analysen; risknivån är styrelsens "
+        "val): Regionstyrelsen föreslår fullmäktige besluta att")
     s.blocks.append([
         f"godkänna riskanalysen som underlag för finansplanen {span(by)},",
-        f"uppdra åt regiondirektören att ta fram åtgärder som förbättrar resultatet med "
-        f"{lever_text}, så att sannolikheten för ett negativt balanskravsresultat blir högst "
-        f"{pct(target)} per år,",
+        f"fastställa den risk för negativt balanskravsresultat som planen ska hålla, och uppdra "
+        f"åt regiondirektören att ta fram åtgärder som förbättrar resultatet med beloppen i "
+        f"tabellen ovan för den nivån (vid högst {pct(float(level))}: "
+        f"{listing([f'{mnkr(v)} år {y}' for v, y in zip(amounts, by)])}),",
         "uppdatera riskanalysen inför nästa finansplan med de utfall som då är kända."])
+    s.blocks.append(Figure(chart_svg(mc, "m_meny"), _alt(mc, "m_meny", mc),
+                           "Förbättring av årets resultat som krävs för en given risk för "
+                           "negativt balanskravsresultat, per budgetår.",
+                           data=chart_table(mc, "m_meny")))
+    return s
+
+
+def changes_section(mc, previous=None) -> Section:
+    """What changed and why: the bridge from the plan by channel (news since the forecasts,
+    the risk around the base case), and with an earlier analysis (``previous``, from
+    :func:`sim.workflows.changes`) each headline figure's change, step by step: this
+    version of the model on the earlier assumptions, then the new model, the new information
+    date, and the rest of the plan."""
+    s = Section("andrat", "Vad som ändrats och varför")
+    years = [int(y) for y in mc["year"].values]
+    by = _budget_years(mc)
+    if "bkr_base" in mc:
+        head = ["Mått"] + [f"{y} {'budget' if y in set(by) else 'kalkyl'}" for y in years]
+        s.blocks += bridge_blocks(mc, head)
+    if previous is not None:
+        steps = [str(x) for x in previous["step"].values]
+        labels = [str(x) for x in previous["step_label"].values]
+        rows = []
+        for st, lab in zip(steps, labels):
+            d = previous.sel(step=st)
+            rows.append((lab, [pct(float(d["p_deficit"].sel(year=y)), 1) for y in by]
+                         + [pct(float(d["p_deficit_any"]), 1)]))
+        first, last = previous.isel(step=0), previous.isel(step=-1)
+        change = [float(last["p_deficit"].sel(year=y)) - float(first["p_deficit"].sel(year=y))
+                  for y in by]
+        biggest = []
+        for k in range(1, len(steps)):
+            d = [float(previous.isel(step=k)["p_deficit"].sel(year=by[0]))
+                 - float(previous.isel(step=k - 1)["p_deficit"].sel(year=by[0]))]
+            biggest.append((abs(d[0]), labels[k], d[0]))
+        top = max(biggest)
+        as_of = str(previous.attrs["previous_as_of"])
+        when = ("utan informationsdatum" if as_of == "none" else
+                f"{fmt.month(as_of)} som informationsdatum")
+        s.blocks.append(
+            f"Jämfört med förra analysen ({when}, skapad "
+            f"{str(previous.attrs['previous_created'])[:10]}) har "
+            f"sannolikheten för negativt balanskravsresultat {by[0]} ändrats med "
+            f"{fmt.number(100 * change[0], 1, plus=True)} procentenheter. Det största steget är "
+            f"{_lower_first(top[1])}: {fmt.number(100 * top[2], 1, plus=True)} procentenheter.")
+        s.blocks.append(Table(
+            "Från förra analysen till denna: sannolikheten för negativt balanskravsresultat, steg "
+            "för steg", ["Steg", *map(str, by), f"Minst ett år {span(by)}"], rows,
+            note=("Varje steg byter en del av antagandena till dagens, på samma slumptal. Första "
+                  "raden är förra analysens egna siffror; den andra samma antaganden räknade "
+                  "med denna version av modellen."
+                  + ("" if not json.loads(previous.attrs.get("skipped", "[]")) else
+                     " Steg som inte kunde räknas, eftersom den förra planen inte tar dagens "
+                     "antaganden: " + listing([_lower_first(x) for x in
+                                              json.loads(previous.attrs["skipped"])]) + "."))))
     return s
 
 
@@ -300,7 +441,7 @@ def results_section(mc) -> Section:
     years = [int(y) for y in mc["year"].values]
     by = set(_budget_years(mc))
     s = Section("resultat", "Resultat och sannolikheter")
-    head = [""] + [f"{y} {'budget' if y in by else 'kalkyl'}" for y in years]
+    head = ["Mått"] + [f"{y} {'budget' if y in by else 'kalkyl'}" for y in years]
     printed = cfg["plan"].get("printed") or {}
     rows = []
     if printed:
@@ -319,22 +460,27 @@ def results_section(mc) -> Section:
               [pct(v) for v in mc["p_below_goal"].values])]
     s.blocks.append(Table("Planen och modellens fördelning, mnkr", head, rows,
                           note="Planens rader är planens egna, tryckta siffror."))
-    if "bkr_base" in mc:
-        s.blocks += bridge_blocks(mc, head)
-    for name, cap in (("5_balanskravsresultat",
-                       "Balanskravsresultatets fördelning per år: hälften av scenarierna ligger "
-                       "i det mörka bandet, nio av tio i det ljusa. Linjen är 1-procentsmålet."),
-                      ("6_sannolikheter",
-                       "Sannolikheten för negativt balanskravsresultat och för att inte nå "
-                       "1-procentsmålet, med 95-procentigt intervall för simuleringsfelet.")):
-        s.blocks.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), cap))
+    s.blocks.append(Figure(chart_svg(mc, "5_balanskravsresultat"),
+                           _alt(mc, "5_balanskravsresultat", mc),
+                           "Balanskravsresultatets fördelning per år: hälften av scenarierna "
+                           "ligger i det mörka bandet, nio av tio i det ljusa. Linjen är "
+                           "1-procentsmålet.", data=chart_table(mc, "5_balanskravsresultat")))
+    later = [Figure(chart_svg(mc, "6_sannolikheter"), _alt(mc, "6_sannolikheter", mc),
+                    "Sannolikheten för negativt balanskravsresultat och för att inte nå "
+                    "1-procentsmålet, med 95-procentigt intervall för simuleringsfelet.",
+                    data=chart_table(mc, "6_sannolikheter"))]
+    rows = channel_rows(mc, years)
+    s.blocks.append(Table("Vad driver underskotten per kanal, alla år: genomsnittligt bidrag i "
+                          "scenarierna med underskott, mnkr",
+                          ["Kanal", *map(str, years), "Styrelsen råder över"], rows))
     rows = []
     for d, label in zip(mc["driver"].values, mc["driver_label"].values):
         rows.append((str(label), [fmt.mnkr(v) for v in
                                   mc["contribution_mean_deficit"].sel(driver=d).values]))
-    s.blocks.append(Table("Vad driver underskotten: genomsnittligt bidrag till "
-                          "balanskravsresultatets avvikelse från plan i scenarier med "
-                          "underskott, mnkr", [""] + list(map(str, years)), rows))
+    s.blocks.append(Details("Sannolikheterna per år i diagram, och bidragen per budgetpost",
+                            later + [Table(
+        "Vad driver underskotten: genomsnittligt bidrag till balanskravsresultatets avvikelse "
+        "från plan i scenarier med underskott, mnkr", ["Mått"] + list(map(str, years)), rows)]))
     return s
 
 
@@ -346,8 +492,11 @@ def bridge_blocks(mc, head: list[str]) -> list:
     b = bridge(mc)
     news = sum(b["news"].values())
     risk = sum(b["risk"].values())
-    rows = [("Planen", [fmt.mnkr(v) for v in b["plan"]]),
-            ("+ nyheter sedan prognoserna", [fmt.mnkr(v) for v in news])]
+    rows = [("Planen", [fmt.mnkr(v) for v in b["plan"]])]
+    if np.any(np.abs(b["rounding"]) >= 0.5):
+        rows.append(("+ avrundning i planens tryckta tabell",
+                     [fmt.mnkr(v) for v in b["rounding"]]))
+    rows += [("+ nyheter sedan prognoserna", [fmt.mnkr(v) for v in news])]
     rows += [(f"    {k}", [fmt.mnkr(x) for x in v]) for k, v in b["news"].items()
              if (abs(v) >= 0.5).any()]
     rows += [("= basfall", [fmt.mnkr(v) for v in b["base"]]),
@@ -387,7 +536,7 @@ def reserve_section(mc, stress=None) -> Section:
             ("Underskott ej återställt inom tre år",
              [pct(v) for v in mc["p_unrestored"].values])]
     s.blocks.append(Table("Sannolikheter för reserven och återställandet",
-                          [""] + list(map(str, years)), rows))
+                          ["Mått"] + list(map(str, years)), rows))
     if stress is not None:
         every = [str(x) for x in stress["scenario"].values]
         labels = dict(zip(every, (str(x) for x in stress["scenario_label"].values)))
@@ -433,18 +582,22 @@ def stress_section(stress, intro: str) -> Section:
     s = Section("stress", "Stresstester")
     s.blocks.append(intro)
     protected = protected_fund(stress)
-    for key, per_fund, heading in STRESS_TABLES:
+    more = []
+    for k, (key, per_fund, heading) in enumerate(STRESS_TABLES):
         if per_fund and protected is None:
             continue
         da = stress[key].sel(fund=protected) if per_fund else stress[key]
         rows = [(str(lab), [fmt.mnkr(v) for v in da.sel(scenario=sc).values])
                 for sc, lab in zip(stress["scenario"].values, stress["scenario_label"].values)]
-        s.blocks.append(Table(f"{heading.replace(', mnkr', '')} per scenario, mnkr"
-                              .replace(" %", NBSP + "%"),
-                              ["Scenario"] + list(map(str, years)), rows))
+        table = Table(f"{heading.replace(', mnkr', '')} per scenario, mnkr"
+                      .replace(" %", NBSP + "%"), ["Scenario"] + list(map(str, years)), rows)
+        (s.blocks if k == 0 else more).append(table)
     s.blocks.append(Figure(chart_svg(stress, "8_stresstester"),
                            _alt(stress, "8_stresstester", stress),
-                           "Balanskravsresultatet i varje stresscenario, deterministiskt."))
+                           "Balanskravsresultatet i varje stresscenario, deterministiskt.",
+                           data=chart_table(stress, "8_stresstester")))
+    if more:
+        s.blocks.append(Details("Fler tabeller för stresscenarierna", more))
     return s
 
 
@@ -464,8 +617,9 @@ def sensitivity_section(sens) -> Section:
     s.blocks.append(Figure(chart_svg(sens, "7_tornado"), _alt(sens, "7_tornado", sens),
                            "Förändringen av balanskravsresultatets medelvärde och av "
                            "sannolikheten för ett negativt balanskravsresultat när en "
-                           "riskfaktor i taget flyttas en standardavvikelse nedåt eller uppåt. "
-                           "Varje rad har samma skala för alla år."))
+                           "riskfaktor i taget flyttas en standardavvikelse per planår nedåt "
+                           "eller uppåt. Varje rad har samma skala för alla år.",
+                           data=chart_table(sens, "7_tornado")))
     return s
 
 
@@ -478,9 +632,68 @@ def _floor_rule(mc) -> str:
     return f"{pct(share)} av det högsta värdet de senaste {fmt.number(window)} månaderna"
 
 
-def funds_section(mc) -> Section:
+def fund_sentences(mc) -> list[str]:
+    """Per fund, sentences the next plan's Bilaga 2 can take as they are: the expected return
+    as Bilaga 2 states it beside the plan's and the model's, the fall Bilaga 2 says it can
+    take beside how often the model's goes beyond it, and for the pension portfolio how often,
+    and by how much, its protection level is crossed."""
     cfg = _config(mc)
-    s = Section("bilaga2", "Bilaga 2: fondernas strategi och risk")
+    years = [int(y) for y in mc["year"].values]
+    protected = protected_fund(mc)
+    out = []
+    for f, label in zip((str(x) for x in mc["fund"].values),
+                        (str(x) for x in mc["fund_label"].values)):
+        fc = cfg["funds"][f]
+        stated = (fc.get("stated_expected_return") or {}).get("value")
+        mean = float(mc["fund_return_pct_mean"].sel(fund=f))
+        sd = float(mc["fund_return_pct_std"].sel(fund=f))
+        plan = float(mc["fund_expected_return_plan"].sel(fund=f).values.mean())
+        text = f"{label}: "
+        if stated is not None:
+            text += (f"förväntad avkastning ca {fmt.number(stated, 1)} procent per år enligt "
+                     f"Bilaga 2, {fmt.number(plan, 1)} procent i planen; ")
+        text += (f"i modellen {fmt.number(mean, 1)} procent i genomsnitt, med en "
+                 f"standardavvikelse på {fmt.number(sd, 1)} procent per år.")
+        limit = float(mc["fund_loss_limit"].sel(fund=f))
+        if np.isfinite(limit):
+            if f == protected:
+                over = float(mc["p_fund_fall24_over_limit_ever"].sel(fund=f))
+                text += (f" Bilaga 2: portföljen kan som mest tappa {pct(limit)} mot sitt högsta "
+                         f"värde de senaste 24 månaderna. Skyddsnivån kan underskridas under "
+                         f"en sexårsperiod i {pct(over)} av scenarierna")
+                if over > 0 and "fund_breach_depth_quantile" in mc:
+                    d = mc["fund_breach_depth_quantile"].sel(fund=f)
+                    text += (f", oftast med högst {fmt.number(100 * float(d.sel(depth_quantile=0.5)), 1)} "
+                             f"procentenheter och i 95 av 100 fall med högst "
+                             f"{fmt.number(100 * float(d.sel(depth_quantile=0.95)), 1)}")
+                text += "."
+            else:
+                over = float(mc["p_fund_fall_over_limit_ever"].sel(fund=f))
+                q95 = float(mc["fund_worst_fall_12m_quantile"].sel(fund=f, quantile=0.95))
+                text += (f" Bilaga 2: värdet kan kortsiktigt falla som mest {pct(limit)}. I "
+                         f"modellen faller det mer än så under tolv månader någon gång "
+                         f"{span(years)} i {pct(over)} av scenarierna; vart tjugonde scenario "
+                         f"faller det som mest {pct(q95)}.")
+        elif fc.get("strategy", {}).get("kind") == "fixed_mix" and \
+                fc["strategy"]["equity_weight"]["value"] == 0.0:
+            text += (" Bilaga 2 beskriver risken som mycket låg. Modellen ger bufferten samma "
+                     "räntefonder som den medelfristiga förvaltningen, med två års duration; "
+                     "med kortare löptider, som en buffert för tolv månader brukar ha, blir "
+                     "svängningarna mindre.")
+        out.append(text)
+    return out
+
+
+def funds_section(mc, strategy=None) -> Section:
+    """Bilaga 2 in its own words: a sentence per fund the next plan can take as it is, the
+    funds' table, the protection level's breaches explained, the pension portfolio's fan and,
+    with ``strategy``, the rule's frontier; the other fund charts and the rules' table in the
+    page's expandable parts."""
+    s = Section("bilaga2", "Bilaga 2: fonderna i Bilaga 2:s egna termer")
+    s.blocks.append("Meningarna nedan är skrivna så att nästa plans Bilaga 2 kan ta dem som de "
+                    "står; siffrorna är modellens för planperioden.")
+    s.blocks.append(fund_sentences(mc))
+    cfg = _config(mc)
     funds = [str(f) for f in mc["fund"].values]
     labels = dict(zip(funds, (str(x) for x in mc["fund_label"].values)))
     rows = []
@@ -493,43 +706,74 @@ def funds_section(mc) -> Section:
             fmt.number(mc["fund_expected_return_plan"].sel(fund=f).values.mean(), 1),
             fmt.number(mc["fund_return_pct_mean"].sel(fund=f).item(), 1),
             fmt.number(mc["fund_return_pct_std"].sel(fund=f).item(), 1),
-            pct(mc["p_fund_breach_ever"].sel(fund=f).item(), 1)
-            if cfg["funds"][f].get("strategy", {}).get("kind") == "dynamic" else EN,
-            pct(q95, 1),
-            pct(limit) if np.isfinite(limit) else EN,
-            pct(mc["p_fund_fall_over_limit_ever"].sel(fund=f).item(), 1)
-            if np.isfinite(limit) else EN]))
+            pct(q95, 1), pct(limit) if np.isfinite(limit) else EN]))
     s.blocks.append(Table(
-        "Portföljerna: planens förväntade avkastning, modellens avkastning och risk, skydd och "
-        "största fall",
-        ["Portfölj", "Bilaga 2:s avkastning, %", "Planens avkastning, %",
-         "Modellens medel, %", "Modellens risk, %",
-         "Under skyddsnivån någon gång", "Största 12-månadersfall, 95 %-kvantil".replace(
-             " %", NBSP + "%"), "Bilaga 2:s gräns", "Fall över gränsen någon gång"], rows,
-        note=("Bilaga 2 anger förväntad avkastning utifrån dagens marknad; planen budgeterar "
-              "över en konjunkturcykel, och modellen centrerar fonderna på planens avkastning "
-              "(medelvärde över planåren). Risk är årsavkastningens standardavvikelse. "
-              "Största fall mäts över tolv månader; Bilaga 2 mäter pensionsportföljens fall "
-              "från det högsta värdet de senaste 24 månaderna, vilket kolumnen om "
-              "skyddsnivån visar.")))
-    names = ["1_pensionsportfolj", "2_aktieandel_kassalage", "3_storsta_fall",
-             "4_avkastning_risk"]
-    if "fund_value_fan" not in mc:
-        names = names[2:]
-    if protected_fund(mc) is None:
-        names = [n for n in names if n not in ("1_pensionsportfolj", "2_aktieandel_kassalage")]
-    rule = f" ({_floor_rule(mc)})" if "1_pensionsportfolj" in names else ""
-    caps = {"1_pensionsportfolj": f"Pensionsportföljens marknadsvärde och skyddsnivå{rule}.",
-            "2_aktieandel_kassalage": "Den dynamiska strategins aktieandel och hur ofta "
-                                      "portföljen står i kassaläge.",
-            "3_storsta_fall": "Det största värdefallet under tolv månader mot gränserna.",
-            "4_avkastning_risk": "Förväntad årsavkastning och risk för de tre portföljerna."}
+        "Portföljerna: förväntad avkastning enligt Bilaga 2, planen och modellen, och största "
+        "fall mot Bilaga 2:s gräns",
+        ["Portfölj", "Bilaga 2, %", "Planen, %", "Modellen, medel, %",
+         "Standardavvikelse, %", "Största fall på 12 mån, 95 %-kvantil".replace(" %", NBSP + "%"),
+         "Bilaga 2:s gräns"], rows,
+        note=("Bilaga 2 anger avkastningen utifrån dagens marknad; planen över en "
+              "konjunkturcykel; modellen centrerar fonderna på planen.")))
     breach = breach_paragraph(mc)
     if breach:
         s.blocks.append(breach)
-    for name in names:
-        s.blocks.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), caps[name]))
+    protected = protected_fund(mc)
+    if protected is not None and "fund_value_fan" in mc:
+        s.blocks.append(Figure(chart_svg(mc, "1_pensionsportfolj"),
+                               _alt(mc, "1_pensionsportfolj", mc),
+                               f"Pensionsportföljens marknadsvärde och skyddsnivå "
+                               f"({_floor_rule(mc)}).",
+                               data=chart_table(mc, "1_pensionsportfolj")))
+    if strategy is not None:
+        s.blocks += strategy_blocks(strategy)
+    more = []
+    caps = {"2_aktieandel_kassalage": "Den dynamiska strategins aktieandel och hur ofta "
+                                      "portföljen står i kassaläge.",
+            "3_storsta_fall": "Det största värdefallet under tolv månader mot gränserna.",
+            "4_avkastning_risk": "Förväntad årsavkastning och risk för de tre portföljerna."}
+    for name, cap in caps.items():
+        if name == "2_aktieandel_kassalage" and (protected is None or
+                                                 "fund_value_fan" not in mc):
+            continue
+        more.append(Figure(chart_svg(mc, name), _alt(mc, name, mc), cap,
+                           data=chart_table(mc, name)))
+    if strategy is not None and "p_funding_covered" in strategy:
+        more += strategy_long_blocks(strategy)
+    if more:
+        s.blocks.append(Details("Fler diagram om fonderna", more))
     return s
+
+
+def technical_section(mc, stress=None, sens=None, models=None, strategy=None) -> Section:
+    """The provenance in one place (configuration, its hash, seed, paths, model, versions,
+    commit), and in the page's expandable parts the assumptions and the scenario
+    definitions."""
+    cfg = _config(mc)
+    s = Section("teknik", "Teknisk information")
+    info = str(mc.attrs.get("information_as_of", "none"))
+    rows = [("Plan", [str(mc.attrs.get("config_name", ""))]),
+            ("Konfigurationens kontrollsumma (SHA-256)", [str(mc.attrs.get("config_sha256", ""))[:16]]),
+            ("Scenarier och startvärde för slumptalen",
+             [f"{fmt.number(int(mc.attrs.get('paths', 0)))}, {mc.attrs.get('seed', '')}"]),
+            ("Informationsdatum", [fmt.month(info) if info != "none" else "inget"]),
+            ("Scenariogeneratorns modell", [_model_name(cfg)]),
+            ("Programversion", [str(mc.attrs.get("git_commit", ""))[:12]]),
+            ("Skapad", [str(mc.attrs.get("created", ""))[:10]])]
+    s.blocks.append(Table("Underlaget för rapportens siffror", ["Uppgift", "Värde"], rows,
+                          note=("Konfigurationen, versionerna och alla resultat finns i "
+                                "resultatfilerna och i Excelbokens flik Konfiguration.")))
+    s.blocks.append(Details("Antagandena i konfigurationen", assumptions_blocks(mc)))
+    if stress is not None:
+        s.blocks.append(Details("Stresscenariernas definitioner", scenarios_blocks(stress)))
+    return s
+
+
+def _model_name(cfg: dict) -> str:
+    cal = (cfg.get("esg") or {}).get("calibration") or {}
+    until = cal.get("data_through")
+    return (f"skattad på data till och med {fmt.month(until)}" if until else
+            "handsatt (inte skattad)")
 
 
 def breach_paragraph(mc) -> str:
@@ -665,7 +909,7 @@ def backtest_blocks(bt) -> list:
                       pct(float(r["pit"]))]))
     head = ["Utfall", "Publicerat", f"Modellens 5{EN}95{NBSP}%", "Percentil"]
     return [text, Table("Publicerade utfall mot modellens fördelning (backtest)", head, rows,
-                        note=f"Källa: sim backtest med {bt.attrs['history_file']}, "
+                        note=f"Regionens publicerade utfall; "
                              f"{fmt.number(float(bt.attrs['paths']))} scenarier per plan.")]
 
 
@@ -699,11 +943,10 @@ def limits_section(mc, models=None, backtest=None) -> Section:
     return s
 
 
-def strategy_section(strat) -> Section:
-    """The pension rule's frontier (``sim strategy``): what today's rule costs and buys against
-    the alternatives, the frontier chart, a table of today's rule and the rules no other
-    beats, and the long horizon to the payouts."""
-    s = Section("strategi", "Pensionsportföljens regel: vad den kostar och vad den skyddar")
+def strategy_blocks(strat) -> list:
+    """The pension rule's frontier (``sim strategy``) for the Bilaga 2 section: what today's
+    rule costs and buys against its neighbours, the frontier chart, and every rule's table in
+    the page's expandable part."""
     years = [int(y) for y in strat["year"].values]
     n = int(strat.attrs["paths"])
     today = int(np.flatnonzero(strat["rule_today"].values)[0])
@@ -715,15 +958,12 @@ def strategy_section(strat) -> Section:
     text = (f"Finanspolicyn sätter regeln: skyddsnivån, fönstret, aktietaket, hur stort fall "
             f"kudden ska tåla och hur ofta andelen ses över. {len(ret)} regler har körts på "
             f"samma {fmt.number(n)} scenarier och samma avkastning i aktie- och räntefonder. "
-            f"Dagens regel ger en förväntad årsavkastning på {fmt.number(ret[today], 1)} "
-            f"procent, och portföljen ligger någon gång {span(years)} mer än {limit} under sitt "
-            f"högsta värde de senaste 24 månaderna (Bilaga 2:s mått) i {pct(below[today])} av "
-            "scenarierna. ")
-    if dom[today]:
-        text += ("En annan regel ger minst lika hög avkastning med mindre risk att gå under "
-                 "Bilaga 2:s nivå: dagens regel ligger inte på fronten. ")
-    else:
-        text += "Ingen annan regel ger både högre avkastning och mindre risk: dagens regel ligger på fronten. "
+            f"Dagens regel ger {fmt.number(ret[today], 1)} procent per år, och portföljen "
+            f"ligger någon gång {span(years)} mer än {limit} under sitt högsta värde de senaste "
+            f"24 månaderna i {pct(below[today])} av scenarierna. ")
+    text += ("En annan regel ger minst lika hög avkastning med mindre risk: dagens regel "
+             "ligger inte på fronten. " if dom[today] else
+             "Ingen annan regel ger både högre avkastning och mindre risk. ")
     safer = [j for j in front if below[j] < below[today]]
     richer = [j for j in front if ret[j] > ret[today]]
     if safer:
@@ -734,54 +974,63 @@ def strategy_section(strat) -> Section:
         j = min(richer, key=lambda k: below[k])
         text += (f"Den närmaste med högre avkastning ({strat['rule_label'].values[j]}) ger "
                  f"{fmt.number(ret[j], 1)} procent och {pct(below[j])} risk.")
-    s.blocks.append(text)
-    s.blocks.append(Figure(chart_svg(strat, "s1_strategi_front"),
-                           _alt(strat, "s1_strategi_front", strat),
-                           "Regler för pensionsportföljen: förväntad avkastning mot risken att "
-                           "falla under Bilaga 2:s nivå; dagens regel markerad."))
     nb = int(strat.attrs.get("budget_years", 3))
     last = years[min(nb, len(years)) - 1]
-    long = "p_funding_covered" in strat
-    end = int(strat["long_year"].values[-1]) if long else None
     rows = []
-    for j in [today] + front:
-        cells = [fmt.number(ret[j], 1), fmt.number(float(strat["fund_return_pct_std"].values[j]), 1),
-                 pct(below[j], 1), pct(float(strat["p_fund_breach_ever"].values[j]), 1),
-                 fmt.mnkr(float(strat["fund_realized_mean"].values[j].mean())),
-                 pct(float(strat["p_deficit"].sel(year=last).values[j]), 1)]
-        if long:
-            cells.append(pct(float(strat["p_funding_covered"].values[j, -1]), 1))
-        rows.append((("Dagens regel" if j == today else str(strat["rule_label"].values[j])),
-                     cells))
-    head = ["Regel", "Avkastning, %", "Standardavvikelse, %", "Under Bilaga 2:s nivå",
-            "Under egen nivå", "Realiserat per år, mnkr", f"Negativt resultat {last}"]
-    if long:
-        head.append(f"Alla utbetalningar betalda {end}")
-    s.blocks.append(Table(
-        "Dagens regel och reglerna på fronten", head, rows,
-        note=("Avkastning: förväntad årsavkastning och dess standardavvikelse; under nivån: "
-              f"någon gång {span(years)}; realiserat: pensionsportföljens genomsnittliga bidrag "
-              "till balanskravsresultatet per planår. Alla regler "
-              f"({Path(str(strat.attrs.get('sweep_file', 'strategy.toml'))).name}) står i "
-              "Excelbladet Strategi.")))
-    if long:
-        p_end = float(strat["p_funding_covered"].values[today, -1])
-        payouts = strat["funding_payouts"].values
-        first = int(strat["long_year"].values[np.flatnonzero(payouts > 0)[0]]) if (
-            payouts > 0).any() else None
-        text = (f"Portföljen finns för utbetalningarna som växer från omkring 2040. Till {end} "
-                f"har portföljen med dagens regel betalat varje utbetalning i "
-                f"{pct(p_end)} av scenarierna ({fmt.number(int(strat.attrs['long_paths']))} "
-                "scenarier). Utbetalningarna är ett antagande"
-                + (f" (från {first})" if first else "")
-                + " tills regionen lägger in KPA:s prognos; inga nya avsättningar efter "
-                "planperioden, och avkastningen efter planen är planens sista års.")
-        s.blocks.append(text)
-        s.blocks.append(Figure(chart_svg(strat, "s2_utbetalningar"),
-                               _alt(strat, "s2_utbetalningar", strat),
-                               "Pensionsportföljens värde mot de ackumulerade utbetalningarna, "
-                               "och sannolikheten att alla utbetalningar är betalda."))
-    return s
+    for j in range(strat.sizes["rule"]):
+        rows.append(((("Dagens regel" if j == today else str(strat["rule_label"].values[j]))
+                      + (" (dominerad)" if dom[j] else "")),
+                     [fmt.number(ret[j], 1),
+                      fmt.number(float(strat["fund_return_pct_std"].values[j]), 1),
+                      pct(below[j], 1), pct(float(strat["p_fund_breach_ever"].values[j]), 1),
+                      fmt.mnkr(float(strat["fund_realized_mean"].values[j].mean())),
+                      pct(float(strat["p_deficit"].sel(year=last).values[j]), 1)]))
+    table = Table("Alla regler", ["Regel", "Avkastning, %", "Standardavvikelse, %",
+                                  "Under Bilaga 2:s nivå", "Under egen nivå",
+                                  "Realiserat per år, mnkr", f"Negativt resultat {last}"], rows)
+    return [text, Figure(chart_svg(strat, "s1_strategi_front"),
+                         _alt(strat, "s1_strategi_front", strat),
+                         "Regler för pensionsportföljen: förväntad avkastning mot risken att "
+                         "falla under Bilaga 2:s nivå; dagens regel markerad.",
+                         data=chart_table(strat, "s1_strategi_front")),
+            Details("Alla regler i tabellform", [table])]
+
+
+def strategy_long_blocks(strat) -> list:
+    """The long horizon to the payouts (``sim strategy``'s ``long_horizon``)."""
+    today = int(np.flatnonzero(strat["rule_today"].values)[0])
+    end = int(strat["long_year"].values[-1])
+    p_end = float(strat["p_funding_covered"].values[today, -1])
+    text = (f"Portföljen finns för utbetalningarna som växer från omkring 2040. Till {end} har "
+            f"portföljen med dagens regel betalat varje utbetalning i {pct(p_end)} av "
+            "scenarierna. Utbetalningarna är ett antagande tills regionen lägger in KPA:s "
+            "prognos; inga nya avsättningar efter planperioden.")
+    return [text, Figure(chart_svg(strat, "s2_utbetalningar"),
+                         _alt(strat, "s2_utbetalningar", strat),
+                         "Pensionsportföljens värde mot de ackumulerade utbetalningarna.",
+                         data=chart_table(strat, "s2_utbetalningar"))]
+
+
+def chart_table(ds, name: str) -> Table:
+    """A chart's data as a table (its CSV rows), for the page's expandable part."""
+    given = _DRAWN.get().get(name)
+    rows = (CHARTS[name][0](ds) if given is None else given)[1]
+    if given is None:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    if not rows:
+        return Table("Diagrammets data", ["Inga data"], [])
+    keys = list(rows[0])
+
+    def cell(v):
+        if isinstance(v, (bool, np.bool_)):
+            return "ja" if v else "nej"
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return fmt.number(float(v), 0 if float(v) == int(float(v)) and abs(v) >= 1 else 3)
+        return str(v)
+    return Table("Diagrammets data", [DATA_HEADS.get(k, k) for k in keys],
+                 [(cell(r[keys[0]]), [cell(r[k]) for k in keys[1:]]) for r in rows])
 
 
 def model_risk_blocks(mc, models) -> list:
@@ -814,15 +1063,15 @@ def model_risk_blocks(mc, models) -> list:
         cells.append(pct(float(models["p_deficit_any"].sel(variant=v)), 1))
         rows.append((str(models["variant_label"].values[i]), cells))
     head = ["Modellval"] + [str(y) for y in years] + [f"Minst ett år {span(years)}"]
-    source = Path(models.attrs["variants_file"]).name
     return [text, Table("Sannolikhet för negativt balanskravsresultat under olika modellval",
-                        head, rows, note=f"Källa: sim compare med {source}; varje rad "
-                                         "byter ett modellval.")]
+                        head, rows, note="Varje rad byter ett modellval; samma scenarier och "
+                                         "slumptal i varje.")]
 
 
-def assumptions_section(mc) -> Section:
+def assumptions_blocks(mc) -> list:
+    """Every assumption of the config (a value no source gives), with its reason as the
+    config states it (in English: marked so for screen readers)."""
     cfg = _config(mc)
-    s = Section("antaganden", "Bilaga A: antaganden")
     rows = []
 
     def walk(node, path):
@@ -838,9 +1087,10 @@ def assumptions_section(mc) -> Section:
                 walk(v, f"{path}.{k}" if path else k)
 
     walk(cfg, "")
-    s.blocks.append(Table("Antaganden i konfigurationen (värden som inte kommer ur en källa)",
-                          ["Nyckel", "Värde", "Enhet", "Skäl"], rows))
-    return s
+    return ["Värden som ingen källa ger; skälet står som konfigurationen anger det (på "
+            "engelska). Samma tabell finns i Excelbokens flik Antaganden.",
+            Table("Antaganden i konfigurationen", ["Nyckel", "Värde", "Enhet", "Skäl"], rows,
+                  lang={0: "en", 2: "en", 3: "en"})]
 
 
 #: The generator's monthly factors as the scenario appendix names them; a yearly factor's
@@ -887,13 +1137,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def scenarios_section(stress) -> Section:
-    """Bilaga B: each stress scenario's definition, every path in words, with its source."""
+def scenarios_blocks(stress) -> list:
+    """Each stress scenario's definition, every path in words, with its source (as the
+    scenario file states it)."""
     cfg = _config(stress)
     annual = cfg.get("esg", {}).get("annual", {})
-    s = Section("scenarier", "Bilaga B: stresscenarierna")
-    s.blocks.append("Varje scenario sätter några riskfaktorers banor; övriga faktorer följer "
-                    "planens prognoser. Värdena nedan är scenariofilernas egna.")
     rows = []
     for sc in json.loads(stress.attrs["scenario_json"]):
         parts = [path_sentence(FACTOR_NAMES.get(k) or "Tillväxten i "
@@ -909,9 +1157,10 @@ def scenarios_section(stress) -> Section:
         if not parts:
             parts = ["Alla faktorer enligt planens prognoser."]
         rows.append((sc["label"], [" ".join(parts), sc["source"]]))
-    s.blocks.append(Table("Stresscenariernas definitioner", ["Scenario", "Vad scenariot sätter",
-                                                              "Källa"], rows))
-    return s
+    return ["Varje scenario sätter några riskfaktorers banor; övriga faktorer följer planens "
+            "prognoser. Källan står som scenariofilen anger den.",
+            Table("Stresscenariernas definitioner", ["Scenario", "Vad scenariot sätter",
+                                                     "Källa"], rows, lang={2: "en"})]
 
 
 GLOSSARY = [
@@ -939,46 +1188,75 @@ def glossary_section() -> Section:
 
 def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
           models=None, backtest=None, figures: dict | None = None,
-          strategy=None) -> Document:
+          strategy=None, previous=None) -> Document:
     """The whole document from the results Datasets (``stress``, ``sens``, ``models``, the
-    model variants of ``sim compare``, and ``backtest``, of ``sim backtest``, optional).
+    model variants of ``sim compare``, ``backtest``, of ``sim backtest``, ``strategy``, of ``sim
+    strategy``, and ``previous``, the change from an earlier analysis, optional).
     ``figures``: charts already drawn from these Datasets (name -> (figure, rows),
     :func:`sim.present.charts.draw_charts`), used instead of drawing them again."""
     token = _DRAWN.set(figures or {})
     try:
-        return _build(mc, stress, sens, title, models, backtest, strategy)
+        with fmt.nonbreaking():      # a number never breaks across a line on the page
+            return _build(mc, stress, sens, title, models, backtest, strategy, previous)
     finally:
         _DRAWN.reset(token)
 
 
-def _build(mc, stress, sens, title, models, backtest, strategy=None) -> Document:
+def _build(mc, stress, sens, title, models, backtest, strategy=None, previous=None) -> Document:
     from .report import stress_intro
 
-    sections = [summary_section(mc, stress), reading_section(mc), results_section(mc),
-                reserve_section(mc, stress)]
+    sections = [summary_section(mc, stress), changes_section(mc, previous),
+                results_section(mc), reserve_section(mc, stress)]
     if stress is not None:
         sections.append(stress_section(stress, stress_intro(stress)))
     if sens is not None:
         sections.append(sensitivity_section(sens))
     protected = protected_fund(mc)
     if protected is not None or "fund" in mc.dims:
-        sections.append(funds_section(mc))
-    if strategy is not None:
-        sections.append(strategy_section(strategy))
-    sections += [limits_section(mc, models, backtest), assumptions_section(mc)]
-    if stress is not None:
-        sections.append(scenarios_section(stress))
-    sections.append(glossary_section())
+        sections.append(funds_section(mc, strategy))
+    glossary = glossary_section()
+    glossary.title = "Så läser du rapporten, och ordlista"
+    glossary.blocks = reading_section(mc).blocks + glossary.blocks
+    sections += [limits_section(mc, models, backtest), glossary,
+                 technical_section(mc, stress, sens, models, strategy)]
     n_tab = n_fig = 0
-    for sec in sections:
-        for b in sec.blocks:
+
+    def number(blocks, shown: bool):
+        nonlocal n_tab, n_fig
+        for b in blocks:
             if isinstance(b, Table):
                 n_tab += 1
                 b.number, b.id = n_tab, f"tabell-{n_tab}"
             elif isinstance(b, Figure):
                 n_fig += 1
                 b.number, b.id = n_fig, f"figur-{n_fig}"
-    return Document(title, str(mc.attrs.get("title", "")), source_line(mc), sections)
+                if b.data is not None:
+                    b.data.id = f"figur-{n_fig}-data"
+                    b.data.caption = f"Data för figur {n_fig}"
+            elif isinstance(b, Details):
+                pass
+    for sec in sections:                 # the printed tables and figures first, in order
+        number(sec.blocks, True)
+    for sec in sections:                 # then the page's folded ones
+        for b in sec.blocks:
+            if isinstance(b, Details):
+                number(b.blocks, False)
+    return Document(title, str(mc.attrs.get("title", "")), cover_lines(mc), sections)
+
+
+def cover_lines(mc) -> list[tuple[str, str]]:
+    """The cover's facts: the information date, the analysis date, the diary number and who
+    prepared it (the config's meta), as (label, value)."""
+    cfg = _config(mc)
+    meta = cfg.get("meta", {})
+    info = str(mc.attrs.get("information_as_of", "none"))
+    out = [("Informationsdatum", fmt.month(info) if info != "none" else "inget (planens prognoser)"),
+           ("Analysdatum", str(mc.attrs.get("created", ""))[:10])]
+    if meta.get("diary_number"):
+        out.append(("Diarienummer", str(meta["diary_number"])))
+    if meta.get("prepared_by"):
+        out.append(("Upprättad av", str(meta["prepared_by"])))
+    return out
 
 
 def render_html(doc: Document, for_print: bool = False) -> str:
@@ -989,6 +1267,7 @@ def render_html(doc: Document, for_print: bool = False) -> str:
                              trim_blocks=True, lstrip_blocks=True)
     env.globals.update(is_table=lambda b: isinstance(b, Table),
                        is_figure=lambda b: isinstance(b, Figure),
+                       is_details=lambda b: isinstance(b, Details),
                        is_list=lambda b: isinstance(b, list))
     css = (TEMPLATES / "riskanalys.css").read_text(encoding="utf-8")
     return env.get_template("riskanalys.html.j2").render(doc=doc, css=css, for_print=for_print)
@@ -1035,11 +1314,52 @@ def pdf_writer(doc: Document):
     ident = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
 
     def write(tmp: str) -> None:
+        import io
+
+        buf = io.BytesIO()
         HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
-            tmp, stylesheets=[CSS(string=_font_css())], pdf_variant="pdf/ua-1",
+            buf, stylesheets=[CSS(string=_font_css())], pdf_variant="pdf/ua-1",
             pdf_identifier=ident, uncompressed_pdf=False)
+        Path(tmp).write_bytes(with_id_tree(buf.getvalue()))
     write.cost = 10                # the longest render: started first when rendering in parallel
     return write
+
+
+def with_id_tree(pdf: bytes) -> bytes:
+    """The PDF with its structure tree's ``/IDTree``: WeasyPrint gives each table header
+    cell an ``/ID`` and each data cell ``/Headers`` naming them, but leaves out the name tree
+    that resolves the IDs (ISO 32000-1, 14.7.2: required when any element has an ID), so the
+    header association of every table would not hold for a checker or a screen reader."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject,
+                               TextStringObject)
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    tree = writer._root_object["/StructTreeRoot"].get_object()
+    ids: dict[str, IndirectObject] = {}
+    stack = [(tree.get("/K"), None)]
+    while stack:
+        node, ref = stack.pop()
+        if isinstance(node, IndirectObject):
+            node, ref = node.get_object(), node
+        if isinstance(node, ArrayObject):
+            stack += [(x, None) for x in node]
+        elif isinstance(node, DictionaryObject):
+            if "/ID" in node and ref is not None:
+                ids[str(node["/ID"])] = ref
+            if node.get("/K") is not None:
+                stack.append((node["/K"], None))
+    if not ids:
+        return pdf
+    names = ArrayObject()
+    for key in sorted(ids):
+        names += [TextStringObject(key), ids[key]]
+    tree[NameObject("/IDTree")] = DictionaryObject({NameObject("/Names"): names})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def write_pdf_html(path, doc: Document):

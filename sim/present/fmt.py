@@ -4,17 +4,36 @@ Rules (as a Swedish finance department prints figures):
 
 * rounding: half away from zero, applied to the number as written (its shortest decimal
   form), so 2,5 prints as 3 and −2,5 as −3 with no decimals, and 2,675 as 2,68 with two;
-* a space between groups of thousands, a decimal comma, the minus sign U+2212;
+* a space between groups of thousands, a decimal comma, the minus sign U+2212; in a document
+  (the report's HTML and PDF, its charts) a no-break space, so "−1 069" never breaks into
+  "−1" and "069" (:func:`nonbreaking`);
 * no negative zero: a value that rounds to zero prints without a sign;
 * a missing value (None, NaN) prints as an en dash; infinities as ∞ and −∞.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["number", "mnkr", "percent", "MINUS", "MISSING"]
+__all__ = ["number", "mnkr", "percent", "MINUS", "MISSING", "NBSP", "nonbreaking"]
+
+NBSP = "\u00a0"
+#: The separator between groups of thousands: a space, or in a document a no-break space.
+_SEPARATOR: contextvars.ContextVar[str] = contextvars.ContextVar("separator", default=" ")
+
+
+@contextlib.contextmanager
+def nonbreaking():
+    """Within the block, groups of thousands are separated by a no-break space (U+00A0): for
+    the report's pages and charts, where a line or a narrow column would break a number."""
+    token = _SEPARATOR.set(NBSP)
+    try:
+        yield
+    finally:
+        _SEPARATOR.reset(token)
 
 MINUS = "\u2212"
 MISSING = "\u2013"
@@ -37,7 +56,7 @@ def number(x, decimals: int = 0, plus: bool = False) -> str:
         return (MINUS if x < 0 else ("+" if plus else "")) + text
     if q == 0:
         q = abs(q)
-    text = f"{abs(q):,.{decimals}f}".replace(",", " ").replace(".", ",")
+    text = f"{abs(q):,.{decimals}f}".replace(",", _SEPARATOR.get()).replace(".", ",")
     if q < 0:
         return MINUS + text
     return ("+" + text) if plus and q > 0 else text

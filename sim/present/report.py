@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 
-from . import fmt
+from . import fmt, plan_figures
 
 __all__ = ["write_pdf", "write_html", "write_excel", "stress_intro", "STRESS_TABLES"]
 
@@ -42,20 +42,22 @@ def stress_intro(stress) -> str:
 
 
 def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-              models=None, backtest=None):
+              models=None, backtest=None, strategy=None, previous=None):
     """riskanalys.pdf, printed by WeasyPrint from the report's HTML (:mod:`.document`)."""
     from .document import build, write_pdf_html
 
-    return write_pdf_html(path, build(mc, stress, sens, title, models, backtest))
+    return write_pdf_html(path, build(mc, stress, sens, title, models, backtest,
+                                      strategy=strategy, previous=previous))
 
 
 def write_html(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
-               models=None, backtest=None):
+               models=None, backtest=None, strategy=None, previous=None):
     """riskanalys.html: the same document as one self-contained page."""
     from .document import build
     from .document import write_html as write
 
-    return write(path, build(mc, stress, sens, title, models, backtest))
+    return write(path, build(mc, stress, sens, title, models, backtest,
+                             strategy=strategy, previous=previous))
 
 
 def write_excel(path, mc, stress=None, sens=None, budget=None, charts=None, strategy=None):
@@ -108,7 +110,7 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None, strategy=
             return ws
 
         for key, name in (("bkr", "Balanskravsresultat"), ("net_result", "Årets resultat")):
-            rows = [("Plan", mc[f"{key}_plan"].values, mnkr),
+            rows = [("Plan", plan_figures(mc, key), mnkr),
                     ("Medelvärde", mc[f"{key}_mean"].values, mnkr),
                     ("Medelfel", mc[f"{key}_mean_se"].values, mnkr)]
             rows += [(f"{fmt.number(100 * q, 0)} %-kvantil", mc[f"{key}_quantile"].sel(
@@ -160,6 +162,7 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None, strategy=
             sheet("Känslighet", ["Förändring, mnkr"] + syears, rows)
         if strategy is not None:
             _strategy_sheet(wb, bold, pct, dec, strategy)
+        _text_sheets(wb, bold, mc, stress)
         _long_sheet(wb, bold, mc, stress)
         for name, chart_rows in (charts or {}).items():
             _chart_sheet(wb, bold, f"Diagram {name}"[:31], chart_rows)
@@ -189,6 +192,28 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None, strategy=
         wb.close()
 
     return write
+
+
+def _text_sheets(wb, bold, mc, stress=None) -> None:
+    """'Antaganden' (every assumption of the config, its value, unit and reason) and
+    'Scenarier' (each stress scenario's definition in words, with its source): the report's
+    technical detail, which the printed report leaves out."""
+    from .document import assumptions_blocks, scenarios_blocks
+
+    def table_sheet(name: str, table) -> None:
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, table.head, bold)
+        for r, (label, cells) in enumerate(table.rows, start=1):
+            ws.write_string(r, 0, str(label))
+            for c, v in enumerate(cells, start=1):
+                ws.write_string(r, c, str(v))
+        ws.set_column(0, 0, 45)
+        ws.set_column(1, len(table.head), 30)
+        ws.freeze_panes(1, 1)
+
+    table_sheet("Antaganden", assumptions_blocks(mc)[-1])
+    if stress is not None:
+        table_sheet("Scenarier", scenarios_blocks(stress)[-1])
 
 
 def _strategy_sheet(wb, bold, pct, dec, strat) -> None:

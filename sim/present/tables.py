@@ -7,7 +7,7 @@ import numpy as np
 import xarray as xr
 
 from ..budget import BALANCE_KEYS, LINE_KEYS
-from . import fmt, protected_fund
+from . import fmt, plan_figures, protected_fund
 from .fmt import mnkr
 
 __all__ = ["table_for", "reverse_stress_lines", "budget_table", "monte_carlo_table", "stress_table",
@@ -47,8 +47,10 @@ def budget_table(ds: xr.Dataset) -> str:
 def bridge(ds: xr.Dataset) -> dict:
     """The bridge from the plan to the distribution's centre, per year [mnkr]: ``plan``,
     ``news`` and ``risk`` (each ``{channel label: (Y,)}``, :data:`sim.catalogue.CHANNELS`),
-    ``base`` (plan + news), ``mean`` (base + risk) and ``median``. The sums hold exactly: the
-    contributions split the balanskravsresultat's deviation from plan."""
+    ``base`` (plan + rounding + news), ``mean`` (base + risk) and ``median``. The plan is the
+    plan's printed figures; ``rounding`` is the model's own calculation of them less the
+    printed (a mnkr here and there). The sums hold exactly: the contributions split the
+    balanskravsresultat's deviation from the model's plan."""
     from ..catalogue import CHANNELS, channel_of
 
     drivers = [str(d) for d in ds["driver"].values]
@@ -60,7 +62,9 @@ def bridge(ds: xr.Dataset) -> dict:
             out[label] = ds[var].values[rows].sum(axis=0)
         return out
 
-    return {"plan": ds["bkr_plan"].values, "news": by_channel("bridge_news"),
+    plan = plan_figures(ds, "bkr")
+    return {"plan": plan, "rounding": ds["bkr_plan"].values - plan,
+            "news": by_channel("bridge_news"),
             "base": ds["bkr_base"].values, "risk": by_channel("bridge_risk"),
             "mean": ds["bkr_mean"].values,
             "median": ds["bkr_quantile"].sel(quantile=0.5).values}
@@ -76,8 +80,10 @@ def bridge_lines(ds: xr.Dataset, lw: int = 52, cw: int = 9) -> list[str]:
 
     lines = ["Från plan till fördelning: balanskravsresultat, mnkr",
              f"{'':<{lw}}" + "".join(f"{y:>{cw}}" for y in years),
-             row("Planen", b["plan"]),
-             row("+ nyheter sedan prognoserna", sum(b["news"].values()))]
+             row("Planen", b["plan"])]
+    if np.any(np.abs(b["rounding"]) >= 0.5):
+        lines.append(row("+ avrundning i planens tryckta tabell", b["rounding"]))
+    lines += [row("+ nyheter sedan prognoserna", sum(b["news"].values()))]
     lines += [row(f"    {k}", v) for k, v in b["news"].items() if np.any(np.abs(v) >= 0.5)]
     lines += [row("= basfall (alla senare chocker noll)", b["base"]),
               row("+ risk kring basfallet (medelbidrag)", sum(b["risk"].values()))]
@@ -132,7 +138,7 @@ def monte_carlo_table(ds: xr.Dataset) -> str:
     lines += ["", "Fördelning, mnkr", head]
     for key, label in (("net_result", "Årets resultat"), ("bkr", "Balanskravsresultat")):
         lines.append(f"{label + ', plan':<{lw}}" + "".join(
-            f"{mnkr(v):>{cw}}" for v in ds[f"{key}_plan"].values))
+            f"{mnkr(v):>{cw}}" for v in plan_figures(ds, key)))
         lines.append(f"{'  medelvärde (medelfel)':<{lw}}" + "".join(
             f"{mnkr(m) + ' (' + mnkr(s) + ')':>{cw}}"
             for m, s in zip(ds[f"{key}_mean"].values, ds[f"{key}_mean_se"].values)))

@@ -151,22 +151,28 @@ def test_the_report_shows_the_frontier_and_the_long_horizon(frontier):
 
     import openpyxl
 
-    from sim.present.document import Figure, Table, build
+    from sim.present.document import Details, Figure, Table, build
     from sim.present.report import excel_writer
 
     from sim.workflows import monte_carlo
 
     mc = monte_carlo(load_config(DEFAULT_CONFIG), 2000, 7, threads=2)
     doc = build(mc, strategy=frontier)
-    sec = next(s for s in doc.sections if s.id == "strategi")
-    figures = [b for b in sec.blocks if isinstance(b, Figure)]
-    tables = [b for b in sec.blocks if isinstance(b, Table)]
-    assert len(figures) == 2 and "Bilaga 2" in figures[0].alt
-    assert tables and tables[0].rows[0][0] == "Dagens regel"
-    on_front = int((~frontier["rule_dominated"].values.astype(bool)).sum())
-    today_dominated = bool(frontier["rule_dominated"].values[0])
-    assert len(tables[0].rows) == on_front + int(today_dominated)
     bilaga2 = next(s for s in doc.sections if s.id == "bilaga2")
+    blocks = list(bilaga2.blocks)
+    for b in bilaga2.blocks:
+        if isinstance(b, Details):
+            blocks += b.blocks
+    figures = [b for b in blocks if isinstance(b, Figure)]
+    names = [f.data.caption for f in figures if f.data is not None]
+    front = next(f for f in figures if "Bilaga 2:s nivå" in f.caption)
+    assert "Bilaga 2" in front.alt
+    assert any("utbetalningarna" in f.caption for f in figures), names
+    table = next(b for b in blocks if isinstance(b, Table) and b.caption == "Alla regler")
+    assert table.rows[0][0].startswith("Dagens regel")
+    assert len(table.rows) == frontier.sizes["rule"]
+    dominated = frontier["rule_dominated"].values.astype(bool)
+    assert [r[0].endswith("(dominerad)") for r in table.rows] == list(dominated)
     assert any(isinstance(b, str) and "under skyddsnivån" in b for b in bilaga2.blocks)
     path = io.BytesIO()
     excel_writer(mc, strategy=frontier)(path)

@@ -4,6 +4,7 @@ provenance; NetCDF I/O (h5netcdf engine) that is atomic on write and clear on ba
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import importlib.metadata
 import json
 import os
@@ -157,8 +158,7 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_target(path)
         _remove_stale_temporaries(path)
-    lock = paths[0].parent / f".{paths[0].name}.lock"
-    _acquire(lock)
+    lock = _acquire(paths[0].parent / f".{paths[0].name}.lock")
     tmps: list[str] = []
     try:
         for path in paths:
@@ -179,7 +179,13 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
             Path(tmp).unlink(missing_ok=True)
         raise
     finally:
-        lock.unlink(missing_ok=True)
+        # removed while still held: a second writer either holds the old file's lock (and
+        # gave up at once, timeout 0) or creates a new one once this one is done
+        try:
+            Path(lock.lock_file).unlink(missing_ok=True)
+        except OSError:                       # Windows keeps a held lock file open
+            pass
+        lock.release()
     return paths
 
 
@@ -213,27 +219,18 @@ def _render(writers: list, tmps: list[str], processes: int) -> None:
         _PENDING = []
 
 
-def _acquire(lock: Path) -> None:
-    """Create the lock file with our process id; a live holder is an error, a dead one's lock
-    is taken over."""
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                holder = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                holder = 0
-            if holder and _pid_alive(holder) and holder != os.getpid():
-                raise BlockingIOError(0, f"another run (process {holder}) is writing "
-                                         f"{lock.name[1:-5]} in {lock.parent}; wait for it or "
-                                         "give another --out") from None
-            lock.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(str(os.getpid()))
-        return
-    raise BlockingIOError(0, f"could not take the lock {lock}")
+def _acquire(lock: Path):
+    """The run lock on ``lock`` (filelock: an OS lock, released by the system when its holder
+    dies, so a killed run's lock is never stale), taken at once or refused."""
+    from filelock import FileLock, Timeout
+
+    held = FileLock(lock, timeout=0)
+    try:
+        held.acquire()
+    except Timeout:
+        raise BlockingIOError(0, f"another run is writing {lock.name[1:-5]} in {lock.parent}; "
+                                 "wait for it or give another --out") from None
+    return held
 
 
 def netcdf_writer(ds: xr.Dataset):
@@ -303,6 +300,17 @@ def open_results(path: str | Path) -> xr.Dataset:
     return ds
 
 
+def recorded_config(ds: xr.Dataset) -> PlanConfig:
+    """The validated config a result was made with (its ``config_json``), typed: what
+    charts and reports read of the plan, never the JSON by string keys."""
+    return _config_from_json(str(ds.attrs["config_json"]))
+
+
+@functools.lru_cache(maxsize=16)
+def _config_from_json(text: str) -> PlanConfig:
+    return PlanConfig.model_validate_json(text)
+
+
 def validate_results(ds: xr.Dataset, where: str | Path) -> None:
     """Refuse, before anything is drawn or written from it, a results file whose variables
     are not the catalogue's or whose recorded config is not readable (:class:`ResultsError`)."""
@@ -322,3 +330,12 @@ def validate_results(ds: xr.Dataset, where: str | Path) -> None:
         if not isinstance(cfg, dict):
             raise ResultsError(f"{where}: its recorded config (attribute config_json) is not "
                                "a table of keys")
+        from pydantic import ValidationError
+
+        try:
+            recorded_config(ds)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(x) for x in first["loc"]) or "(top)"
+            raise ResultsError(f"{where}: its recorded config is not one this version of sim "
+                               f"reads ({key}: {first['msg']}); run it again") from None

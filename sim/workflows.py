@@ -57,15 +57,13 @@ PATHS_PER_SECOND_PER_CORE = 10_000.0
 
 
 def _available_memory() -> float | None:
-    """MemAvailable from /proc/meminfo, in bytes (None where it cannot be read)."""
+    """The memory available to a new run, in bytes (psutil; None where it cannot be read)."""
+    import psutil
+
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024.0
-    except OSError:
+        return float(psutil.virtual_memory().available)
+    except (OSError, RuntimeError):
         return None
-    return None
 
 
 def predicted_bytes(paths: int, store: str, years: int) -> float:
@@ -748,7 +746,7 @@ def changes(cfg: PlanConfig, previous, mc, paths: int, seed: int, threads: int |
                 "year": years})
     ds.attrs.update({"previous_as_of": str(previous.attrs.get("information_as_of", "none")),
                      "previous_created": str(previous.attrs.get("created", "")),
-                     "paths": paths, "skipped": json.dumps(skipped, ensure_ascii=False)})
+                     "paths": paths, "skipped_steps": "\n".join(skipped)})
     return ds
 
 
@@ -856,6 +854,40 @@ def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int):
         raise WorkflowError(str(exc)) from None
 
 
+def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year: int,
+                paths: int, seed: int, jump_share: float = 0.5,
+                threads: int = 1) -> tuple[np.ndarray, dict]:
+    """The model's one-year-ahead misses [% of operating costs] at ``year``'s origin (steps
+    1-3 of :mod:`sim.calibrate.rolling`'s docstring), and what the model was fitted to."""
+    import tempfile
+
+    from .calibrate.rolling import origin_of
+    from .config import load_config
+    from .engine import run
+
+    origin = origin_of(year)
+    text, fit = calibrate_esg(Path(data_dir), origin, Path(template))
+    info = {"origin": origin, "data_through": fit.kpif.months[-1], "operations": "assumption"}
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "model.toml"
+        model.write_text(text, encoding="utf-8")
+        try:
+            text, bfit = calibrate_budget(history, plan, model, model, 20000, seed, jump_share,
+                                          f"{origin}-30", threads)
+            model.write_text(text, encoding="utf-8")
+            info["operations"] = f"estimated on {bfit.n} misses"
+        except WorkflowError:
+            pass                      # too few misses published by then: the template's value
+        cfg = load_config(plan, [f"esg_model={model.as_posix()}", "information_file=",
+                                 "vintage_file="])
+        ds = run(cfg, paths, seed, threads=threads, store="annual")
+    first = int(ds["year"].values[0])
+    costs = abs(float(cfg.plan.operating_costs[0]))
+    planned = float(deterministic_budget(cfg)["operating_result"].sel(year=first).values[0])
+    x = ds["operating_result"].sel(year=first).values.astype(float)
+    return 100.0 * (x - planned) / costs, info
+
+
 def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
                     seed: int, threads: int | None = None, progress_bar=_no_progress):
     """The rolling-origin backtest over the regions' budget misses in ``history``
@@ -865,7 +897,7 @@ def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, p
     import hashlib
 
     from .calibrate.budget import read_plan_outturns
-    from .calibrate.rolling import model_draws, place, placeable, placements_dataset
+    from .calibrate.rolling import place, placeable, placements_dataset
     from .results import build_provenance
 
     rows = placeable(_read_history(read_plan_outturns, history))

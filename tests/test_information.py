@@ -80,6 +80,7 @@ def _pension_costs(ds):
     return ds["contributions"].sel(driver="pension_costs")
 
 
+@pytest.mark.slow
 def test_spring_2022_gives_2023s_pension_and_financial_costs_a_spread(runs, spring):
     """Without an information date 2022 is taken at its forecast and 2023's indexation is
     certain; as of April 2022, May and June are still to come, so June's KPIF and with it the
@@ -252,12 +253,13 @@ def test_no_information_set_is_the_plan_from_2023():
     assert int(p.years[0]) == 2023 and p.n_pre == 0 and p.observed.n_known == 0
 
 
+@pytest.mark.slow
 def test_with_an_information_date_bas_is_the_plan_moved_by_what_was_known(spring, january,
                                                                          cfg_plain):
     """Stress tests: with no information date ``bas`` is the plan; as of April 2022, the
     forecasts' own vintage, it is the plan too (what the forecasts knew is not news); as of
     January 2023 it is the plan with 2022's news, worse in 2023; the report says which."""
-    from sim.present.report import stress_intro
+    from sim.present.tables import stress_intro
     from sim.stress import BASE
     from sim.stress.run import run_stress
 

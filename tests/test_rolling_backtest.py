@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from sim.analysis import wilson
 from sim.calibrate.budget import PlanOutturn, read_plan_outturns
-from sim.calibrate.rolling import (by_year, coverage, model_draws, origin_of, place, placeable,
+from sim.calibrate.rolling import (by_year, coverage, origin_of, place, placeable,
                                    pit_histogram)
 from sim.cli import cli
+from sim.workflows import model_draws
 
 from .conftest import DEFAULT_CONFIG, ROOT
 
@@ -56,6 +57,7 @@ def test_the_shipped_misses_give_at_least_30_placeable_region_years():
     assert origin_of(2023) == "2022-11"
 
 
+@pytest.mark.slow
 def test_a_model_at_an_origin_knows_only_what_was_published_by_then():
     """The 2022 origin (November 2021): the generator's data end in October 2021 and the
     operations factor is fitted on exactly the misses published by 30 November 2021."""
@@ -70,6 +72,7 @@ def test_a_model_at_an_origin_knows_only_what_was_published_by_then():
     assert x.size == 2000 and abs(float(np.median(x))) < 1.0 and x.std() > 0.5
 
 
+@pytest.mark.slow
 def test_the_command_prints_coverage_with_intervals(tmp_path):
     """A small history (two regions, one year) through the command: ex ante, the bands'
     coverage with their intervals, the PIT histogram and the files."""

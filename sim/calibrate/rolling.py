@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -36,7 +35,7 @@ from ..analysis import wilson
 from .budget import PlanOutturn
 
 __all__ = ["BANDS", "Placement", "origin_of", "placeable", "place", "coverage", "by_year",
-           "pit_histogram", "model_draws", "placements_dataset", "MARKET_FREE"]
+           "pit_histogram", "placements_dataset", "MARKET_FREE"]
 
 #: The central bands whose coverage is reported: probability inside.
 BANDS = (0.50, 0.90, 0.98)
@@ -119,41 +118,6 @@ def pit_histogram(placements: list[Placement], bins: int = 10) -> np.ndarray:
     """Counts of the PITs in ``bins`` equal bins of [0, 1]."""
     pits = np.array([p.pit for p in placements])
     return np.histogram(pits, bins=bins, range=(0.0, 1.0))[0]
-
-
-def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year: int,
-                paths: int, seed: int, jump_share: float = 0.5,
-                threads: int = 1) -> tuple[np.ndarray, dict]:
-    """The model's one-year-ahead misses [% of operating costs] at ``year``'s origin (module
-    docstring, steps 1-3), and what the model was fitted to."""
-    import tempfile
-
-    from ..config import load_config
-    from ..engine import run
-    from ..workflows import (WorkflowError, calibrate_budget, calibrate_esg,
-                             deterministic_budget)
-
-    origin = origin_of(year)
-    text, fit = calibrate_esg(Path(data_dir), origin, Path(template))
-    info = {"origin": origin, "data_through": fit.kpif.months[-1], "operations": "assumption"}
-    with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "model.toml"
-        model.write_text(text, encoding="utf-8")
-        try:
-            text, bfit = calibrate_budget(history, plan, model, model, 20000, seed, jump_share,
-                                          f"{origin}-30", threads)
-            model.write_text(text, encoding="utf-8")
-            info["operations"] = f"estimated on {bfit.n} misses"
-        except WorkflowError:
-            pass                      # too few misses published by then: the template's value
-        cfg = load_config(plan, [f"esg_model={model.as_posix()}", "information_file=",
-                                 "vintage_file="])
-        ds = run(cfg, paths, seed, threads=threads, store="annual")
-    first = int(ds["year"].values[0])
-    costs = abs(float(cfg.plan.operating_costs[0]))
-    planned = float(deterministic_budget(cfg)["operating_result"].sel(year=first).values[0])
-    x = ds["operating_result"].sel(year=first).values.astype(float)
-    return 100.0 * (x - planned) / costs, info
 
 
 def placements_dataset(placements: list[Placement], origins: dict[int, dict], attrs: dict):

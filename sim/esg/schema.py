@@ -273,10 +273,21 @@ class EsgConfig(Strict):
     estimates: dict[str, EstimateCorrelation] = Field(
         default_factory=dict, description="per fitted model, its estimates' correlation")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _annual_in_registry_order(cls, data):
+        """The factors are named, so their order in the file carries nothing: put them in the
+        registry's order (the kernels' index), which also reads back a saved run's config,
+        whose JSON keys are sorted."""
+        annual = data.get("annual") if isinstance(data, dict) else None
+        if isinstance(annual, dict) and set(annual) == set(ANNUAL_FACTORS):
+            data = {**data, "annual": {k: annual[k] for k in ANNUAL_FACTORS}}
+        return data
+
     @model_validator(mode="after")
     def _annual_factors(self) -> EsgConfig:
         if tuple(self.annual) != ANNUAL_FACTORS:
-            raise ValueError(f"annual: must define {list(ANNUAL_FACTORS)} in this order, "
+            raise ValueError(f"annual: must define {list(ANNUAL_FACTORS)}, "
                              f"got {list(self.annual)}")
         return self
 

@@ -169,13 +169,14 @@ def _short_fund(ds, fund: str) -> str:
 def _flow_note(ds, fund: str) -> str:
     """What the year-end steps of a fund's value are, when it has any: the plan's deposits
     or withdrawals at the years' start (from the run's config); nothing when it has none."""
-    import json
+    from ..results import recorded_config
 
-    try:
-        flows = json.loads(ds.attrs["config_json"])["funds"][fund]["flows"]
-    except (KeyError, ValueError):
+    if "config_json" not in ds.attrs:
         return ""
-    values = [float(v) for v in flows.get("values", [])]
+    funds = recorded_config(ds).funds
+    if fund not in funds:
+        return ""
+    values = [float(v) for v in funds[fund].flows.values]
     if any(v < 0 for v in values):
         return "  (stegen vid årsskiftena är planerade uttag ur portföljen)"
     if any(v > 0 for v in values):

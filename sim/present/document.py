@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..analysis import wilson
+from ..config import PlanConfig
+from ..results import recorded_config
+from ..stress.scenario import FactorPath, recorded_scenarios
 from . import fmt, protected_fund
-from .charts import CHARTS, source_line
+from .charts import CHARTS
+from .tables import STRESS_TABLES, stress_intro
 
 __all__ = ["Document", "build", "render_html", "write_html", "write_pdf_html", "Table",
            "Figure", "Details", "Section"]
@@ -198,8 +201,9 @@ def _alt(mc, name: str, ds) -> str:
 # The sections
 # ---------------------------------------------------------------------------------------------
 
-def _config(mc) -> dict:
-    return json.loads(mc.attrs["config_json"])
+def _config(mc) -> PlanConfig:
+    """The run's validated config, typed (:func:`sim.results.recorded_config`)."""
+    return recorded_config(mc)
 
 
 def _budget_years(mc) -> list[int]:
@@ -310,7 +314,7 @@ def summary_section(mc, stress=None) -> Section:
     y0 = by[0]
     q05 = mc["bkr_quantile"].sel(quantile=0.05, year=y0).item()
     q01 = mc["bkr_quantile"].sel(quantile=0.01, year=y0).item()
-    rur_start = float(cfg["balance_requirement"]["rur"]["start_balance"]["value"])
+    rur_start = float(cfg.balance_requirement.rur.start_balance.value)
     bad = (f"Ett dåligt år: {once_in(0.05)} blir balanskravsresultatet {y0} {mnkr(q05)} "
            f"eller sämre, {once_in(0.01)} {mnkr(q01)} eller sämre.")
     if rur_start > 0:
@@ -324,10 +328,10 @@ def summary_section(mc, stress=None) -> Section:
     rows = [(f"Högst {pct(float(lv))} risk", [fmt.mnkr(v) for v in menu.sel(risk_level=lv).values])
             for lv in menu["risk_level"].values]
     rows.append(("Risk utan åtgärd", [pct(v) for v in p]))
-    printed = cfg["plan"].get("printed") or {}
-    if printed.get("measures_needed"):
+    printed = cfg.plan.printed
+    if printed is not None and printed.measures_needed:
         rows.append(("Planens eget åtgärdsbehov (planens tecken)",
-                     [fmt.mnkr(v) for v in printed["measures_needed"][:len(by)]]))
+                     [fmt.mnkr(v) for v in printed.measures_needed[:len(by)]]))
     s.blocks.append(Table(
         "Vad det kostar att sänka risken: förbättring av årets resultat som krävs för en given "
         "sannolikhet för negativt balanskravsresultat, mnkr",
@@ -413,11 +417,16 @@ def changes_section(mc, previous=None) -> Section:
             note=("Varje steg byter en del av antagandena till dagens, på samma slumptal. Första "
                   "raden är förra analysens egna siffror; den andra samma antaganden räknade "
                   "med denna version av modellen."
-                  + ("" if not json.loads(previous.attrs.get("skipped", "[]")) else
+                  + ("" if not _skipped(previous) else
                      " Steg som inte kunde räknas, eftersom den förra planen inte tar dagens "
-                     "antaganden: " + listing([_lower_first(x) for x in
-                                              json.loads(previous.attrs["skipped"])]) + "."))))
+                     "antaganden: " + listing([_lower_first(x) for x in _skipped(previous)])
+                     + "."))))
     return s
+
+
+def _skipped(previous) -> list[str]:
+    """The steps from the earlier analysis that could not be run (one per line)."""
+    return [x for x in str(previous.attrs.get("skipped_steps", "")).split("\n") if x]
 
 
 def reading_section(mc) -> Section:
@@ -442,12 +451,12 @@ def results_section(mc) -> Section:
     by = set(_budget_years(mc))
     s = Section("resultat", "Resultat och sannolikheter")
     head = ["Mått"] + [f"{y} {'budget' if y in by else 'kalkyl'}" for y in years]
-    printed = cfg["plan"].get("printed") or {}
+    printed = cfg.plan.printed
     rows = []
-    if printed:
-        rows += [("Årets resultat, plan", [fmt.mnkr(v) for v in printed["net_result"]]),
+    if printed is not None:
+        rows += [("Årets resultat, plan", [fmt.mnkr(v) for v in printed.net_result]),
                  ("Balanskravsresultat, plan",
-                  [fmt.mnkr(v) for v in printed["balance_requirement_result"]])]
+                  [fmt.mnkr(v) for v in printed.balance_requirement_result])]
     rows += [("Balanskravsresultat, medelvärde", [fmt.mnkr(v) for v in mc["bkr_mean"].values]),
              ("Balanskravsresultat, median",
               [fmt.mnkr(v) for v in mc["bkr_quantile"].sel(quantile=0.5).values]),
@@ -576,7 +585,6 @@ def reserve_section(mc, stress=None) -> Section:
 
 
 def stress_section(stress, intro: str) -> Section:
-    from .report import STRESS_TABLES
 
     years = [int(y) for y in stress["year"].values]
     s = Section("stress", "Stresstester")
@@ -626,9 +634,9 @@ def sensitivity_section(sens) -> Section:
 def _floor_rule(mc) -> str:
     """The floor rule in words, from the run's config: '85 % av det högsta värdet de senaste
     24 månaderna'."""
-    strategy = _config(mc)["funds"][protected_fund(mc)]["strategy"]
-    share = strategy["floor_share"]["value"]
-    window = strategy["window"]["value"]
+    strategy = _config(mc).funds[protected_fund(mc)].strategy
+    share = strategy.floor_share.value
+    window = strategy.window.value
     return f"{pct(share)} av det högsta värdet de senaste {fmt.number(window)} månaderna"
 
 
@@ -643,8 +651,7 @@ def fund_sentences(mc) -> list[str]:
     out = []
     for f, label in zip((str(x) for x in mc["fund"].values),
                         (str(x) for x in mc["fund_label"].values)):
-        fc = cfg["funds"][f]
-        stated = (fc.get("stated_expected_return") or {}).get("value")
+        stated = _stated_return(cfg, f)
         mean = float(mc["fund_return_pct_mean"].sel(fund=f))
         sd = float(mc["fund_return_pct_std"].sel(fund=f))
         plan = float(mc["fund_expected_return_plan"].sel(fund=f).values.mean())
@@ -674,8 +681,8 @@ def fund_sentences(mc) -> list[str]:
                          f"modellen faller det mer än så under tolv månader någon gång "
                          f"{span(years)} i {pct(over)} av scenarierna; vart tjugonde scenario "
                          f"faller det som mest {pct(q95)}.")
-        elif fc.get("strategy", {}).get("kind") == "fixed_mix" and \
-                fc["strategy"]["equity_weight"]["value"] == 0.0:
+        elif cfg.funds[f].strategy.kind == "fixed_mix" and \
+                cfg.funds[f].strategy.equity_weight.value == 0.0:
             text += (" Bilaga 2 beskriver risken som mycket låg. Modellen ger bufferten samma "
                      "räntefonder som den medelfristiga förvaltningen, med två års duration; "
                      "med kortare löptider, som en buffert för tolv månader brukar ha, blir "
@@ -700,7 +707,7 @@ def funds_section(mc, strategy=None) -> Section:
     for f in funds:
         limit = mc["fund_loss_limit"].sel(fund=f).item()
         q95 = mc["fund_worst_fall_12m_quantile"].sel(fund=f, quantile=0.95).item()
-        stated = (cfg["funds"][f].get("stated_expected_return") or {}).get("value")
+        stated = _stated_return(cfg, f)
         rows.append((labels[f], [
             fmt.number(stated, 1) if stated is not None else EN,
             fmt.number(mc["fund_expected_return_plan"].sel(fund=f).values.mean(), 1),
@@ -769,9 +776,15 @@ def technical_section(mc, stress=None, sens=None, models=None, strategy=None) ->
     return s
 
 
-def _model_name(cfg: dict) -> str:
-    cal = (cfg.get("esg") or {}).get("calibration") or {}
-    until = cal.get("data_through")
+def _stated_return(cfg: PlanConfig, fund: str) -> float | None:
+    """The expected return Bilaga 2 states for ``fund``, percent per year (None if none)."""
+    stated = cfg.funds[fund].stated_expected_return
+    return None if stated is None else float(stated.value)
+
+
+def _model_name(cfg: PlanConfig) -> str:
+    cal = cfg.esg.calibration if cfg.esg is not None else None
+    until = cal.data_through if cal is not None else None
     return (f"skattad på data till och med {fmt.month(until)}" if until else
             "handsatt (inte skattad)")
 
@@ -785,7 +798,7 @@ def breach_paragraph(mc) -> str:
         return ""
     years = [int(y) for y in mc["year"].values]
     ever = float(mc["p_fund_breach_ever"].sel(fund=f))
-    review = _config(mc)["funds"][f]["strategy"].get("rebalance_per_month", 1)
+    review = _config(mc).funds[f].strategy.rebalance_per_month
     how = {1: "månadsvis", 2: "varannan vecka", 4: "veckovis"}.get(int(review),
                                                                   f"{review} gånger i månaden")
     text = (f"Strategin ses över {how}. Pensionsportföljen ligger under skyddsnivån vid något "
@@ -809,21 +822,40 @@ def breach_paragraph(mc) -> str:
     return text
 
 
-LIMITS = [
-    "Verksamhetens egen risk skattas från tolv budgetavvikelser i svenska regioner ett år "
-    "framåt, publicerade före planens informationsdatum; avvikelserna samma år hänger ihop, "
-    "så underlaget är tunnare än tolv oberoende år.",
-    "Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.",
-    "Aktiemodellen är skattad på den amerikanska aktiemarknaden i kronor 1971–2018; den "
-    "står för global aktierisk i kronor, valutarisken inräknad.",
-]
+def limits_sentences(mc) -> list[str]:
+    """What the model leaves out, with the facts (how many budget misses, which equity years)
+    read off the sources of the run's estimates; a sentence whose fact the config does not give
+    (a hand-set model) is left out."""
+    import re
+
+    out = []
+    esg = _config(mc).esg
+    ops = esg.annual.get("operations") if esg is not None else None
+    misses = re.search(r"(\d+) budget misses", ops.sigma.source) if ops is not None else None
+    if misses:
+        n = int(misses.group(1))
+        words = {12: "tolv", 10: "tio", 11: "elva"}
+        out.append(f"Verksamhetens egen risk skattas från {words.get(n, str(n))} "
+                   "budgetavvikelser i svenska regioner ett år framåt, publicerade före planens "
+                   "informationsdatum; avvikelserna samma år hänger ihop, så underlaget är "
+                   f"tunnare än {words.get(n, str(n))} oberoende år.")
+    out.append("Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.")
+    eq = getattr(esg.equity, esg.equity.model, None) if esg is not None else None
+    sources = "" if eq is None else " ".join(str(getattr(getattr(eq, k), "source", ""))
+                                             for k in type(eq).model_fields)
+    period = re.search(r"(\d{4})-\d{2}\.\.(\d{4})-\d{2}", sources)
+    if "US market" in sources and period:
+        out.append("Aktiemodellen är skattad på den amerikanska aktiemarknaden i kronor "
+                   f"{period.group(1)}–{period.group(2)}; den står för global aktierisk i "
+                   "kronor, valutarisken inräknad.")
+    return out
 
 
 def measures_sentence(mc) -> str:
     """What the run assumes of the planned cost measures' delivery (``[measures]``)."""
-    m = _config(mc).get("measures", {})
-    mean = float(m.get("delivered_mean", {}).get("value", 1.0))
-    sd = float(m.get("delivered_sd", {}).get("value", 0.0))
+    m = _config(mc).measures
+    mean = float(m.delivered_mean.value)
+    sd = float(m.delivered_sd.value)
     if mean == 1.0 and sd == 0.0:
         return ("De planerade åtgärderna (den del av planens kostnader som pris- och "
                 "löneuppräkningen inte förklarar) antas genomföras helt, som planen gör; risken "
@@ -915,7 +947,7 @@ def backtest_blocks(bt) -> list:
 
 def income_sentence(mc) -> str:
     """What the run assumes of operating income against plan (``[income]``)."""
-    sd = float(_config(mc).get("income", {}).get("change_sd", {}).get("value", 0.0))
+    sd = float(_config(mc).income.change_sd.value)
     if sd == 0.0:
         return ("Verksamhetens intäkter (riktade statsbidrag, avgifter och ersättningar) antas "
                 "bli de planerade; att de faller bort ingår i verksamhetens avvikelser.")
@@ -934,7 +966,7 @@ def limits_section(mc, models=None, backtest=None) -> Section:
         uncertainty = ("Osäkerheten i de skattade parametrarna ingår inte i sannolikheterna; "
                        "modellen räknar som om skattningarna vore kända. Vad den gör visar "
                        "tabellen över modellval nedan.")
-    s.blocks.append([measures_sentence(mc), income_sentence(mc)] + list(LIMITS)
+    s.blocks.append([measures_sentence(mc), income_sentence(mc)] + limits_sentences(mc)
                     + [uncertainty])
     if backtest is not None:
         s.blocks += backtest_blocks(backtest)
@@ -1086,7 +1118,7 @@ def assumptions_blocks(mc) -> list:
             for k, v in node.items():
                 walk(v, f"{path}.{k}" if path else k)
 
-    walk(cfg, "")
+    walk(cfg.model_dump(mode="json"), "")
     return ["Värden som ingen källa ger; skälet står som konfigurationen anger det (på "
             "engelska). Samma tabell finns i Excelbokens flik Antaganden.",
             Table("Antaganden i konfigurationen", ["Nyckel", "Värde", "Enhet", "Skäl"], rows,
@@ -1106,20 +1138,20 @@ def _value(x: float, plus: bool = False) -> str:
     return fmt.number(x, decimals, plus)
 
 
-def path_sentence(name: str, fp: dict) -> str:
+def path_sentence(name: str, fp: FactorPath) -> str:
     """One factor path of a scenario as a Swedish sentence, every value given."""
-    monthly = fp["frequency"] == "monthly"
+    monthly = fp.frequency == "monthly"
     per = "månad" if monthly else "år"
-    start = fmt.month(fp["start"]) if monthly else fp["start"]
-    vals = [float(v) for v in fp["values"]]
-    shift = fp["mode"] == "shift"
-    if fp["unit"] == "fraction":
+    start = fmt.month(fp.start) if monthly else fp.start
+    vals = [float(v) for v in fp.values]
+    shift = fp.mode == "shift"
+    if fp.unit == "fraction":
         nums, unit = [_value(100 * v, shift) for v in vals], f"{NBSP}%"
     elif shift:
         nums, unit = [_value(v, True) for v in vals], " procentenheter"
     else:
         nums, unit = [_value(v) for v in vals], f"{NBSP}% per år"
-    if fp["unit"] == "fraction" and not shift:
+    if fp.unit == "fraction" and not shift:
         text = f"{name} per {per} är {'; '.join(nums)}{unit}"
     else:
         text = f"{name} {'flyttas' if shift else 'sätts till'} {'; '.join(nums)}{unit}"
@@ -1127,7 +1159,7 @@ def path_sentence(name: str, fp: dict) -> str:
         text += f", {len(vals)} {'månader' if monthly else 'år'} från {start}"
     else:
         text += f" {'i' if monthly else 'år'} {start}"
-    then = ("därefter tillbaka till basbanan" if fp["then"] == "base"
+    then = ("därefter tillbaka till basbanan" if fp.then == "base"
             else "därefter kvar på det sista värdet")
     return f"{text}, {then}."
 
@@ -1140,23 +1172,23 @@ def _lower_first(text: str) -> str:
 def scenarios_blocks(stress) -> list:
     """Each stress scenario's definition, every path in words, with its source (as the
     scenario file states it)."""
-    cfg = _config(stress)
-    annual = cfg.get("esg", {}).get("annual", {})
+    esg = _config(stress).esg
+    annual = esg.annual if esg is not None else {}
     rows = []
-    for sc in json.loads(stress.attrs["scenario_json"]):
+    for sc in recorded_scenarios(stress):
         parts = [path_sentence(FACTOR_NAMES.get(k) or "Tillväxten i "
-                               + _lower_first(annual.get(k, {}).get("label", k)), fp)
-                 for k, fp in sc["factors"].items()]
-        if sc.get("measures_delivered") is not None:
-            v = float(sc["measures_delivered"]["value"])
+                               + _lower_first(annual[k].label if k in annual else k), fp)
+                 for k, fp in sc.factors.items()]
+        if sc.measures_delivered is not None:
+            v = float(sc.measures_delivered.value)
             parts.append(f"Av planens planerade åtgärder genomförs {pct(v)}.")
-        if sc.get("income_change") is not None:
-            v = float(sc["income_change"]["value"])
+        if sc.income_change is not None:
+            v = float(sc.income_change.value)
             parts.append(f"Verksamhetens intäkter blir {pct(abs(v))} "
                          f"{'lägre' if v < 0 else 'högre'} än i planen varje år.")
         if not parts:
             parts = ["Alla faktorer enligt planens prognoser."]
-        rows.append((sc["label"], [" ".join(parts), sc["source"]]))
+        rows.append((sc.label, [" ".join(parts), sc.source]))
     return ["Varje scenario sätter några riskfaktorers banor; övriga faktorer följer planens "
             "prognoser. Källan står som scenariofilen anger den.",
             Table("Stresscenariernas definitioner", ["Scenario", "Vad scenariot sätter",
@@ -1172,17 +1204,20 @@ GLOSSARY = [
     ("Finansnetto", "Finansiella intäkter minus finansiella kostnader."),
     ("Kvantil", "Värdet som ett visst andel av scenarierna ligger under; 5-procentskvantilen "
                 "inträffar ungefär vart tjugonde år."),
-    ("Skyddsnivå", "Den nivå pensionsportföljens värde inte får understiga: 85 procent av det "
-                   "högsta värdet de senaste 24 månaderna."),
     ("Scenario", "En simulerad framtid för ekonomin, budgeten och marknaderna."),
     ("Kalkyl", "Planens år efter budgetåren, en beräkning och inte en budget."),
 ]
 
 
-def glossary_section() -> Section:
+def glossary_section(mc) -> Section:
+    """The glossary; the protection level as the run's config defines it."""
     s = Section("ordlista", "Ordlista")
-    s.blocks.append(Table("Begrepp", ["Begrepp", "Betydelse"],
-                          [(k, [v]) for k, v in GLOSSARY]))
+    terms = list(GLOSSARY)
+    if protected_fund(mc) is not None:
+        at = 1 + next(i for i, (k, _) in enumerate(terms) if k == "Kvantil")
+        terms.insert(at, ("Skyddsnivå", "Den nivå pensionsportföljens värde inte får "
+                                        f"understiga: {_floor_rule(mc)}."))
+    s.blocks.append(Table("Begrepp", ["Begrepp", "Betydelse"], [(k, [v]) for k, v in terms]))
     return s
 
 
@@ -1203,7 +1238,6 @@ def build(mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan
 
 
 def _build(mc, stress, sens, title, models, backtest, strategy=None, previous=None) -> Document:
-    from .report import stress_intro
 
     sections = [summary_section(mc, stress), changes_section(mc, previous),
                 results_section(mc), reserve_section(mc, stress)]
@@ -1214,7 +1248,7 @@ def _build(mc, stress, sens, title, models, backtest, strategy=None, previous=No
     protected = protected_fund(mc)
     if protected is not None or "fund" in mc.dims:
         sections.append(funds_section(mc, strategy))
-    glossary = glossary_section()
+    glossary = glossary_section(mc)
     glossary.title = "Så läser du rapporten, och ordlista"
     glossary.blocks = reading_section(mc).blocks + glossary.blocks
     sections += [limits_section(mc, models, backtest), glossary,
@@ -1247,15 +1281,14 @@ def _build(mc, stress, sens, title, models, backtest, strategy=None, previous=No
 def cover_lines(mc) -> list[tuple[str, str]]:
     """The cover's facts: the information date, the analysis date, the diary number and who
     prepared it (the config's meta), as (label, value)."""
-    cfg = _config(mc)
-    meta = cfg.get("meta", {})
+    meta = _config(mc).meta
     info = str(mc.attrs.get("information_as_of", "none"))
     out = [("Informationsdatum", fmt.month(info) if info != "none" else "inget (planens prognoser)"),
            ("Analysdatum", str(mc.attrs.get("created", ""))[:10])]
-    if meta.get("diary_number"):
-        out.append(("Diarienummer", str(meta["diary_number"])))
-    if meta.get("prepared_by"):
-        out.append(("Upprättad av", str(meta["prepared_by"])))
+    if meta.diary_number:
+        out.append(("Diarienummer", meta.diary_number))
+    if meta.prepared_by:
+        out.append(("Upprättad av", meta.prepared_by))
     return out
 
 

@@ -8,39 +8,16 @@ formats, one sheet per table, and a sheet with the config and provenance.
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 
+from ..results import recorded_config
 from . import fmt, plan_figures
 
-__all__ = ["write_pdf", "write_html", "write_excel", "stress_intro", "STRESS_TABLES"]
+__all__ = ["write_pdf", "write_html", "write_excel"]
 
 
 #: The stress page's tables: (variable, for the fund with a protection level, heading).
-STRESS_TABLES = (("balance_requirement_result", False, "Balanskravsresultat, mnkr"),
-                 ("margin_to_goal", False, "Marginal till 1 %-målet, mnkr"),
-                 ("deficit_outstanding", False, "Balanskravsunderskott att återställa, mnkr"),
-                 ("fund_value", True, "Pensionsportföljens värde vid årets slut, mnkr"))
-
-
-def stress_intro(stress) -> str:
-    """The stress page's opening: what a deterministic scenario and ``bas`` are."""
-    as_of = str(stress.attrs.get("information_as_of", "none"))
-    vintage = str(stress.attrs.get("vintage_as_of", "none"))
-    if as_of == "none":
-        bas = "Bas är planen själv."
-    elif as_of == vintage:
-        bas = (f"Bas är planen: dess prognoser gjordes med det som var känt i "
-               f"{fmt.month(as_of)}, och inga nya avvikelser läggs till.")
-    else:
-        bas = (f"Bas är planen med det som blivit känt fram till {fmt.month(as_of)}: utfallen "
-               "sedan prognoserna gjordes och inga nya avvikelser därefter.")
-    return ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
-            "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
-            f"{bas} Scenariernas definitioner och källor står i bilaga B.")
-
-
 def write_pdf(path, mc, stress=None, sens=None, title: str = "Riskanalys inför finansplan",
               models=None, backtest=None, strategy=None, previous=None):
     """riskanalys.pdf, printed by WeasyPrint from the report's HTML (:mod:`.document`)."""
@@ -178,7 +155,8 @@ def excel_writer(mc, stress=None, sens=None, budget=None, charts=None, strategy=
                 ws.write_string(r, 0, name)
                 ws.write_string(r, 1, str(mc.attrs[key]))
                 r += 1
-        cfg = json.loads(mc.attrs.get("config_json", "{}"))
+        cfg = (recorded_config(mc).model_dump(mode="json") if "config_json" in mc.attrs
+               else {})
         for key, value in _flatten(cfg):
             ws.write_string(r, 0, key)
             for c, v in enumerate(value if isinstance(value, list) else [value], start=1):
@@ -279,8 +257,8 @@ def _chart_sheet(wb, bold, name: str, rows: list[dict]) -> None:
 
 def _flatten(node, prefix: str = ""):
     if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        for k in sorted(node):                   # as the recorded JSON: keys sorted
+            yield from _flatten(node[k], f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(node, list) and node and all(isinstance(x, (int, float)) for x in node):
         yield prefix, list(node)
     elif isinstance(node, list):

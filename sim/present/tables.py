@@ -588,3 +588,27 @@ def kpif_record_lines(c) -> list[str]:
                          f"{n(p.forecast, 1)} → {n(p.outturn, 1)}  fel {n(p.error, 2, plus=True)}"
                          f"  percentil {fmt.percent(q)} %{tag}")
     return lines
+
+
+#: The stress results the report tabulates: (variable, per fund, heading).
+STRESS_TABLES = (("balance_requirement_result", False, "Balanskravsresultat, mnkr"),
+                 ("margin_to_goal", False, "Marginal till 1 %-målet, mnkr"),
+                 ("deficit_outstanding", False, "Balanskravsunderskott att återställa, mnkr"),
+                 ("fund_value", True, "Pensionsportföljens värde vid årets slut, mnkr"))
+
+
+def stress_intro(stress) -> str:
+    """The stress page's opening: what a deterministic scenario and ``bas`` are."""
+    as_of = str(stress.attrs.get("information_as_of", "none"))
+    vintage = str(stress.attrs.get("vintage_as_of", "none"))
+    if as_of == "none":
+        bas = "Bas är planen själv."
+    elif as_of == vintage:
+        bas = (f"Bas är planen: dess prognoser gjordes med det som var känt i "
+               f"{fmt.month(as_of)}, och inga nya avvikelser läggs till.")
+    else:
+        bas = (f"Bas är planen med det som blivit känt fram till {fmt.month(as_of)}: utfallen "
+               "sedan prognoserna gjordes och inga nya avvikelser därefter.")
+    return ("Varje scenario räknas deterministiskt: alla slumpmässiga chocker är noll och "
+            "scenariots faktorbanor läggs in; övriga faktorer följer planens prognoser. "
+            f"{bas} Scenariernas definitioner och källor står i Excelbokens flik Scenarier.")

@@ -142,6 +142,13 @@ BASE = Scenario(label="Bas (planens prognos)",
                 source="derived: the plan config's forecasts, no scenario")
 
 
+def recorded_scenarios(ds) -> list[Scenario]:
+    """The validated scenarios a stress result was run with (its ``scenario_json``), typed."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[Scenario]).validate_json(str(ds.attrs["scenario_json"]))
+
+
 def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
                   _seen: tuple[Path, ...] = ()) -> tuple[str, Scenario]:
     """Read and validate a scenario file; returns its key (the file's stem) and the scenario.

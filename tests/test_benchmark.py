@@ -57,6 +57,7 @@ def test_balance_reference_equals_kernel_with_draws_and_reservation(cfg):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-9, err_msg=key)
 
 
+@pytest.mark.slow
 def test_benchmark_smoke_runs():
     proc = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--smoke"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)

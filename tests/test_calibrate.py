@@ -35,6 +35,7 @@ def fitted():
     return fit_esg(DATA, UNTIL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("until, budget_until, name",
                          [(UNTIL, None, "esg-default.toml"),
                           ("2022-04", "2022-04-30", "esg-calibrated-2022-04.toml")])
@@ -305,6 +306,7 @@ def test_the_pit_of_data_from_the_model_itself_is_uniform(which):
         assert stats.kstest(pit_gbm(x), "uniform").pvalue < 1e-4
 
 
+@pytest.mark.slow
 def test_calibrate_plots_writes_a_chart_per_model(tmp_path):
     from click.testing import CliRunner
 

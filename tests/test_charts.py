@@ -16,6 +16,9 @@ from sim.results import open_results
 
 from .conftest import DEFAULT_CONFIG, ROOT
 
+#: End to end (a whole run, report or cluster): `make test` runs it, `-m "not slow"` not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):

@@ -307,6 +307,7 @@ def test_zarr_refuses_a_folder_of_other_files(tmp_path):
     assert (data / "notes.txt").read_text() == "x" and not (tmp_path / "x.nc").exists()
 
 
+@pytest.mark.slow
 def test_zarr_replaces_an_earlier_store_only_with_overwrite(tmp_path):
     """An earlier run's Zarr store in --zarr is refused without --overwrite (it was replaced
     without a word) and replaced with it."""
@@ -409,15 +410,27 @@ def test_files_rendered_in_processes_are_written_as_one_unit(tmp_path):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_second_run_to_the_same_out_is_refused(tmp_path):
-    import os
+    """Another process holds the lock: refused, nothing written. Once that process is killed
+    the system has released its lock, and the run goes ahead."""
+    import subprocess
+    import sys
 
     out = tmp_path / "run.nc"
-    (tmp_path / ".run.nc.lock").write_text(str(os.getppid()))     # a live process holds it
-    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
-                                   "1", "--out", str(out)])
-    assert res.exit_code == 2 and "another run" in res.output and not out.exists()
-    (tmp_path / ".run.nc.lock").write_text("999999999")            # a dead one's is taken over
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, filelock; lock = filelock.FileLock(sys.argv[1]);"
+         " lock.acquire(); print('held', flush=True); time.sleep(120)",
+         str(tmp_path / ".run.nc.lock")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000",
+                                       "--threads", "1", "--out", str(out)])
+        assert res.exit_code == 2 and "another run" in res.output and not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
     res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--threads",
                                    "1", "--out", str(out)])
     assert res.exit_code == 0 and out.exists() and not (tmp_path / ".run.nc.lock").exists()
@@ -434,6 +447,7 @@ def test_only_a_regular_file_is_replaced(tmp_path):
     assert link.is_symlink() and target.read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_nothing_behind(tmp_path):
     import signal
     import time
@@ -449,6 +463,7 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_keeps_the_old_file_and_the_next_run_sweeps_the_rest(tmp_path):
     """A run killed with SIGKILL while it writes its results (the temporary file is there)
     leaves the previous results whole; the temporary it could not remove is swept by the next
@@ -494,6 +509,7 @@ def test_a_malformed_scheduler_address_is_a_clean_error(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_refused_write_is_a_clean_error_that_keeps_the_old_file(tmp_path):
     """The file system refuses the write half-way, as a full disk does: here through the
     kernel's file-size limit (4 MB, SIGXFSZ ignored so the write fails with EFBIG instead of
@@ -537,6 +553,7 @@ def test_a_run_that_cannot_fit_or_would_take_hours_stops_before_it_starts(tmp_pa
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_target_se_sizes_the_run(tmp_path):
     """A 20 000-path pilot sizes the run so every plan year's P(deficit) and P(below the goal)
     has a standard error within the target; the final run's own errors are checked (a 2 %

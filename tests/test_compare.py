@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 import xarray as xr
 from click.testing import CliRunner
 
@@ -43,6 +44,7 @@ def _variants(tmp_path, text=VARIANTS):
     return path
 
 
+@pytest.mark.slow
 def test_each_row_is_its_own_configs_run(tmp_path):
     out = tmp_path / "compare.nc"
     res = CliRunner().invoke(cli, ["compare", str(DEFAULT_CONFIG), str(_variants(tmp_path)),

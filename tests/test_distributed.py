@@ -17,6 +17,9 @@ from sim.engine import run
 from .conftest import DEFAULT_CONFIG
 from .test_engine import digest
 
+#: End to end (a whole run, report or cluster): `make test` runs it, `-m "not slow"` not.
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed")
 
 # small blocks: many chunks in a short run, so that chunks finish out of order

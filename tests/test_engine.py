@@ -73,6 +73,7 @@ def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg_plain):
     assert np.abs(out["contributions"][:, budget_drivers]).max() < 1e-9
 
 
+@pytest.mark.slow
 def test_probabilities_converge_like_one_over_root_n(cfg):
     """20 independent runs at N and at 4N: the spread of P(deficit 2023) halves. The bounds
     are the 95 % interval of the ratio of two sample standard deviations (F with 19, 19 df)."""
@@ -169,6 +170,7 @@ def test_the_market_split_of_p_deficit(cfg):
     assert (ds.p_deficit_budget_only.values != ds.p_deficit.values).any()
 
 
+@pytest.mark.slow
 def test_the_levers_reach_the_target(cfg):
     """Raising each year's result by the reported improvement (operating income up by that
     much, every path alike) and rerunning on the same random numbers gives
@@ -197,6 +199,7 @@ def test_the_levers_reach_the_target(cfg):
         assert abs(ann["bkr_deficit_median"].values[j] - np.median(neg)) <= 2 * width
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", [0.05, 0.20, 0.50])
 def test_the_menus_amounts_reach_their_risk(cfg, level):
     """The menu (improvement for each risk level) read back: raising each year's result by
@@ -231,6 +234,7 @@ def test_at_least_once_over_the_budget_years(cfg):
     np.testing.assert_array_equal(ann.p_rur_drawn.values, (drawn > 0).mean(axis=0))
 
 
+@pytest.mark.slow
 def test_make_run_equivalent_writes_netcdf_and_csv(tmp_path):
     out = tmp_path / "res" / "run.nc"
     res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "2000", "--seed", "1",
@@ -275,6 +279,7 @@ def test_the_block_list_is_never_materialised(threads):
     assert first == [(0, 0), (1, 1), (2, 4), (3, 9)]
 
 
+@pytest.mark.slow
 def test_high_inflation_is_possible_and_reported(cfg_plain):
     """2022-2023 happened: with the inflation regimes (the default: the volatile regime and
     high-inflation episodes), KPIF of 6 % or more in a plan year has a probability above zero
@@ -357,6 +362,7 @@ def test_the_tax_base_follows_a_kpif_surprise_as_its_assumptions_say(beta, beta_
     assert (tax[1:] > 0.0).all() if beta > 0 else (tax[1] == 0.0 and (tax[2:] > 0.0).all())
 
 
+@pytest.mark.slow
 def test_what_the_tax_base_assumption_does_to_p_deficit():
     """The README's table of the tax base's lagged response: on common random numbers, a tax
     base that never follows inflation (beta_lag 0) gives a higher P(deficit) in 2028 than the
@@ -374,6 +380,7 @@ def test_what_the_tax_base_assumption_does_to_p_deficit():
         assert diff.mean() > 4.0 * se, (lo, hi, diff.mean(), se)
 
 
+@pytest.mark.slow
 def test_a_measures_delivery_law_and_what_it_does(cfg):
     """With a beta law for the share of the planned measures delivered (mean 0.5, sd 0.25, a
     what-if, not the shipped assumption): the draws have the law's mean and sd within their
@@ -413,6 +420,7 @@ def test_a_measures_delivery_law_and_what_it_does(cfg):
     assert digest(two) == digest(part)
 
 
+@pytest.mark.slow
 def test_antithetic_pairs_are_unbiased_with_honest_errors_and_reproducible(cfg):
     """simulation.antithetic: P(deficit) agrees with the plain run within their standard
     errors (|z| < 4 in each of six years: a false alarm about once in 2 600 runs); the reported
@@ -441,6 +449,7 @@ def test_antithetic_pairs_are_unbiased_with_honest_errors_and_reproducible(cfg):
     assert digest(two) == digest(run(anti_cfg, 3000, 5, threads=1, store="annual"))
 
 
+@pytest.mark.slow
 def test_target_se_with_antithetic_pairs_sizes_from_the_pairs_variance(cfg):
     """With pairs the variance per path is the pilot's between-block one: below the binomial
     p (1 - p) the plain sizing uses, so fewer paths reach the same standard error (at 0,2
@@ -455,6 +464,7 @@ def test_target_se_with_antithetic_pairs_sizes_from_the_pairs_variance(cfg):
     assert var_anti < var_plain and n_anti < n_plain
 
 
+@pytest.mark.slow
 def test_an_income_law_moves_only_income_and_is_reproducible(cfg):
     """[income] change_sd = 0.05 (a what-if): the draws are normal with that sd within their
     standard error, from their own stream (every other line of a path unchanged), and each

@@ -12,6 +12,9 @@ from sim.results import open_results
 
 from .conftest import DEFAULT_CONFIG
 
+#: End to end (a whole run, report or cluster): `make test` runs it, `-m "not slow"` not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def report_dir(report_made):

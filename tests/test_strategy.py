@@ -34,6 +34,7 @@ def frontier():
     return strategy_frontier(DEFAULT_CONFIG, (), SWEEP, small_sweep(), 2000, 7, threads=2)
 
 
+@pytest.mark.slow
 def test_todays_point_is_a_plain_run_of_the_same_seed(frontier):
     """Rule 0 is the plan's own rule: its numbers equal `sim run`'s on the same seed and
     paths, exactly (the same engine, the same random numbers)."""
@@ -132,6 +133,7 @@ def test_the_long_horizon_runs_to_its_year(frontier):
     np.testing.assert_array_equal(p, 1.0)
 
 
+@pytest.mark.slow
 def test_the_command_writes_the_frontier(tmp_path):
     out = tmp_path / "strategi.nc"
     sweep = tmp_path / "s.toml"
@@ -143,6 +145,7 @@ def test_the_command_writes_the_frontier(tmp_path):
     assert "i dag" in res.output and out.is_file() and (tmp_path / "strategi.csv").is_file()
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_frontier_and_the_long_horizon(frontier):
     """With --strategy the report gains its section: the frontier chart and the long
     horizon's, and a table of today's rule and the rules on the frontier; the workbook a sheet

@@ -116,6 +116,7 @@ def test_a_draw_outside_garchs_constraint_is_drawn_again(cfg):
     assert (special.expit(raw[:, i]) + special.expit(raw[:, j]) >= 1).mean() > 0.05
 
 
+@pytest.mark.slow
 def test_the_run_is_bit_identical_for_threads_and_block_order_and_blocks_differ(cfg):
     small = load_config(DEFAULT_CONFIG, [ON, "simulation.block_size=300"])
     one = run(small, 1500, 9, threads=1, store="annual")

@@ -83,6 +83,7 @@ def test_a_lower_cost_basis_realizes_more_on_every_path(engine, fresh):
     np.testing.assert_array_equal(a["value_end"], b["value_end"])   # the same trades
 
 
+@pytest.mark.slow
 def test_starting_below_the_24_month_high_cuts_the_worst_years(cfg):
     """Started 10 % below its 24-month high, the pension portfolio has a smaller cushion, holds
     less equity and realizes smaller losses in a crash: the 2023 balanskravsresultat's 1 %

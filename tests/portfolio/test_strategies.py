@@ -242,6 +242,7 @@ def test_breaches_grow_with_the_multiplier(uniforms):
     assert freq[0] < freq[1] < freq[2], freq
 
 
+@pytest.mark.slow
 def test_breaches_grow_with_fatter_tails(uniforms):
     nu = 3.0
     t_scaled = stats.t.ppf(uniforms, nu) * math.sqrt((nu - 2) / nu) * 0.20 / math.sqrt(240)

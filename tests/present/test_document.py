@@ -19,6 +19,9 @@ from sim.present.document import NBSP, build, pct, render_html
 
 from ..conftest import DEFAULT_CONFIG, ROOT
 
+#: End to end (a whole run, report or cluster): `make test` runs it, `-m "not slow"` not.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -345,20 +348,25 @@ def test_a_scenario_path_in_words_by_hand():
     """A yearly shift, a monthly level of equity, one year's level and a held path, written
     out by hand."""
     from sim.present.document import path_sentence
+    from sim.stress.scenario import FactorPath
+
+    def path(**kw):
+        return FactorPath.model_validate(
+            {**kw, "source": "assumption: a path written out by hand for this test"})
 
     drugs = {"mode": "shift", "frequency": "yearly", "start": "2023", "values": [5.0, 5.0, 5.0],
              "unit": "percent", "then": "base"}
-    assert path_sentence("Tillväxten i läkemedelskostnader", drugs) == (
+    assert path_sentence("Tillväxten i läkemedelskostnader", path(**drugs)) == (
         "Tillväxten i läkemedelskostnader flyttas +5; +5; +5 procentenheter, 3 år från 2023, "
         "därefter tillbaka till basbanan.")
     equity = {"mode": "level", "frequency": "monthly", "start": "2023-02",
               "values": [-0.08, -0.135], "unit": "fraction", "then": "base"}
-    assert path_sentence("Aktiernas avkastning", equity) == (
+    assert path_sentence("Aktiernas avkastning", path(**equity)) == (
         f"Aktiernas avkastning per månad är −8; −13,5{NBSP}%, 2 månader från februari 2023, "
         "därefter tillbaka till basbanan.")
     kpif = {"mode": "level", "frequency": "yearly", "start": "2024", "values": [6.0],
             "unit": "percent_per_year", "then": "hold"}
-    assert path_sentence("Inflationen (KPIF)", kpif) == (
+    assert path_sentence("Inflationen (KPIF)", path(**kpif)) == (
         f"Inflationen (KPIF) sätts till 6{NBSP}% per år år 2024, därefter kvar på det sista "
         "värdet.")
 

@@ -274,6 +274,7 @@ def test_includes_refuse_conflicts_and_cycles(tmp_path):
         load_scenario(tmp_path / "c.toml")
 
 
+@pytest.mark.slow
 def test_stress_command_writes_netcdf_and_csv_and_prints_side_by_side(tmp_path):
     out = tmp_path / "stress.nc"
     res = CliRunner().invoke(cli, ["stress", str(DEFAULT_CONFIG),

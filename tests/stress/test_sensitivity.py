@@ -80,6 +80,7 @@ def test_the_measured_standard_deviations_are_the_model_s(lg):
     assert (np.abs(units.sd[3:, 0] - sig) < 4 * se).all(), (units.sd[3:, 0], sig)
 
 
+@pytest.mark.slow
 def test_tornado_bars_and_p_deficit_equal_the_closed_form(lg):
     cfg, e, units = lg
     k = 1.5
@@ -159,6 +160,7 @@ def test_reverse_stress_on_the_default_model_reruns_to_zero(tmp_path):
     assert abs(ds["balance_requirement_result"].sel(scenario="r", year=2024).item()) < 1e-3
 
 
+@pytest.mark.slow
 def test_tornado_uses_common_random_numbers(cfg):
     """One factor's setting changed on the same random numbers: the paired difference has far
     less variance than the difference of two independent runs."""
@@ -174,6 +176,7 @@ def test_tornado_uses_common_random_numbers(cfg):
     assert (res["mean_change_se"][FACTORS.index("equity"), :, 0] < 0.5 * indep_se[0]).all()
 
 
+@pytest.mark.slow
 def test_sensitivity_and_reverse_stress_commands(tmp_path):
     out = tmp_path / "sens.nc"
     res = CliRunner().invoke(cli, ["sensitivity", str(DEFAULT_CONFIG), "--paths", "1000",

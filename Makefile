@@ -8,7 +8,7 @@ CONFIG ?= configs/plans/strategisk-plan-2023-2025.toml
 NAME   := $(basename $(notdir $(CONFIG)))
 OUTDIR := results/$(NAME)
 
-.PHONY: run test bench clean-venv
+.PHONY: run test bench docs clean-venv
 
 # System packages: Chromium for the report's browser tests, Pango for WeasyPrint's PDF. Debian's
 # packages, installed once (as root, or through sudo) when missing.
@@ -45,11 +45,16 @@ run: $(STAMP)
 		--out $(OUTDIR)/report
 
 # The main job first (it must keep working), then the test suite.
-test: run
+test: run docs
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
+
+# The documentation site (mkdocs.yml, docs/) into site/; the reference pages are written from the
+# code as it builds. The variable silences mkdocs-material's notice about its successor.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean-venv:
 	rm -rf $(VENV)

@@ -860,7 +860,7 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
 @click.option("--jump-share", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.5,
               show_default=True,
               help="The share of the operations factor's variance in rare large years (an "
-                   "assumption; README shows what it does).")
+                   "assumption; docs/guides/backtest.md shows what it does).")
 @click.option("--until", default=None, metavar="YYYY-MM-DD",
               help="Use only the outturns public by this date (the information date).")
 @click.option("--threads", type=click.IntRange(min=1), default=None)

@@ -286,7 +286,7 @@ class FixedMix(Trading):
 
 
 class Dynamic(Trading):
-    """The dynamic allocation strategy of Bilaga 2 (README: "The pension portfolio's rule").
+    """The dynamic allocation strategy of Bilaga 2 (docs/models/portfolios.md).
 
     ``F = floor_share x H`` with ``H`` the highest NAV over ``window`` month-ends;
     ``w = clip((c - s_fi) / (s - s_fi), min_equity, max_equity)`` with the cushion ``c = (V -
@@ -469,7 +469,7 @@ class PlanConfig(Strict):
         None, description="the file the [vintage] section came from")
     vintage: Information | None = Field(
         None, description="what the plan's forecasts knew when they were made (their "
-        "vintage): the KPIF outturns they held. Deviations are news against it (README, 'The "
+        "vintage): the KPIF outturns they held. Deviations are news against it (docs/models/information.md, 'The "
         "centre: the plan, moved only by news')")
 
     @model_validator(mode="after")

@@ -116,8 +116,8 @@ class Engine:
     def base_case(self) -> dict[str, np.ndarray]:
         """The base case: one path with every shock after the information date at zero and the
         funds earning what the plan budgets. At the forecasts' vintage it is the plan; later,
-        the plan moved by what became known since (README, "The centre: the plan, moved only
-        by news")."""
+        the plan moved by what became known since (docs/models/information.md, "The centre: the plan,
+        moved only by news")."""
         if getattr(self, "_base_case", None) is None:
             self._base_case = self.run_block(zero_innovations(self.esg, 1),
                                              fund_offset=self.plan_offset())

@@ -47,7 +47,7 @@ def deterministic_budget(cfg: PlanConfig):
                           provenance(cfg, seed=None, mode="deterministic"))
 
 
-#: Measured on the 2-core, 24 GiB machine (README, "Memory"): what a run holds whatever its
+#: Measured on the 2-core, 24 GiB machine (docs/guides/run.md, "Memory"): what a run holds whatever its
 #: paths (the summary's histograms, with the Bilaga 2 fans), what each path adds when its
 #: yearly or monthly results are kept, and how many paths a second one core computes.
 BASE_BYTES = 0.45e9
@@ -786,7 +786,7 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "numbers carry\n"
             "# their standard error (se) and an 'estimated:' source; the rest are the template's, "
             "each with its\n"
-            "# own source. README.md, 'Calibration', shows the fits.\n")
+            "# own source. docs/guides/calibrate.md shows the fits.\n")
     return write_model(text, result, note), result
 
 

@@ -26,7 +26,7 @@ from .model_files import assert_model_files_agree
 
 DATA = ROOT / "data" / "history"
 MODELS = ROOT / "configs" / "models"
-#: The shipped model is fitted to every KPIF month the data hold (README, "Calibration").
+#: The shipped model is fitted to every KPIF month the data hold (docs/guides/calibrate.md).
 UNTIL = "2025-03"
 
 

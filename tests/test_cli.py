@@ -538,7 +538,7 @@ def test_a_refused_write_is_a_clean_error_that_keeps_the_old_file(tmp_path):
 
 
 def test_a_run_that_cannot_fit_or_would_take_hours_stops_before_it_starts(tmp_path):
-    """The README's bytes per path predict the run; what cannot fit in this machine's memory
+    """The bytes per path of docs/guides/run.md predict the run; what cannot fit in this machine's memory
     is refused with the number and the alternatives, and more than an hour needs --yes."""
     from sim.workflows import BASE_BYTES, BYTES_PER_PATH, predicted_bytes
 

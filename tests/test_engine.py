@@ -364,9 +364,9 @@ def test_the_tax_base_follows_a_kpif_surprise_as_its_assumptions_say(beta, beta_
 
 @pytest.mark.slow
 def test_what_the_tax_base_assumption_does_to_p_deficit():
-    """The README's table of the tax base's lagged response: on common random numbers, a tax
-    base that never follows inflation (beta_lag 0) gives a higher P(deficit) in 2028 than the
-    default (0,5), and one that follows it fully (1) a lower one, each by more than four
+    """The tax base's lagged response (docs/models/generator.md): on common random numbers, a
+    tax base that never follows inflation (beta_lag 0) gives a higher P(deficit) in 2028 than
+    the default (0,5), and one that follows it fully (1) a lower one, each by more than four
     standard errors of the paired difference (from the paths' discordant outcomes)."""
     n = 20000
     p = {}

@@ -22,8 +22,7 @@ plan's own lines and a factor off its forecast moves only the part it drives:
 * pension_portfolio_return = - the unrealized part of the funds' return, removed to give the
   balanskravsresultat.
 
-The derived lines follow the seed's arithmetic (README, "The budget and the balance
-requirement").
+The derived lines follow the seed's arithmetic (docs/models/budget.md).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ consumption prices are KPI's (SCB), standing in for the regions' own consumption
 
 **Correlations** (``[correlation]``): the generator correlates the monthly factors' innovations
 month by month and draws each yearly factor given the year's normalised sum of the monthly
-innovations (README, "Correlation"). The estimates follow the same definitions: the monthly
+innovations (docs/models/generator.md, "Correlation"). The estimates follow the same definitions: the monthly
 pairs are the Pearson correlation of the standardised monthly residuals (equity's demeaned log
 return in SEK, the Vasicek residual, the KPIF AR(1) residual) on their common months; a yearly
 factor's correlation with a monthly one is the correlation of its yearly residual with the

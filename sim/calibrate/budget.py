@@ -6,7 +6,7 @@ the region's operating costs is ``d = 100 (outturn - plan) / scale``. Only rows 
 leaves the funds' market returns out (``operating_result``, ``result_excl_market``) are fitted;
 ``net_result`` rows are read and listed, since the model carries the funds' returns itself.
 
-The method, in three steps (README, "Calibration: the budget's own risk"):
+The method, in three steps (docs/guides/backtest.md):
 
 1. **The misses' spread.** The plan is taken as the centre (an unbiased budget, the model's
    assumption), so the maximum-likelihood estimate of the spread is the root mean square,
@@ -26,7 +26,7 @@ The method, in three steps (README, "Calibration: the budget's own risk"):
    in the template; the standard errors follow from ``s``'s by the delta method.
 
 With five usable rows the estimate is thin: its standard error is about a third of the value,
-and the rows come from years of large misses (2022-2023). README says so.
+and the rows come from years of large misses (2022-2023). docs/guides/backtest.md says so.
 """
 
 from __future__ import annotations

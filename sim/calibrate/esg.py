@@ -1,6 +1,6 @@
 """``sim calibrate esg``: the scenario generator fitted to Swedish history.
 
-What is fitted to what (README, "Calibration"; each estimate's ``source`` in the model file
+What is fitted to what (docs/guides/calibrate.md; each estimate's ``source`` in the model file
 names its file, period and method):
 
 * equity in SEK: RSLN2 (Hardy 2001), GARCH(1,1)-t and GBM, each by maximum likelihood on monthly

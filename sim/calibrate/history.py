@@ -90,7 +90,7 @@ def equity_sek_monthly(data_dir: Path) -> Series:
     (:func:`equity_monthly`) plus the change in the log of SEK per USD
     (``usdsek_monthly.csv``), on the months both cover. The krona's own risk, and its
     tendency to weaken when markets fall, are then in the series. The rate is a monthly
-    average, which smooths the currency's month-to-month move (README, "Calibration")."""
+    average, which smooths the currency's month-to-month move (docs/guides/calibrate.md)."""
     path = Path(data_dir) / USDSEK_FILE
     fx_months, fx = read_monthly_csv(path)
     fx_change = dict(zip(fx_months[1:], np.diff(np.log(fx))))

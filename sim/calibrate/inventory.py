@@ -1,7 +1,7 @@
 """Where every parameter a run uses comes from: estimated, official, the plan, or assumed.
 
 ``sim validate CONFIG --sources`` prints the count for a plan config and the model file it
-includes (README, "Calibration"). It reads the kind off each quantity's ``source``, the one
+includes (docs/guides/calibrate.md). It reads the kind off each quantity's ``source``, the one
 place a parameter says where it is from:
 
 * **estimated**: ``estimated: <data, period, method>`` with a standard error (``se``);

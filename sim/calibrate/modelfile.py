@@ -77,8 +77,8 @@ class ModelFile:
             self.doc.add(tomlkit.comment("-" * 93))
             self.doc.add(tomlkit.comment("The estimates' correlations: with their se, the law "
                                          "simulation.parameter_uncertainty draws"))
-            self.doc.add(tomlkit.comment("from (one draw per block of paths; README, "
-                                         "'Parameter uncertainty')"))
+            self.doc.add(tomlkit.comment("from (one draw per block of paths; "
+                                         "docs/guides/calibrate.md, 'Parameter uncertainty')"))
             self.doc.add(tomlkit.comment("-" * 93))
             est = tomlkit.table(is_super_table=True)
             self.doc.add("estimates", est)

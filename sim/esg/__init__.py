@@ -2,7 +2,7 @@
 
 ``generate(cfg, n_paths, seed)`` returns an ``xarray.Dataset`` (dims ``path``, ``month``,
 ``year``, ``factor``). The equations, their parameters and sources are in
-``configs/models/esg-default.toml`` and README.md ("The scenario generator").
+``configs/models/esg-default.toml`` and docs/models/generator.md.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class HighInflation(Strict):
 class Episodes(Strict):
     """High-inflation episodes: a chain of its own, independent of the volatile regime,
     entered with ``p_enter`` and left with ``p_exit`` a month; while in one, KPIF runs
-    ``shift`` points above its path (README, "Calibration": estimated from 150 years of Swedish
+    ``shift`` points above its path (docs/guides/calibrate.md: estimated from 150 years of Swedish
     consumer prices)."""
 
     enabled: bool

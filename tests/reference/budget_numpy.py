@@ -1,5 +1,5 @@
-"""The budget in plain NumPy, written again from the equations (README, "The budget and the
-balance requirement"): the reference of :class:`sim.budget.Budget`.
+"""The budget in plain NumPy, written again from the equations (docs/models/budget.md): the
+reference of :class:`sim.budget.Budget`.
 
 It shares no computed constant with the kernel: the planned cost components, the planned fund
 returns, the planned cost measures and the other financial income are derived here from the

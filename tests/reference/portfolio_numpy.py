@@ -1,5 +1,5 @@
 """The portfolio rule and its accounting in plain NumPy, vectorized over paths with a loop over
-steps, written from the README's description. Held to the numba kernel within 1e-12.
+steps, written from the description in docs/models/portfolios.md. Held to the numba kernel within 1e-12.
 
 ``fund`` is a :class:`sim.portfolio.Fund`: its ``rule`` record (fixed mix or dynamic), its
 ``trading`` and its ``flows``, read here by the config's names."""
@@ -12,7 +12,7 @@ from sim.portfolio.records import Dynamic
 
 
 def target_weight(rule, nav, high, var, steps_per_year, horizon):
-    """clip((c - s_fi) / (s - s_fi)), c the cushion as a share of the NAV (README)."""
+    """clip((c - s_fi) / (s - s_fi)), c the cushion as a share of the NAV (docs/models/portfolios.md)."""
     if not isinstance(rule, Dynamic):
         return np.full_like(nav, rule.equity_weight)
     floor = rule.floor_share * high

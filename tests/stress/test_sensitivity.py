@@ -145,7 +145,7 @@ def test_reverse_stress_on_the_default_model_reruns_to_zero(tmp_path):
     hand-set market model, the pension portfolio reviewed monthly: with the calibrated model,
     with weekly reviews (each review a threshold the trades jump at), and for 2025 with either
     since the pension indexation is a one-year flow, the search does not converge (the funds'
-    trades make the result jagged at the finite-difference step; README)."""
+    trades make the result jagged at the finite-difference step; docs/guides/stress.md)."""
     cfg = load_config(DEFAULT_CONFIG, ["esg_model=../models/esg-handset.toml",
                                        "funds.pension.strategy.rebalance_per_month=1"])
     e = Engine(cfg, 3)

@@ -3,7 +3,7 @@
 * ``reference/variables.md``: the variable catalogue (``sim/catalogue.py``), every variable a
   results file may hold with its unit, Swedish label and definition, grouped as the catalogue
   groups them.
-* ``reference/config.md``: the plan config's schema (``sim/config.py``, pydantic v2 models),
+* ``reference/config.md``: the plan config's schema (``sim/config/``, pydantic v2 models),
   a table per section with each key's type, unit, allowed range, default and description.
 * ``reference/api.md`` (mkdocstrings): the docstrings' Sphinx roles (``:func:`name```) are
   shown as the code they name, without the role.

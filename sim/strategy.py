@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator
 
-from .config import ConfigError, _format_errors, _read_toml
+from .config import ConfigError, format_errors, read_toml
 from .params import Source, Strict
 
 __all__ = ["SWEEP_KEYS", "Sweep", "LongHorizon", "load_sweep", "rules", "rule_overrides",
@@ -88,11 +88,11 @@ class Sweep(Strict):
 
 def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_toml(path)
     try:
         return Sweep.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(str(path), exc, EXAMPLE)) from None
+        raise ConfigError(format_errors(str(path), exc, EXAMPLE)) from None
 
 
 def base_rule(cfg, fund: str) -> dict[str, float]:

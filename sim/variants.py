@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from .config import ConfigError, PlanConfig, _format_errors, _read_toml, load_config
+from .config import ConfigError, PlanConfig, format_errors, read_toml, load_config
 from .params import Source, Strict
 
 __all__ = ["Variant", "VariantsFile", "load_variants", "variant_configs", "EXAMPLE"]
@@ -38,11 +38,11 @@ class VariantsFile(Strict):
 
 def load_variants(path: str | Path) -> tuple[Path, VariantsFile]:
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_toml(path)
     try:
         return path, VariantsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(str(path), exc, EXAMPLE)) from None
+        raise ConfigError(format_errors(str(path), exc, EXAMPLE)) from None
 
 
 def variant_configs(config: Path, overrides: tuple[str, ...], variants_path: Path,

@@ -38,7 +38,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from ..config import ConfigError, _format_errors, _read_toml, apply_overrides
+from ..config import ConfigError, format_errors, read_toml, apply_overrides
 from ..esg.model import EsgParams, Shifts, simulate_block, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
 from ..params import Fraction, Quantity, Source, Strict, in_range, unit_is
@@ -159,13 +159,13 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
     if path.resolve() in _seen:
         raise ConfigError(f"{path}: include: the scenario includes itself (through "
                           f"{' -> '.join(p.name for p in _seen)})")
-    raw = _read_toml(path)
+    raw = read_toml(path)
     if overrides:
         raw = apply_overrides(raw, overrides)
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(str(path), exc, EXAMPLE)) from None
+        raise ConfigError(format_errors(str(path), exc, EXAMPLE)) from None
     if sc.include:
         factors = dict(sc.factors)
         set_ = {"measures_delivered": sc.measures_delivered, "income_change": sc.income_change}

@@ -15,14 +15,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import ConfigError, config_hash, load_config
-from .engine import STORE_MODES
-from .portfolio.replay import ReplayError
-from .present import fmt
-from .progress import progress_bar
-from .results import ResultsError, write_csv_rows, write_netcdf
+from .errors import ConfigError, ReplayError, ResultsError, WorkflowError
+from .settings import STORE_MODES
 from .stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
-from .workflows import WorkflowError
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 SET_OPTION = click.option(
@@ -141,6 +136,8 @@ def cli() -> None:
 @user_errors
 def validate(config: Path, sources: bool, overrides: tuple[str, ...]) -> None:
     """Check a plan config: keys, units, sources, ranges and cross-field rules."""
+    from .config import config_hash, load_config
+
     cfg = load_config(config, overrides)
     click.echo(f"{config}: OK ({cfg.meta.name}, {cfg.meta.first_year}-{cfg.meta.last_year}, "
                f"sha256 {config_hash(cfg)[:12]})")
@@ -195,6 +192,10 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
         parameter_uncertainty: bool, antithetic: bool, overwrite: bool,
         overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
+    from .config import load_config
+    from .progress import progress_bar
+    from .results import write_netcdf
+
     from . import workflows
 
     if parameter_uncertainty:
@@ -252,6 +253,8 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
     GARCH-t or GBM equity, the high-inflation regime off, an earlier calibration, parameter
     uncertainty). Every variant is validated before the first runs.
     """
+    from .progress import progress_bar
+
     from . import workflows
     from .present.tables import compare_table
     from .variants import load_variants, variant_configs
@@ -295,6 +298,9 @@ def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | No
     long_horizon, the portfolio against the payouts to its last year. Every rule is validated
     before the first runs.
     """
+    from .config import load_config
+    from .progress import progress_bar
+
     from . import workflows
     from .present.tables import strategy_table
     from .strategy import load_sweep
@@ -328,6 +334,10 @@ def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | No
 def esg(config: Path, paths: int, seed: int | None, threads: int, out: Path,
         overrides: tuple[str, ...]) -> None:
     """Write the scenario generator's monthly and yearly factor paths for inspection."""
+    from .config import load_config
+    from .progress import progress_bar
+    from .results import write_netcdf
+
     from . import workflows
 
     cfg = load_config(config, overrides)
@@ -353,6 +363,10 @@ def replay(config: Path, returns: Path, out: Path, overrides: tuple[str, ...]) -
     with # are comments; the file Swedish Excel saves (';', decimal commas) is read too.
     Example: configs/replay/stress-2008-like.csv.
     """
+    from .config import load_config
+    from .present import fmt
+    from .results import write_netcdf
+
     import numpy as np
 
     from . import workflows
@@ -393,6 +407,9 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
     paths imposed); with --paths it is also the centre of a Monte Carlo on the same random
     numbers for every scenario. The plan's own world (bas) comes first for comparison.
     """
+    from .config import load_config
+    from .progress import progress_bar
+
     from . import workflows
     from .present.tables import stress_table
 
@@ -438,6 +455,9 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     balanskravsresultat and of P(deficit). Sobol indices (SALib) split the variance of the
     deterministic model's balanskravsresultat over independent N(0, 1) factor settings.
     """
+    from .config import load_config
+    from .progress import progress_bar
+
     from . import workflows
     from .present.tables import sensitivity_table
 
@@ -471,6 +491,8 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
     Measured in standard deviations of the factors' yearly values, with the config's factor
     correlation (Mahalanobis distance): the most likely point on the failure boundary.
     """
+    from .config import load_config
+
     from . import workflows
     from .present.tables import reverse_stress_lines
     from .stress.sensitivity import point_scenario, scenario_toml
@@ -585,6 +607,9 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     the Excel workbook (a sheet per table, the config and provenance), the charts and the
     results files into OUT.
     """
+    from .config import load_config
+    from .progress import progress_bar
+
     from . import workflows
 
     from .variants import load_variants, variant_configs
@@ -642,6 +667,9 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
         what was published before that budget (November of the year before), with the
         coverage of the 50, 90 and 98 % bands and their binomial intervals.
     """
+    from .present import fmt
+    from .progress import progress_bar
+
     from . import workflows
     from .present.charts import backtest_chart
     from .results import atomic_write, write_csv_rows, write_netcdf
@@ -689,6 +717,9 @@ def _is_budget_misses(history: Path) -> bool:
 
 def _region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
                      seed: int, threads: int | None, out: Path) -> None:
+    from .present import fmt
+    from .progress import progress_bar
+
     from . import workflows
     from .calibrate.rolling import MARKET_FREE, by_year, coverage, pit_histogram
     from .present.charts import region_backtest_chart
@@ -901,6 +932,8 @@ def calibrate_kpif_record(config: Path, data_dir: Path, paths: int, seed: int,
     long a high-inflation episode lasts (with its standard error, and the runs of high years
     that check it), and the model's KPIF forecast errors 1-3 years ahead against the
     Riksbank's and Konjunkturinstitutet's published forecasts. Writes nothing."""
+    from .config import load_config
+
     from . import workflows
     from .present.tables import kpif_record_lines
 

@@ -24,11 +24,11 @@ from .catalogue import annotate, label
 from .esg.uncertainty import ParameterLaw
 from .portfolio import MONTHLY_KEYS, PATH_KEYS, fund_params, portfolio_variables, run_funds
 from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
+from .settings import STORE_MODES
 from .summary import Summary
 
 __all__ = ["Engine", "run", "STORE_MODES", "kept_part", "paths_dataset"]
 
-STORE_MODES = ("summary", "annual", "monthly")
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
 MEASURES_SPAWN_KEY = 3

@@ -21,6 +21,7 @@ from . import __version__
 from .budget import BudgetPlan
 from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
+from .errors import ResultsError
 
 __all__ = ["budget_dataset", "provenance", "build_provenance", "write_netcdf", "write_csv_rows", "open_results",
            "atomic_write", "atomic_write_many", "csv_writer",
@@ -31,10 +32,6 @@ FORMAT_ATTR = "sim_format"
 FORMAT = "regionrisk-sim results 1"
 
 _VERSIONED = ("numpy", "scipy", "numba", "xarray", "h5netcdf", "pydantic", "click")
-
-
-class ResultsError(Exception):
-    """A results file that is missing, unreadable or not ours. The message is for the user."""
 
 
 def _git_commit() -> str:

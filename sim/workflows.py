@@ -19,14 +19,11 @@ import numpy as np
 
 from .budget import Budget, BudgetPlan
 from .config import PlanConfig, canonical_json, config_hash, load_config
+from .errors import WorkflowError
 
 __all__ = ["WorkflowError", "deterministic_budget", "monte_carlo", "esg", "replay",
            "scenario_paths", "load_scenarios", "stress", "sensitivity", "reverse_stress",
            "report", "compare_models"]
-
-
-class WorkflowError(Exception):
-    """A request the user can fix; the message says what and how."""
 
 
 def _no_progress(total: int, label: str):

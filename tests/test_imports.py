@@ -91,3 +91,19 @@ def test_no_circle_of_imports_in_sim():
              # shared name, is one unit, not a layering fault
              if not all(m.startswith(c[0] + ".") or m == c[0] for m in c)]
     assert not found, "circles of imports: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_the_command_line_starts_without_the_numerical_libraries():
+    """`sim --help` (and the parsing of every command) loads neither NumPy, xarray, numba nor
+    pydantic: the commands import their work when they run. Checked by what is imported, not by
+    a time."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from sim.cli import cli; "
+            "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
+            "[CliRunner().invoke(cli, [c, '--help']) for c in cli.commands]; "
+            "print(' '.join(m for m in ('numpy', 'xarray', 'numba', 'pydantic', 'scipy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"loaded at start: {out.stdout.strip()}"

@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import ConfigError
+
+__all__ = ["ConfigError", "format_errors"]
+
 
 #: Union fields and the tags pydantic adds to their error locations (not keys of the file).
 _UNION_TAGS = {"expected_return": {"scalar", "series"}, "strategy": {"dynamic", "fixed_mix"}}
-
-
-class ConfigError(Exception):
-    """A configuration that cannot be used. The message is meant for the user, as is."""
 
 
 def _allowed(node: Any) -> str:

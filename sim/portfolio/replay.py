@@ -26,15 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ReplayError
+
 __all__ = ["ReplayError", "read_returns_csv"]
 
 COLUMNS = ("month", "equity_return", "fixed_income_return")
 #: The months a nanosecond time axis (xarray's, NetCDF's) holds: 1677-09-21 to 2262-04-11.
 FIRST_MONTH, LAST_MONTH = np.datetime64("1677-10", "M"), np.datetime64("2262-03", "M")
-
-
-class ReplayError(ValueError):
-    """A returns file that cannot be replayed; the message names the line and the problem."""
 
 
 def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

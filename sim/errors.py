@@ -1,0 +1,23 @@
+"""The errors a user can fix, in one place: each message says what is wrong and what is
+allowed, and the command line prints it without a traceback (exit status 2). No imports, so
+the command line knows them without loading the model."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError"]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used. The message is meant for the user, as is."""
+
+
+class ResultsError(Exception):
+    """A results file that is missing, unreadable or not ours. The message is for the user."""
+
+
+class WorkflowError(Exception):
+    """A request the user can fix; the message says what and how."""
+
+
+class ReplayError(ValueError):
+    """A returns file that cannot be replayed; the message names the line and the problem."""

@@ -260,7 +260,7 @@ class Summary:
             "below_goal_any": below[:, :nb].any(axis=1), "rur_drawn": r["rur_drawn"] > 0,
             "deficit_budget_only": bkr - market < 0, "deficit_market_only": plan_bkr + market < 0,
             "below_goal": below, "unrestored": r["deficit_unrestored"] > 0,
-            "rur_used_up": (r["rur_balance"] <= 1e-9) & (e.plan.rur_start > 0),
+            "rur_used_up": (r["rur_balance"] <= 1e-9) & (e.plan.reserve.start_balance > 0),
             "kpif_high": high, "kpif_high_ever": high.any(axis=1),
             "fund_breach": breach, "fund_fall_over_limit": over,
             "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2),

@@ -45,8 +45,8 @@ def test_balance_reference_equals_kernel_with_draws_and_reservation(cfg):
     import dataclasses
     from sim.budget import balance_requirement
     e = Engine(cfg, seed=1)
-    plan = dataclasses.replace(e.plan, rur_start=150.0, rur_reserve_share=0.5,
-                               rur_draw_mode=1, restore_within_years=2)
+    plan = dataclasses.replace(e.plan, reserve=e.plan.reserve._replace(
+        start_balance=150.0, reserve_share_above_goal=0.5, draw_when=1, restore_within_years=2))
     rng = np.random.default_rng(3)
     bkr = rng.normal(0, 200, (500, 6))
     goal = np.full((500, 6), 100.0)

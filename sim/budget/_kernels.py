@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .records import DRAW_ANY_DEFICIT, DRAW_TAX_BASE_BELOW_AVERAGE
+from .records import DRAW_ANY_DEFICIT, DRAW_TAX_BASE_BELOW_AVERAGE, LINES
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -60,13 +60,12 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
     Arrays are ``(N, Y)``; ``balance_requirement_result_after_rur`` is the balanskravsresultat
     after RUR draw and reservation.
     """
-    rur_start, draw_mode = rules.rur_start, rules.draw_when
-    growth_average, max_draw = rules.tax_base_growth_10y_average, rules.max_draw_per_year
+    draw_mode, growth_average = rules.draw_when, rules.tax_base_growth_10y_average
     reserve_share, window = rules.reserve_share_above_goal, rules.restore_within_years
     n, ny = bkr.shape
     for i in range(n):
         outstanding = np.zeros(ny)
-        balance = rur_start
+        balance = rules.start_balance
         for t in range(ny):
             b = bkr[i, t]
             drawn = 0.0
@@ -75,7 +74,7 @@ def balance_requirement_nb(bkr, goal, tax_base_growth, rules, out):
                            or (draw_mode == DRAW_TAX_BASE_BELOW_AVERAGE
                                and tax_base_growth[i, t] < growth_average))
                 if allowed:
-                    drawn = min(-b, balance, max_draw)
+                    drawn = min(-b, balance, rules.max_draw_per_year)
                     balance -= drawn
             after = b + drawn
             restored = 0.0
@@ -160,6 +159,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
     n_pre, pre_growth, pre_tax_growth = (plan.n_pre, plan.pre_component_growth,
                                          plan.pre_tax_base_growth)
     ops_w, oc_plan = plan.operations_weights, plan.operating_costs
+    rows = plan.drivers
     n = dev.shape[0]
     n_comp, n_years = comp_plan.shape
     n_funds = fund_ret.shape[1]
@@ -191,13 +191,13 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
             # the budget's own operating risk: an overrun beyond prices, its level carried on
             ops_ratio *= 1.0 + _driven(ops_w, dev, i, t + n_pre) / 100.0
             overrun = (ops_ratio - 1.0) * (-oc_plan[t])
-            out_contrib[i, n_comp + 2 + n_funds, t] = -overrun
+            out_contrib[i, rows.operations, t] = -overrun
             # the planned measures this path does not deliver
             undelivered = (1.0 - delivered[i]) * max(measures[t], 0.0)
-            out_contrib[i, n_comp + 3 + n_funds, t] = -undelivered
+            out_contrib[i, rows.measures, t] = -undelivered
             operating_costs = measures[t] - costs - overrun - undelivered
             income_t = oi_plan[t] * (1.0 + income_change[i])
-            out_contrib[i, n_comp + 4 + n_funds, t] = income_t - oi_plan[t]
+            out_contrib[i, rows.income, t] = income_t - oi_plan[t]
             net_operating_cost = income_t + operating_costs + dep_plan[t]
             # taxes
             d = _driven(tax_w, dev, i, t + n_pre)
@@ -214,16 +214,26 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
                 u = fund_unreal[i, p, t] if by_sales[p] else unreal_share[p] * r
                 income += r
                 unrealized += u
-                out_contrib[i, n_comp + 1 + p, t] = (r - u) - base_real[p, t]
+                out_contrib[i, rows.first_fund + p, t] = (r - u) - base_real[p, t]
             d = _driven(liab_w, dev, i, t + n_pre - liab_lag)
             fin_costs = fc_plan[t] - liab_share * liab_open[t] * d / 100.0
             net_result = operating_result + income + fin_costs
             bkr = net_result - unrealized
             required = goal_share * (tax + grants_plan[t])
-            out_contrib[i, n_comp, t] = tax - base_tax[t]
-            out_contrib[i, n_comp + 1 + n_funds, t] = fin_costs - base_fc[t]
-            row = (income_t, operating_costs, dep_plan[t], net_operating_cost, tax,
-                   grants_plan[t], operating_result, income, fin_costs, net_result,
-                   -unrealized, bkr, required, required - bkr)
-            for j in range(14):
-                out_lines[i, j, t] = row[j]
+            out_contrib[i, rows.tax_revenue, t] = tax - base_tax[t]
+            out_contrib[i, rows.financial_costs, t] = fin_costs - base_fc[t]
+            line = out_lines[i, :, t]
+            line[LINES.operating_income] = income_t
+            line[LINES.operating_costs] = operating_costs
+            line[LINES.depreciation] = dep_plan[t]
+            line[LINES.net_operating_cost] = net_operating_cost
+            line[LINES.tax_revenue] = tax
+            line[LINES.general_grants_equalisation] = grants_plan[t]
+            line[LINES.operating_result] = operating_result
+            line[LINES.financial_income] = income
+            line[LINES.financial_costs] = fin_costs
+            line[LINES.net_result] = net_result
+            line[LINES.pension_portfolio_return] = -unrealized
+            line[LINES.balance_requirement_result] = bkr
+            line[LINES.required_result_1pct] = required
+            line[LINES.measures_needed] = required - bkr

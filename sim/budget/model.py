@@ -32,19 +32,14 @@ import numpy as np
 from ..esg.schema import DEVIATION_FACTORS
 from ._kernels import balance_requirement_nb, budget_block_nb
 from .plan import BudgetPlan
-from .records import (BalanceOut, Baseline, BudgetOut, FundResults, PlanArrays,
-                      ReserveRules)
+from .records import (CHANNEL_DRIVERS, BalanceOut, Baseline, BudgetOut, FundResults, Lines,
+                      PlanArrays, driver_rows)
 
 __all__ = ["Budget", "LINE_KEYS", "BALANCE_KEYS", "driver_keys", "balance_requirement"]
 
 #: The seed table's keys, in its order (see ``tests/data/resultatbudget_2023_2028.csv``); the
 #: rows of :attr:`BudgetOut.lines`.
-LINE_KEYS = (
-    "operating_income", "operating_costs", "depreciation", "net_operating_cost", "tax_revenue",
-    "general_grants_equalisation", "operating_result", "financial_income", "financial_costs",
-    "net_result", "pension_portfolio_return", "balance_requirement_result",
-    "required_result_1pct", "measures_needed",
-)
+LINE_KEYS = Lines._fields
 #: The balance requirement's results, in :class:`BalanceOut` order.
 BALANCE_KEYS = BalanceOut._fields
 
@@ -52,7 +47,7 @@ BALANCE_KEYS = BalanceOut._fields
 def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
     """The drivers of the contribution table, in :attr:`BudgetOut.contributions` order."""
     return (plan.component_keys + ("tax_revenue",)
-            + tuple(f"fund_{k}" for k in plan.fund_keys) + ("financial_costs", "operations", "measures", "income"))
+            + tuple(f"fund_{k}" for k in plan.fund_keys) + CHANNEL_DRIVERS)
 
 
 def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
@@ -87,7 +82,8 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
         financial_costs=plan.financial_costs,
         planned_cost_measures=plan.operating_costs + planned.sum(axis=0),
         other_financial_income=plan.financial_income - planned_return.sum(axis=0),
-        fund_unrealized_share=plan.fund_unrealized_share, goal_share=float(plan.goal_share))
+        fund_unrealized_share=plan.fund_unrealized_share, goal_share=float(plan.goal_share),
+        drivers=driver_rows(len(plan.component_keys), len(plan.fund_keys)))
 
 
 def baseline(plan: BudgetPlan) -> Baseline:
@@ -96,14 +92,6 @@ def baseline(plan: BudgetPlan) -> Baseline:
     return Baseline(components=-plan.planned_components(), tax_revenue=plan.tax_revenue,
                     realized_fund_return=ret - ret * plan.fund_unrealized_share[:, None],
                     financial_costs=plan.financial_costs)
-
-
-def reserve_rules(plan: BudgetPlan) -> ReserveRules:
-    return ReserveRules(rur_start=float(plan.rur_start), draw_when=int(plan.rur_draw_mode),
-                        tax_base_growth_10y_average=float(plan.rur_tax_base_growth_average),
-                        max_draw_per_year=float(plan.rur_max_draw),
-                        reserve_share_above_goal=float(plan.rur_reserve_share),
-                        restore_within_years=int(plan.restore_within_years))
 
 
 def balance_requirement(plan: BudgetPlan, bkr: np.ndarray, goal: np.ndarray,
@@ -129,7 +117,7 @@ def balance_requirement(plan: BudgetPlan, bkr: np.ndarray, goal: np.ndarray,
     goal = np.ascontiguousarray(np.broadcast_to(goal, bkr.shape), dtype=np.float64)
     growth = np.ascontiguousarray(np.broadcast_to(tax_base_growth, bkr.shape), dtype=np.float64)
     out = BalanceOut(*(np.empty_like(bkr) for _ in BALANCE_KEYS))
-    balance_requirement_nb(bkr, goal, growth, reserve_rules(plan), out)
+    balance_requirement_nb(bkr, goal, growth, plan.reserve, out)
     return out._asdict()
 
 
@@ -169,12 +157,12 @@ class Budget:
         against plan (default: none).
         """
         pl = self.plan
-        n, y, k, p = dev.shape[0], pl.n_years, len(pl.component_keys), len(pl.fund_keys)
+        n, y, k = dev.shape[0], pl.n_years, len(pl.component_keys)
         if dev.shape[1] != len(self.factors):
             raise ValueError(f"dev: {dev.shape[1]} factor rows, expected {len(self.factors)} "
                              f"({', '.join(self.factors)})")
         out = BudgetOut(lines=np.empty((n, len(LINE_KEYS), y)), components=np.empty((n, k, y)),
-                        contributions=np.empty((n, k + 5 + p, y)),
+                        contributions=np.empty((n, len(driver_keys(pl)), y)),
                         tax_base_growth=np.empty((n, y)))
         funds = FundResults(
             year_return=np.ascontiguousarray(fund_return[:, :, :y], dtype=np.float64),

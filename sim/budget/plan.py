@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import PlanConfig
 from ..params import Series
-from .records import DRAW_MODES
+from .records import DRAW_MODES, ReserveRules
 
 __all__ = ["BudgetPlan"]
 
@@ -85,12 +85,7 @@ class BudgetPlan:
     liability_drivers: tuple[str, ...]
     # Balance requirement.
     goal_share: float
-    restore_within_years: int
-    rur_start: float
-    rur_draw_mode: int
-    rur_tax_base_growth_average: float
-    rur_max_draw: float
-    rur_reserve_share: float
+    reserve: ReserveRules             # the RUR and the restoration rule, named as the config
 
     @classmethod
     def from_config(cls, cfg: PlanConfig) -> BudgetPlan:
@@ -150,12 +145,13 @@ class BudgetPlan:
             liability_lag=pl.lag_years,
             liability_drivers=tuple(pl.drivers),
             goal_share=br.goal_share.value,
-            restore_within_years=int(br.restore_within_years.value),
-            rur_start=br.rur.start_balance.value,
-            rur_draw_mode=DRAW_MODES[br.rur.draw_when],
-            rur_tax_base_growth_average=br.rur.tax_base_growth_10y_average.value,
-            rur_max_draw=br.rur.max_draw_per_year.value,
-            rur_reserve_share=br.rur.reserve_share_above_goal.value,
+            reserve=ReserveRules(
+                start_balance=float(br.rur.start_balance.value),
+                draw_when=DRAW_MODES[br.rur.draw_when],
+                tax_base_growth_10y_average=float(br.rur.tax_base_growth_10y_average.value),
+                max_draw_per_year=float(br.rur.max_draw_per_year.value),
+                reserve_share_above_goal=float(br.rur.reserve_share_above_goal.value),
+                restore_within_years=int(br.restore_within_years.value)),
         )
 
     @property

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
+           "Lines", "LINES", "CHANNEL_DRIVERS", "DriverRows", "driver_rows",
            "DRAW_NEVER", "DRAW_TAX_BASE_BELOW_AVERAGE", "DRAW_ANY_DEFICIT", "DRAW_MODES"]
 
 #: Codes of ``balance_requirement.rur.draw_when`` (the only place they are defined).
@@ -51,6 +52,7 @@ class PlanArrays(NamedTuple):
     other_financial_income: np.ndarray  # (Y,) financial income other than the funds' return
     fund_unrealized_share: np.ndarray  # (P,) [fraction] of the return the plan holds unrealized
     goal_share: float                 # [fraction] the 1 % goal
+    drivers: DriverRows               # each driver's row in the contribution table
 
 
 class Baseline(NamedTuple):
@@ -73,21 +75,65 @@ class FundResults(NamedTuple):
 class BudgetOut(NamedTuple):
     """The budget kernel's results."""
 
-    lines: np.ndarray                 # (N, 14, Y) in ``LINE_KEYS`` order
+    lines: np.ndarray                 # (N, L, Y) rows as :data:`LINES`
     components: np.ndarray            # (N, K, Y) [negative, as costs]
-    contributions: np.ndarray         # (N, K + 5 + P, Y) in ``driver_keys`` order
+    contributions: np.ndarray         # (N, D, Y) in ``driver_keys`` order (:class:`DriverRows`)
     tax_base_growth: np.ndarray       # (N, Y) realized [%]
 
 
 class ReserveRules(NamedTuple):
-    """``balance_requirement``: the RUR and the three-year restoration rule."""
+    """``balance_requirement``: the RUR (``balance_requirement.rur.*``) and the three-year
+    restoration rule, each field named as its config key, from the file to the formula."""
 
-    rur_start: float                  # [mnkr] balance at the start
+    start_balance: float              # [mnkr] the RUR's balance at the start
     draw_when: int                    # a DRAW_* code
     tax_base_growth_10y_average: float  # [%] the draw rule's threshold
     max_draw_per_year: float          # [mnkr]
     reserve_share_above_goal: float   # [fraction]
-    restore_within_years: int
+    restore_within_years: int         # ``balance_requirement.restore_within_years``
+
+
+class Lines(NamedTuple):
+    """The seed table's rows, in its order: the one registration of the budget's lines. Each
+    field is the row's index in :attr:`BudgetOut.lines` (:data:`LINES`); ``LINE_KEYS`` is
+    ``Lines._fields``."""
+
+    operating_income: int
+    operating_costs: int
+    depreciation: int
+    net_operating_cost: int
+    tax_revenue: int
+    general_grants_equalisation: int
+    operating_result: int
+    financial_income: int
+    financial_costs: int
+    net_result: int
+    pension_portfolio_return: int
+    balance_requirement_result: int
+    required_result_1pct: int
+    measures_needed: int
+
+
+#: Each line's row in :attr:`BudgetOut.lines` (a constant the kernel compiles in).
+LINES = Lines(*range(len(Lines._fields)))
+
+#: The drivers after the cost components, the tax revenue and the funds, in their order: the
+#: one registration of a budget channel's row in :attr:`BudgetOut.contributions`.
+CHANNEL_DRIVERS = ("financial_costs", "operations", "measures", "income")
+
+
+#: Where each driver's contribution goes in :attr:`BudgetOut.contributions` (``K`` components
+#: first, then the tax revenue, the ``P`` funds from ``first_fund``, then
+#: :data:`CHANNEL_DRIVERS`): built by :func:`driver_rows`, its fields made from the registration.
+DriverRows = NamedTuple("DriverRows", [(name, int) for name in
+                                       ("tax_revenue", "first_fund") + CHANNEL_DRIVERS])
+
+
+def driver_rows(n_components: int, n_funds: int) -> DriverRows:
+    """The contribution table's row of each driver, for ``K`` components and ``P`` funds."""
+    after = n_components + 1 + n_funds
+    return DriverRows(tax_revenue=n_components, first_fund=n_components + 1,
+                      **{name: after + j for j, name in enumerate(CHANNEL_DRIVERS)})
 
 
 class BalanceOut(NamedTuple):

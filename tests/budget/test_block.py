@@ -26,7 +26,8 @@ def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
     income = rng.normal(0.0, 0.1, n)
     # every driver set is exercised: the plan config's, plus a component with two drivers
     pl = dataclasses.replace(plan, component_elasticity=plan.component_elasticity * 1.3,
-                             restore_within_years=2, rur_start=300.0)
+                             reserve=plan.reserve._replace(restore_within_years=2,
+                                                           start_balance=300.0))
     base = run_budget(pl, FactorPaths.at_forecast(pl))
     by_sales = np.array(by_sales)
     got = Budget(pl, by_sales)(dev, fund_ret, fund_unreal, delivered=delivered,

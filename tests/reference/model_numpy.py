@@ -82,7 +82,7 @@ def factors(p: EsgParams, inn: Innovations, vintage=None) -> dict[str, np.ndarra
 def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
     """RUR draw, first-in-first-out restoration and reservation, all paths at once."""
     n, ny = bkr.shape
-    balance = np.full(n, plan.rur_start)
+    balance = np.full(n, plan.reserve.start_balance)
     outstanding = np.zeros((n, ny))
     out = {k: np.zeros((n, ny)) for k in ("rur_drawn", "rur_reserved", "rur_balance",
                                            "balance_requirement_result_after_rur",
@@ -90,14 +90,14 @@ def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
                                            "deficit_unrestored")}
     for t in range(ny):
         b = bkr[:, t]
-        if plan.rur_draw_mode == 2:
+        if plan.reserve.draw_when == 2:
             allowed = np.ones(n, bool)
-        elif plan.rur_draw_mode == 1:
-            allowed = growth[:, t] < plan.rur_tax_base_growth_average
+        elif plan.reserve.draw_when == 1:
+            allowed = growth[:, t] < plan.reserve.tax_base_growth_10y_average
         else:
             allowed = np.zeros(n, bool)
         drawn = np.where((b < 0) & allowed,
-                         np.minimum(np.minimum(-b, balance), plan.rur_max_draw), 0.0)
+                         np.minimum(np.minimum(-b, balance), plan.reserve.max_draw_per_year), 0.0)
         balance = balance - drawn
         after = b + drawn
         outstanding[:, t] = np.where(after < 0, -after, 0.0)
@@ -109,7 +109,7 @@ def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
             avail -= take
             restored += take
         reserved = np.where((after >= 0) & (avail > goal[:, t]),
-                            plan.rur_reserve_share * (avail - goal[:, t]), 0.0)
+                            plan.reserve.reserve_share_above_goal * (avail - goal[:, t]), 0.0)
         balance = balance + reserved
         out["rur_drawn"][:, t] = drawn
         out["rur_reserved"][:, t] = reserved
@@ -117,7 +117,7 @@ def balance_requirement(plan, bkr, goal, growth) -> dict[str, np.ndarray]:
         out["balance_requirement_result_after_rur"][:, t] = after - reserved
         out["deficit_restored"][:, t] = restored
         out["deficit_outstanding"][:, t] = outstanding[:, :t + 1].sum(axis=1)
-        overdue = np.arange(t + 1) <= t - plan.restore_within_years
+        overdue = np.arange(t + 1) <= t - plan.reserve.restore_within_years
         out["deficit_unrestored"][:, t] = outstanding[:, :t + 1][:, overdue].sum(axis=1)
     return out
 

@@ -1,0 +1,137 @@
+"""Calibration: the scenario generator fitted to ``data/history/``, its goodness of fit, the
+budget's own risk from regions' budget misses, and the inflation forecasts' record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+from ..config import PlanConfig
+from ..errors import WorkflowError
+from .guard import threads_or_cores
+
+
+def calibrate_esg(data_dir: Path, until: str, template: Path):
+    """Fit the generator's market models to ``data_dir`` (KPIF up to ``until``) and return the
+    model file's text and the fit (:mod:`sim.calibrate.esg`)."""
+    import tomllib
+
+    from ..calibrate.esg import fit_esg, write_model
+    from ..data.files import HistoryError
+    from ..information import parse_month
+
+    try:
+        parse_month(until)
+    except ValueError as exc:
+        raise WorkflowError(f"--until: {exc}") from None
+    if not (Path(data_dir) / "kpif_monthly_change.csv").is_file():
+        raise WorkflowError(f"--data {data_dir}: no kpif_monthly_change.csv there (see "
+                            "data/history/README.md for the files and their format)")
+    try:
+        text = Path(template).read_text(encoding="utf-8")
+        parsed = tomllib.loads(text)
+    except OSError as exc:
+        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WorkflowError(f"--template {template}: not a model file ({exc})") from None
+    try:
+        result = fit_esg(Path(data_dir), until, parsed)
+    except HistoryError as exc:
+        raise WorkflowError(str(exc)) from None
+    note = ("# The economic scenario generator's parameters: the calibrated default model.\n"
+            "#\n"
+            f"# Written by `sim calibrate esg --data {Path(data_dir).as_posix()} --until {until} "
+            f"--template {Path(template).as_posix()}`; do not edit by hand: change the data or "
+            "the template\n"
+            "# and run it again (a test checks the file equals the command's output). Estimated "
+            "numbers carry\n"
+            "# their standard error (se) and an 'estimated:' source; the rest are the template's, "
+            "each with its\n"
+            "# own source. docs/guides/calibrate.md shows the fits.\n")
+    return write_model(text, result, note), result
+
+
+def goodness_of_fit(result, data_dir: Path, until: str):
+    """The fit's goodness of fit (:mod:`sim.calibrate.goodness`) as a results Dataset: what
+    ``sim calibrate esg --plots`` draws, with the provenance every results file carries."""
+    from ..calibrate.goodness import goodness_of_fit as gof
+    from ..results import build_provenance
+
+    ds = gof(result)
+    ds.attrs.update({
+        **build_provenance("calibration"),
+        "title": "Skattade marknadsmodeller mot historiken",
+        "config_name": f"sim calibrate esg --data {Path(data_dir).as_posix()} --until {until}"})
+    return ds
+
+
+def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths: int,
+                     seed: int, jump_share: float, until: str | None = None,
+                     threads: int | None = None):
+    """Estimate the operations factor from ``history`` (:mod:`sim.calibrate.budget`) against
+    ``plan`` run with the model file ``template``; return the model file's text and the fit.
+    The file's note names the command that rewrites ``out`` in place (the factor's estimates
+    do not depend on its own values in the template, so the command is a fixed point)."""
+    from ..calibrate.budget import (fit_operations, priced_spread, read_plan_outturns,
+                                    write_operations)
+    from ..config import ConfigError
+
+    if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
+        raise WorkflowError(f"--until {until!r}: expected a date YYYY-MM-DD")
+    rows = read_history_file(read_plan_outturns, history)
+    try:
+        text = Path(template).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
+    try:
+        priced, priced_se, _ = priced_spread(Path(plan), Path(template), paths, seed,
+                                             threads_or_cores(threads))
+    except ConfigError as exc:
+        raise WorkflowError(str(exc)) from None
+    rate = operations_jump_rate(text, template)
+    try:
+        fit = fit_operations(rows, priced, priced_se, rate, jump_share, until)
+    except ValueError as exc:
+        raise WorkflowError(f"{history}: {exc}") from None
+    command = (f"{Path(history).as_posix()} --plan {Path(plan).as_posix()} --template "
+               f"{Path(out).as_posix()} --out {Path(out).as_posix()} --paths {paths} --seed "
+               f"{seed} --jump-share "
+               f"{jump_share:g}" + (f" --until {until}" if until else ""))
+    return write_operations(text, fit, Path(history).as_posix(), command), fit
+
+
+def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int):
+    """The plan's model against the published KPIF forecast record known at its information
+    date, and its high-inflation episodes' length (:func:`sim.calibrate.forecast_record.
+    check`)."""
+    from ..calibrate.forecast_record import FORECASTS_FILE, check
+    from ..data.files import HistoryError
+
+    if not (Path(data_dir) / FORECASTS_FILE).is_file():
+        raise WorkflowError(f"--data {data_dir}: no {FORECASTS_FILE} there (see "
+                            "data/history/README.md)")
+    try:
+        return check(cfg.esg, Path(data_dir), cfg.information.as_of, paths, seed)
+    except (HistoryError, ValueError) as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+def read_history_file(reader, history: Path):
+    """A history file's rows by ``reader``; an unreadable or bad file is the user's error."""
+    try:
+        return reader(Path(history))
+    except OSError as exc:
+        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+def operations_jump_rate(text: str, template: Path) -> float:
+    import tomllib
+
+    try:
+        raw = tomllib.loads(text)
+        return float(raw["annual"]["operations"]["jump_rate"]["value"])
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+        raise WorkflowError(f"--template {template}: no [annual.operations] jump_rate value "
+                            "(a model file with the operations factor)") from None

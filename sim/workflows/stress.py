@@ -1,0 +1,94 @@
+"""Stress scenarios, the sensitivity (tornado and Sobol indices) and the reverse stress test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import PlanConfig
+from ..errors import WorkflowError
+from .guard import no_progress, threads_or_cores
+
+
+def scenario_paths(folder: Path) -> list[Path]:
+    """The scenario files (``*.toml``) of a folder, sorted; an empty folder is an error."""
+    files = sorted(Path(folder).glob("*.toml"))
+    if not files:
+        raise WorkflowError(f"--scenarios {folder}: no scenario files (*.toml) there")
+    return files
+
+
+def load_scenarios(files: list[Path]) -> list[tuple]:
+    """Load and validate scenario files: ``[(key, Scenario), ...]``; a key twice is an error."""
+    from ..stress import load_scenario
+
+    loaded = [load_scenario(p) for p in files]
+    keys = [k for k, _ in loaded]
+    for path, key in zip(files, keys):
+        if key == "bas":
+            raise WorkflowError(f"{path}: the scenario name 'bas' is the plan itself (the "
+                                "baseline every run includes); rename the file")
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise WorkflowError(f"scenario {dup!r} given twice")
+    return loaded
+
+
+def stress(cfg: PlanConfig, scenarios: list[tuple], seed: int | None = None, paths: int = 0,
+           threads: int | None = None, progress_bar=no_progress):
+    """The stress scenarios (from :func:`load_scenarios`) side by side, ``bas`` first:
+    deterministic and, with ``paths``, each the centre of a Monte Carlo on the same random
+    numbers."""
+    from ..results import provenance
+    from ..stress.run import run_stress
+
+    seed = cfg.simulation.seed if seed is None else seed
+    total = paths * (len(scenarios) + (0 if any(k == "bas" for k, _ in scenarios) else 1))
+    with progress_bar(total, "Scenarier") as advance:
+        ds = run_stress(cfg, scenarios, seed, paths=paths, threads=threads_or_cores(threads),
+                        progress=advance if paths else None)
+    ds.attrs.update(provenance(cfg, seed=seed if paths else None, mode="stress"))
+    return ds
+
+
+def sensitivity(cfg: PlanConfig, seed: int | None = None, paths: int | None = None,
+                k: float = 1.0, sobol_samples: int | None = None,
+                calibration_paths: int | None = None, threads: int | None = None,
+                progress_bar=no_progress):
+    """Tornado (each factor at -k and +k SD on the same random numbers) and Sobol indices."""
+    from ..results import provenance
+    from ..stress.sensitivity import run_sensitivity
+    from ..stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
+
+    sobol_samples = SOBOL_SAMPLES if sobol_samples is None else sobol_samples
+    if sobol_samples & (sobol_samples - 1):
+        raise WorkflowError(f"--sobol-samples: {sobol_samples} is not a power of two "
+                            "(e.g. 512, 1024, 2048)")
+    seed = cfg.simulation.seed if seed is None else seed
+    ds = run_sensitivity(cfg, seed, TORNADO_PATHS if paths is None else paths, k, sobol_samples,
+                         CALIBRATION_PATHS if calibration_paths is None else calibration_paths,
+                         threads_or_cores(threads), progress_bar)
+    ds.attrs.update(provenance(cfg, seed=seed, mode="sensitivity"))
+    return ds
+
+
+def reverse_stress(cfg: PlanConfig, year: int, seed: int | None = None,
+                   calibration_paths: int | None = None):
+    """The most likely combined shock that brings ``year``'s balanskravsresultat to zero.
+
+    Returns ``(engine, units, point)``: the model, each factor's standard deviation and the
+    design point (:class:`sim.stress.sensitivity.ReversePoint`).
+    """
+    from ..engine import Engine
+    from ..stress.sensitivity import calibrate
+    from ..stress.sensitivity import reverse_stress as find_point
+    from ..stress.settings import CALIBRATION_PATHS
+
+    seed = cfg.simulation.seed if seed is None else seed
+    e = Engine(cfg, seed)
+    years = [int(y) for y in e.plan.years]
+    if year not in years:
+        raise WorkflowError(f"--year: {year} is not a plan year; allowed: "
+                            f"{years[0]}-{years[-1]}")
+    units = calibrate(e, CALIBRATION_PATHS if calibration_paths is None else calibration_paths,
+                      seed)
+    return e, units, find_point(e, units, year)

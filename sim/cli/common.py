@@ -1,0 +1,127 @@
+"""What every command shares: the ``sim`` group, the options declared once (config, ``--set``,
+``--seed``, ``--threads``, ``--csv-locale``), the user's errors as exit status 2, and the writes
+that refuse a folder they cannot write."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import ConfigError, ReplayError, ResultsError, WorkflowError
+
+
+CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+
+
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Override a config key, e.g. --set funds.pension.expected_return=4.5 (repeatable).")
+
+
+def finite(name: str, value: float) -> float:
+    """A number option must be a finite number: click's ranges let NaN through."""
+    import math
+
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number", param_hint=name)
+    return value
+
+
+def csv_locale(ctx, _param, value):
+    ctx.meta["csv_locale"] = value
+    return value
+
+
+CSV_LOCALE_OPTION = click.option(
+    "--csv-locale", type=click.Choice(["en", "sv"]), default="en", show_default=True,
+    expose_value=False, callback=csv_locale, is_eager=True,
+    help="The summary CSV's format: en (comma, decimal point) or sv (semicolon, decimal "
+         "comma: what Swedish Excel splits into columns).")
+
+
+SEED_OPTION = click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
+                           help="Seed [default: simulation.seed of the config].")
+
+
+THREADS_OPTION = click.option(
+    "--threads", type=click.IntRange(min=1), default=None,
+    help="Threads over blocks of paths [default: all cores]; results do not depend on it.")
+
+
+class UserError(click.ClickException):
+    """An error the user can fix: printed without a traceback, exit status 2."""
+
+    exit_code = 2
+
+
+def user_errors(fn):
+    """Turn the package's user-facing errors into :class:`UserError`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ConfigError, ResultsError, WorkflowError, ReplayError) as exc:
+            raise UserError(str(exc)) from None
+    return wrapper
+
+
+def check_writable(out: Path) -> None:
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not can_write(probe):
+        raise UserError(f"--out {out}: cannot write there ({probe} is not a writable folder)")
+    if out.is_dir():
+        raise UserError(f"--out {out}: is a folder; give a file name such as {out / 'budget.nc'}")
+
+
+def beside_configs(config: Path, name: str) -> Path:
+    """``name`` in the configs folder a plan config's folder sits in (``configs/plans/x.toml``
+    -> ``configs/name``): where the scenarios and the model variants are by default."""
+    return Path(config).resolve().parents[1] / name
+
+
+def can_write(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def write_or_refuse(obj, path: Path, writer):
+    try:
+        return writer(obj, path)
+    except OSError as exc:
+        raise UserError(f"--out {path}: could not write ({exc.strerror or exc})") from None
+
+
+def write_text(text: str, out: Path) -> None:
+    """A text file (a model file, a scenario), written atomically."""
+    from ..results import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    write_or_refuse(write, out, lambda w, path: atomic_write(path, w))
+
+
+def write_with_csv(ds, out: Path, csv_path: Path) -> None:
+    """The results file and its summary CSV as one unit: both written, then both renamed into
+    place (the pair is never from two runs, nor one new and one old)."""
+    from ..present.tables import summary_frame_rows
+    from ..results import atomic_write_many, csv_writer, netcdf_writer
+
+    locale = click.get_current_context().meta.get("csv_locale", "en")
+    try:
+        atomic_write_many([(out, netcdf_writer(ds)),
+                           (csv_path, csv_writer(summary_frame_rows(ds), locale))])
+    except OSError as exc:
+        raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sim")
+def cli() -> None:
+    """Risk simulator for a Swedish region's budget and pension portfolio."""

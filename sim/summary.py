@@ -6,6 +6,10 @@ go into fixed-bin histograms). Float sums are folded **in block order**, so the 
 bit-identical for any number of threads or workers; counts and histograms are exact, so a
 worker may merge its blocks' counts first and send them as one (:meth:`Summary.merge_counts`).
 In ``summary`` mode memory does not grow with the number of paths.
+
+One module of about 500 lines on purpose: what :meth:`Summary.reduce` computes per block and
+what :meth:`Summary.fold` and :meth:`Summary.dataset` make of it must change together, and a
+statistic added to one and not the others is the bug this keeps in view.
 """
 
 from __future__ import annotations

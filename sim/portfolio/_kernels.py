@@ -6,6 +6,10 @@ by its type, the rule compiled in. Its plain reference is
 ``tests/reference/portfolio_numpy.py`` (the same rule and accounting in NumPy, vectorized over
 paths), held to this kernel within 1e-12, and the hand-computed six-month table in
 ``tests/portfolio/test_strategies.py``.
+
+About 450 lines in one module on purpose: numba compiles the kernel with its rule helpers as
+one unit, and each helper's ``@overload`` form sits beside its Python form
+(``tests/portfolio/test_rule_forms.py`` runs both).
 """
 
 from __future__ import annotations

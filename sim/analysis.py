@@ -85,13 +85,16 @@ class Histogram:
     """Counts of values in ``bins`` equal bins over ``[lo, hi)``, one histogram per column.
 
     ``add(x)`` takes an ``(n, columns)`` array. Integer counts make the accumulation exact and
-    independent of the order of blocks.
+    independent of the order of blocks. ``origin`` (one value per column) centres each column's
+    range on it: the bins cover ``origin + [lo, hi)``, so a result measured against its plan
+    keeps its grid whatever the plan's level (a rich region's +40 000 mnkr as a poor one's 0).
     """
 
     lo: float
     hi: float
     bins: int
     columns: int
+    origin: np.ndarray | None = None
     counts: np.ndarray = field(init=False)
     below: np.ndarray = field(init=False)
     above: np.ndarray = field(init=False)
@@ -121,11 +124,16 @@ class Histogram:
         """``x``'s bin ids and tallies, to be counted by :meth:`add_binned`. Reads only the
         grid, so a worker thread bins its block while the main thread folds another."""
         x = np.asarray(x, dtype=float).reshape(-1, self.columns)
-        idx = np.floor((x - self.lo) / self.width).astype(np.int64)
+        d = x if self.origin is None else x - self.origin
+        idx = np.floor((d - self.lo) / self.width).astype(np.int64)
         inside = (idx >= 0) & (idx < self.bins)
         return Binned(ids=(idx + np.arange(self.columns) * self.bins)[inside],  # column-major
                       below=(idx < 0).sum(axis=0), above=(idx >= self.bins).sum(axis=0),
                       vmin=x.min(axis=0), vmax=x.max(axis=0))
+
+    @property
+    def _origin(self):
+        return 0.0 if self.origin is None else self.origin
 
     def add_binned(self, b: Binned) -> None:
         self.vmin = np.minimum(self.vmin, b.vmin)
@@ -143,7 +151,9 @@ class Histogram:
     def merge(self, other: Histogram) -> None:
         """Add another histogram of the same grid (counts are integers: exact in any order)."""
         if (other.lo, other.hi, other.bins, other.columns) != (self.lo, self.hi, self.bins,
-                                                                self.columns):
+                                                                self.columns) or not \
+                np.array_equal(np.broadcast_to(other._origin, self.columns),
+                               np.broadcast_to(self._origin, self.columns)):
             raise ValueError("Histogram.merge: the grids differ")
         self._flush()
         other._flush()
@@ -184,21 +194,22 @@ class Histogram:
             before = cum[j] - self.counts[c, j]
             frac = (target - before) / self.counts[c, j] if self.counts[c, j] else 0.0
             out[c] = self.lo + (j + frac) * self.width
-        return out
+        return out + self._origin
 
     def shortfall(self, q: float) -> np.ndarray:
         """Expected shortfall: the mean of the lowest ``q`` share of each column (bin centres,
-        the partial bin pro rata; NaN if the tail leaves the range)."""
+        the partial bin pro rata; NaN if the tail leaves the range, below it or, for a column
+        whose lowest ``q`` share lies above its end, above it)."""
         out = np.empty(self.columns)
         target = q * self.n
         centres = self.lo + (np.arange(self.bins) + 0.5) * self.width
         for c in range(self.columns):
-            if self.below[c] > 0:
+            cum = np.cumsum(self.counts[c])
+            if self.below[c] > 0 or target <= 0 or cum[-1] < target:
                 out[c] = math.nan
                 continue
-            cum = np.cumsum(self.counts[c])
             j = int(np.searchsorted(cum, target, side="left"))
             full = self.counts[c, :j]
             rest = target - full.sum()
             out[c] = ((full * centres[:j]).sum() + rest * centres[j]) / target
-        return out
+        return out + self._origin

@@ -32,6 +32,12 @@ VALUE_RATIO_RANGE = (0.0, 4.0, 4000)
 WEIGHT_RANGE = (0.0, 1.0 + 1e-9, 1000)
 #: Range of the mnkr histograms: results beyond it are counted, and their quantiles reported NaN.
 MNKR_RANGE = (-30000.0, 30000.0, 60000)
+
+
+def _whole(plan: np.ndarray) -> np.ndarray:
+    """The plan's line rounded to whole mnkr: the results' grid is centred on it and keeps
+    whole-mnkr bin edges (the grid of a plan of zero, moved by whole bins)."""
+    return np.round(np.asarray(plan, dtype=float))
 #: The grid of a breach's depth (NAV / level - 1, a hundredth of a point a bin), and the
 #: quantiles of its size reported among the paths that breach.
 DEPTH_RANGE = (-1.0, 0.0, 10000)
@@ -211,8 +217,10 @@ class Summary:
             fund_fall24_over_limit_ever=np.zeros(p, np.int64),
             breach_spells=np.zeros(p, np.int64), breach_months=np.zeros(p, np.int64),
             lock=np.zeros((p, m), np.int64) if fans else None,
-            hist_net_result=Histogram(*MNKR_RANGE, columns=y),
-            hist_bkr=Histogram(*MNKR_RANGE, columns=y),
+            hist_net_result=Histogram(*MNKR_RANGE, columns=y,
+                                      origin=_whole(engine.plan_lines["net_result"][0])),
+            hist_bkr=Histogram(*MNKR_RANGE, columns=y, origin=_whole(
+                engine.plan_lines["balance_requirement_result"][0])),
             hist_return_pct=Histogram(-100.0, 100.0, 20000, columns=p * y),
             hist_fall=Histogram(0.0, 1.0, 10000, columns=p),
             hist_depth=Histogram(*DEPTH_RANGE, columns=p),

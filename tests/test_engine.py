@@ -120,6 +120,26 @@ def test_summary_and_annual_agree(cfg):
     np.testing.assert_allclose(ds.bkr_es05.values, tail, atol=width / 2)
 
 
+def test_a_rich_plan_runs_and_its_quantiles_are_its_own():
+    """A plan whose results lie far above zero (tax revenue four times the seed's: about
+    +40 000 mnkr a year) runs, and its quantiles and expected shortfall are those of its kept
+    paths, as a plan near zero's are (the grid is centred on the plan; it was 0 +/- 30 000
+    and every quantile fell outside it, the shortfall raised IndexError)."""
+    rich = load_config(DEFAULT_CONFIG, ["plan.tax_revenue=[47327, 47552, 47767, 47995, 48230, "
+                                        "48471]"])
+    ds = run(rich, 2000, 4, store="annual")
+    bkr = ds["balance_requirement_result"].values
+    assert bkr.min() > 30_000 and float(ds.p_deficit.max()) == 0.0
+    lo, hi, bins = MNKR_RANGE
+    width = (hi - lo) / bins
+    for q in (0.01, 0.05, 0.5):
+        exact = np.quantile(bkr, q, axis=0, method="inverted_cdf")
+        np.testing.assert_allclose(ds.bkr_quantile.sel(quantile=q).values, exact, atol=width)
+    tail = np.sort(bkr, axis=0)[: int(0.05 * bkr.shape[0])].mean(axis=0)
+    np.testing.assert_allclose(ds.bkr_es05.values, tail, atol=width / 2)
+    np.testing.assert_array_equal(ds.improvement_menu.values, 0.0)
+
+
 def test_the_breach_statistics_equal_the_kept_paths(cfg):
     """The protection level's summary (depth quantiles among the paths that breach, a spell's
     mean length, the mean split of a spell's depth) equals the same statistics computed from

@@ -310,7 +310,8 @@ def test_zarr_refuses_a_folder_of_other_files(tmp_path):
 @pytest.mark.slow
 def test_zarr_replaces_an_earlier_store_only_with_overwrite(tmp_path):
     """An earlier run's Zarr store in --zarr is refused without --overwrite (it was replaced
-    without a word) and replaced with it."""
+    without a word) and replaced with it; never when the folder also holds a file of the
+    user's, which --overwrite deleted with the store."""
     pytest.importorskip("zarr")
     data = tmp_path / "paths.zarr"
     data.mkdir()
@@ -320,6 +321,11 @@ def test_zarr_replaces_an_earlier_store_only_with_overwrite(tmp_path):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2 and "--overwrite" in res.output
     assert (data / "zarr.json").read_text() == "{}" and not (tmp_path / "x.nc").exists()
+    (data / "notes.txt").write_text("mine")                # a user's file beside the store
+    res = CliRunner().invoke(cli, args + ["--overwrite"])
+    assert res.exit_code == 2 and "notes.txt" in res.output, res.output
+    assert (data / "notes.txt").read_text() == "mine" and not (tmp_path / "x.nc").exists()
+    (data / "notes.txt").unlink()
     res = CliRunner().invoke(cli, args + ["--overwrite"])
     assert res.exit_code == 0, res.output
     assert (data / "zarr.json").read_text() != "{}" and (tmp_path / "x.nc").exists()

@@ -61,6 +61,23 @@ def paths_for_target_se(cfg: PlanConfig, target_se: float, seed: int,
     return max(n, block), var
 
 
+#: The entries a Zarr store's folder holds of its own (v3 and v2 metadata).
+_ZARR_FILES = frozenset({"zarr.json", ".zgroup", ".zattrs", ".zarray", ".zmetadata"})
+
+
+def _not_zarr(folder: Path) -> list[str]:
+    """The entries of ``folder`` that are not part of a Zarr store: a metadata file at the top,
+    or an array or group folder (one with its own metadata), nothing else."""
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.name in _ZARR_FILES and p.is_file():
+            continue
+        if p.is_dir() and not p.is_symlink() and any((p / f).is_file() for f in _ZARR_FILES):
+            continue
+        out.append(p.name)
+    return out
+
+
 def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = None,
                 threads: int | None = None, store: str = "summary", progress_bar=no_progress,
                 scheduler: str | None = None, workers: int | None = None,
@@ -92,6 +109,12 @@ def monte_carlo(cfg: PlanConfig, paths: int | None = None, seed: int | None = No
             if not zarr_overwrite:
                 raise WorkflowError(f"--zarr {zp}: holds an earlier run's Zarr store; give "
                                     "--overwrite to replace it, or a new folder")
+            foreign = _not_zarr(zp)
+            if foreign:
+                raise WorkflowError(
+                    f"--zarr {zp}: holds a Zarr store and also {', '.join(foreign[:3])}"
+                    f"{' ...' if len(foreign) > 3 else ''}, which --overwrite would delete with "
+                    "it; move them out or give a new folder")
     if zarr_path is not None and not (store == "annual" and (scheduler or workers)):
         raise WorkflowError("--zarr: only with --store annual on a cluster (--scheduler or "
                             "--workers)")

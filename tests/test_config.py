@@ -144,3 +144,12 @@ def test_an_unknown_key_is_named_but_its_value_not_echoed(tmp_path):
         load_config(path)
     assert "taxes.api_key: unknown key" in str(info.value)
     assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**64])
+def test_a_seed_a_results_file_cannot_hold_is_refused_by_name(seed):
+    """The config's seed takes what the --seed option takes (a 64-bit signed integer, what
+    NetCDF stores); 2**64 passed validation and failed in HDF5 with a traceback."""
+    with pytest.raises(ConfigError, match=r"simulation\.seed"):
+        load_config(DEFAULT_CONFIG, [f"simulation.seed={seed}"])
+    assert load_config(DEFAULT_CONFIG, [f"simulation.seed={2**63 - 1}"]).simulation.seed == 2**63 - 1

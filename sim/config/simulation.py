@@ -17,7 +17,9 @@ class Simulation(Strict):
     source: Source
     block_size: int = Field(ge=1, le=1_000_000)
     horizon_years: int = Field(ge=1, le=40)
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, le=2**63 - 1, description="the random streams' root seed, as the "
+                      "--seed option takes it (a 64-bit signed integer, what a results file "
+                      "stores)")
     paths: int = Field(ge=1)
     high_inflation: Rate = Field(description="KPIF, yearly average, at or above which a year "
                                  "counts as high inflation in the summary")

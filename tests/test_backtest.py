@@ -56,6 +56,12 @@ def test_the_command_runs_on_the_shipped_history(tmp_path):
     assert (tmp_path / "bt" / "backtest.csv").is_file() and (tmp_path / "bt" /
                                                              "backtest.png").is_file()
     assert "percentil" in res.output and "nominellt 98 %" in res.output
+    again = CliRunner().invoke(cli, ["backtest", str(HISTORY), "--paths", "2000", "--threads",
+                                     "1", "--plans", str(ROOT / "configs" / "plans"), "--out",
+                                     str(tmp_path / "bt2")])
+    assert again.exit_code == 0, again.output
+    for name in ("backtest.svg", "backtest.png", "backtest.csv"):    # element ids fixed too
+        assert (tmp_path / "bt" / name).read_bytes() == (tmp_path / "bt2" / name).read_bytes()
 
 
 def test_a_backtest_runs_ex_ante_models_only(tmp_path):

@@ -48,7 +48,6 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
     from ..present import fmt
     from ..present.charts import backtest_chart
     from ..progress import progress_bar
-    from ..results import atomic_write, write_csv_rows, write_netcdf
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder")
@@ -58,14 +57,8 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
         return
     results, cov, ds, bt = workflows.backtest(history, plans, paths, seed, threads,
                                               progress_bar)
-    out.mkdir(parents=True, exist_ok=True)
-    write_netcdf(bt, out / "backtest.nc")
     fig, rows = backtest_chart(results, ds)
-    for form in ("png", "svg"):
-        meta = {"png": {"Software": None}, "svg": {"Date": None}}[form]
-        atomic_write(out / f"backtest.{form}", lambda tmp, f=form, m=meta: fig.savefig(
-            tmp, format=f, dpi=150, metadata=m))
-    write_csv_rows(rows, out / "backtest.csv")
+    write_backtest(out, bt, fig, rows)
     click.echo("Modellerna är ex ante: varje plan körs med en modell skattad enbart på data "
                "publicerade före planens informationsdatum ("
                + fmt.month(ds.attrs["ex_ante_information_month"]) + ").")
@@ -77,6 +70,24 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
                f"(nominellt 90 %); inom 1–99 %: {fmt.percent(cov['inside_98'], 0)} % "
                "(nominellt 98 %)")
     click.echo(f"Wrote {out / 'backtest.nc'}, backtest.csv and the chart backtest.png/.svg")
+
+
+def write_backtest(out: Path, ds, fig, rows: list[dict]) -> None:
+    """The backtest's files as one unit (none is replaced unless all are written): the
+    Dataset, its rows as CSV, and the chart as PNG and SVG (the SVG with fixed element ids,
+    so the same results give the same bytes); a folder that cannot be written is a clean
+    error (exit status 2)."""
+    from ..present.charts import figure_svg
+    from ..results import atomic_write_many, csv_writer, netcdf_writer
+
+    def svg(tmp: str) -> None:
+        Path(tmp).write_text(figure_svg(fig), encoding="utf-8")
+
+    writers = [(out / "backtest.nc", netcdf_writer(ds)), (out / "backtest.csv", csv_writer(rows)),
+               (out / "backtest.png", lambda tmp: fig.savefig(tmp, format="png", dpi=150,
+                                                               metadata={"Software": None})),
+               (out / "backtest.svg", svg)]
+    write_or_refuse(None, out / "backtest.nc", lambda _o, _p: atomic_write_many(writers))
 
 
 def is_budget_misses(history: Path) -> bool:
@@ -98,7 +109,6 @@ def region_backtest_command(history: Path, plan: Path, template: Path, data_dir:
     from ..present import fmt
     from ..present.charts import region_backtest_chart
     from ..progress import progress_bar
-    from ..results import atomic_write_many, csv_writer, netcdf_writer
 
     placements, origins, ds = workflows.region_backtest(history, plan, template, data_dir,
                                                         paths, seed, threads, progress_bar)
@@ -107,13 +117,7 @@ def region_backtest_command(history: Path, plan: Path, template: Path, data_dir:
              "miss_pct": p.miss, "pit": p.pit, "model_q05": p.quantiles[1],
              "model_median": p.quantiles[3], "model_q95": p.quantiles[5], "origin": p.origin}
             for p in placements]
-    writers = [(out / "backtest.nc", netcdf_writer(ds)), (out / "backtest.csv", csv_writer(rows))]
-    for form in ("png", "svg"):
-        meta = {"png": {"Software": None}, "svg": {"Date": None}}[form]
-        writers.append((out / f"backtest.{form}", lambda tmp, f=form, m=meta: fig.savefig(
-            tmp, format=f, dpi=150, metadata=m)))
-    out.mkdir(parents=True, exist_ok=True)
-    write_or_refuse(None, out / "backtest.nc", lambda _o, _p: atomic_write_many(writers))
+    write_backtest(out, ds, fig, rows)
     click.echo("Modellerna är ex ante: varje budgetår placeras i fördelningen hos en modell "
                "skattad enbart på det som var publicerat i november året före.")
     for year, o in sorted(origins.items()):

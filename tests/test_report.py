@@ -91,6 +91,25 @@ def test_report_refuses_wrong_results(report_dir, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_report_refuses_results_of_another_config(report_dir, tmp_path):
+    """A run made with another config (here one --set away) is not printed as this plan's:
+    refused, naming the option and both configs, nothing written; with the same --set it is
+    the plan's own and accepted as far as this check goes."""
+    other = tmp_path / "other.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "1000", "--set",
+                                   "plan.operating_income=[1000, 1000, 1000, 1000, 1000, 1000]",
+                                   "--out", str(other)])
+    assert res.exit_code == 0, res.output
+    args = ["report", str(DEFAULT_CONFIG), "--run", str(other), "--stress",
+            str(report_dir / "stress.nc"), "--sensitivity", str(report_dir / "sensitivity.nc")]
+    res = CliRunner().invoke(cli, args + ["--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "--run: made with another config" in res.output, res.output
+    assert not (tmp_path / "r").exists()
+    res = CliRunner().invoke(cli, args + ["--set", "plan.operating_income=[1000, 1000, 1000, "
+                                          "1000, 1000, 1000]", "--out", str(tmp_path / "s")])
+    assert res.exit_code == 2 and "--stress: made with another config" in res.output, res.output
+
+
 def test_one_number_one_value_every_plan_figure_is_the_seed_tables(report_dir):
     """The plan's own figures (årets resultat, balanskravsresultat, the 1 % goal) are the same
     in the workbook, the chart CSVs, the HTML page and the PDF as in the seed's table: the

@@ -35,6 +35,31 @@ def _given(files: dict[str, Path | None]) -> dict:
     return given
 
 
+#: The results a report prints as the plan's own (the others are comparisons: an earlier
+#: analysis, the regions' backtest): each must have been made with the report's config.
+OF_THE_PLAN = (("run", "--run"), ("stress", "--stress"), ("sens", "--sensitivity"),
+               ("models", "--models"), ("strategy", "--strategy"))
+
+
+def same_plan(cfg: PlanConfig, given: dict) -> None:
+    """Refuse a results file made with another config than ``cfg`` (another plan, other years,
+    other assumptions or ``--set``): the report would print two plans' numbers as one."""
+    from ..config import config_hash
+
+    want = config_hash(cfg)
+    for key, option in OF_THE_PLAN:
+        ds = given.get(key)
+        if ds is None:
+            continue
+        got = str(ds.attrs.get("config_sha256", ""))
+        if got != want:
+            raise WorkflowError(
+                f"{option}: made with another config ({ds.attrs.get('config_name', '?')!r}, "
+                f"sha256 {got[:12] or 'none'}) than the report's ({cfg.meta.name!r}, sha256 "
+                f"{want[:12]}); a report prints one plan's results. Run it again with this "
+                "config and the same --set, or leave the option out and the report runs it")
+
+
 def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None = None,
            seed: int | None = None, threads: int | None = None, run_file: Path | None = None,
            stress_file: Path | None = None, sens_file: Path | None = None,
@@ -61,6 +86,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     given = _given({"run": run_file, "stress": stress_file, "sens": sens_file,
                     "models": models_file, "backtest": backtest_file,
                     "strategy": strategy_file, "previous": previous_file})
+    same_plan(cfg, given)
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
     out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths

@@ -579,3 +579,16 @@ def test_target_se_sizes_the_run(tmp_path):
                                    "--out", str(tmp_path / "y.nc")])
     assert res.exit_code == 2 and "0 < se < 0.5" in res.output
     assert not (tmp_path / "y.nc").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["esg", str(DEFAULT_CONFIG), "--paths", str(10**12)],
+    ["sensitivity", str(DEFAULT_CONFIG), "--sobol-samples", str(2**40)],
+])
+def test_a_size_that_cannot_fit_is_refused_before_it_starts(tmp_path, args):
+    """`sim esg --paths 1e12` ran until killed and `--sobol-samples 2**40` died allocating
+    160 TiB with a traceback: both are refused at once, with the memory they need."""
+    out = tmp_path / "x.nc"
+    res = CliRunner().invoke(cli, args + ["--out", str(out)])
+    assert res.exit_code == 2 and "needs about" in res.output and "GB available" in res.output
+    assert "Traceback" not in res.output and not out.exists()

@@ -11,7 +11,8 @@ import numpy as np
 from ..budget import Budget, BudgetPlan
 from ..config import PlanConfig
 from ..errors import WorkflowError
-from .guard import check_budget, no_progress, threads_or_cores
+from .guard import (BASE_BYTES, ESG_BYTES_PER_PATH_MONTH, check_budget, check_memory,
+                    no_progress, threads_or_cores)
 
 
 def deterministic_budget(cfg: PlanConfig):
@@ -172,6 +173,9 @@ def esg(cfg: PlanConfig, paths: int, seed: int | None = None, threads: int = 1,
     from ..results import provenance
 
     seed = cfg.simulation.seed if seed is None else seed
+    months = 12 * cfg.simulation.horizon_years
+    check_memory(f"--paths {paths}", BASE_BYTES + ESG_BYTES_PER_PATH_MONTH * months * paths,
+                 "sim esg keeps every path's months: run fewer paths.")
     with progress_bar(paths, "Scenarier") as advance:
         return generate(cfg, paths, seed, threads=threads, progress=advance,
                         attrs=provenance(cfg, seed=seed, mode="esg"))

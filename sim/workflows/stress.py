@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..config import PlanConfig
 from ..errors import WorkflowError
-from .guard import no_progress, threads_or_cores
+from .guard import BASE_BYTES, check_memory, no_progress, threads_or_cores
 
 
 def scenario_paths(folder: Path) -> list[Path]:
@@ -56,7 +56,7 @@ def sensitivity(cfg: PlanConfig, seed: int | None = None, paths: int | None = No
                 progress_bar=no_progress):
     """Tornado (each factor at -k and +k SD on the same random numbers) and Sobol indices."""
     from ..results import provenance
-    from ..stress.sensitivity import run_sensitivity
+    from ..stress.sensitivity import FACTORS, run_sensitivity
     from ..stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 
     sobol_samples = SOBOL_SAMPLES if sobol_samples is None else sobol_samples
@@ -64,6 +64,12 @@ def sensitivity(cfg: PlanConfig, seed: int | None = None, paths: int | None = No
         raise WorkflowError(f"--sobol-samples: {sobol_samples} is not a power of two "
                             "(e.g. 512, 1024, 2048)")
     seed = cfg.simulation.seed if seed is None else seed
+    # Saltelli's design: sobol_samples x 2F normals, and (F + 2) model runs a sample, each a
+    # path's plan years (F factors); held at once
+    f, y = len(FACTORS), len(cfg.meta.years)
+    check_memory(f"--sobol-samples {sobol_samples}",
+                 BASE_BYTES + sobol_samples * 8.0 * (2 * f + 2 * (f + 2) * y),
+                 f"Choose fewer samples (the default is {SOBOL_SAMPLES}).")
     ds = run_sensitivity(cfg, seed, TORNADO_PATHS if paths is None else paths, k, sobol_samples,
                          CALIBRATION_PATHS if calibration_paths is None else calibration_paths,
                          threads_or_cores(threads), progress_bar)

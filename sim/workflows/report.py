@@ -118,28 +118,30 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         prev = changes(cfg, prev, mc, min(int(mc.attrs.get("paths", paths)), CHANGE_PATHS),
                        int(mc.attrs.get("seed", cfg.simulation.seed)), threads, progress_bar)
     shown = [ds for ds in (mc, st, sens, strat) if ds is not None]
-    with fmt.nonbreaking():          # a number never breaks across a line on the page
-        drawn = [draw_charts(ds) for ds in shown]      # each chart drawn once
-        try:
-            doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
-                        figures={k: v for d in drawn for k, v in d.items()}, strategy=strat,
-                        previous=prev)
-        except (KeyError, ValueError) as exc:
-            raise WorkflowError(f"the results given cannot make the report: "
-                                f"{type(exc).__name__}: {exc}; write them again with this "
-                                "version of sim") from None
-        for ds, d in zip(shown, drawn):
-            items += chart_writers(ds, out / "charts", d)
-        items += [(out / "riskanalys.pdf", pdf_writer(doc)),
-                  (out / "riskanalys.html", html_writer(doc)),
-                  (out / "riskanalys.xlsx", excel_writer(
-                      mc, st, sens, budget,
-                      {k: rows for d in drawn for k, (_, rows) in d.items()},
-                      strategy=strat))]
-        try:
+    drawn: list[dict] = []
+    try:
+        with fmt.nonbreaking():      # a number never breaks across a line on the page
+            for ds in shown:
+                drawn.append(draw_charts(ds))          # each chart drawn once
+            try:
+                doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
+                            figures={k: v for d in drawn for k, v in d.items()},
+                            strategy=strat, previous=prev)
+            except (KeyError, ValueError) as exc:
+                raise WorkflowError(f"the results given cannot make the report: "
+                                    f"{type(exc).__name__}: {exc}; write them again with "
+                                    "this version of sim") from None
+            for ds, d in zip(shown, drawn):
+                items += chart_writers(ds, out / "charts", d)
+            items += [(out / "riskanalys.pdf", pdf_writer(doc)),
+                      (out / "riskanalys.html", html_writer(doc)),
+                      (out / "riskanalys.xlsx", excel_writer(
+                          mc, st, sens, budget,
+                          {k: rows for d in drawn for k, (_, rows) in d.items()},
+                          strategy=strat))]
             return atomic_write_many(items, processes=threads_or_cores(threads))
-        finally:
-            close_figures(*drawn)
+    finally:
+        close_figures(*drawn)       # also when a chart, the document or a write fails
 
 
 #: Paths of each step of the change from a previous analysis (at most the run's).

@@ -592,3 +592,28 @@ def test_a_size_that_cannot_fit_is_refused_before_it_starts(tmp_path, args):
     res = CliRunner().invoke(cli, args + ["--out", str(out)])
     assert res.exit_code == 2 and "needs about" in res.output and "GB available" in res.output
     assert "Traceback" not in res.output and not out.exists()
+
+
+def test_deterministic_refuses_the_options_it_would_ignore(tmp_path):
+    """`--paths` (and every other Monte Carlo option) with --deterministic was ignored
+    without a word: refused by name, nothing written."""
+    out = tmp_path / "b.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--paths",
+                                   "5000", "--seed", "3", "--out", str(out)])
+    assert res.exit_code == 2 and "--paths, --seed: not with --deterministic" in res.output
+    assert not out.exists()
+
+
+def test_summary_of_a_file_missing_a_variable_names_it(tmp_path):
+    """`sim summary` on a results file with a variable dropped gave a KeyError traceback."""
+    from sim.results import open_results, write_netcdf
+
+    out = tmp_path / "b.nc"
+    assert CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--deterministic", "--out",
+                                    str(out)]).exit_code == 0
+    ds = open_results(out).load().drop_vars("net_result")
+    write_netcdf(ds, tmp_path / "damaged.nc")
+    res = CliRunner().invoke(cli, ["summary", str(tmp_path / "damaged.nc")])
+    assert res.exit_code == 2 and "not a complete results file" in res.output, res.output
+    assert "net_result" in res.output
+    assert "Traceback" not in res.output

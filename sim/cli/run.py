@@ -86,6 +86,15 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
         overrides = overrides + ("simulation.parameter_uncertainty=true",)
     if antithetic:
         overrides = overrides + ("simulation.antithetic=true",)
+    if deterministic:
+        given = [name for name, v in (("--paths", paths), ("--target-se", target_se),
+                                      ("--seed", seed), ("--scheduler", scheduler),
+                                      ("--workers", workers)) if v is not None]
+        if given or parameter_uncertainty or antithetic:
+            given += [name for name, v in (("--parameter-uncertainty", parameter_uncertainty),
+                                           ("--antithetic", antithetic)) if v]
+            raise UserError(f"{', '.join(given)}: not with --deterministic, which runs one path "
+                            "with every factor at its forecast (the plan itself)")
     cfg = load_config(config, overrides)
     check_writable(out)
     if target_se is not None:
@@ -187,7 +196,11 @@ def summary(results: Path) -> None:
     from ..results import open_results
 
     ds = open_results(results)
-    text = table_for(ds)
+    try:
+        text = table_for(ds)
+    except KeyError as exc:
+        raise UserError(f"{results}: not a complete results file of this version of sim "
+                        f"({str(exc.args[0]).rstrip('.')}); run it again") from None
     if text is None:
         raise UserError(f"{results}: a {ds.attrs.get('mode', 'results')} file has no summary "
                         "table; open it with xarray")

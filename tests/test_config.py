@@ -153,3 +153,26 @@ def test_a_seed_a_results_file_cannot_hold_is_refused_by_name(seed):
     with pytest.raises(ConfigError, match=r"simulation\.seed"):
         load_config(DEFAULT_CONFIG, [f"simulation.seed={seed}"])
     assert load_config(DEFAULT_CONFIG, [f"simulation.seed={2**63 - 1}"]).simulation.seed == 2**63 - 1
+
+
+def test_a_missing_file_names_the_config_that_points_at_it(tmp_path):
+    """A model or information file that is not there is named with the config and key that
+    point at it (before, only the missing path was named)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text(re.sub(r'^esg_model = .*$', 'esg_model = "nowhere/model.toml"', text,
+                          flags=re.M), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"plan\.toml: esg_model = 'nowhere/model\.toml': "
+                                          r".*model\.toml: no such file"):
+        load_config(cfg)
+
+
+def test_a_missing_scenario_include_names_the_scenario_that_includes_it(tmp_path):
+    from sim.stress.scenario import load_scenario
+
+    sc = tmp_path / "a.toml"
+    sc.write_text('label = "A"\ndescription = "a scenario that includes one that is gone"\n'
+                  'source = "assumption: a scenario written for this test only"\ninclude = ["gone.toml"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"a\.toml: include 'gone\.toml': .*gone\.toml: no "
+                                          r"such file"):
+        load_scenario(sc)

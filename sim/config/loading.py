@@ -148,7 +148,10 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
             raise ConfigError(f"{path}: give either {key} or an [{section}] section, not both")
         if not isinstance(ref, str):
             raise ConfigError(f"{path}: {key}: value {ref!r} must be a path string")
-        raw[section] = read_toml((path.parent / ref).resolve())
+        try:
+            raw[section] = read_toml((path.parent / ref).resolve())
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {key} = {ref!r}: {exc}") from None
     if overrides:
         raw = apply_overrides(raw, rest)
         name = f"{path} (with --set {' '.join(overrides)})"

@@ -170,7 +170,10 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
         factors = dict(sc.factors)
         set_ = {"measures_delivered": sc.measures_delivered, "income_change": sc.income_change}
         for name in sc.include:
-            _, part = load_scenario(path.parent / name, (), _seen + (path.resolve(),))
+            try:
+                _, part = load_scenario(path.parent / name, (), _seen + (path.resolve(),))
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: include {name!r}: {exc}") from None
             for key, fp in part.factors.items():
                 if key in factors:
                     raise ConfigError(f"{path}: include: factor {key!r} of {name} is already set "

@@ -176,3 +176,32 @@ def test_a_missing_scenario_include_names_the_scenario_that_includes_it(tmp_path
     with pytest.raises(ConfigError, match=r"a\.toml: include 'gone\.toml': .*gone\.toml: no "
                                           r"such file"):
         load_scenario(sc)
+
+
+@pytest.mark.parametrize("factor,mode,unit,value", [("drugs", "shift", "percent", -200.0),
+                                                    ("tax_base", "level", "percent_per_year",
+                                                     -100.0)])
+def test_a_scenario_that_takes_an_index_to_zero_is_refused(tmp_path, factor, mode, unit, value):
+    """A drugs shift of -200 points and a tax-base growth of -100 % were accepted and ran."""
+    from sim.stress.scenario import load_scenario
+
+    sc = tmp_path / "s.toml"
+    sc.write_text(f'label = "S"\ndescription = "an index taken to zero in one year"\n'
+                  f'source = "assumption: a scenario written for this test only"\n'
+                  f'[factors.{factor}]\nmode = "{mode}"\nfrequency = "yearly"\nstart = "2023"\n'
+                  f'values = [{value}]\nunit = "{unit}"\n'
+                  f'source = "assumption: a path written for this test only"\n',
+                  encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"factors\.{factor}\.values: .*above -100 %"):
+        load_scenario(sc)
+
+
+def test_a_replay_return_beyond_the_scenarios_limit_is_refused(tmp_path):
+    """A replayed monthly return of 1e308 became infinite; now refused by line."""
+    from sim.portfolio.replay import ReplayError, read_returns_csv
+
+    f = tmp_path / "r.csv"
+    f.write_text("month,equity_return,fixed_income_return\n2023-01,1e308,0.0\n",
+                 encoding="utf-8")
+    with pytest.raises(ReplayError, match=r"line 2: equity_return 1e308 must be a fraction"):
+        read_returns_csv(f)

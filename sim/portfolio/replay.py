@@ -35,6 +35,11 @@ COLUMNS = ("month", "equity_return", "fixed_income_return")
 FIRST_MONTH, LAST_MONTH = np.datetime64("1677-10", "M"), np.datetime64("2262-03", "M")
 
 
+#: The largest monthly return a replay takes (a fraction): as a stress scenario's equity path;
+#: 1e308 was read, and its value became infinite.
+MAX_MONTHLY_RETURN = 10.0
+
+
 def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read a returns CSV: (months as datetime64[M], equity simple returns, fixed-income returns)."""
     path = Path(path)
@@ -77,9 +82,11 @@ def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
                 v = float(cell)
             except ValueError:
                 raise ReplayError(f"{path}, line {n}: {name} {cell!r} is not a number") from None
-            if not math.isfinite(v) or v <= -1.0:
-                raise ReplayError(f"{path}, line {n}: {name} {cell} must be a finite fraction "
-                                  "above -1 (-0.06 is -6 %)")
+            if not math.isfinite(v) or v <= -1.0 or v > MAX_MONTHLY_RETURN:
+                raise ReplayError(f"{path}, line {n}: {name} {cell} must be a fraction above -1 "
+                                  f"and at most {MAX_MONTHLY_RETURN:g} (-0.06 is -6 %; "
+                                  f"{MAX_MONTHLY_RETURN:g} is +{100 * MAX_MONTHLY_RETURN:,.0f} % "
+                                  "in a month)")
             values.append(v)
         if months and month != months[-1] + 1:
             raise ReplayError(f"{path}, line {n}: month {cells[0]} does not follow "

@@ -56,6 +56,10 @@ for _k in ANNUAL_FACTORS:
     _UNITS[(_k, "shift")] = "percent"
 
 
+#: The factors whose value is an index's growth [% a year]: a level or shift of -100 or below
+#: would take the index to zero or below (the short rate may be negative; it is a rate).
+GROWTH_FACTORS = frozenset(ANNUAL_FACTORS) | {"inflation"}
+
 #: A relative change of at most the whole amount (unit fraction)
 Change = Annotated[Quantity, unit_is("fraction"), in_range(-1.0, 1.0)]
 
@@ -127,6 +131,11 @@ class Scenario(Strict):
             if key == "equity" and fp.mode == "level" and min(fp.values) <= -1.0:
                 raise ValueError(f"factors.{key}.values: a return of {min(fp.values):g} is a "
                                  "loss of 100 % or more; returns are fractions above -1")
+            if key in GROWTH_FACTORS and min(fp.values) <= -100.0:
+                what = ("a growth of" if fp.mode == "level" else "a shift of")
+                raise ValueError(f"factors.{key}.values: {what} {min(fp.values):g} "
+                                 f"{'% a year' if fp.mode == 'level' else 'points'} takes the "
+                                 "index to zero or below; a yearly change is above -100 %")
             top = _LIMITS["equity" if key == "equity" else "other"]
             worst = max(fp.values, key=abs)
             if abs(worst) > top:

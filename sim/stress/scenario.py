@@ -131,16 +131,16 @@ class Scenario(Strict):
             if key == "equity" and fp.mode == "level" and min(fp.values) <= -1.0:
                 raise ValueError(f"factors.{key}.values: a return of {min(fp.values):g} is a "
                                  "loss of 100 % or more; returns are fractions above -1")
-            if key in GROWTH_FACTORS and min(fp.values) <= -100.0:
-                what = ("a growth of" if fp.mode == "level" else "a shift of")
-                raise ValueError(f"factors.{key}.values: {what} {min(fp.values):g} "
-                                 f"{'% a year' if fp.mode == 'level' else 'points'} takes the "
-                                 "index to zero or below; a yearly change is above -100 %")
             top = _LIMITS["equity" if key == "equity" else "other"]
             worst = max(fp.values, key=abs)
             if abs(worst) > top:
                 raise ValueError(f"factors.{key}.values: {worst:g} is outside the allowed range "
                                  f"[-{top:g}, {top:g}] ({fp.unit})")
+            if key in GROWTH_FACTORS and min(fp.values) <= -100.0:
+                what = ("a growth of" if fp.mode == "level" else "a shift of")
+                raise ValueError(f"factors.{key}.values: {what} {min(fp.values):g} "
+                                 f"{'% a year' if fp.mode == 'level' else 'points'} takes the "
+                                 "index to zero or below; a yearly change is above -100 %")
             fp.first_month()                 # a bad start is an error here, not at run time
         return self
 

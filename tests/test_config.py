@@ -205,3 +205,14 @@ def test_a_replay_return_beyond_the_scenarios_limit_is_refused(tmp_path):
                  encoding="utf-8")
     with pytest.raises(ReplayError, match=r"line 2: equity_return 1e308 must be a fraction"):
         read_returns_csv(f)
+
+
+def test_a_replay_month_given_as_a_full_date_is_refused(tmp_path):
+    """2023-01-15 was read as 2023-01, its day dropped without a word."""
+    from sim.portfolio.replay import ReplayError, read_returns_csv
+
+    f = tmp_path / "r.csv"
+    f.write_text("month,equity_return,fixed_income_return\n2023-01-15,0.01,0.0\n",
+                 encoding="utf-8")
+    with pytest.raises(ReplayError, match=r"line 2: month '2023-01-15' is not YYYY-MM"):
+        read_returns_csv(f)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,8 @@ def read_returns_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
         if len(cells) != 3:
             raise ReplayError(f"{path}, line {n}: {len(cells)} values, expected 3 ({line!r})")
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}", cells[0]):
+                raise ValueError    # a full date lost its day without a word
             month = np.datetime64(cells[0], "M")
         except ValueError:
             raise ReplayError(f"{path}, line {n}: month {cells[0]!r} is not YYYY-MM") from None

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -286,7 +287,10 @@ def open_results(path: str | Path) -> xr.Dataset:
     if not path.is_file():
         raise ResultsError(f"{path}: no such results file")
     try:
-        ds = xr.load_dataset(path, engine="h5netcdf")
+        with warnings.catch_warnings():
+            # a plain HDF5 file (not NetCDF) warned of "phony_dims" before the clean refusal
+            warnings.simplefilter("ignore")
+            ds = xr.load_dataset(path, engine="h5netcdf")
     except Exception as exc:  # h5py/h5netcdf raise many kinds for a truncated or foreign file
         raise ResultsError(f"{path}: not a readable NetCDF results file ({type(exc).__name__}: "
                            f"{exc})") from None

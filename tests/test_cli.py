@@ -617,3 +617,23 @@ def test_summary_of_a_file_missing_a_variable_names_it(tmp_path):
     assert res.exit_code == 2 and "not a complete results file" in res.output, res.output
     assert "net_result" in res.output
     assert "Traceback" not in res.output
+
+
+def test_a_plain_hdf5_file_is_refused_without_a_warning(tmp_path):
+    """An HDF5 file that is not NetCDF printed h5netcdf's phony_dims warning before the
+    refusal; now only the refusal."""
+    import warnings
+
+    import h5py
+
+    from sim.results import ResultsError, open_results
+
+    f = tmp_path / "plain.h5"
+    with h5py.File(f, "w") as h:
+        h["x"] = np.arange(3.0)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(ResultsError, match="not a results file of this simulator|not a "
+                                               "readable NetCDF"):
+            open_results(f)
+    assert not [str(w.message) for w in seen]

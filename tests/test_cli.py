@@ -637,3 +637,19 @@ def test_a_plain_hdf5_file_is_refused_without_a_warning(tmp_path):
                                                "readable NetCDF"):
             open_results(f)
     assert not [str(w.message) for w in seen]
+
+
+def test_running_out_of_memory_under_a_cap_is_a_clean_error(tmp_path, monkeypatch):
+    """Under a memory cap the guard cannot see (a cgroup or ulimit), `sim esg` and `sim run
+    --store annual` died with a MemoryError traceback: now exit 2 with what to do, no file."""
+    import sim.workflows
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 8.00 GiB")
+
+    monkeypatch.setattr(sim.workflows, "esg", no_memory)
+    out = tmp_path / "e.nc"
+    res = CliRunner().invoke(cli, ["esg", str(DEFAULT_CONFIG), "--paths", "1000", "--out",
+                                   str(out)])
+    assert res.exit_code == 2 and "ran out of memory" in res.output, res.output
+    assert "Traceback" not in res.output and not out.exists()

@@ -66,6 +66,12 @@ def user_errors(fn):
             return fn(*args, **kwargs)
         except (ConfigError, ResultsError, WorkflowError, ReplayError) as exc:
             raise UserError(str(exc)) from None
+        except MemoryError:
+            # the guard reads the machine's free memory; a cap it cannot see (a cgroup, a
+            # ulimit) still ends here, without a traceback and without a partial file
+            raise UserError("ran out of memory: the machine or a limit on this process has "
+                            "less than the run needs. Run fewer paths, keep the summary only "
+                            "(--store summary), or run on a cluster") from None
     return wrapper
 
 

@@ -12,10 +12,16 @@ model whose outturns fall outside its 1-99 % band more than rarely is not calibr
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .budget import BALANCE_KEYS, LINE_KEYS
+
+#: What an outturn can be: a line of the resultatbudget or of the balance requirement.
+BUDGET_LINES = LINE_KEYS + BALANCE_KEYS
 
 __all__ = ["Outturn", "read_history", "backtest", "coverage", "backtest_dataset"]
 
@@ -47,6 +53,12 @@ def read_history(path: Path) -> list[Outturn]:
         except (ValueError, IndexError):
             raise ValueError(f"{path}, line {number}: expected {','.join(want)} with a whole "
                              f"year and a number in mnkr, got {row}") from None
+        if not math.isfinite(rows[-1].outturn):
+            raise ValueError(f"{path}, line {number}: outturn {row[3]!r} is not a finite "
+                             "number of mnkr")
+        if rows[-1].line not in BUDGET_LINES:
+            raise ValueError(f"{path}, line {number}: {row[2]!r} is not a budget line; "
+                             f"allowed: {', '.join(BUDGET_LINES)}")
     if not rows:
         raise ValueError(f"{path}: no outturns")
     return rows

@@ -39,6 +39,11 @@ def test_pit_and_bands_on_a_known_sample():
     ("year,line\n", "the header must be"),
     ("plan_config,year,line,outturn_mnkr,published,source\np,twenty,net_result,1,x,y\n",
      "line 2"),
+    # not a budget line, and NaN: both printed percentiles of nonsense with exit 0
+    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,p_deficit,0.3,x,y\n",
+     "'p_deficit' is not a budget line"),
+    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,net_result,nan,x,y\n",
+     "is not a finite number"),
 ])
 def test_a_bad_history_names_the_problem(tmp_path, text, words):
     path = tmp_path / "h.csv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Units a config may use, with their meaning (shown in error messages).
 UNITS = {
@@ -27,10 +27,35 @@ UNITS = {
 }
 
 
+#: The longest text a config, scenario or model file may give a field: a source or a label is
+#: a few hundred characters; a 1 MB label hung the report's rendering.
+MAX_TEXT = 10_000
+
+
+def _text_a_file_can_hold(value):
+    """Refuse a text a results file cannot hold (a NUL byte: HDF5 strings end at it) or one
+    far longer than any label or source (:data:`MAX_TEXT`); lists and tuples item by item."""
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    for text in items:
+        if isinstance(text, str):
+            if "\x00" in text:
+                raise ValueError("contains a NUL byte (\\x00), which a results file cannot "
+                                 "hold; remove it")
+            if len(text) > MAX_TEXT:
+                raise ValueError(f"a text of {len(text):,} characters; at most {MAX_TEXT:,}")
+    return value
+
+
 class Strict(BaseModel):
-    """Base of every config model: unknown keys, NaN and infinity are refused."""
+    """Base of every config model: unknown keys, NaN and infinity are refused, and so is a
+    text a results file cannot hold."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _texts(cls, value):
+        return _text_a_file_can_hold(value)
 
 
 def _check_source(text: str) -> str:

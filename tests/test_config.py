@@ -216,3 +216,20 @@ def test_a_replay_month_given_as_a_full_date_is_refused(tmp_path):
                  encoding="utf-8")
     with pytest.raises(ReplayError, match=r"line 2: month '2023-01-15' is not YYYY-MM"):
         read_returns_csv(f)
+
+
+@pytest.mark.parametrize("value,words", [('"Region\\u0000Norrbotten"', "NUL byte"),
+                                         ('"' + "x" * 20_000 + '"', "at most 10,000")])
+def test_a_text_a_results_file_cannot_hold_is_refused_by_name(value, words):
+    """A NUL byte in the region's name failed in HDF5 with a traceback; a 1 MB label hung the
+    report. Both are refused by key when the config is read."""
+    with pytest.raises(ConfigError, match=rf"meta\.region: .*{words}"):
+        load_config(DEFAULT_CONFIG, [f"meta.region={value}"])
+
+
+def test_a_toml_nested_too_deeply_is_a_clean_error(tmp_path):
+    """Deeply nested TOML gave RecursionError."""
+    f = tmp_path / "deep.toml"
+    f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(f)

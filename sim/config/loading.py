@@ -44,6 +44,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a directory, not a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: tables or arrays nested too deeply to read; a config is a "
+                          "few levels deep") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: "
                           f"{exc.object[exc.start:exc.start + 1]!r}); save the file as UTF-8 "

@@ -18,7 +18,7 @@ import contextvars
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["number", "mnkr", "percent", "MINUS", "MISSING", "NBSP", "nonbreaking"]
+__all__ = ["number", "count", "mnkr", "percent", "MINUS", "MISSING", "NBSP", "nonbreaking"]
 
 NBSP = "\u00a0"
 #: The separator between groups of thousands: a space, or in a document a no-break space.
@@ -60,6 +60,19 @@ def number(x, decimals: int = 0, plus: bool = False) -> str:
     if q < 0:
         return MINUS + text
     return ("+" + text) if plus and q > 0 else text
+
+
+_SMALL = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva",
+          "tolv")
+
+
+def count(n: int, neuter: bool = False) -> str:
+    """A count in running text as Swedish writes it: zero to twelve in letters, larger ones in
+    digits (Svenska skrivregler); one is "ett" before a neuter noun."""
+    n = int(n)
+    if 0 <= n < len(_SMALL):
+        return "ett" if n == 1 and neuter else _SMALL[n]
+    return number(n)
 
 
 def mnkr(x) -> str:

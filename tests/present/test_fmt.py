@@ -40,3 +40,11 @@ def test_mnkr_and_percent():
     assert fmt.percent(0.0514) == "5,1"
     assert fmt.percent(0.27, 0) == "27"
     assert fmt.percent(-0.0004, 1) == "0,0"
+
+
+@pytest.mark.parametrize("n,neuter,want", [(0, False, "noll"), (1, False, "en"),
+                                           (1, True, "ett"), (12, False, "tolv"),
+                                           (13, False, "13"), (1200, False, "1\u00a0200")])
+def test_a_count_in_running_text_is_in_letters_up_to_twelve(n, neuter, want):
+    with fmt.nonbreaking():
+        assert fmt.count(n, neuter) == want

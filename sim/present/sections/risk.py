@@ -71,11 +71,10 @@ def limits_sentences(mc) -> list[str]:
     misses = re.search(r"(\d+) budget misses", ops.sigma.source) if ops is not None else None
     if misses:
         n = int(misses.group(1))
-        words = {12: "tolv", 10: "tio", 11: "elva"}
-        out.append(f"Verksamhetens egen risk skattas från {words.get(n, str(n))} "
+        out.append(f"Verksamhetens egen risk skattas från {fmt.count(n)} "
                    "budgetavvikelser i svenska regioner ett år framåt, publicerade före planens "
                    "informationsdatum; avvikelserna samma år hänger ihop, så underlaget är "
-                   f"tunnare än {words.get(n, str(n))} oberoende år.")
+                   f"tunnare än {fmt.count(n, neuter=True)} oberoende år.")
     out.append("Diskonteringsräntan i RIPS och livslängdsantaganden är inte riskfaktorer.")
     eq = getattr(esg.equity, esg.equity.model, None) if esg is not None else None
     sources = "" if eq is None else " ".join(str(getattr(getattr(eq, k), "source", ""))

@@ -89,10 +89,10 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
     if deterministic:
         given = [name for name, v in (("--paths", paths), ("--target-se", target_se),
                                       ("--seed", seed), ("--scheduler", scheduler),
-                                      ("--workers", workers)) if v is not None]
-        if given or parameter_uncertainty or antithetic:
-            given += [name for name, v in (("--parameter-uncertainty", parameter_uncertainty),
-                                           ("--antithetic", antithetic)) if v]
+                                      ("--workers", workers),
+                                      ("--parameter-uncertainty", parameter_uncertainty or None),
+                                      ("--antithetic", antithetic or None)) if v is not None]
+        if given:
             raise UserError(f"{', '.join(given)}: not with --deterministic, which runs one path "
                             "with every factor at its forecast (the plan itself)")
     cfg = load_config(config, overrides)

@@ -22,14 +22,8 @@ def threads_or_cores(threads: int | None) -> int:
 #: paths (the summary's histograms, with the Bilaga 2 fans), what each path adds when its
 #: yearly or monthly results are kept, and how many paths a second one core computes.
 BASE_BYTES = 0.45e9
-
-
 BYTES_PER_PATH = {"summary": 0.0, "annual": 7.0e3}
-
-
 BYTES_PER_PATH_YEAR_MONTHLY = 0.8e3
-
-
 PATHS_PER_SECOND_PER_CORE = 10_000.0
 
 

@@ -196,25 +196,18 @@ def test_a_scenario_that_takes_an_index_to_zero_is_refused(tmp_path, factor, mod
         load_scenario(sc)
 
 
-def test_a_replay_return_beyond_the_scenarios_limit_is_refused(tmp_path):
-    """A replayed monthly return of 1e308 became infinite; now refused by line."""
+@pytest.mark.parametrize("row,words", [
+    # a return of 1e308 became infinite
+    ("2023-01,1e308,0.0", r"line 2: equity_return 1e308 must be a fraction"),
+    # 2023-01-15 was read as 2023-01, its day dropped without a word
+    ("2023-01-15,0.01,0.0", r"line 2: month '2023-01-15' is not YYYY-MM"),
+])
+def test_a_replay_row_that_cannot_be_read_as_written_is_refused_by_line(tmp_path, row, words):
     from sim.portfolio.replay import ReplayError, read_returns_csv
 
     f = tmp_path / "r.csv"
-    f.write_text("month,equity_return,fixed_income_return\n2023-01,1e308,0.0\n",
-                 encoding="utf-8")
-    with pytest.raises(ReplayError, match=r"line 2: equity_return 1e308 must be a fraction"):
-        read_returns_csv(f)
-
-
-def test_a_replay_month_given_as_a_full_date_is_refused(tmp_path):
-    """2023-01-15 was read as 2023-01, its day dropped without a word."""
-    from sim.portfolio.replay import ReplayError, read_returns_csv
-
-    f = tmp_path / "r.csv"
-    f.write_text("month,equity_return,fixed_income_return\n2023-01-15,0.01,0.0\n",
-                 encoding="utf-8")
-    with pytest.raises(ReplayError, match=r"line 2: month '2023-01-15' is not YYYY-MM"):
+    f.write_text(f"month,equity_return,fixed_income_return\n{row}\n", encoding="utf-8")
+    with pytest.raises(ReplayError, match=words):
         read_returns_csv(f)
 
 

@@ -278,7 +278,8 @@ def test_the_pension_fan_says_withdrawals_only_where_the_plan_has_them(results):
     config's flows hold one."""
     import json
 
-    from sim.present.charts import _flow_note, pension_fan
+    from sim.present.charts import pension_fan
+    from sim.present.charts.style import flow_note
 
     files, _ = results
     mc = open_results(files["mc"])
@@ -287,7 +288,7 @@ def test_the_pension_fan_says_withdrawals_only_where_the_plan_has_them(results):
     cfg = json.loads(mc.attrs["config_json"])
     cfg["funds"]["pension"]["flows"]["values"] = [-50.0]
     mc.attrs["config_json"] = json.dumps(cfg)
-    assert "uttag" in _flow_note(mc, "pension")
+    assert "uttag" in flow_note(mc, "pension")
 
 
 def test_no_chart_text_prints_smaller_than_7_pt(results):

@@ -26,14 +26,14 @@ from .. import protected_fund
 from .budget import bkr_fan, menu, probabilities, sd_text, stress, tornado
 from .calibration import backtest_chart, goodness, region_backtest_chart
 from .funds import equity_share, frontier, funding_fan, pension_fan, return_risk, worst_fall
-from .style import MIN_PRINTED_PT, PRINT_WIDTH, _flow_note, printed_min_pt, source_line
+from .style import MIN_PRINTED_PT, PRINT_WIDTH, printed_min_pt, source_line
 
 
 __all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS", "draw_charts",
            "chart_writers", "close_figures", "printed_min_pt", "PRINT_WIDTH", "MIN_PRINTED_PT",
            "sd_text", "tornado", "pension_fan", "bkr_fan", "stress", "menu", "probabilities",
            "equity_share", "frontier", "funding_fan", "return_risk", "worst_fall",
-           "backtest_chart", "region_backtest_chart", "_flow_note"]
+           "backtest_chart", "region_backtest_chart"]
 
 
 #: Chart name -> (function, the results mode it reads).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import protected_fund
-from .style import (GREYS, LINESTYLES, MARKERS, _flow_note, fan_bands, finish, fund_label,
+from .style import (GREYS, LINESTYLES, MARKERS, fan_bands, finish, flow_note, fund_label,
                     legend_below, mnkr_axis, new_figure, pct_axis, pct_sv, short_fund)
 
 
@@ -22,7 +22,7 @@ def pension_fan(ds, fund: str | None = None):
     fan_bands(ax, t, v)
     ax.plot(t, fl, color="black", linewidth=1.2, linestyle="--", label="Skyddsnivå (median)")
     mnkr_axis(ax)
-    ax.set_xlabel("År" + _flow_note(ds, fund))
+    ax.set_xlabel("År" + flow_note(ds, fund))
     legend_below(ax, ncol=4, drop=-0.2)
     finish(fig)
     rows = [{"month": str(np.datetime_as_string(m, unit="M")),

@@ -151,7 +151,7 @@ def short_fund(ds, fund: str) -> str:
     return fund_label(ds, fund).split(" (")[0]
 
 
-def _flow_note(ds, fund: str) -> str:
+def flow_note(ds, fund: str) -> str:
     """What the year-end steps of a fund's value are, when it has any: the plan's deposits
     or withdrawals at the years' start (from the run's config); nothing when it has none."""
     from ...results import recorded_config

@@ -150,7 +150,7 @@ def variables_markdown() -> str:
                  "(`sim.catalogue.CHANNELS`; a fund's realized return is `fund_<key>`), in the "
                  "order shown:")
     rows = [[_code(key), _cell(lab), ", ".join(_code(d) for d in drivers)]
-            for key, (lab, drivers) in catalogue.CHANNELS.items()]
+            for key, (lab, drivers) in catalogue.channel_members().items()]
     parts.append(_table(["channel", "label", "drivers"], rows))
     return "\n\n".join(parts) + "\n"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 __all__ = ["Entry", "CATALOGUE", "entry", "label", "annotate"]
 
 
@@ -277,23 +278,32 @@ _ERRORS = {
 
 
 #: The channels a reader thinks in, each a group of the budget's drivers (the contribution
-#: table's ``driver`` keys; a fund's realized return is ``fund_<key>``), in the order shown.
+#: table's ``driver`` keys; a fund's realized return is ``fund_<key>``), in the order shown. The
+#: registered budget channels (:data:`sim.budget.records.BUDGET_CHANNELS`) name their group
+#: themselves; :func:`channel_members` lists every group's drivers with them.
 CHANNELS = {
     "inflation_pensions": ("Inflation och pensionsindexering",
-                           ("pension_costs", "financial_costs", "other_consumption")),
+                           ("pension_costs", "other_consumption")),
     "wages_staff": ("Löner och bemanning",
                     ("own_staff_wages", "social_fees", "hired_staff", "purchased_care")),
     "drugs": ("Läkemedel", ("drugs",)),
     "tax_base": ("Skatteunderlaget", ("tax_revenue",)),
     "funds": ("Fonderna (realiserat)", ("fund_",)),
-    "operations": ("Verksamheten (volym, åtgärder, intäkter)",
-                   ("operations", "measures", "income")),
+    "operations": ("Verksamheten (volym, åtgärder, intäkter)", ()),
 }
+
+
+def channel_members() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """:data:`CHANNELS` with the registered budget channels in their groups."""
+    from .budget.records import BUDGET_CHANNELS
+
+    return {key: (lab, drivers + tuple(c.name for c in BUDGET_CHANNELS if c.group == key))
+            for key, (lab, drivers) in CHANNELS.items()}
 
 
 def channel_of(driver: str) -> str:
     """The :data:`CHANNELS` key a driver belongs to (a fund's by its ``fund_`` prefix)."""
-    for key, (_, drivers) in CHANNELS.items():
+    for key, (_, drivers) in channel_members().items():
         if driver in drivers or any(d.endswith("_") and driver.startswith(d) for d in drivers):
             return key
     raise KeyError(f"driver {driver!r} is in no channel of sim.catalogue.CHANNELS")

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import blocks
-from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan
+from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan, driver_labels
+from .catalogue import annotate
 from .esg import esg_params
-from .esg.model import (ANNUAL_FACTORS, EsgParams, Innovations, Shifts, block_seed, draw_innovations,
-                        simulate_block, zero_innovations)
-from .catalogue import annotate, label
+from .esg.model import (ANNUAL_FACTORS, EsgParams, Innovations, Shifts, block_seed,
+                        draw_innovations, simulate_block, zero_innovations)
 from .esg.uncertainty import ParameterLaw
 from .portfolio import MONTHLY_KEYS, PATH_KEYS, fund_params, portfolio_variables, run_funds
 from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
 from .settings import STORE_MODES
 from .summary import Summary
+
 
 __all__ = ["Engine", "run", "STORE_MODES", "kept_part", "paths_dataset"]
 
@@ -70,11 +71,7 @@ class Engine:
         self.budget = Budget(self.plan, self.by_sales)
         self.plan_lines = self.budget.deterministic()
         self.drivers = self.budget.drivers
-        self.driver_labels = self.plan.component_labels + (label("tax_revenue"),) + tuple(
-            f"{lab}, realiserat" for lab in self.plan.fund_labels) + (
-            "Finansiella kostnader (pensionsskulden)",
-            "Verksamhetens kostnader utöver prognos (volym, genomförande)",
-            self.plan.measures_label, self.plan.income_label)
+        self.driver_labels = driver_labels(self.plan)
 
     def _centred_funds(self, cfg):
         """The funds, centred on the plan's expected returns unless ``return_centre`` is

@@ -119,7 +119,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
     ``base`` :class:`~sim.budget.records.Baseline` and ``out``
     :class:`~sim.budget.records.BudgetOut`.
 
-    The operating overrun (``plan.operations_weights`` on ``dev``, percent of the year's
+    The operating overrun (``plan.channel.operations_weights`` on ``dev``, percent of the year's
     planned operating costs) compounds like an index ratio from the generator's first year and
     adds ``(ratio - 1) x |planned operating costs|`` to the costs (driver ``operations``). The
     measures not delivered, ``(1 - delivered) x max(planned_cost_measures, 0)``, add to the
@@ -158,7 +158,7 @@ def budget_block_nb(dev, delivered, income_change, funds, plan, base, out):
                                                         out.contributions, out.tax_base_growth)
     n_pre, pre_growth, pre_tax_growth = (plan.n_pre, plan.pre_component_growth,
                                          plan.pre_tax_base_growth)
-    ops_w, oc_plan = plan.operations_weights, plan.operating_costs
+    ops_w, oc_plan = plan.channel.operations_weights, plan.operating_costs
     rows = plan.drivers
     n = dev.shape[0]
     n_comp, n_years = comp_plan.shape

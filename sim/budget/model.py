@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..catalogue import label
 from ..esg.schema import DEVIATION_FACTORS
 from ._kernels import balance_requirement_nb, budget_block_nb
 from .plan import BudgetPlan
-from .records import (CHANNEL_DRIVERS, BalanceOut, Baseline, BudgetOut, FundResults, Lines,
-                      PlanArrays, driver_rows)
+from .records import (BUDGET_CHANNELS, CHANNEL_DRIVERS, BalanceOut, Baseline, BudgetOut,
+                      FundResults, Lines, PlanArrays, channel_params, driver_rows, factor_weights)
 
-__all__ = ["Budget", "LINE_KEYS", "BALANCE_KEYS", "driver_keys", "balance_requirement"]
+
+__all__ = ["Budget", "LINE_KEYS", "BALANCE_KEYS", "driver_keys", "driver_labels",
+           "balance_requirement"]
 
 #: The seed table's keys, in its order (see ``tests/data/resultatbudget_2023_2028.csv``); the
 #: rows of :attr:`BudgetOut.lines`.
@@ -50,11 +53,12 @@ def driver_keys(plan: BudgetPlan) -> tuple[str, ...]:
             + tuple(f"fund_{k}" for k in plan.fund_keys) + CHANNEL_DRIVERS)
 
 
-def _weights(factors: tuple[str, ...], drivers: tuple[str, ...], scale: float = 1.0) -> np.ndarray:
-    w = np.zeros(len(factors))
-    for d in drivers:
-        w[factors.index(d)] += scale
-    return w
+def driver_labels(plan: BudgetPlan) -> tuple[str, ...]:
+    """The drivers' Swedish labels, in :func:`driver_keys` order (a channel's from its
+    registration, :data:`~sim.budget.records.BUDGET_CHANNELS`)."""
+    return (plan.component_labels + (label("tax_revenue"),)
+            + tuple(f"{lab}, realiserat" for lab in plan.fund_labels)
+            + tuple(c.label(plan.config) for c in BUDGET_CHANNELS))
 
 
 def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) -> PlanArrays:
@@ -64,16 +68,15 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
     return PlanArrays(
         component_planned=planned, component_growth=plan.component_growth,
         component_lags=np.array(plan.component_lags, np.int64),
-        component_weights=np.array([_weights(factors, d, e) for d, e in
+        component_weights=np.array([factor_weights(factors, d, e) for d, e in
                                     zip(plan.component_drivers, plan.component_elasticity)]),
         component_persistence=plan.component_persistence,
         tax_revenue=plan.tax_revenue, tax_base_growth=plan.tax_base_growth,
-        tax_weights=_weights(factors, plan.tax_drivers),
-        operations_weights=_weights(factors, plan.operations_drivers),
+        tax_weights=factor_weights(factors, plan.tax_drivers),
         n_pre=int(plan.n_pre), pre_component_growth=plan.pre_component_growth,
         pre_tax_base_growth=plan.pre_tax_base_growth,
         liability_opening=plan.liability_opening,
-        liability_weights=_weights(factors, plan.liability_drivers),
+        liability_weights=factor_weights(factors, plan.liability_drivers),
         liability_lag=int(plan.liability_lag),
         liability_indexed_share=float(plan.liability_indexed_share),
         operating_costs=plan.operating_costs,
@@ -83,7 +86,8 @@ def plan_arrays(plan: BudgetPlan, factors: tuple[str, ...] = DEVIATION_FACTORS) 
         planned_cost_measures=plan.operating_costs + planned.sum(axis=0),
         other_financial_income=plan.financial_income - planned_return.sum(axis=0),
         fund_unrealized_share=plan.fund_unrealized_share, goal_share=float(plan.goal_share),
-        drivers=driver_rows(len(plan.component_keys), len(plan.fund_keys)))
+        drivers=driver_rows(len(plan.component_keys), len(plan.fund_keys)),
+        channel=channel_params(plan.config, factors))
 
 
 def baseline(plan: BudgetPlan) -> Baseline:

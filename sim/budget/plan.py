@@ -11,13 +11,14 @@ All amounts are mnkr; growth and inflation are percent per year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config import PlanConfig
 from ..params import Series
 from .records import DRAW_MODES, ReserveRules
+
 
 __all__ = ["BudgetPlan"]
 
@@ -58,17 +59,13 @@ class BudgetPlan:
     # Taxes.
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_drivers: tuple[str, ...]
-    # The budget's own operating risk (an overrun beyond prices, its level carried on).
-    operations_drivers: tuple[str, ...]
     # Delivery of the planned cost measures (``PlanConfig.measures``): every path's share
     # delivered is ``measures_mean``, or a draw from the beta law ``measures_beta`` (a, b).
-    measures_label: str
     measures_mean: float
     measures_beta: tuple[float, float] | None
     # Operating income against plan (``PlanConfig.income``): each path's relative change,
     # ``income_change_mean`` plus a normal draw of ``income_change_sd`` [fraction], clipped to
     # [-1, 1]; the config's mean is 0 (a stress scenario sets it, with no spread).
-    income_label: str
     income_change_sd: float
     income_change_mean: float
     # Funds.
@@ -86,6 +83,9 @@ class BudgetPlan:
     # Balance requirement.
     goal_share: float
     reserve: ReserveRules             # the RUR and the restoration rule, named as the config
+    # The validated config, which the registered budget channels read their parameters and
+    # labels from (:data:`sim.budget.records.BUDGET_CHANNELS`).
+    config: PlanConfig = field(repr=False, compare=False)
 
     @classmethod
     def from_config(cls, cfg: PlanConfig) -> BudgetPlan:
@@ -125,11 +125,8 @@ class BudgetPlan:
                                              c.persistence.value for c in comps.values()]),
             tax_base_growth=series(cfg.taxes.index),
             tax_drivers=tuple(cfg.taxes.drivers),
-            operations_drivers=tuple(cfg.operations.drivers),
-            measures_label=cfg.measures.label,
             measures_mean=cfg.measures.delivered_mean.value,
             measures_beta=cfg.measures.beta(),
-            income_label=cfg.income.label,
             income_change_sd=cfg.income.change_sd.value,
             income_change_mean=0.0,
             fund_keys=tuple(cfg.funds),
@@ -152,6 +149,7 @@ class BudgetPlan:
                 max_draw_per_year=float(br.rur.max_draw_per_year.value),
                 reserve_share_above_goal=float(br.rur.reserve_share_above_goal.value),
                 restore_within_years=int(br.restore_within_years.value)),
+            config=cfg,
         )
 
     @property

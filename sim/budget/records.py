@@ -7,11 +7,16 @@ growth in percent per year.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
+
+if TYPE_CHECKING:
+    from ..config import PlanConfig
+
+__all__ = ["Channel", "BUDGET_CHANNELS", "ChannelParams", "channel_params", "factor_weights",
+           "PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
            "Lines", "LINES", "CHANNEL_DRIVERS", "DriverRows", "driver_rows",
            "DRAW_NEVER", "DRAW_TAX_BASE_BELOW_AVERAGE", "DRAW_ANY_DEFICIT", "DRAW_MODES"]
 
@@ -34,7 +39,6 @@ class PlanArrays(NamedTuple):
     tax_revenue: np.ndarray           # (Y,) the plan's line
     tax_base_growth: np.ndarray       # (Y,) forecast [%]
     tax_weights: np.ndarray           # (F,)
-    operations_weights: np.ndarray    # (F,) the overrun [% of operating costs] per point
     n_pre: int                        # pre-plan years at the start of ``dev``
     pre_component_growth: np.ndarray  # (K, n_pre) forecast growth before the plan, at its lag
     pre_tax_base_growth: np.ndarray   # (n_pre,)
@@ -53,6 +57,7 @@ class PlanArrays(NamedTuple):
     fund_unrealized_share: np.ndarray  # (P,) [fraction] of the return the plan holds unrealized
     goal_share: float                 # [fraction] the 1 % goal
     drivers: DriverRows               # each driver's row in the contribution table
+    channel: ChannelParams            # the registered channels' parameters (BUDGET_CHANNELS)
 
 
 class Baseline(NamedTuple):
@@ -117,9 +122,68 @@ class Lines(NamedTuple):
 #: Each line's row in :attr:`BudgetOut.lines` (a constant the kernel compiles in).
 LINES = Lines(*range(len(Lines._fields)))
 
-#: The drivers after the cost components, the tax revenue and the funds, in their order: the
-#: one registration of a budget channel's row in :attr:`BudgetOut.contributions`.
-CHANNEL_DRIVERS = ("financial_costs", "operations", "measures", "income")
+
+def factor_weights(factors: tuple[str, ...], drivers, scale: float = 1.0) -> np.ndarray:
+    """(F,) ``scale`` points of growth per point of deviation of each of ``drivers``, in the
+    order of ``factors`` (the rows of the deviations)."""
+    w = np.zeros(len(factors))
+    for d in drivers:
+        w[factors.index(d)] += scale
+    return w
+
+
+class Channel(NamedTuple):
+    """A budget channel: a driver of the balanskravsresultat after the cost components, the
+    tax revenue and the funds, with its own row in :attr:`BudgetOut.contributions`.
+
+    ``name`` is its driver key (its field of :class:`DriverRows`); ``group`` its channel in the
+    report's table (a key of :data:`sim.catalogue.CHANNELS`); ``label(cfg)`` its row label;
+    ``params`` the names of the parameters its formula reads, which reach the kernel as
+    ``plan.channel.<name>_<param>`` (:class:`ChannelParams`), and ``arrays(cfg, factors)``
+    their values, in the order of ``params``, from the validated config (``factors``: the rows
+    of the deviations, for :func:`factor_weights`).
+    """
+
+    name: str
+    group: str
+    label: Callable[[PlanConfig], str]
+    params: tuple[str, ...] = ()
+    arrays: Callable[[PlanConfig, tuple[str, ...]], tuple] | None = None
+
+
+#: The budget channels, in their order: the one registration of a channel's row in
+#: :attr:`BudgetOut.contributions`, its label, its group and its parameters. A channel drawn
+#: per path (``measures``, ``income``) takes its draws as arguments of the kernel instead.
+BUDGET_CHANNELS = (
+    Channel("financial_costs", "inflation_pensions",
+            lambda cfg: "Finansiella kostnader (pensionsskulden)"),
+    Channel("operations", "operations",
+            lambda cfg: "Verksamhetens kostnader utöver prognos (volym, genomförande)",
+            params=("weights",),
+            arrays=lambda cfg, factors: (factor_weights(factors, cfg.operations.drivers),)),
+    Channel("measures", "operations", lambda cfg: cfg.measures.label),
+    Channel("income", "operations", lambda cfg: cfg.income.label),
+)
+
+#: The channels' driver keys, in :attr:`BudgetOut.contributions` order.
+CHANNEL_DRIVERS = tuple(c.name for c in BUDGET_CHANNELS)
+
+#: The registered channels' parameters, each field ``<channel>_<param>``: built from
+#: :data:`BUDGET_CHANNELS` by :func:`channel_params`.
+ChannelParams = NamedTuple("ChannelParams", [(f"{c.name}_{p}", object) for c in BUDGET_CHANNELS
+                                             for p in c.params])
+
+
+def channel_params(cfg: PlanConfig, factors: tuple[str, ...]) -> ChannelParams:
+    """Every registered channel's parameters from the validated config."""
+    values = []
+    for c in BUDGET_CHANNELS:
+        got = tuple(c.arrays(cfg, factors)) if c.params else ()
+        if len(got) != len(c.params):
+            raise ValueError(f"channel {c.name!r}: arrays gave {len(got)} values for its "
+                             f"{len(c.params)} params {c.params}")
+        values.extend(got)
+    return ChannelParams(*values)
 
 
 #: Where each driver's contribution goes in :attr:`BudgetOut.contributions` (``K`` components

@@ -9,24 +9,24 @@ from pydantic import Field, model_validator
 
 from ..esg.schema import DEVIATION_FACTORS, EsgConfig
 from ..information import Information, start_year
-from ..params import RateSeries, Series, Strict
+from ..params import RateSeries, Series
+from .channels import ChannelSections
 from .funds import MAX_EQUITY_STEPS, Fund
-from .plan import (BalanceRequirement, Costs, Decision, Grants, Income, Measures, Meta,
-                   Operations, PensionLiability, PlanLines, Taxes)
+from .plan import (BalanceRequirement, Costs, Decision, Grants, Meta, PensionLiability, PlanLines,
+                   Taxes)
 from .simulation import Simulation
 
 
-class PlanConfig(Strict):
-    """The whole plan configuration (see ``configs/plans/``)."""
+class PlanConfig(ChannelSections):
+    """The whole plan configuration (see ``configs/plans/``); the budget channels' sections
+    (``operations``, ``measures``, ``income``) come from
+    :class:`~sim.config.channels.ChannelSections`."""
 
     meta: Meta
     plan: PlanLines
     forecasts: dict[str, RateSeries] = Field(min_length=1)
     costs: Costs
     taxes: Taxes
-    operations: Operations = Field(default_factory=Operations)
-    measures: Measures = Field(default_factory=Measures)
-    income: Income = Field(default_factory=Income)
     grants: Grants
     funds: dict[str, Fund] = Field(min_length=1)
     pension_liability: PensionLiability

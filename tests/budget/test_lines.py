@@ -198,7 +198,7 @@ def test_an_operating_overrun_written_by_hand(plan):
     overrun stays in the base (2024 too) and compounds: 2023-2024 cost 2 % of each year's
     planned operating costs more, 2025 on 1.02 x 0.99 - 1 = 0.98 %. Each mnkr passes to the
     balanskravsresultat and shows as the driver ``operations``."""
-    assert plan.operations_drivers == ("operations",)
+    assert tuple(plan.config.operations.drivers) == ("operations",)
     base = at_plan(plan)
     out = shocked(plan, operations=((0, 0), 2.0))
     dev = np.zeros((1, len(DEVIATION_FACTORS), plan.n_pre + plan.n_years))

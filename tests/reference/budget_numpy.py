@@ -93,8 +93,8 @@ class FactorPaths:
             comp[:, k] += plan.component_elasticity[k] * shifted(drivers, lag)
             pre[:, k] += plan.component_elasticity[k] * shifted(drivers, lag, pre_years)
         return replace(base, component_growth=comp, pre_component_growth=pre,
-                       operations=shifted(plan.operations_drivers, 0),
-                       pre_operations=shifted(plan.operations_drivers, 0, pre_years),
+                       operations=shifted(tuple(plan.config.operations.drivers), 0),
+                       pre_operations=shifted(tuple(plan.config.operations.drivers), 0, pre_years),
                        pre_tax_base_growth=base.pre_tax_base_growth
                        + shifted(plan.tax_drivers, 0, pre_years),
                        tax_base_growth=base.tax_base_growth + shifted(plan.tax_drivers, 0),

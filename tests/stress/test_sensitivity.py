@@ -60,7 +60,7 @@ def slopes(e: Engine) -> np.ndarray:
                 a[j] -= pl.component_elasticity[k] * c[k] / (100.0 + g[k])
         if f in pl.tax_drivers:
             a[j] += pl.tax_revenue[0] / (100.0 + pl.tax_base_growth[0])
-        if f in pl.operations_drivers:            # an overrun: a point of the operating costs
+        if f in pl.config.operations.drivers:            # an overrun: a point of the operating costs
             a[j] -= -pl.operating_costs[0] / 100.0
     return a
 

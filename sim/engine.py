@@ -12,31 +12,34 @@ path's yearly results, ``monthly`` its monthly paths (float32).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from . import blocks
 from .budget import BALANCE_KEYS, LINE_KEYS, Budget, BudgetPlan, driver_labels
+from .budget.records import BudgetResult
 from .catalogue import annotate
 from .esg import esg_params
 from .esg.model import (ANNUAL_FACTORS, EsgParams, Innovations, Shifts, block_seed,
                         draw_innovations, simulate_block, zero_innovations)
 from .esg.uncertainty import ParameterLaw
-from .portfolio import MONTHLY_KEYS, PATH_KEYS, fund_params, portfolio_variables, run_funds
+from .esg.records import EsgPaths
+from .portfolio import (MONTHLY_KEYS, PATH_KEYS, YEARLY_KEYS, FundPaths, fund_params,
+                        portfolio_variables, run_funds)
 from .portfolio.centre import PILOT_SPAWN_KEY, centre_funds, expected_returns
 from .settings import STORE_MODES
 from .summary import Summary
 
 
-__all__ = ["Engine", "run", "STORE_MODES", "kept_part", "paths_dataset"]
+__all__ = ["Engine", "BlockResult", "run", "STORE_MODES", "kept_part", "paths_dataset"]
 
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
 MEASURES_SPAWN_KEY = 3
 #: ... and of operating income against plan (:meth:`Engine.income_change`)
 INCOME_SPAWN_KEY = 4
-#: Per-path yearly results kept by ``--store annual``.
-KEPT_KEYS = frozenset(LINE_KEYS + BALANCE_KEYS + ("kpif_annual", "annual_growth", "contributions"))
+
 
 @dataclass
 class Engine:
@@ -88,7 +91,7 @@ class Engine:
         pilot = simulate_block(self.esg, draw_innovations(
             self.esg, np.random.SeedSequence(cfg.simulation.seed, spawn_key=PILOT_SPAWN_KEY),
             cfg.simulation.centre_paths))
-        args = (pilot["equity_step"], pilot["fixed_income_return"], self.steps)
+        args = (pilot.equity_step, pilot.fixed_income_return, self.steps)
         if cfg.simulation.return_centre == "plan":
             funds, centre = centre_funds(funds, targets, *args)
         else:
@@ -105,12 +108,12 @@ class Engine:
             y = self.plan.n_years
             base = self.run_block(zero_innovations(self.esg, 1))
             planned = self.plan.planned_fund_return()
-            self._plan_offset = (planned - base["funds_year_return"][0, :, :y],
+            self._plan_offset = (planned - base.funds.year_return[0, :, :y],
                                  planned * self.plan.fund_unrealized_share[:, None]
-                                 - base["funds_unrealized_change"][0, :, :y])
+                                 - base.funds.unrealized_change[0, :, :y])
         return self._plan_offset
 
-    def base_case(self) -> dict[str, np.ndarray]:
+    def base_case(self) -> BlockResult:
         """The base case: one path with every shock after the information date at zero and the
         funds earning what the plan budgets. At the forecasts' vintage it is the plan; later,
         the plan moved by what became known since (docs/models/information.md, "The centre: the plan,
@@ -121,7 +124,7 @@ class Engine:
         return self._base_case
 
     def block(self, b: int, n_paths: int, shifts: Shifts | None = None,
-              keep_monthly: bool = False, fund_months: bool = False) -> dict[str, np.ndarray]:
+              keep_monthly: bool = False, fund_months: bool = False) -> BlockResult:
         """Block ``b`` of a run of ``n_paths`` paths: its innovations (from the block's own
         seed), moved by its rows of ``shifts``, through the model (:meth:`run_block`)."""
         lo, hi = blocks.bounds(b, n_paths, self.block_size)
@@ -167,10 +170,10 @@ class Engine:
                   fund_offset: tuple[np.ndarray, np.ndarray] | None = None,
                   esg: EsgParams | None = None,
                   delivered: np.ndarray | None = None,
-                  income_change: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  income_change: np.ndarray | None = None) -> BlockResult:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
-        innovations; yearly arrays per path. ``keep_monthly`` adds the monthly paths of the
-        generator and the funds, ``fund_months`` those of the funds only (for the fans).
+        innovations, every array from the plan's first year on. ``keep_monthly`` or
+        ``fund_months`` adds the funds' monthly paths (for the per-path store, for the fans).
 
         ``fund_offset`` (return, unrealized change), each (P, Y) mnkr, is added to the funds'
         yearly results as the budget sees them (the funds' own outputs are left as simulated):
@@ -180,28 +183,37 @@ class Engine:
         (:meth:`delivered`), else all of them: a deterministic run is the plan's own world;
         ``income_change`` likewise (:meth:`income_change`), else none."""
         esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
-        funds = run_funds(self.funds, esg["equity_step"], esg["fixed_income_return"], self.steps,
+        funds = run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
                           monthly=keep_monthly or fund_months)
         y, pre = self.plan.n_years, self.n_pre
-        dev = np.concatenate([esg["inflation_deviation"][:, None], esg["pbb_deviation"][:, None],
-                              np.moveaxis(esg["annual_deviation"], 2, 1)], axis=1)
+        dev = np.concatenate([esg.inflation_deviation[:, None], esg.pbb_deviation[:, None],
+                              np.moveaxis(esg.annual_deviation, 2, 1)], axis=1)
         if pre:          # everything below is from the plan's first year on
-            funds = {k: _cut(v, 2, pre, k in MONTHLY_KEYS) if k not in PATH_KEYS else v
-                     for k, v in funds.items()}
-            esg = {k: _cut(v, 1, pre, k in _MONTHLY_ESG, self.steps if k == "equity_step" else 1)
-                   if k in _MONTHLY_ESG or k in _YEARLY_ESG else v for k, v in esg.items()}
-        ret, unreal = funds["year_return"], funds["unrealized_change"]
+            funds = FundPaths(*(v if v is None or k in PATH_KEYS
+                                else _cut(v, 2, pre, k in MONTHLY_KEYS)
+                                for k, v in funds._asdict().items()))
+            esg = EsgPaths(*(v if v is None else _cut(v, 1, pre, k not in _YEARLY_ESG,
+                                                      self.steps if k in _STEP_ESG else 1)
+                             for k, v in esg._asdict().items()))
+        ret, unreal = funds.year_return, funds.unrealized_change
         if fund_offset is not None:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
-        out = self.budget(dev, ret, unreal, delivered=delivered, income_change=income_change)
-        out["kpif_annual"] = esg["kpif_annual"][:, :y]
-        out["annual_growth"] = esg["annual_growth"][:, :y]
-        for key, arr in funds.items():
-            out[f"funds_{key}"] = arr
-        if keep_monthly:
-            for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
-                out[f"esg_{key}"] = esg[key].astype(np.float32)
-        return out
+        budget = self.budget(dev, ret, unreal, delivered=delivered, income_change=income_change)
+        return BlockResult(budget, funds, esg)
+
+
+class BlockResult(NamedTuple):
+    """One block's results (:meth:`Engine.run_block`), every array from the plan's first year
+    on: the budget over the plan's years, the funds and the factors over the generator's
+    horizon (monthly fund paths None unless asked for)."""
+
+    budget: BudgetResult
+    funds: FundPaths
+    esg: EsgPaths
+
+    @property
+    def n_paths(self) -> int:
+        return self.budget.net_result.shape[0]
 
 
 def _cut(a: np.ndarray, axis: int, pre: int, monthly: bool, steps: int = 1) -> np.ndarray:
@@ -222,8 +234,8 @@ def paths_dataset(e: Engine, parts: list[dict], monthly: bool):
             for key in LINE_KEYS + BALANCE_KEYS + ("kpif_annual",)}
     data["annual_growth"] = xr.Variable(("path", "year", "factor"), cat["annual_growth"])
     data["contributions"] = xr.Variable(("path", "driver", "year"), cat["contributions"])
-    funds = {k.removeprefix("funds_"): v for k, v in cat.items() if k.startswith("funds_")}
-    fund_vars = portfolio_variables(funds)
+    fund_vars = portfolio_variables(FundPaths(*(cat.get(f"fund_{k}")
+                                                for k in FundPaths._fields)))
     for name, var in fund_vars.items():
         if "year" in var.dims:            # the funds run the generator's horizon; keep it
             var = xr.Variable(tuple("horizon_year" if d == "year" else d for d in var.dims),
@@ -234,28 +246,33 @@ def paths_dataset(e: Engine, parts: list[dict], monthly: bool):
     coords = {"path": np.arange(n), "factor": list(ANNUAL_FACTORS),
               "horizon_year": e.horizon_years}
     if monthly:
-        for key in ("equity_log_return", "short_rate", "fixed_income_return", "kpif"):
+        for key in KEPT_ESG:
             data[f"esg_{key}"] = xr.Variable(("path", "month"), cat[f"esg_{key}"])
         coords["month"] = np.arange(cat["esg_kpif"].shape[1])
     return annotate(xr.Dataset(data, coords=coords))
 
 
-_MONTHLY_FUND_KEYS = frozenset(f"funds_{k}" for k in MONTHLY_KEYS)
-#: The generator's outputs by time axis (cut to the plan's years when there are pre-plan years).
+#: The generator's yearly outputs (the others are monthly, these two per equity step); each is
+#: cut to the plan's years when there are pre-plan years.
 _YEARLY_ESG = frozenset({"kpif_annual", "inflation_deviation", "pbb_deviation", "annual_growth",
                          "annual_deviation"})
-_MONTHLY_ESG = frozenset({"equity_step", "equity_log_return", "equity_regime", "short_rate",
-                          "fixed_income_return", "kpif", "inflation_regime",
-                          "inflation_episode"})
+_STEP_ESG = frozenset({"equity_step", "equity_variance"})
+#: The generator's monthly paths the per-path store keeps (``esg_<key>``, float32).
+KEPT_ESG = ("equity_log_return", "short_rate", "fixed_income_return", "kpif")
 
 
-def kept_part(block: dict[str, np.ndarray], keep_monthly: bool) -> dict[str, np.ndarray]:
-    """What the per-path Dataset writes of a block's results (monthly paths as float32)."""
-    part = {k: v for k, v in block.items() if k in KEPT_KEYS
-            or (keep_monthly and k.startswith("esg_"))
-            or k.startswith("funds_") and k not in _MONTHLY_FUND_KEYS}
+def kept_part(block: BlockResult, keep_monthly: bool) -> dict[str, np.ndarray]:
+    """What the per-path Dataset writes of a block's results, by the names
+    :func:`paths_dataset` reads (monthly paths as float32)."""
+    b, y = block.budget, block.budget.net_result.shape[1]
+    part = {k: getattr(b, k) for k in LINE_KEYS + ("contributions",) + BALANCE_KEYS}
+    part["kpif_annual"] = block.esg.kpif_annual[:, :y]
+    part["annual_growth"] = block.esg.annual_growth[:, :y]
+    part.update((f"fund_{k}", getattr(block.funds, k)) for k in YEARLY_KEYS + PATH_KEYS)
     if keep_monthly:
-        part.update({k: block[k].astype(np.float32) for k in _MONTHLY_FUND_KEYS})
+        part.update((f"esg_{k}", getattr(block.esg, k).astype(np.float32)) for k in KEPT_ESG)
+        part.update((f"fund_{k}", getattr(block.funds, k).astype(np.float32))
+                    for k in MONTHLY_KEYS)
     return part
 
 
@@ -284,7 +301,7 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
         out = e.block(b, n_paths, shifts, keep_monthly, fund_months=fans)
         stats = summary.reduce(out)          # in the worker: only the fold is serial
         if progress is not None:
-            progress(out["net_result"].shape[0])
+            progress(out.n_paths)
         return stats, (kept_part(out, keep_monthly) if store != "summary" else None)
 
     kept = []

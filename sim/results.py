@@ -20,6 +20,7 @@ import xarray as xr
 
 from . import __version__
 from .budget import BudgetPlan
+from .budget.records import PlanBudget
 from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
 from .errors import ResultsError
@@ -84,9 +85,13 @@ def provenance(cfg: PlanConfig, seed: int | None, mode: str) -> dict[str, Any]:
     }
 
 
-def budget_dataset(plan: BudgetPlan, out: dict[str, np.ndarray], attrs: dict[str, Any]) -> xr.Dataset:
-    """Assemble the budget results (dims ``path``, ``year``, plus ``component`` and ``fund``)."""
-    n = next(iter(out.values())).shape[0]
+def budget_dataset(plan: BudgetPlan, det: PlanBudget, attrs: dict[str, Any]) -> xr.Dataset:
+    """The plan's own budget (:meth:`sim.budget.Budget.deterministic`) as a Dataset (dims
+    ``path``, ``year``, plus ``component`` and ``fund``): its lines, components and balance
+    requirement, and the parts the lines are built from."""
+    out = {k: v for k, v in det.budget._asdict().items() if k != "contributions"}
+    out.update((k, v) for k, v in det._asdict().items() if k != "budget")
+    n = det.budget.net_result.shape[0]
     data = {}
     for key, arr in out.items():
         if arr.ndim == 2:

@@ -22,6 +22,7 @@ from .analysis import Binned, Histogram, standard_error, wilson
 from .catalogue import annotate
 from .portfolio import BREACH_PARTS
 
+
 __all__ = ["Summary", "BlockStats", "FloatSums", "Counts", "QUANTILES", "MNKR_RANGE",
            "VALUE_RATIO_RANGE", "WEIGHT_RANGE"]
 
@@ -218,61 +219,62 @@ class Summary:
             breach_spells=np.zeros(p, np.int64), breach_months=np.zeros(p, np.int64),
             lock=np.zeros((p, m), np.int64) if fans else None,
             hist_net_result=Histogram(*MNKR_RANGE, columns=y,
-                                      origin=_whole(engine.plan_lines["net_result"][0])),
+                                      origin=_whole(engine.plan_lines.budget.net_result[0])),
             hist_bkr=Histogram(*MNKR_RANGE, columns=y, origin=_whole(
-                engine.plan_lines["balance_requirement_result"][0])),
+                engine.plan_lines.budget.balance_requirement_result[0])),
             hist_return_pct=Histogram(-100.0, 100.0, 20000, columns=p * y),
             hist_fall=Histogram(0.0, 1.0, 10000, columns=p),
             hist_depth=Histogram(*DEPTH_RANGE, columns=p),
             hist_value_fan=fan(VALUE_RATIO_RANGE), hist_floor_fan=fan(VALUE_RATIO_RANGE),
             hist_weight_fan=fan(WEIGHT_RANGE))
 
-    def reduce(self, r: dict[str, np.ndarray]) -> BlockStats:
-        """A block's statistics from its per-path results. It reads the accumulator's settings
-        only, never its sums, so worker threads reduce their blocks while :meth:`fold` runs."""
+    def reduce(self, r) -> BlockStats:
+        """A block's statistics from its per-path results ``r``, a
+        :class:`sim.engine.BlockResult`. It reads the accumulator's settings only, never its
+        sums, so worker threads reduce their blocks while :meth:`fold` runs."""
         e = self.e
         y = e.plan.n_years
-        bkr = r["balance_requirement_result"]
-        net = r["net_result"]
+        bkr = r.budget.balance_requirement_result
+        net = r.budget.net_result
         n = bkr.shape[0]
         deficit = bkr < 0
-        breach = r["funds_breach_months"][:, :, :y] > 0
-        over = r["funds_worst_fall_12m"][:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
-        over24 = r["funds_worst_fall_24m"][:, :, :y] > e.loss_limits[None, :, None]
-        c = r["contributions"]
+        breach = r.funds.breach_months[:, :, :y] > 0
+        over = r.funds.worst_fall_12m[:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
+        over24 = r.funds.worst_fall_24m[:, :, :y] > e.loss_limits[None, :, None]
+        c = r.budget.contributions
         # the driver split is exact (bkr = plan + sum of the contributions), so a path with
         # one group of drivers at plan is the plan plus the other group's contributions
         market = c[:, self.market_drivers, :].sum(axis=1)
         plan_bkr = bkr - c.sum(axis=1)
-        start = r["funds_value_end"][:, :, :y] - r["funds_year_return"][:, :, :y]
-        pct = 100.0 * r["funds_year_return"][:, :, :y] / np.where(start > 0, start, np.nan)
+        start = r.funds.value_end[:, :, :y] - r.funds.year_return[:, :, :y]
+        pct = 100.0 * r.funds.year_return[:, :, :y] / np.where(start > 0, start, np.nan)
         pct = np.nan_to_num(pct, nan=0.0)
         floats = FloatSums(
             net_result=net.sum(axis=0), net_result_sq=(net ** 2).sum(axis=0),
             bkr=bkr.sum(axis=0), bkr_sq=(bkr ** 2).sum(axis=0),
             contrib_all=c.sum(axis=0), contrib_deficit=(c * deficit[:, None, :]).sum(axis=0),
             return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)),
-            breach_parts=np.stack([r[f"funds_breach_{k}"][:, :, :y].sum(axis=(0, 2))
+            breach_parts=np.stack([getattr(r.funds, f"breach_{k}")[:, :, :y].sum(axis=(0, 2))
                                    for k in BREACH_PARTS], axis=1))
-        high = r["kpif_annual"][:, :y] >= e.high_inflation
+        high = r.esg.kpif_annual[:, :y] >= e.high_inflation
         lock = value_fan = floor_fan = weight_fan = None
         if self.fans:
             scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
-            value_fan = (r["funds_value"] / scale).reshape(n, -1)
-            floor_fan = np.nan_to_num(r["funds_floor"] / scale, nan=0.0).reshape(n, -1)
-            w = r["funds_equity_weight"]
+            value_fan = (r.funds.value / scale).reshape(n, -1)
+            floor_fan = np.nan_to_num(r.funds.floor / scale, nan=0.0).reshape(n, -1)
+            w = r.funds.equity_weight
             weight_fan = w.reshape(n, -1)
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
-        below = bkr < r["required_result_1pct"]
+        below = bkr < r.budget.required_result_1pct
         nb = e.budget_years
         # each reported probability's event, per path (PROB_COUNTS)
         events = {
             "deficit": deficit, "deficit_any": deficit[:, :nb].any(axis=1),
-            "deficit_after_rur": r["balance_requirement_result_after_rur"] < 0,
-            "below_goal_any": below[:, :nb].any(axis=1), "rur_drawn": r["rur_drawn"] > 0,
+            "deficit_after_rur": r.budget.balance_requirement_result_after_rur < 0,
+            "below_goal_any": below[:, :nb].any(axis=1), "rur_drawn": r.budget.rur_drawn > 0,
             "deficit_budget_only": bkr - market < 0, "deficit_market_only": plan_bkr + market < 0,
-            "below_goal": below, "unrestored": r["deficit_unrestored"] > 0,
-            "rur_used_up": (r["rur_balance"] <= 1e-9) & (e.plan.reserve.start_balance > 0),
+            "below_goal": below, "unrestored": r.budget.deficit_unrestored > 0,
+            "rur_used_up": (r.budget.rur_balance <= 1e-9) & (e.plan.reserve.start_balance > 0),
             "kpif_high": high, "kpif_high_ever": high.any(axis=1),
             "fund_breach": breach, "fund_fall_over_limit": over,
             "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2),
@@ -280,8 +282,8 @@ class Summary:
         counts = Counts(
             n=n, ret_n=pct.shape[0] * pct.shape[2],
             **{k: (int(v.sum()) if v.ndim == 1 else v.sum(axis=0)) for k, v in events.items()},
-            breach_spells=r["funds_breach_spells"][:, :, :y].sum(axis=(0, 2)).astype(np.int64),
-            breach_months=r["funds_breach_months"][:, :, :y].sum(axis=(0, 2)).astype(np.int64),
+            breach_spells=r.funds.breach_spells[:, :, :y].sum(axis=(0, 2)).astype(np.int64),
+            breach_months=r.funds.breach_months[:, :, :y].sum(axis=(0, 2)).astype(np.int64),
             lock=lock, hist_net_result=None, hist_bkr=None, hist_return_pct=None,
             hist_fall=None, hist_depth=None, hist_value_fan=None, hist_floor_fan=None,
             hist_weight_fan=None)
@@ -289,9 +291,9 @@ class Summary:
         if e.antithetic:
             _pair_moments(counts, events)
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
-                          fall=r["funds_worst_fall_12m"][:, :, :y].max(axis=2),
+                          fall=r.funds.worst_fall_12m[:, :, :y].max(axis=2),
                           depth=np.where(breach.any(axis=2),
-                                         r["funds_breach_depth"][:, :, :y].min(axis=2), 1.0),
+                                         r.funds.breach_depth[:, :, :y].min(axis=2), 1.0),
                           value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
         return BlockStats(floats, counts, self.counts.bin_samples(samples))
 
@@ -351,7 +353,7 @@ class Summary:
             data[f"{name}_quantile"] = (("quantile", "year"),
                                         np.array([hist.quantile(x) for x in QUANTILES]))
             data[f"{name}_es05"] = (("year",), hist.shortfall(0.05))
-            data[f"{name}_plan"] = (("year",), e.plan_lines[key][0])
+            data[f"{name}_plan"] = (("year",), getattr(e.plan_lines.budget, key)[0])
             printed = e.cfg.plan.printed
             if printed is not None:          # the plan document's own figures, as printed
                 data[f"{name}_plan_printed"] = (("year",), np.asarray(
@@ -368,7 +370,8 @@ class Summary:
         data["improvement_menu"] = (("risk_level", "year"), np.array(
             [np.maximum(-h.quantile(q), 0.0) for q in MENU_LEVELS]))
         data["target_p_deficit"] = ((), target)
-        data["required_result_1pct_plan"] = (("year",), e.plan_lines["required_result_1pct"][0])
+        data["required_result_1pct_plan"] = (("year",),
+                                             e.plan_lines.budget.required_result_1pct[0])
         if e.cfg.plan.printed is not None:
             data["required_result_1pct_plan_printed"] = (("year",), np.asarray(
                 e.cfg.plan.printed.required_result_1pct[:len(years)], dtype=float))
@@ -419,8 +422,8 @@ class Summary:
         n_def = np.maximum(c.deficit, 1)
         # the bridge: plan -> base case (the news since the forecasts) -> mean (the risk)
         base = e.base_case()
-        news = base["contributions"][0]
-        data["bkr_base"] = (("year",), base["balance_requirement_result"][0])
+        news = base.budget.contributions[0]
+        data["bkr_base"] = (("year",), base.budget.balance_requirement_result[0])
         data["bridge_news"] = (("driver", "year"), news)
         data["bridge_risk"] = (("driver", "year"), fs.contrib_all / n - news)
         data["contribution_mean"] = (("driver", "year"), fs.contrib_all / n)

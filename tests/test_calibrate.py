@@ -265,7 +265,7 @@ def test_2022_and_2023_are_possible_under_the_calibrated_model():
     out = generate_arrays(esg_params(cfg), 20000, 5, cfg.simulation.block_size, threads=2)
     years = list(esg_params(cfg).years)
     for y, v in outturn.items():
-        p = float((out["kpif_annual"][:, years.index(y)] >= v).mean())
+        p = float((out.kpif_annual[:, years.index(y)] >= v).mean())
         assert p >= 0.005, (y, v, p)
 
 

@@ -27,18 +27,20 @@ JANUARY = "information_file=../information/norrbotten-2022-12.toml"
 def test_at_the_vintage_the_base_case_reproduces_every_cell_of_the_seed(seed_budget):
     cfg = load_config(DEFAULT_CONFIG)
     assert cfg.information.as_of == cfg.vintage.as_of          # no news between them
-    base = Engine(cfg, 1).base_case()
+    base = Engine(cfg, 1).base_case().budget
     misses = []
     for key in LINE_KEYS:
         for j, year in enumerate(YEARS):
-            printed = int(format_mnkr(base[key][0, j]).replace(" ", "").replace("\u2212", "-"))
+            got = getattr(base, key)[0, j]
+            printed = int(format_mnkr(got).replace(" ", "").replace("\u2212", "-"))
             if abs(printed - seed_budget[key][year]) > 1:
-                misses.append((key, year, base[key][0, j], seed_budget[key][year]))
+                misses.append((key, year, got, seed_budget[key][year]))
     assert misses == []
     # and exactly the deterministic plan, line by line
-    plan = Engine(cfg, 1).plan_lines
+    plan = Engine(cfg, 1).plan_lines.budget
     for key in LINE_KEYS:
-        np.testing.assert_allclose(base[key][0], plan[key][0], rtol=0, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(getattr(base, key)[0], getattr(plan, key)[0], rtol=0,
+                                   atol=1e-9, err_msg=key)
 
 
 def test_a_later_information_date_moves_the_plan_by_exactly_the_news_step():
@@ -48,7 +50,7 @@ def test_a_later_information_date_moves_the_plan_by_exactly_the_news_step():
     e = Engine(cfg, 1)
     ds = run(cfg, 2000, 5, threads=2)
     b = bridge(ds)
-    base = e.base_case()["balance_requirement_result"][0]
+    base = e.base_case().budget.balance_requirement_result[0]
     news = sum(b["news"].values())
     plan = b["plan"] + b["rounding"]                # the model's calculation of the plan
     np.testing.assert_allclose(base - plan, news, rtol=0, atol=1e-9)

@@ -32,9 +32,9 @@ def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg_plain, plan_
     inn = e.innovations(3, 40)
     got = e.run_block(inn)
     esg = simulate_block(e.esg, inn)
-    funds = run_funds(e.funds, esg["equity_step"], esg["fixed_income_return"], e.steps)
-    dev = dict(zip(cfg.esg.annual, np.moveaxis(esg["annual_deviation"], 2, 0)))
-    pbb = esg["pbb_deviation"]                                # June's KPIF: the price base amount
+    funds = run_funds(e.funds, esg.equity_step, esg.fixed_income_return, e.steps)
+    dev = dict(zip(cfg.esg.annual, np.moveaxis(esg.annual_deviation, 2, 0)))
+    pbb = esg.pbb_deviation                                # June's KPIF: the price base amount
     by_hand = FactorPaths.at_forecast(plan, 40)
     g = by_hand.component_growth
     g[:, 0] += dev["wages"]                                   # own staff wages
@@ -47,22 +47,23 @@ def test_the_run_equals_the_budget_fed_the_factor_paths_by_hand(cfg_plain, plan_
     by_hand.tax_base_growth[:] += dev["tax_base"]
     by_hand.operations[:] = dev["operations"]                 # the budget's own overrun
     by_hand.liability_inflation[:, 1:] += pbb[:, :-1]
-    by_hand.fund_return[:] = funds["year_return"]
-    unreal = funds["unrealized_change"].copy()
+    by_hand.fund_return[:] = funds.year_return
+    unreal = funds.unrealized_change.copy()
     unreal[:, 1:] = 0.0                                        # liquidity funds: as the plan
     by_hand.fund_unrealized[:] = unreal
     want = run_budget(plan, by_hand)
     for key in ("operating_costs", "tax_revenue", "financial_income", "financial_costs",
                 "net_result", "balance_requirement_result", "rur_balance", "deficit_outstanding"):
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(getattr(got.budget, key), want[key], rtol=1e-12, atol=1e-9,
+                                   err_msg=key)
 
 
 def test_contributions_add_up_to_the_deviation_from_plan(cfg):
     e = Engine(cfg, seed=5)
     out = e.run_block(e.innovations(0, 200))
-    total = out["contributions"].sum(axis=1)
-    np.testing.assert_allclose(total, out["balance_requirement_result"]
-                               - e.plan_lines["balance_requirement_result"], atol=1e-9)
+    total = out.budget.contributions.sum(axis=1)
+    np.testing.assert_allclose(total, out.budget.balance_requirement_result
+                               - e.plan_lines.budget.balance_requirement_result, atol=1e-9)
 
 
 def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg_plain):
@@ -70,7 +71,7 @@ def test_zero_shocks_keep_the_plans_budget_except_the_funds(cfg_plain):
     e = Engine(cfg_plain, seed=5)
     out = e.run_block(e.innovations(0, 3, deterministic=True))
     budget_drivers = [i for i, d in enumerate(e.drivers) if not d.startswith("fund_")]
-    assert np.abs(out["contributions"][:, budget_drivers]).max() < 1e-9
+    assert np.abs(out.budget.contributions[:, budget_drivers]).max() < 1e-9
 
 
 @pytest.mark.slow
@@ -332,7 +333,7 @@ def test_a_kpif_shock_worsens_that_years_result(cfg_plain):
     offset = plan_offset(e)
     base = e.run_block(zero_innovations(e.esg, 1), fund_offset=offset)
     hit = e.run_block(zero_innovations(e.esg, 1), shifts=sh, fund_offset=offset)
-    change = hit["balance_requirement_result"][0] - base["balance_requirement_result"][0]
+    change = hit.budget.balance_requirement_result[0] - base.budget.balance_requirement_result[0]
     assert change[0] == 0.0
     plan = e.plan
     beta = dict(zip(cfg.esg.annual, e.esg.annual.inflation_beta))
@@ -368,16 +369,16 @@ def test_the_tax_base_follows_a_kpif_surprise_as_its_assumptions_say(beta, beta_
     offset = plan_offset(e)
     base = e.run_block(zero_innovations(e.esg, 1), fund_offset=offset)
     hit = e.run_block(zero_innovations(e.esg, 1), shifts=sh, fund_offset=offset)
-    np.testing.assert_allclose((hit["kpif_annual"] - base["kpif_annual"])[0],
+    np.testing.assert_allclose((hit.esg.kpif_annual - base.esg.kpif_annual)[0],
                                [0, 2, 0, 0, 0, 0], atol=1e-9)
     by_hand = np.zeros(6)
     by_hand[1] = 2.0 * beta
     by_hand[2] = phi * by_hand[1] + 2.0 * beta_lag
     for y in range(3, 6):
         by_hand[y] = phi * by_hand[y - 1]
-    change = (hit["annual_growth"] - base["annual_growth"])[0, :, k]
+    change = (hit.esg.annual_growth - base.esg.annual_growth)[0, :, k]
     np.testing.assert_allclose(change, by_hand, atol=1e-9)
-    tax = (hit["tax_revenue"] - base["tax_revenue"])[0]
+    tax = (hit.budget.tax_revenue - base.budget.tax_revenue)[0]
     assert tax[0] == 0.0
     assert (tax[1:] > 0.0).all() if beta > 0 else (tax[1] == 0.0 and (tax[2:] > 0.0).all())
 
@@ -428,7 +429,7 @@ def test_a_measures_delivery_law_and_what_it_does(cfg):
     np.testing.assert_array_equal(
         part.balance_requirement_result.sel(year=2023).values,
         full.balance_requirement_result.sel(year=2023).values)
-    measures = Engine(cfg, 9).plan_lines["planned_cost_measures"][0]
+    measures = Engine(cfg, 9).plan_lines.planned_cost_measures[0]
     share = np.concatenate([Engine(what_if, 9).delivered(b, 500) for b in range(3)])
     lost = (1.0 - share[:, None]) * np.clip(measures, 0.0, None)[None]
     np.testing.assert_allclose(part.balance_requirement_result.values,

@@ -48,10 +48,11 @@ def test_every_outturn_is_met_exactly_on_every_path(which, spring, january):
     for key, series in info.monthly.items():
         for (y, m), v in zip(series.months(), series.values):
             idx = (y - start) * 12 + m - 1
-            np.testing.assert_array_equal(out[key][:, idx], v, err_msg=f"{key} {y}-{m:02d}")
+            np.testing.assert_array_equal(getattr(out, key)[:, idx], v,
+                                          err_msg=f"{key} {y}-{m:02d}")
     # and the months after the information date are random
     k = p.observed.n_known
-    assert out["kpif"][:, k].std() > 0.1 and out["short_rate"][:, k].std() > 0.1
+    assert out.kpif[:, k].std() > 0.1 and out.short_rate[:, k].std() > 0.1
 
 
 @pytest.mark.parametrize("which", ["spring", "january"])
@@ -63,8 +64,12 @@ def test_outturns_never_touch_the_plans_lines(which, spring, january, cfg_plain)
                  "component_base", "component_growth", "fund_capital"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     det_a, det_b = Engine(cfg, 1).plan_lines, Engine(cfg_plain, 1).plan_lines
-    for key in det_b:
-        np.testing.assert_array_equal(det_a[key], det_b[key], err_msg=key)
+    for key in det_b._fields:
+        if key != "budget":
+            np.testing.assert_array_equal(getattr(det_a, key), getattr(det_b, key), err_msg=key)
+    for key in det_b.budget._fields:
+        np.testing.assert_array_equal(getattr(det_a.budget, key), getattr(det_b.budget, key),
+                                      err_msg=key)
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +97,14 @@ def test_spring_2022_gives_2023s_pension_and_financial_costs_a_spread(runs, spri
     assert plain.std() == 0.0 and np.all(plain == -262.0)
     e = Engine(spring, 17)
     inn = e.innovations(0, 1000)
-    june = simulate_block(e.esg, inn)["pbb_deviation"][:, 0]
+    june = simulate_block(e.esg, inn).pbb_deviation[:, 0]
     assert june.std() > 0.0
     out = e.run_block(inn)
-    np.testing.assert_allclose(out["financial_costs"][:, 0], -262.0 - 4138.0 * june / 100.0,
+    np.testing.assert_allclose(out.budget.financial_costs[:, 0], -262.0 - 4138.0 * june / 100.0,
                                rtol=1e-12)
     k = e.plan.component_keys.index("pension_costs")
     planned = e.plan.planned_components()[k, 0]
-    np.testing.assert_allclose(-out["operating_cost_components"][:, k, 0],
+    np.testing.assert_allclose(-out.budget.operating_cost_components[:, k, 0],
                                planned * (1.0 + (5.2 + 2.9 * june) / 100.0) / 1.052, rtol=1e-12)
     # as of January 2023 June 2022 is known: 2023's indexation is certain again, at the outturn
     # against what the forecast held for June (its vintage knew January-March: the other nine
@@ -147,8 +152,8 @@ def test_a_known_month_without_an_outturn_steps_with_its_regimes_innovation():
     inn = e.innovations(0, 300)
     got = simulate_block(e.esg, inn)
     want = ref.factors(e.esg, inn, e.cfg.vintage)
-    assert got["inflation_regime"][:, 0].any()            # the high regime's innovation is used
-    np.testing.assert_allclose(got["kpif"], want["kpif"], rtol=0, atol=1e-12)
+    assert got.inflation_regime[:, 0].any()            # the high regime's innovation is used
+    np.testing.assert_allclose(got.kpif, want["kpif"], rtol=0, atol=1e-12)
 
 
 def test_known_months_are_not_moved_by_shifts(spring):
@@ -161,9 +166,9 @@ def test_known_months_are_not_moved_by_shifts(spring):
     base = simulate_block(p, zero_innovations(p, 1))
     moved = simulate_block(p, zero_innovations(p, 1), sh)
     k = p.observed.n_known
-    np.testing.assert_array_equal(moved["kpif"][0, :k], base["kpif"][0, :k])
-    np.testing.assert_array_equal(moved["short_rate"][0, :k], base["short_rate"][0, :k])
-    np.testing.assert_allclose(moved["kpif"][0, k:] - base["kpif"][0, k:], 3.0, atol=1e-12)
+    np.testing.assert_array_equal(moved.kpif[0, :k], base.kpif[0, :k])
+    np.testing.assert_array_equal(moved.short_rate[0, :k], base.short_rate[0, :k])
+    np.testing.assert_allclose(moved.kpif[0, k:] - base.kpif[0, k:], 3.0, atol=1e-12)
 
 
 def test_the_funds_start_the_month_after_the_information_date(spring):
@@ -173,9 +178,9 @@ def test_the_funds_start_the_month_after_the_information_date(spring):
     out = simulate_block(e.esg, e.innovations(0, 50))
     pension = e.funds[0]
     assert pension.flows.start_month == 4 and pension.flows.start_value == 4580.0
-    res = run_fund(pension, out["equity_step"], out["fixed_income_return"], e.steps)
-    assert np.isnan(res["value"][:, :4]).all() and np.isfinite(res["value"][:, 4:]).all()
-    np.testing.assert_allclose(res["value_end"][:, 0] - res["year_return"][:, 0], 4580.0)
+    res = run_fund(pension, out.equity_step, out.fixed_income_return, e.steps)
+    assert np.isnan(res.value[:, :4]).all() and np.isfinite(res.value[:, 4:]).all()
+    np.testing.assert_allclose(res.value_end[:, 0] - res.year_return[:, 0], 4580.0)
 
 
 def test_the_information_sets_fund_state_is_used(spring):
@@ -263,7 +268,7 @@ def test_with_an_information_date_bas_is_the_plan_moved_by_what_was_known(spring
     from sim.stress import BASE
     from sim.stress.run import run_stress
 
-    plan = Engine(cfg_plain, 1).plan_lines["net_result"][0]
+    plan = Engine(cfg_plain, 1).plan_lines.budget.net_result[0]
     from sim.results import provenance
 
     runs = {}

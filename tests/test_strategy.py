@@ -115,8 +115,8 @@ def test_the_funding_arithmetic_by_hand():
     flow = np.array([0.0, -30.0, -40.0, -50.0, -60.0])
     p = dynamic(max_equity=0.0, net_flow=flow)
     out = run_fund(p, eq, fi, 1)
-    np.testing.assert_allclose(out["value_end"][0], [110.0, 88.0, 52.8, 3.08, 0.0], rtol=1e-12)
-    covered, cumulative = funding(out["value_end"], flow)
+    np.testing.assert_allclose(out.value_end[0], [110.0, 88.0, 52.8, 3.08, 0.0], rtol=1e-12)
+    covered, cumulative = funding(out.value_end, flow)
     np.testing.assert_array_equal(covered[0], [True, True, True, True, False])
     np.testing.assert_allclose(cumulative, [0.0, 30.0, 70.0, 120.0, 180.0])
 

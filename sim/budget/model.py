@@ -33,8 +33,9 @@ from ..catalogue import label
 from ..esg.schema import DEVIATION_FACTORS
 from ._kernels import balance_requirement_nb, budget_block_nb
 from .plan import BudgetPlan
-from .records import (BUDGET_CHANNELS, CHANNEL_DRIVERS, BalanceOut, Baseline, BudgetOut,
-                      FundResults, Lines, PlanArrays, channel_params, driver_rows, factor_weights)
+from .records import (BUDGET_CHANNELS, CHANNEL_DRIVERS, LINES, BalanceOut, Baseline, BudgetOut,
+                      BudgetResult, FundResults, Lines, PlanArrays, PlanBudget, channel_params,
+                      driver_rows, factor_weights)
 
 
 __all__ = ["Budget", "LINE_KEYS", "BALANCE_KEYS", "driver_keys", "driver_labels",
@@ -99,7 +100,7 @@ def baseline(plan: BudgetPlan) -> Baseline:
 
 
 def balance_requirement(plan: BudgetPlan, bkr: np.ndarray, goal: np.ndarray,
-                        tax_base_growth: np.ndarray) -> dict[str, np.ndarray]:
+                        tax_base_growth: np.ndarray) -> BalanceOut:
     """Apply the RUR and the three-year restoration rule to each path.
 
     Parameters
@@ -115,14 +116,15 @@ def balance_requirement(plan: BudgetPlan, bkr: np.ndarray, goal: np.ndarray,
 
     Returns
     -------
-    dict of (N, Y) arrays [mnkr], keyed by :data:`BALANCE_KEYS`.
+    BalanceOut
+        (N, Y) arrays [mnkr].
     """
     bkr = np.ascontiguousarray(bkr, dtype=np.float64)
     goal = np.ascontiguousarray(np.broadcast_to(goal, bkr.shape), dtype=np.float64)
     growth = np.ascontiguousarray(np.broadcast_to(tax_base_growth, bkr.shape), dtype=np.float64)
     out = BalanceOut(*(np.empty_like(bkr) for _ in BALANCE_KEYS))
     balance_requirement_nb(bkr, goal, growth, plan.reserve, out)
-    return out._asdict()
+    return out
 
 
 class Budget:
@@ -150,7 +152,7 @@ class Budget:
     def __call__(self, dev: np.ndarray, fund_return: np.ndarray, fund_unrealized: np.ndarray,
                  by_sales: np.ndarray | None = None,
                  delivered: np.ndarray | None = None,
-                 income_change: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 income_change: np.ndarray | None = None) -> BudgetResult:
         """Budget lines, components, driver split and balance requirement per path [mnkr].
 
         ``dev`` (N, F, n_pre + Y') deviations from forecast [points] from the generator's first
@@ -178,26 +180,19 @@ class Budget:
             np.broadcast_to(income_change, (n,)), dtype=np.float64))
         budget_block_nb(np.ascontiguousarray(dev, dtype=np.float64), delivered, income_change,
                         funds, self.arrays, self.base, out)
-        res = {key: np.ascontiguousarray(out.lines[:, j]) for j, key in enumerate(LINE_KEYS)}
-        res["operating_cost_components"] = out.components
-        res["contributions"] = out.contributions
-        res.update(balance_requirement(pl, res["balance_requirement_result"],
-                                       res["required_result_1pct"], out.tax_base_growth))
-        return res
+        lines = [np.ascontiguousarray(out.lines[:, j]) for j in range(len(LINE_KEYS))]
+        balance = balance_requirement(pl, lines[LINES.balance_requirement_result],
+                                      lines[LINES.required_result_1pct], out.tax_base_growth)
+        return BudgetResult(*lines, out.components, out.contributions, *balance)
 
-    def deterministic(self) -> dict[str, np.ndarray]:
+    def deterministic(self) -> PlanBudget:
         """The plan's own budget (one path): every factor at its forecast, every fund at its
-        planned return with the plan's unrealized share. Adds the parts the lines are built
-        from (``planned_cost_measures``, ``other_financial_income``, ``fund_return``,
-        ``fund_unrealized``), each with a leading path axis of one."""
+        planned return with the plan's unrealized share, with the parts its lines are built
+        from."""
         pl = self.plan
         ret = pl.planned_fund_return()[None]
         unreal = ret * pl.fund_unrealized_share[None, :, None]
         res = self(np.zeros((1, len(self.factors), pl.n_pre + pl.n_years)), ret, unreal,
                    by_sales=np.zeros(len(pl.fund_keys), dtype=bool))
-        del res["contributions"]
-        res["planned_cost_measures"] = self.arrays.planned_cost_measures[None].copy()
-        res["other_financial_income"] = self.arrays.other_financial_income[None].copy()
-        res["fund_return"] = ret.copy()
-        res["fund_unrealized"] = unreal
-        return res
+        return PlanBudget(res, self.arrays.planned_cost_measures[None].copy(),
+                          self.arrays.other_financial_income[None].copy(), ret.copy(), unreal)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Channel", "BUDGET_CHANNELS", "ChannelParams", "channel_params", "factor_weights",
            "PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
-           "Lines", "LINES", "CHANNEL_DRIVERS", "DriverRows", "driver_rows",
+           "Lines", "LINES", "BudgetResult", "PlanBudget", "CHANNEL_DRIVERS", "DriverRows", "driver_rows",
            "DRAW_NEVER", "DRAW_TAX_BASE_BELOW_AVERAGE", "DRAW_ANY_DEFICIT", "DRAW_MODES"]
 
 #: Codes of ``balance_requirement.rur.draw_when`` (the only place they are defined).
@@ -210,3 +210,22 @@ class BalanceOut(NamedTuple):
     deficit_restored: np.ndarray
     deficit_outstanding: np.ndarray
     deficit_unrestored: np.ndarray
+
+
+#: The budget's results per path, each field an array [mnkr]: the seed's lines in
+#: :class:`Lines` order (N, Y), ``operating_cost_components`` (N, K, Y) [negative, as costs],
+#: ``contributions`` (N, D, Y) in ``driver_keys`` order, then the balance requirement's
+#: :class:`BalanceOut` fields (N, Y). What :class:`sim.budget.Budget` returns.
+BudgetResult = NamedTuple("BudgetResult", [(name, np.ndarray) for name in (
+    Lines._fields + ("operating_cost_components", "contributions") + BalanceOut._fields)])
+
+
+class PlanBudget(NamedTuple):
+    """The plan's own budget (one path) and the parts its lines are built from, each with a
+    leading path axis of one [mnkr]."""
+
+    budget: BudgetResult
+    planned_cost_measures: np.ndarray  # (1, Y) operating costs the components do not explain
+    other_financial_income: np.ndarray  # (1, Y) financial income other than the funds'
+    fund_return: np.ndarray           # (1, P, Y) each fund's planned return
+    fund_unrealized: np.ndarray       # (1, P, Y) its unrealized part

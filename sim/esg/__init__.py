@@ -11,6 +11,7 @@ import numpy as np
 
 from ..catalogue import annotate
 from .model import OUTPUT_DIMS, EsgParams, generate_arrays
+from .records import EsgPaths
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS
 
 __all__ = ["generate", "esg_params", "EsgParams", "FACTORS", "MONTHLY_FACTORS", "ANNUAL_FACTORS",
@@ -24,7 +25,7 @@ def esg_params(cfg) -> EsgParams:
                                  steps=cfg.equity_steps)
 
 
-def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
+def to_dataset(p: EsgParams, out: EsgPaths, equity_model: str,
                attrs: dict | None = None):
     """The generator's arrays as a Dataset with units and Swedish long names."""
     import xarray as xr  # imported here: a run's first paths do not wait for xarray
@@ -34,10 +35,10 @@ def to_dataset(p: EsgParams, out: dict[str, np.ndarray], equity_model: str,
     for key, dims in OUTPUT_DIMS.items():
         if not labels.get(key, True):
             continue
-        data[key] = xr.Variable(dims, out[key])
+        data[key] = xr.Variable(dims, getattr(out, key))
     if p.steps > 1:
-        data["equity_step_log_return"] = xr.Variable(("path", "step"), out["equity_step"])
-    n = out["kpif"].shape[0]
+        data["equity_step_log_return"] = xr.Variable(("path", "step"), out.equity_step)
+    n = out.kpif.shape[0]
     months = np.arange(f"{p.years[0]}-01", f"{p.years[-1] + 1}-01", dtype="datetime64[M]")
     coords = {"path": np.arange(n), "year": p.years,
               "month": np.arange(len(months)),

@@ -29,8 +29,8 @@ from ._rng import path_states
 from ..information import (InflationRegimes, KnownState, forecast_months, regime_probabilities,
                            start_year)
 from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, DrawSpec,
-                      Equity, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Observed, Rsln2,
-                      ShortRate)
+                      Equity, EsgPaths, FixedIncome, Garch, Gbm, Inflation, MonthlyOut, Observed,
+                      Rsln2, ShortRate)
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
 __all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
@@ -360,55 +360,54 @@ OUTPUT_DIMS = {
 }
 
 
-def simulate_block(p: EsgParams, inn: Innovations,
-                   shifts: Shifts | None = None) -> dict[str, np.ndarray]:
+def simulate_block(p: EsgParams, inn: Innovations, shifts: Shifts | None = None) -> EsgPaths:
     """Run the kernels on one block's innovations, moved by ``shifts`` when given
     (see :class:`Shifts`; monthly shifts are applied before the yearly factors see them)."""
     n, m, s = inn.n_paths, p.n_months, p.steps
     forecast_month = p.kpif_forecast_month
-    out = {
-        "equity_step": np.empty((n, m * s)), "equity_log_return": np.empty((n, m)),
-        "equity_regime": np.zeros((n, m), dtype=np.int8),
+    garch = p.model == EQUITY_GARCH
+    mo = MonthlyOut(
+        equity_step=np.empty((n, m * s)), equity_month=np.empty((n, m)),
+        equity_regime=np.zeros((n, m), dtype=np.int8),
         # the conditional variance only exists for GARCH (the kernel writes it nowhere else)
-        "equity_variance": np.zeros((n, m * s) if p.model == EQUITY_GARCH else (1, 1)),
-        "short_rate": np.empty((n, m)),
-        "fixed_income_return": np.empty((n, m)), "kpif": np.empty((n, m)),
-        "inflation_regime": np.zeros((n, m), dtype=np.int8),
-        "inflation_episode": np.zeros((n, m), dtype=np.int8),
-    }
+        equity_variance=np.zeros((n, m * s) if garch else (1, 1)),
+        short_rate=np.empty((n, m)), fixed_income=np.empty((n, m)), kpif=np.empty((n, m)),
+        inflation_regime=np.zeros((n, m), dtype=np.int8),
+        inflation_episode=np.zeros((n, m), dtype=np.int8))
     K.monthly_nb(inn, p.equity, p.short_rate, p.fixed_income, p.inflation, forecast_month,
-                 p.observed, MonthlyOut(out["equity_step"], out["equity_log_return"], out["equity_regime"],
-                            out["equity_variance"], out["short_rate"],
-                            out["fixed_income_return"], out["kpif"], out["inflation_regime"],
-                            out["inflation_episode"]))
-    if p.model != EQUITY_GARCH:
-        del out["equity_variance"]           # a placeholder: only GARCH has a variance path
+                 p.observed, mo)
     if shifts is not None:
         shifts = _unknown_only(shifts, p)
         eq = shifts.equity
-        out["equity_log_return"] += eq
-        out["equity_step"] += np.repeat(eq / s, s, axis=1) if s > 1 else eq
+        mo.equity_month[...] += eq
+        mo.equity_step[...] += np.repeat(eq / s, s, axis=1) if s > 1 else eq
         sr = shifts.short_rate
         before = np.concatenate([np.zeros((sr.shape[0], 1)), sr[:, :-1]], axis=1)
-        out["short_rate"] += sr
-        out["fixed_income_return"] += (before / 1200.0
-                                       - p.fixed_income.duration * (sr - before) / 100.0)
-        out["kpif"] += shifts.kpif
+        mo.short_rate[...] += sr
+        mo.fixed_income[...] += (before / 1200.0
+                                 - p.fixed_income.duration * (sr - before) / 100.0)
+        mo.kpif[...] += shifts.kpif
     y = len(p.years)
     # The deviation is the mean of the monthly deviations: exactly zero when every shock is.
-    out["inflation_deviation"] = (out["kpif"] - forecast_month).reshape(n, y, 12).mean(axis=2)
-    out["kpif_annual"] = p.kpif_forecast[None] + out["inflation_deviation"]
-    # June's 12-month rate sets the next year's price base amount
-    out["pbb_deviation"] = (out["kpif"] - forecast_month)[:, 5::12]
-    out["annual_growth"] = np.empty((n, y, len(ANNUAL_FACTORS)))
-    out["annual_deviation"] = np.empty((n, y, len(ANNUAL_FACTORS)))
+    inflation_deviation = (mo.kpif - forecast_month).reshape(n, y, 12).mean(axis=2)
+    annual_growth = np.empty((n, y, len(ANNUAL_FACTORS)))
+    annual_deviation = np.empty((n, y, len(ANNUAL_FACTORS)))
     K.annual_nb(np.ascontiguousarray(inn.annual), np.ascontiguousarray(inn.jumps),
-                np.ascontiguousarray(out["inflation_deviation"]), p.annual,
-                out["annual_growth"], out["annual_deviation"])
+                np.ascontiguousarray(inflation_deviation), p.annual, annual_growth,
+                annual_deviation)
     if shifts is not None:
-        out["annual_growth"] += shifts.annual
-        out["annual_deviation"] += shifts.annual
-    return out
+        annual_growth += shifts.annual
+        annual_deviation += shifts.annual
+    return EsgPaths(
+        equity_step=mo.equity_step, equity_log_return=mo.equity_month,
+        equity_regime=mo.equity_regime, equity_variance=mo.equity_variance if garch else None,
+        short_rate=mo.short_rate, fixed_income_return=mo.fixed_income, kpif=mo.kpif,
+        inflation_regime=mo.inflation_regime, inflation_episode=mo.inflation_episode,
+        inflation_deviation=inflation_deviation,
+        kpif_annual=p.kpif_forecast[None] + inflation_deviation,
+        # June's 12-month rate sets the next year's price base amount
+        pbb_deviation=(mo.kpif - forecast_month)[:, 5::12],
+        annual_growth=annual_growth, annual_deviation=annual_deviation)
 
 
 def _unknown_only(shifts: Shifts, p: EsgParams) -> Shifts:
@@ -446,9 +445,9 @@ def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
 def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, threads: int = 1,
                     deterministic: bool = False, shocks: dict | None = None,
                     shifts: Shifts | None = None, block_order: list[int] | None = None,
-                    progress=None) -> dict[str, np.ndarray]:
+                    progress=None) -> EsgPaths:
     """All paths, block by block (threads over blocks), gathered in block order."""
-    def run(b: int) -> dict:
+    def run(b: int) -> EsgPaths:
         lo, hi = blocks.bounds(b, n_paths, block_size)
         inn = (zero_innovations(p, hi - lo) if deterministic
                else draw_innovations(p, block_seed(seed, b), hi - lo))
@@ -461,4 +460,5 @@ def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, thre
 
     results = [res for _, res in blocks.in_block_order(
         run, blocks.n_blocks(n_paths, block_size), threads, block_order)]
-    return {k: np.concatenate([r[k] for r in results]) for k in results[0]}
+    return EsgPaths(*(None if parts[0] is None else np.concatenate(parts)
+                      for parts in zip(*results)))

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Gbm", "Rsln2", "Garch", "Equity", "ShortRate", "FixedIncome", "Inflation",
-           "AnnualFactors", "DrawSpec", "MonthlyOut", "Observed", "EQUITY_GBM", "EQUITY_RSLN2",
+           "AnnualFactors", "DrawSpec", "MonthlyOut", "EsgPaths", "Observed", "EQUITY_GBM", "EQUITY_RSLN2",
            "EQUITY_GARCH", "EQUITY_MODELS"]
 
 EQUITY_GBM = 0
@@ -147,3 +147,23 @@ class MonthlyOut(NamedTuple):
     kpif: np.ndarray              # (N, M) [percent]
     inflation_regime: np.ndarray  # (N, M) int8
     inflation_episode: np.ndarray  # (N, M) int8: 1 in a high-inflation episode
+
+
+class EsgPaths(NamedTuple):
+    """A block's factor paths, as :func:`sim.esg.model.simulate_block` returns them (``N``
+    paths, ``M`` months, ``S`` equity steps, ``Y`` years, ``K`` yearly factors)."""
+
+    equity_step: np.ndarray       # (N, S) log return per step
+    equity_log_return: np.ndarray  # (N, M) log return per month
+    equity_regime: np.ndarray     # (N, M) int8
+    equity_variance: np.ndarray | None  # (N, S) GARCH's conditional variance; None otherwise
+    short_rate: np.ndarray        # (N, M) [percent] at the month's end
+    fixed_income_return: np.ndarray  # (N, M) simple return
+    kpif: np.ndarray              # (N, M) [percent]
+    inflation_regime: np.ndarray  # (N, M) int8
+    inflation_episode: np.ndarray  # (N, M) int8: 1 in a high-inflation episode
+    inflation_deviation: np.ndarray  # (N, Y) [points] the year's mean deviation from forecast
+    kpif_annual: np.ndarray       # (N, Y) [percent] forecast plus deviation
+    pbb_deviation: np.ndarray     # (N, Y) [points] June's deviation (next year's prisbasbelopp)
+    annual_growth: np.ndarray     # (N, Y, K) [percent]
+    annual_deviation: np.ndarray  # (N, Y, K) [points] from forecast

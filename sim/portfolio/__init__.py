@@ -8,13 +8,15 @@ generator's (or a replayed) returns and returns arrays with a ``fund`` axis.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _kernels as K
 from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
-__all__ = ["Fund", "run_fund", "run_funds", "fund_params", "YEARLY_KEYS", "MONTHLY_KEYS",
+__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "fund_params", "YEARLY_KEYS",
+           "MONTHLY_KEYS",
            "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
            "fixed_income_vol"]
 
@@ -29,6 +31,13 @@ YEARLY_KEYS = ("year_return", "realized", "unrealized_change", "value_end", "cos
 BREACH_PARTS = ("cushion", "equity", "fixed_income", "costs", "floor_move")
 PATH_KEYS = ("breach_months_total", "first_breach_month", "worst_depth_below_floor",
              "worst_fall_12m_total", "cash_lock_months_total")
+
+#: What :func:`run_fund` and :func:`run_funds` return, named as :class:`FundOut`'s fields:
+#: monthly (N, M) arrays (None when not asked for), yearly (N, Y) ones and per-path (N,)
+#: statistics (:data:`PATH_KEYS`, the columns of :attr:`FundOut.path`); :func:`run_funds`
+#: adds a ``fund`` axis 1.
+FundPaths = NamedTuple("FundPaths", [(k, np.ndarray) for k in
+                                     MONTHLY_KEYS + YEARLY_KEYS + PATH_KEYS])
 
 
 @dataclass(frozen=True)
@@ -112,13 +121,12 @@ class Fund:
 
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
-             steps_per_month: int, out: dict[str, np.ndarray] | None = None,
-             equity_growth: np.ndarray | None = None, monthly: bool = True
-             ) -> dict[str, np.ndarray]:
+             steps_per_month: int, out: FundPaths | None = None,
+             equity_growth: np.ndarray | None = None, monthly: bool = True) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
-    the monthly arrays are left out."""
+    the monthly arrays are None."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -147,29 +155,31 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                   np.ascontiguousarray(fund.flows.target_value[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.equity_shift[:y], dtype=np.float64),
                   np.ascontiguousarray(fund.flows.fixed_income_shift[:y], dtype=np.float64))
-    res = FundOut(*(out[k] if monthly else dummy for k in MONTHLY_KEYS),
-                  *(out[k] for k in YEARLY_KEYS), path=path)
+    res = FundOut(*(getattr(out, k) if monthly else dummy for k in MONTHLY_KEYS),
+                  *(getattr(out, k) for k in YEARLY_KEYS), path=path)
     K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
     for j, k in enumerate(PATH_KEYS):
-        out[k][...] = path[:, j]
+        getattr(out, k)[...] = path[:, j]
     return out
 
 
 def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = (),
-              monthly: bool = True) -> dict[str, np.ndarray]:
-    out = {k: np.empty(lead + (n, m)) for k in MONTHLY_KEYS} if monthly else {}
-    out.update({k: np.zeros(lead + (n, y)) for k in YEARLY_KEYS})
-    out.update({k: np.empty(lead + (n,)) for k in PATH_KEYS})
-    return out
+              monthly: bool = True) -> FundPaths:
+    return FundPaths(**{k: np.empty(lead + (n, m)) if monthly else None for k in MONTHLY_KEYS},
+                     **{k: np.zeros(lead + (n, y)) for k in YEARLY_KEYS},
+                     **{k: np.empty(lead + (n,)) for k in PATH_KEYS})
 
 
-def portfolio_variables(res: dict[str, np.ndarray]) -> dict:
+def portfolio_variables(res: FundPaths) -> dict:
     """The results of :func:`run_funds` as xarray Variables named ``fund_<key>`` (dims path,
-    fund, month/year); units and labels come from the catalogue when the Dataset is built."""
+    fund, month/year); units and labels come from the catalogue when the Dataset is built.
+    Monthly results not kept (None) are left out."""
     import xarray as xr
 
     out = {}
-    for key, arr in res.items():
+    for key, arr in res._asdict().items():
+        if arr is None:
+            continue
         if key in MONTHLY_KEYS:
             dims = ("path", "fund", "month")
         elif key in YEARLY_KEYS:
@@ -212,7 +222,7 @@ def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) ->
 
 
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,
-              steps_per_month: int, monthly: bool = True) -> dict[str, np.ndarray]:
+              steps_per_month: int, monthly: bool = True) -> FundPaths:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
 
     Each fund fills its own contiguous slab of a (fund, path, ...) array; the result is a
@@ -223,5 +233,6 @@ def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndar
     growth = np.exp(equity_step)                  # once for every fund
     for j, p in enumerate(params):
         run_fund(p, equity_step, fixed_income, steps_per_month,
-                 out={k: v[j] for k, v in slabs.items()}, equity_growth=growth, monthly=monthly)
-    return {k: np.moveaxis(v, 0, 1) for k, v in slabs.items()}
+                 out=FundPaths(*(None if v is None else v[j] for v in slabs)),
+                 equity_growth=growth, monthly=monthly)
+    return FundPaths(*(None if v is None else np.moveaxis(v, 0, 1) for v in slabs))

@@ -49,24 +49,28 @@ def _deterministic(e: Engine, shifts, offset, delivered=None,
     """One path with every random shock at zero, moved by the scenario's shifts; ``delivered``
     the share of the planned measures delivered (default: all, as the plan), ``income`` the
     relative change of operating income (default: none)."""
-    r = e.run_block(zero_innovations(e.esg, 1), keep_monthly=True, shifts=shifts,
+    r = e.run_block(zero_innovations(e.esg, 1), fund_months=True, shifts=shifts,
                     fund_offset=offset,
                     delivered=None if delivered is None else np.array([delivered]),
                     income_change=None if income is None else np.array([income]))
     y = e.plan.n_years
-    out = {key: (("year",), r[key][0, :y]) for key in DETERMINISTIC_KEYS}
-    out["margin_to_goal"] = (("year",), (r["balance_requirement_result"]
-                                         - r["required_result_1pct"])[0, :y])
-    out["cost_component"] = (("component", "year"), -r["operating_cost_components"][0, :, :y])
-    out["fund_value"] = (("fund", "year"), r["funds_value_end"][0, :, :y])
-    out["fund_return"] = (("fund", "year"), r["funds_year_return"][0, :, :y] + offset[0])
-    floor = r["funds_floor"][0, :, 11::12][:, :y]      # the floor at each year's last month
+    b, f = r.budget, r.funds
+    out = {key: (("year",), (r.esg.kpif_annual if key == "kpif_annual" else getattr(b, key))
+                 [0, :y]) for key in DETERMINISTIC_KEYS}
+    out["margin_to_goal"] = (("year",), (b.balance_requirement_result
+                                         - b.required_result_1pct)[0, :y])
+    out["cost_component"] = (("component", "year"), -b.operating_cost_components[0, :, :y])
+    out["fund_value"] = (("fund", "year"), f.value_end[0, :, :y])
+    out["fund_return"] = (("fund", "year"), f.year_return[0, :, :y] + offset[0])
+    floor = f.floor[0, :, 11::12][:, :y]      # the floor at each year's last month
     out["fund_floor"] = (("fund", "year"), floor)
-    out["fund_breach_months"] = (("fund", "year"), r["funds_breach_months"][0, :, :y])
-    out["fund_worst_fall_12m"] = (("fund", "year"), r["funds_worst_fall_12m"][0, :, :y])
-    eq = r["esg_equity_log_return"][0].astype(np.float64).reshape(-1, 12).sum(axis=1)[:y]
-    out["equity_return"] = (("year",), np.expm1(eq))
-    out["short_rate_end"] = (("year",), r["esg_short_rate"][0, 11::12][:y].astype(np.float64))
+    out["fund_breach_months"] = (("fund", "year"), f.breach_months[0, :, :y])
+    out["fund_worst_fall_12m"] = (("fund", "year"), f.worst_fall_12m[0, :, :y])
+    # the monthly factor paths at the precision the per-path store keeps them (float32)
+    monthly = r.esg.equity_log_return[0].astype(np.float32).astype(np.float64)
+    out["equity_return"] = (("year",), np.expm1(monthly.reshape(-1, 12).sum(axis=1)[:y]))
+    out["short_rate_end"] = (("year",), r.esg.short_rate[0, 11::12][:y].astype(np.float32)
+                             .astype(np.float64))
     return out
 
 

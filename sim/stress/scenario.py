@@ -236,13 +236,13 @@ def scenario_shifts(sc: Scenario, p: EsgParams, name: str = "scenario") -> Shift
         if key == "equity":
             if fp.mode == "level":
                 target = np.log1p(np.where(set_, vals, 0.0)) / per
-                delta = target - base["equity_log_return"][0]
+                delta = target - base.equity_log_return[0]
             else:
                 delta = np.where(set_, vals, 0.0) / per
             shifts.equity[0] = np.where(set_, delta, 0.0)
         else:
             out = shifts.short_rate if key == "short_rate" else shifts.kpif
-            now = base["short_rate" if key == "short_rate" else "kpif"][0]
+            now = (base.short_rate if key == "short_rate" else base.kpif)[0]
             delta = vals - now if fp.mode == "level" else vals
             out[0] = np.where(set_, delta, 0.0)
     after = simulate_block(p, zero_innovations(p, 1), shifts)
@@ -252,7 +252,7 @@ def scenario_shifts(sc: Scenario, p: EsgParams, name: str = "scenario") -> Shift
             continue
         vals, set_ = _monthly(fp, first, m, f"{name}: factors.{key}")
         yearly, yset = vals[::12], set_[::12]
-        now = after["annual_growth"][0, :, j]
+        now = after.annual_growth[0, :, j]
         delta = yearly - now if fp.mode == "level" else yearly
         shifts.annual[0, :, j] = np.where(yset, delta, 0.0)
     return shifts

@@ -90,10 +90,10 @@ def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUni
     years before the plan (``e.n_pre``) get none, so a setting moves the plan years only."""
     out = generate_arrays(e.esg, n_paths, seed, e.block_size, threads=threads)
     y = len(e.esg.years)
-    yearly = [out["equity_log_return"].reshape(n_paths, y, 12).sum(axis=2),
-              out["short_rate"].reshape(n_paths, y, 12).mean(axis=2),
-              out["kpif_annual"]]
-    yearly += [out["annual_growth"][:, :, j] for j in range(len(ANNUAL_FACTORS))]
+    yearly = [out.equity_log_return.reshape(n_paths, y, 12).sum(axis=2),
+              out.short_rate.reshape(n_paths, y, 12).mean(axis=2),
+              out.kpif_annual]
+    yearly += [out.annual_growth[:, :, j] for j in range(len(ANNUAL_FACTORS))]
     sd = np.array([v.std(axis=0, ddof=1) for v in yearly])
     sd[sd < 1e-12 * (1.0 + np.abs(np.array([v.mean(axis=0) for v in yearly])))] = 0.0
     sd[:, :e.n_pre] = 0.0
@@ -109,7 +109,7 @@ def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> np.nd
     for lo in range(0, len(z), e.block_size):
         zz = z[lo:lo + e.block_size]
         out.append(e.run_block(zero_innovations(e.esg, len(zz)), shifts=units.shifts(zz),
-                               fund_offset=offset)["balance_requirement_result"])
+                               fund_offset=offset).budget.balance_requirement_result)
     return np.concatenate(out)
 
 

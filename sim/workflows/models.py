@@ -228,9 +228,9 @@ def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str,
         out = simulate_block(e.esg, e.innovations(b, z - a))
         res = []
         for fd in funds:
-            r = run_fund(fd, out["equity_step"], out["fixed_income_return"], e.steps,
+            r = run_fund(fd, out.equity_step, out.fixed_income_return, e.steps,
                          monthly=False)
-            value = r["value_end"][:, pre:]
+            value = r.value_end[:, pre:]
             cov, _ = funding(value, fd.flows.net_flow[pre:])
             # an emptied fund (value 0) falls below the histogram's range
             logv = np.log10(np.maximum(value, 1e-300))

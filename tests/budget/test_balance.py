@@ -24,7 +24,7 @@ def run(plan, bkr, growth=NO_GROWTH_RULE, goal=GOAL, **rules):
     p = dataclasses.replace(plan, reserve=plan.reserve._replace(**rules))
     out = balance_requirement(p, np.array([bkr], float), np.full((1, len(bkr)), goal),
                               np.array([growth], float))
-    return {k: v[0].tolist() for k, v in out.items()}
+    return {k: v[0].tolist() for k, v in out._asdict().items()}
 
 
 CASES = [
@@ -144,5 +144,5 @@ def test_many_paths_equal_one_at_a_time(plan):
     together = balance_requirement(p, bkr, np.full_like(bkr, GOAL), growth)
     for i in (0, 17, 63):
         alone = balance_requirement(p, bkr[i:i + 1], np.full((1, 6), GOAL), growth[i:i + 1])
-        for key in together:
-            np.testing.assert_array_equal(together[key][i], alone[key][0])
+        for key in together._fields:
+            np.testing.assert_array_equal(getattr(together, key)[i], getattr(alone, key)[0])

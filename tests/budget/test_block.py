@@ -46,8 +46,9 @@ def test_budget_kernel_equals_the_numpy_reference(plan, by_sales):
         if key in ("fund_return", "fund_unrealized", "planned_cost_measures",
                    "other_financial_income"):
             continue
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(getattr(got, key), want[key], rtol=1e-12, atol=1e-9,
+                                   err_msg=key)
     # the driver split adds up to the deviation from plan
-    np.testing.assert_allclose(got["contributions"].sum(axis=1),
-                               got["balance_requirement_result"]
+    np.testing.assert_allclose(got.contributions.sum(axis=1),
+                               got.balance_requirement_result
                                - base["balance_requirement_result"], atol=1e-9)

@@ -48,11 +48,11 @@ def test_labels_are_the_seeds(seed_budget):
 
 def test_reproduces_all_84_cells_within_one_mnkr(plan, seed_budget):
     """Every factor at forecast: each cell, printed in whole mnkr, within ±1 of the seed's."""
-    out = at_plan(plan)
+    out = at_plan(plan).budget
     misses = []
     for key in LINE_KEYS:
         for j, year in enumerate(YEARS):
-            printed = int(format_mnkr(out[key][0, j]).replace(" ", "").replace("\u2212", "-"))
+            printed = int(format_mnkr(getattr(out, key)[0, j]).replace(" ", "").replace("\u2212", "-"))
             if abs(printed - seed_budget[key][year]) > 1:
                 misses.append((key, year, out[key][0, j], seed_budget[key][year]))
     assert len(LINE_KEYS) * len(YEARS) == 84
@@ -62,15 +62,15 @@ def test_reproduces_all_84_cells_within_one_mnkr(plan, seed_budget):
 def test_given_lines_are_the_plan_and_derived_lines_follow_the_seed_arithmetic(plan, seed_budget):
     """Exact, not within rounding: the given lines equal the seed's cells, and every derived
     line is the seed's arithmetic (docs/domain.md) applied to the seed's printed parts."""
-    out = at_plan(plan)
+    det = at_plan(plan)
     s = {k: np.array([seed_budget[k][y] for y in YEARS]) for k in LINE_KEYS}
     for key in ("operating_income", "operating_costs", "depreciation", "tax_revenue",
                 "general_grants_equalisation", "financial_income", "financial_costs"):
-        np.testing.assert_allclose(out[key][0], s[key], rtol=0, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(getattr(det.budget, key)[0], s[key], rtol=0, atol=1e-9, err_msg=key)
     # the pension return is capital x rate (221,4 in 2027-2028), printed rounded in the seed
-    np.testing.assert_allclose(out["pension_portfolio_return"][0], s["pension_portfolio_return"],
+    np.testing.assert_allclose(det.budget.pension_portfolio_return[0], s["pension_portfolio_return"],
                                rtol=0, atol=0.5)
-    s["pension_portfolio_return"] = out["pension_portfolio_return"][0]
+    s["pension_portfolio_return"] = det.budget.pension_portfolio_return[0]
     nc = s["operating_income"] + s["operating_costs"] + s["depreciation"]
     orr = nc + s["tax_revenue"] + s["general_grants_equalisation"]
     nr = orr + s["financial_income"] + s["financial_costs"]
@@ -80,14 +80,14 @@ def test_given_lines_are_the_plan_and_derived_lines_follow_the_seed_arithmetic(p
                 "balance_requirement_result": bkr, "required_result_1pct": req,
                 "measures_needed": req - bkr}
     for key, want in expected.items():
-        np.testing.assert_allclose(out[key][0], want, rtol=0, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(getattr(det.budget, key)[0], want, rtol=0, atol=1e-9, err_msg=key)
 
 
 def test_components_sum_to_the_base_year_costs(plan):
-    out = at_plan(plan)
-    comp = out["operating_cost_components"][0]
+    det = at_plan(plan)
+    comp = det.budget.operating_cost_components[0]
     assert math.isclose(comp[:, 0].sum(), -10454.0, abs_tol=1e-9)
-    assert abs(out["planned_cost_measures"][0, 0]) < 1e-9
+    assert abs(det.planned_cost_measures[0, 0]) < 1e-9
 
 
 def test_wage_growth_one_point_higher_in_2024(plan):
@@ -99,23 +99,23 @@ def test_wage_growth_one_point_higher_in_2024(plan):
     assert plan.component_drivers[k] == ("wages",) and plan.component_elasticity[k] == 1.0
     base = at_plan(plan)
     shocked_ = shocked(plan, wages=((0, 1), 1.0))
-    wages = base["operating_cost_components"][0, k]
+    wages = base.budget.operating_cost_components[0, k]
     assert math.isclose(-wages[0], 3399.6408, rel_tol=1e-12)
     extra = wages * (1.041 / 1.031 - 1.0)
     extra[0] = 0.0
-    np.testing.assert_allclose(shocked_["operating_cost_components"][0, k] - wages, extra,
+    np.testing.assert_allclose(shocked_.operating_cost_components[0, k] - wages, extra,
                                atol=1e-9)
     driven = [j for j, d in enumerate(plan.component_drivers) if "wages" in d]
     assert len(driven) == 3
-    comp = base["operating_cost_components"][0]
+    comp = base.budget.operating_cost_components[0]
     want = np.zeros(plan.n_years)
     for j in driven:             # growth in 2024 e_j points higher: later years scale with it
         g, e = plan.component_growth[j, 1], plan.component_elasticity[j]
         want[1:] += comp[j, 1:] * ((1 + (g + e) / 100) / (1 + g / 100) - 1.0)
-    np.testing.assert_allclose(shocked_["operating_costs"][0] - base["operating_costs"][0],
+    np.testing.assert_allclose(shocked_.operating_costs[0] - base.budget.operating_costs[0],
                                want, atol=1e-9)
-    np.testing.assert_allclose(shocked_["balance_requirement_result"][0]
-                               - base["balance_requirement_result"][0], want, atol=1e-9)
+    np.testing.assert_allclose(shocked_.balance_requirement_result[0]
+                               - base.budget.balance_requirement_result[0], want, atol=1e-9)
 
 
 def test_tax_base_growth_one_point_lower_in_2023(plan):
@@ -125,9 +125,9 @@ def test_tax_base_growth_one_point_lower_in_2023(plan):
     base = at_plan(plan)
     shocked_ = shocked(plan, tax_base=((0, 0), -1.0))
     want = plan.tax_revenue * (1.04 / 1.05)
-    np.testing.assert_allclose(shocked_["tax_revenue"][0], want, rtol=1e-13)
-    np.testing.assert_allclose(shocked_["required_result_1pct"][0]
-                               - base["required_result_1pct"][0],
+    np.testing.assert_allclose(shocked_.tax_revenue[0], want, rtol=1e-13)
+    np.testing.assert_allclose(shocked_.required_result_1pct[0]
+                               - base.budget.required_result_1pct[0],
                                0.01 * (want - plan.tax_revenue), atol=1e-9)
 
 
@@ -137,8 +137,8 @@ def test_price_base_amount_two_points_higher_raises_the_liabilitys_financial_cos
     2024), costs 2 % more: 94.62 mnkr, in 2025 only."""
     assert plan.liability_drivers == ("price_base_amount",) and plan.liability_lag == 1
     base = at_plan(plan)
-    diff = (shocked(plan, price_base_amount=((0, 1), 2.0))["financial_costs"][0]
-            - base["financial_costs"][0])
+    diff = (shocked(plan, price_base_amount=((0, 1), 2.0)).financial_costs[0]
+            - base.budget.financial_costs[0])
     np.testing.assert_allclose(diff, [0, 0, -94.62, 0, 0, 0], atol=1e-9)
 
 
@@ -156,12 +156,12 @@ def test_a_pre_plan_year_moves_every_plan_years_level(plan):
     dev[0, DEVIATION_FACTORS.index("price_base_amount"), 0] = 3.3
     ret = plan.planned_fund_return()[None]
     out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
-    wages = base["operating_cost_components"][0, k]
-    np.testing.assert_allclose(out["operating_cost_components"][0, k], wages * 1.037 / 1.027,
+    wages = base.budget.operating_cost_components[0, k]
+    np.testing.assert_allclose(out.operating_cost_components[0, k], wages * 1.037 / 1.027,
                                rtol=1e-13)
     # 2023's financial costs: 3,3 % of the provisions at the end of 2022 (4 138 mnkr), the
     # 138 mnkr of the seed's change table
-    fin = out["financial_costs"][0] - base["financial_costs"][0]
+    fin = out.financial_costs[0] - base.budget.financial_costs[0]
     np.testing.assert_allclose(fin, [-0.033 * 4138, 0, 0, 0, 0, 0], atol=1e-9)
 
 
@@ -179,9 +179,9 @@ def test_a_fund_loss_counts_in_the_balance_requirement_only_when_realized(plan, 
     by_sales = by_plan(plan)
     by_sales[p] = True                        # the fund's own unrealized change counts
     out = Budget(plan, by_sales)(dev, ret, unreal)
-    assert math.isclose(out["net_result"][0, 1] - base["net_result"][0, 1], -738.0,
+    assert math.isclose(out.net_result[0, 1] - base.budget.net_result[0, 1], -738.0,
                         abs_tol=1e-9)
-    bkr_change = out["balance_requirement_result"][0, 1] - base["balance_requirement_result"][0, 1]
+    bkr_change = out.balance_requirement_result[0, 1] - base.budget.balance_requirement_result[0, 1]
     # before: all 238 unrealized and removed; after: the unrealized part of -500 is added back
     assert math.isclose(bkr_change, -500.0 * realized_share, abs_tol=1e-9)
 
@@ -189,8 +189,8 @@ def test_a_fund_loss_counts_in_the_balance_requirement_only_when_realized(plan, 
 def test_paths_are_independent(plan):
     """A shock on one path moves that path only."""
     out = shocked(plan, n=3, tax_base=((1, 0), -2.0))
-    np.testing.assert_array_equal(out["net_result"][0], out["net_result"][2])
-    assert (out["net_result"][1] < out["net_result"][0]).all()
+    np.testing.assert_array_equal(out.net_result[0], out.net_result[2])
+    assert (out.net_result[1] < out.net_result[0]).all()
 
 
 def test_an_operating_overrun_written_by_hand(plan):
@@ -209,17 +209,17 @@ def test_an_operating_overrun_written_by_hand(plan):
     out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
     share = np.array([0.02, 0.02] + [1.02 * 0.99 - 1.0] * 4)
     extra = share * -plan.operating_costs
-    np.testing.assert_allclose(out["operating_costs"][0] - base["operating_costs"][0], -extra,
+    np.testing.assert_allclose(out.operating_costs[0] - base.budget.operating_costs[0], -extra,
                                rtol=1e-12)
-    np.testing.assert_allclose(out["balance_requirement_result"][0]
-                               - base["balance_requirement_result"][0], -extra, rtol=1e-12)
+    np.testing.assert_allclose(out.balance_requirement_result[0]
+                               - base.budget.balance_requirement_result[0], -extra, rtol=1e-12)
     k = list(Budget(plan, by_plan(plan)).drivers).index("operations")
-    np.testing.assert_allclose(out["contributions"][0, k], -extra, rtol=1e-12)
+    np.testing.assert_allclose(out.contributions[0, k], -extra, rtol=1e-12)
     # with an information date, a pre-plan year's overrun (the jump-off level) moves them all
     dev[:] = 0.0
     dev[0, f, 0] = 1.0
     out = Budget(plan, by_plan(plan))(dev, ret, ret * plan.fund_unrealized_share[None, :, None])
-    np.testing.assert_allclose(out["operating_costs"][0] - base["operating_costs"][0],
+    np.testing.assert_allclose(out.operating_costs[0] - base.budget.operating_costs[0],
                                0.01 * plan.operating_costs, rtol=1e-12)
 
 
@@ -240,19 +240,19 @@ def test_no_measure_delivered_is_the_plan_without_its_measures(plan, seed_budget
                       for k, c in enumerate(plan.component_base)])
     assert math.isclose(plan.component_base.sum(), -seed_budget["operating_costs"][2023])
     without = -grown.sum(axis=0)
-    np.testing.assert_allclose(out["operating_costs"][0], without, rtol=1e-12)
-    measures = base["operating_costs"][0] - without          # 0 in 2023, 139 ... 354 mnkr
+    np.testing.assert_allclose(out.operating_costs[0], without, rtol=1e-12)
+    measures = base.budget.operating_costs[0] - without          # 0 in 2023, 139 ... 354 mnkr
     assert abs(measures[0]) < 1e-6 and np.all(measures[1:] > 100.0)
     k = list(Budget(plan, by_plan(plan)).drivers).index("measures")
     for i, share in enumerate((0.0, 0.25)):
         lost = (1.0 - share) * np.clip(measures, 0.0, None)
-        np.testing.assert_allclose(out["balance_requirement_result"][i]
-                                   - base["balance_requirement_result"][0], -lost, atol=1e-9)
-        np.testing.assert_allclose(out["contributions"][i, k], -lost, atol=1e-9)
+        np.testing.assert_allclose(out.balance_requirement_result[i]
+                                   - base.budget.balance_requirement_result[0], -lost, atol=1e-9)
+        np.testing.assert_allclose(out.contributions[i, k], -lost, atol=1e-9)
     # full delivery (the default) is the plan
     np.testing.assert_array_equal(
         Budget(plan, by_plan(plan))(dev[:1], ret[:1], ret[:1] * plan.fund_unrealized_share[
-            None, :, None])["balance_requirement_result"], base["balance_requirement_result"])
+            None, :, None]).balance_requirement_result, base.budget.balance_requirement_result)
 
 
 def test_operating_income_ten_percent_below_plan(plan, seed_budget):
@@ -267,11 +267,11 @@ def test_operating_income_ten_percent_below_plan(plan, seed_budget):
     k = list(Budget(plan, by_plan(plan)).drivers).index("income")
     for i, x in enumerate((-0.10, 0.05)):
         moved = np.array([x * seed_budget["operating_income"][y] for y in YEARS])
-        np.testing.assert_allclose(out["operating_income"][i],
-                                   base["operating_income"][0] + moved, rtol=1e-12)
-        np.testing.assert_allclose(out["balance_requirement_result"][i]
-                                   - base["balance_requirement_result"][0], moved, atol=1e-9)
-        np.testing.assert_allclose(out["contributions"][i, k], moved, atol=1e-9)
+        np.testing.assert_allclose(out.operating_income[i],
+                                   base.budget.operating_income[0] + moved, rtol=1e-12)
+        np.testing.assert_allclose(out.balance_requirement_result[i]
+                                   - base.budget.balance_requirement_result[0], moved, atol=1e-9)
+        np.testing.assert_allclose(out.contributions[i, k], moved, atol=1e-9)
 
 
 def test_wrong_factor_shape_is_a_clear_error(plan):

@@ -75,12 +75,12 @@ def test_equity_equals_numpy_reference(model, steps):
         want = ref.gbm(inn.equity, *p.equity.gbm)
     elif model == "rsln2":
         want, regime = ref.rsln2(inn.equity, inn.equity_regime_u, steps, *p.equity.rsln2[:6])
-        np.testing.assert_array_equal(out["equity_regime"], regime)
+        np.testing.assert_array_equal(out.equity_regime, regime)
     else:
         want, h = ref.garch_t(inn.equity, inn.equity_w, *p.equity.garch)
-        np.testing.assert_allclose(out["equity_variance"], h, rtol=1e-12, atol=0)
-    np.testing.assert_allclose(out["equity_step"], want, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(out["equity_log_return"],
+        np.testing.assert_allclose(out.equity_variance, h, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out.equity_step, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out.equity_log_return,
                                want.reshape(200, -1, steps).sum(axis=2), rtol=0, atol=1e-12)
 
 
@@ -89,21 +89,21 @@ def test_rate_fixed_income_and_inflation_equal_numpy_reference():
     p, inn, out = draw(cfg, 300)
     (r0, theta, decay, step_vol), (spread, duration) = p.short_rate, p.fixed_income
     rates = ref.vasicek(inn.short_rate, r0, decay, theta, step_vol)
-    np.testing.assert_allclose(out["short_rate"], rates, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(out["fixed_income_return"],
+    np.testing.assert_allclose(out.short_rate, rates, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out.fixed_income_return,
                                ref.fixed_income(rates, r0, spread, duration), rtol=0, atol=1e-12)
     infl, regime, episode = ref.inflation(inn.inflation, inn.inflation_regime_u,
                                           p.kpif_forecast_month, *p.inflation,
                                           ep_u=inn.episode_u)
-    np.testing.assert_allclose(out["kpif"], infl, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(out["inflation_regime"], regime)
-    np.testing.assert_array_equal(out["inflation_episode"], episode)
+    np.testing.assert_allclose(out.kpif, infl, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out.inflation_regime, regime)
+    np.testing.assert_array_equal(out.inflation_episode, episode)
     assert regime.any(), "the high regime should occur in 300 paths x 10 years"
     assert episode.any(), "an episode should occur in 300 paths x 10 years"
-    growth = ref.annual(inn.annual, inn.jumps, out["inflation_deviation"], p.annual.forecast,
+    growth = ref.annual(inn.annual, inn.jumps, out.inflation_deviation, p.annual.forecast,
                         p.annual.phi, p.annual.sigma, p.annual.inflation_beta,
                         p.annual.inflation_beta_lag, p.annual.known, p.annual.jump_offset)
-    np.testing.assert_allclose(out["annual_growth"], growth, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out.annual_growth, growth, rtol=0, atol=1e-12)
     assert inn.jumps.any(), "jumps should occur in 300 paths x 10 years"
 
 
@@ -117,7 +117,7 @@ def test_gbm_log_return_moments_at_several_horizons():
     n = 20000
     _, _, out = draw(cfg, n, seed=11)
     mu, sigma = 0.07, 0.16
-    cum = np.cumsum(out["equity_log_return"], axis=1)
+    cum = np.cumsum(out.equity_log_return, axis=1)
     for months in (1, 12, 60):
         t = months / 12
         x = cum[:, months - 1]
@@ -134,7 +134,7 @@ def test_vasicek_rate_mean_and_variance():
     r0, theta, kappa, sigma = 6.0, 2.5, 0.25, 1.2
     for months in (1, 12, 120):
         t = months / 12
-        r = out["short_rate"][:, months - 1]
+        r = out.short_rate[:, months - 1]
         mean = theta + (r0 - theta) * math.exp(-kappa * t)
         var = sigma ** 2 * (1 - math.exp(-2 * kappa * t)) / (2 * kappa)
         assert abs(r.mean() - mean) < Z * math.sqrt(var / n), months
@@ -147,7 +147,7 @@ def test_inflation_ar1_mean_variance_and_autocorrelation():
     n = 20000
     p, _, out = draw(cfg, n, seed=13)
     phi, sigma = 0.93, 0.35
-    dev = out["kpif"] - np.repeat(p.kpif_forecast, 12)[None]
+    dev = out.kpif - np.repeat(p.kpif_forecast, 12)[None]
     for m in (0, 11, 47):
         var_m = sigma ** 2 * (1 - phi ** (2 * (m + 1))) / (1 - phi ** 2)
         var_next = sigma ** 2 * (1 - phi ** (2 * (m + 2))) / (1 - phi ** 2)
@@ -163,7 +163,7 @@ def test_garch_unconditional_variance_and_fat_tails():
     n = 10000
     p, _, out = draw(cfg, n, seed=14)
     mu, hbar, nu = p.equity.garch.mu, p.equity.garch.long_run_var, p.equity.garch.nu
-    eps = out["equity_step"] - mu
+    eps = out.equity_step - mu
     # E[eps_t^2] = hbar at every t (h_0 = hbar); the SE from the sample's own spread of eps^2,
     # over paths (paths are independent; months within a path are not).
     per_path = (eps ** 2).mean(axis=1)
@@ -197,10 +197,10 @@ def test_rsln2_regime_probabilities_and_12_month_moments():
     p, _, out = draw(cfg, n, seed=15)
     mu1, s1, mu2, s2, p12, p21, pi2 = p.equity.rsln2
     for m in (0, 5, 23):
-        frac = out["equity_regime"][:, m].mean()
+        frac = out.equity_regime[:, m].mean()
         assert abs(frac - pi2) < Z * math.sqrt(pi2 * (1 - pi2) / n), m
     mean, var = rsln2_exact_12_month([mu1, mu2], [s1, s2], p12, p21)
-    r12 = out["equity_log_return"][:, :12].sum(axis=1)
+    r12 = out.equity_log_return[:, :12].sum(axis=1)
     assert abs(r12.mean() - mean) < Z * math.sqrt(var / n)
     kurt = ((r12 - mean) ** 4).mean() / var ** 2
     assert abs(r12.var(ddof=1) - var) < Z * var * math.sqrt((kurt - 1) / n)
@@ -311,10 +311,10 @@ def test_zero_volatility_reproduces_the_forecast_exactly(cfg):
         + [f"esg.annual.{k}.jump_rate=0" for k in cfg.esg.annual]
     zc = config(*sets)
     p, _, out = draw(zc, 50, seed=17)
-    np.testing.assert_array_equal(out["kpif"], np.broadcast_to(np.repeat(p.kpif_forecast, 12),
-                                                               out["kpif"].shape))
-    np.testing.assert_array_equal(out["annual_growth"],
-                                  np.broadcast_to(p.annual.forecast.T, out["annual_growth"].shape))
+    np.testing.assert_array_equal(out.kpif, np.broadcast_to(np.repeat(p.kpif_forecast, 12),
+                                                               out.kpif.shape))
+    np.testing.assert_array_equal(out.annual_growth,
+                                  np.broadcast_to(p.annual.forecast.T, out.annual_growth.shape))
 
 
 def test_plan_years_follow_the_plans_forecast_and_revert_after(cfg):
@@ -329,8 +329,8 @@ def test_zero_shocks_give_the_seeds_budget(cfg_plain, plan_plain):
     cfg, plan = cfg_plain, plan_plain
     p = esg_params(cfg)
     out = simulate_block(p, zero_innovations(p, 2))
-    devs = {"inflation": out["inflation_deviation"], "price_base_amount": out["pbb_deviation"]}
-    devs.update({k: out["annual_deviation"][:, :, j] for j, k in enumerate(cfg.esg.annual)})
+    devs = {"inflation": out.inflation_deviation, "price_base_amount": out.pbb_deviation}
+    devs.update({k: out.annual_deviation[:, :, j] for j, k in enumerate(cfg.esg.annual)})
     from_esg = run_budget(plan, FactorPaths.from_deviations(plan, devs, int(p.years[0])))
     at_plan = run_budget(plan, FactorPaths.at_forecast(plan, 2))
     for key in at_plan:
@@ -361,11 +361,12 @@ def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg_plain, p
 # --------------------------------------------------------------------------------------------
 
 
-def digest(out: dict) -> str:
+def digest(out) -> str:
     h = hashlib.sha256()
-    for key in sorted(out):
-        h.update(key.encode())
-        h.update(np.ascontiguousarray(out[key]).tobytes())
+    for key, v in out._asdict().items():
+        if v is not None:
+            h.update(key.encode())
+            h.update(np.ascontiguousarray(v).tobytes())
     return h.hexdigest()
 
 
@@ -383,8 +384,9 @@ def test_a_larger_run_starts_with_the_smaller_one(cfg, n_small):
     p = esg_params(cfg)
     small = generate_arrays(p, n_small, 7, block_size=1000)
     large = generate_arrays(p, 5000, 7, block_size=1000)
-    for key in small:
-        np.testing.assert_array_equal(small[key], large[key][:n_small])
+    for key, v in small._asdict().items():
+        if v is not None:
+            np.testing.assert_array_equal(v, getattr(large, key)[:n_small])
 
 
 def test_injected_equity_shocks_give_the_hand_computed_path():
@@ -395,16 +397,16 @@ def test_injected_equity_shocks_give_the_hand_computed_path():
     out = generate_arrays(esg_params(cfg), 3, 5, block_size=1000, shocks={"equity": z})
     want = (0.07 - 0.16 ** 2 / 2) / 12 + 0.16 * math.sqrt(1 / 12) * z[0]
     for i in range(3):
-        np.testing.assert_allclose(out["equity_log_return"][i], want, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(out.equity_log_return[i], want, rtol=0, atol=1e-15)
 
 
 def test_common_random_numbers_two_strategies_share_paths(cfg):
     """Two configs that differ in one parameter, same seed: the other factors are identical."""
     a = generate(cfg, 500, 3)
     b = generate(config("esg.fixed_income.duration=5.0"), 500, 3)
-    np.testing.assert_array_equal(a["equity_log_return"], b["equity_log_return"])
-    np.testing.assert_array_equal(a["short_rate"], b["short_rate"])
-    assert not np.array_equal(a["fixed_income_return"], b["fixed_income_return"])
+    np.testing.assert_array_equal(a.equity_log_return, b.equity_log_return)
+    np.testing.assert_array_equal(a.short_rate, b.short_rate)
+    assert not np.array_equal(a.fixed_income_return, b.fixed_income_return)
 
 
 def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
@@ -420,7 +422,7 @@ def test_shifts_move_each_factor_and_what_follows_from_it(cfg):
     sh.annual[0, 1, ANNUAL_FACTORS.index("drugs")] = 5.0
     a = generate_arrays(p, 7, 3, block_size=1000)
     b = generate_arrays(p, 7, 3, block_size=1000, shifts=sh)
-    d = {k: b[k] - a[k] for k in a}
+    d = {k: getattr(b, k) - v for k, v in a._asdict().items() if v is not None}
     np.testing.assert_allclose(d["equity_log_return"], np.broadcast_to(sh.equity, (7, m)),
                                atol=1e-15)
     np.testing.assert_allclose(d["equity_step"], d["equity_log_return"], atol=1e-15)
@@ -460,10 +462,10 @@ def test_daily_steps_over_ten_years_keep_gbm_moments():
                  "simulation.horizon_years=10")
     n = 4000
     _, _, out = draw(cfg, n, seed=18)
-    assert out["equity_step"].shape == (n, 120 * 21)
+    assert out.equity_step.shape == (n, 120 * 21)
     mu, sigma = 0.07, 0.16
     for months in (1, 120):
-        x = out["equity_log_return"][:, :months].sum(axis=1)
+        x = out.equity_log_return[:, :months].sum(axis=1)
         t = months / 12
         var = sigma ** 2 * t
         assert abs(x.mean() - (mu - sigma ** 2 / 2) * t) < Z * math.sqrt(var / n)
@@ -477,7 +479,7 @@ def test_forty_year_horizon_rsln2_long_run_mean():
     n = 20000
     p, _, out = draw(cfg, n, seed=19)
     mu1, s1, mu2, s2, p12, p21, pi2 = p.equity.rsln2
-    total = out["equity_log_return"].sum(axis=1)
+    total = out.equity_log_return.sum(axis=1)
     mean = 480 * ((1 - pi2) * mu1 + pi2 * mu2)
     assert abs(total.mean() - mean) < Z * total.std(ddof=1) / math.sqrt(n)
 

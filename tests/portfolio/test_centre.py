@@ -24,7 +24,7 @@ def engine():
 def fresh(engine):
     """20 000 paths from a seed the pilot never used."""
     out = simulate_block(engine.esg, draw_innovations(engine.esg, np.random.SeedSequence(99), 20000))
-    return out["equity_step"], out["fixed_income_return"]
+    return out.equity_step, out.fixed_income_return
 
 
 def test_every_fund_earns_the_plans_expected_return(engine, fresh):
@@ -32,8 +32,8 @@ def test_every_fund_earns_the_plans_expected_return(engine, fresh):
     eq, fi = fresh
     for j, fund in enumerate(engine.funds):
         out = run_fund(fund, eq, fi, engine.steps, monthly=False)
-        start = out["value_end"] - out["year_return"]
-        r = (100.0 * out["year_return"] / start)[:, engine.n_pre:]
+        start = out.value_end - out.year_return
+        r = (100.0 * out.year_return / start)[:, engine.n_pre:]
         mean, se = r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
         target = engine.centre.target[j]
         # the centre is set on the pilot sample, itself an estimate: both errors count
@@ -75,12 +75,12 @@ def test_a_lower_cost_basis_realizes_more_on_every_path(engine, fresh):
     low = dataclasses.replace(pension, flows=pension.flows._replace(start_cost_basis=0.8))
     a = run_fund(pension, eq[:2000], fi[:2000], engine.steps, monthly=False)
     b = run_fund(low, eq[:2000], fi[:2000], engine.steps, monthly=False)
-    gain = b["realized"][:, 0] - a["realized"][:, 0]
-    traded = a["transaction_costs"][:, 0] > 0
+    gain = b.realized[:, 0] - a.realized[:, 0]
+    traded = a.transaction_costs[:, 0] > 0
     assert traded.any() and not traded.all()
     assert np.all(gain[traded] > 0.0)
     np.testing.assert_array_equal(gain[~traded], 0.0)
-    np.testing.assert_array_equal(a["value_end"], b["value_end"])   # the same trades
+    np.testing.assert_array_equal(a.value_end, b.value_end)   # the same trades
 
 
 @pytest.mark.slow

@@ -77,33 +77,33 @@ def test_six_months_by_hand():
     prev_equity = 75.0
     for m, (value, high, floor, weight, trade, realized) in HAND.items():
         j = m - 1
-        assert math.isclose(out["value"][0, j], value, rel_tol=1e-12), m
-        assert math.isclose(out["floor"][0, j], floor, rel_tol=1e-9), m
-        assert math.isclose(out["floor"][0, j] / 0.85 / 100.0, high, rel_tol=1e-9), m
-        assert math.isclose(out["equity_weight"][0, j], weight, rel_tol=1e-12, abs_tol=1e-15), m
+        assert math.isclose(out.value[0, j], value, rel_tol=1e-12), m
+        assert math.isclose(out.floor[0, j], floor, rel_tol=1e-9), m
+        assert math.isclose(out.floor[0, j] / 0.85 / 100.0, high, rel_tol=1e-9), m
+        assert math.isclose(out.equity_weight[0, j], weight, rel_tol=1e-12, abs_tol=1e-15), m
         # the trade at the start of the month: equity after trading, less equity held before
-        equity_end = out["equity_weight"][0, j] * out["value"][0, j]
+        equity_end = out.equity_weight[0, j] * out.value[0, j]
         got_trade = equity_end / math.exp(EQUITY_6M[0, j]) - prev_equity
         assert math.isclose(got_trade, trade, rel_tol=1e-7, abs_tol=1e-9), m
         prev_equity = equity_end
         # realized to date: the same run cut after month m closes its (partial) year there
         cut = run_fund(p, EQUITY_6M[:, :m], FLAT_FI[:, :m], 1)
         cum_realized += realized
-        assert math.isclose(cut["realized"][0, 0], cum_realized, rel_tol=1e-9, abs_tol=1e-9), m
-    assert list(out["breach_months"][0]) == [2]
-    assert out["first_breach_month"][0] == 1
-    assert math.isclose(out["worst_depth_below_floor"][0], 87.34375 / 91.375 - 1, rel_tol=1e-12)
+        assert math.isclose(cut.realized[0, 0], cum_realized, rel_tol=1e-9, abs_tol=1e-9), m
+    assert list(out.breach_months[0]) == [2]
+    assert out.first_breach_month[0] == 1
+    assert math.isclose(out.worst_depth_below_floor[0], 87.34375 / 91.375 - 1, rel_tol=1e-12)
     # return = value change = realized + change in unrealized
-    assert math.isclose(out["year_return"][0, 0], 0.4453125, rel_tol=1e-12)
-    assert math.isclose(out["unrealized_change"][0, 0], 0.4453125 - (-12.1103515625),
+    assert math.isclose(out.year_return[0, 0], 0.4453125, rel_tol=1e-12)
+    assert math.isclose(out.unrealized_change[0, 0], 0.4453125 - (-12.1103515625),
                         rel_tol=1e-9)
 
 
 def test_with_a_24_month_window_the_portfolio_stays_in_fixed_income():
     """Unlike the 3-month window, the Bilaga 2 window keeps the old peak: no re-risking."""
     out = run_fund(dynamic(), EQUITY_6M, FLAT_FI, 1)
-    np.testing.assert_array_equal(out["equity_weight"][0, 2:], 0.0)
-    assert out["breach_months"][0, 0] == 5      # months 2-6
+    np.testing.assert_array_equal(out.equity_weight[0, 2:], 0.0)
+    assert out.breach_months[0, 0] == 5      # months 2-6
 
 
 def test_the_floor_falls_when_the_peak_leaves_the_window_and_risk_comes_back():
@@ -113,11 +113,11 @@ def test_the_floor_falls_when_the_peak_leaves_the_window_and_risk_comes_back():
     eq[0, :6] = np.log(1.03)
     eq[0, 6] = np.log(0.6)
     out = run_fund(dynamic(), eq, np.zeros((1, 48)), 1)
-    w = out["equity_weight"][0]
+    w = out.equity_weight[0]
     locked = np.flatnonzero(w == 0.0)
     assert locked[0] == 7 and w[29] == 0.0
     # month-ends 5..28 hold the peak (month 5); at month-end 29 it has left the window ...
-    assert out["floor"][0, 29] < out["floor"][0, 28]
+    assert out.floor[0, 29] < out.floor[0, 28]
     # ... and at the next rebalancing (the start of month 30) the strategy buys equity again
     assert w[30] == pytest.approx(0.75, rel=1e-12)   # cushion 0.15 / s 0.2, months flat
 
@@ -126,8 +126,8 @@ def test_fixed_mix_holds_its_weight():
     p = dataclasses.replace(dynamic(), rule=FixedMix(equity_weight=0.25))
     out = run_fund(p, EQUITY_6M, FLAT_FI, 1)
     after_trade = 0.25 * np.exp(EQUITY_6M[0]) / (0.25 * np.exp(EQUITY_6M[0]) + 0.75)
-    np.testing.assert_allclose(out["equity_weight"][0], after_trade, rtol=1e-12)
-    assert np.isnan(out["floor"]).all() and out["breach_months"].sum() == 0
+    np.testing.assert_allclose(out.equity_weight[0], after_trade, rtol=1e-12)
+    assert np.isnan(out.floor).all() and out.breach_months.sum() == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,10 +149,10 @@ def test_kernel_equals_numpy_reference(model, steps, per_month, info):
     cfg = load_config(DEFAULT_CONFIG, over)
     out = generate_arrays(esg_params(cfg), 300, 4, block_size=1000)
     for p in fund_params(cfg):
-        got = run_fund(p, out["equity_step"], out["fixed_income_return"], steps)
-        want = ref.run(p, out["equity_step"], out["fixed_income_return"], steps)
+        got = run_fund(p, out.equity_step, out.fixed_income_return, steps)
+        want = ref.run(p, out.equity_step, out.fixed_income_return, steps)
         for key, arr in want.items():
-            np.testing.assert_allclose(got[key], arr, rtol=1e-12, atol=1e-12 * p.start_value,
+            np.testing.assert_allclose(getattr(got, key), arr, rtol=1e-12, atol=1e-12 * p.start_value,
                                        err_msg=f"{p.key}.{key}")
 
 
@@ -175,13 +175,13 @@ def test_accounting_reconciles_and_values_stay_positive(eq, fi, flows, w_max, ba
                 stress_min=0.05, stress_max=0.5, net_flow=np.array([0.0] + flows))
     assert len(eq) == 24  # two years: the flow applies at the start of the second
     out = run_fund(p, np.array([eq]), np.array([fi]), 1)
-    assert (out["value"] > 0).all()
-    assert ((out["equity_weight"] >= 0) & (out["equity_weight"] <= 1 + 1e-12)).all()
-    np.testing.assert_allclose(out["year_return"], out["realized"] + out["unrealized_change"],
+    assert (out.value > 0).all()
+    assert ((out.equity_weight >= 0) & (out.equity_weight <= 1 + 1e-12)).all()
+    np.testing.assert_allclose(out.year_return, out.realized + out.unrealized_change,
                                atol=1e-9)
-    change = np.diff(np.concatenate([[100.0], out["value_end"][0]]))
-    np.testing.assert_allclose(change - p.flows.net_flow[:2], out["year_return"][0], atol=1e-9)
-    assert (out["cost_basis"] >= -1e-9).all()
+    change = np.diff(np.concatenate([[100.0], out.value_end[0]]))
+    np.testing.assert_allclose(change - p.flows.net_flow[:2], out.year_return[0], atol=1e-9)
+    assert (out.cost_basis >= -1e-9).all()
 
 
 @settings(max_examples=200, deadline=None)
@@ -210,7 +210,7 @@ def test_small_steps_never_breach_the_floor(eq, fi):
     the floor (the exposure is at most cushion / s), so there is no breach at all."""
     p = dynamic(stress_min=0.05, stress_max=0.5, stress_z=3.0, rebalance_per_month=20)
     out = run_fund(p, np.array([eq]), np.array([fi]), 20)
-    assert out["breach_months_total"][0] == 0
+    assert out.breach_months_total[0] == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_small_steps_never_breach_the_floor(eq, fi):
 def breach_frequency(p, eq_step, steps):
     fi = np.zeros((eq_step.shape[0], eq_step.shape[1] // steps))
     out = run_fund(p, eq_step, fi, steps)
-    return (out["breach_months_total"] > 0).mean()
+    return (out.breach_months_total > 0).mean()
 
 
 @pytest.fixture(scope="module")
@@ -265,10 +265,10 @@ def test_all_funds_run_on_common_returns(cfg_plain):
     cfg = cfg_plain
     out = generate_arrays(esg_params(cfg), 50, 1, block_size=1000)
     funds = fund_params(cfg)
-    res = run_funds(funds, out["equity_step"], out["fixed_income_return"], cfg.equity_steps)
-    assert res["value_end"].shape == (50, 3, 6)
+    res = run_funds(funds, out.equity_step, out.fixed_income_return, cfg.equity_steps)
+    assert res.value_end.shape == (50, 3, 6)
     # the short-term buffer holds no equity
-    assert (res["equity_weight"][:, 2] == 0).all()
+    assert (res.equity_weight[:, 2] == 0).all()
     # the medium-term mix starts each month within its band of 25 % (a trade's cost, paid from
     # fixed income, can add up to cost x band to the equity share); the month's returns then
     # carry the weight w to w g / (w g + (1 - w) f), increasing in w
@@ -276,13 +276,13 @@ def test_all_funds_run_on_common_returns(cfg_plain):
     w, band = medium.rule.equity_weight, medium.trading.no_trade_band
     lo = w - band
     hi = w + band + medium.trading.transaction_cost * band + 1e-12
-    g = np.exp(out["equity_log_return"])          # the month's growth, over its steps
-    f = 1.0 + out["fixed_income_return"]
+    g = np.exp(out.equity_log_return)          # the month's growth, over its steps
+    f = 1.0 + out.fixed_income_return
 
     def carried(w):
         return w * g / (w * g + (1 - w) * f)
 
-    w_end = res["equity_weight"][:, 1]
+    w_end = res.equity_weight[:, 1]
     assert (w_end >= carried(lo) - 1e-12).all() and (w_end <= carried(hi) + 1e-12).all()
 
 
@@ -302,9 +302,9 @@ def test_rebasing_draws_the_return_off_each_year(cfg):
     """The liquidity funds start each year at their planned capital: the year's return is what
     the budget takes as financial income."""
     out = generate_arrays(esg_params(cfg), 200, 9, block_size=1000)
-    res = run_funds(fund_params(cfg), out["equity_step"], out["fixed_income_return"],
+    res = run_funds(fund_params(cfg), out.equity_step, out.fixed_income_return,
                    cfg.equity_steps)
-    medium = res["value_end"][:, 1] - res["year_return"][:, 1]      # value at each year's start
+    medium = res.value_end[:, 1] - res.year_return[:, 1]      # value at each year's start
     np.testing.assert_allclose(medium, 1920.0, rtol=1e-12)
 
 
@@ -318,20 +318,21 @@ def test_a_fund_paid_out_in_full_is_empty_and_stays_consistent():
     got = run_fund(p, eq, fi, 1)
     want = ref.run(p, eq, fi, 1)
     for key, arr in want.items():
-        np.testing.assert_allclose(got[key], arr, rtol=1e-12, atol=1e-9, err_msg=key)
-    assert (got["value_end"][:, 2] == 0).all()           # emptied in year 3
-    np.testing.assert_allclose(got["year_return"], got["realized"] + got["unrealized_change"],
+        np.testing.assert_allclose(getattr(got, key), arr, rtol=1e-12, atol=1e-9, err_msg=key)
+    assert (got.value_end[:, 2] == 0).all()           # emptied in year 3
+    np.testing.assert_allclose(got.year_return, got.realized + got.unrealized_change,
                                atol=1e-9)
-    assert (got["value_end"][:, 3] > 0).all()            # refilled in year 4
+    assert (got.value_end[:, 3] > 0).all()            # refilled in year 4
 
 
 def test_yearly_results_do_not_depend_on_writing_monthly_paths(cfg):
     out = generate_arrays(esg_params(cfg), 300, 2, block_size=1000)
-    args = (fund_params(cfg), out["equity_step"], out["fixed_income_return"], cfg.equity_steps)
+    args = (fund_params(cfg), out.equity_step, out.fixed_income_return, cfg.equity_steps)
     with_monthly, without = run_funds(*args, monthly=True), run_funds(*args, monthly=False)
-    assert "nav" not in without
-    for key, arr in without.items():
-        np.testing.assert_array_equal(arr, with_monthly[key], err_msg=key)
+    assert without.nav is None and with_monthly.nav is not None
+    for key, arr in without._asdict().items():
+        if arr is not None:
+            np.testing.assert_array_equal(arr, getattr(with_monthly, key), err_msg=key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,7 +343,7 @@ PARTS = ("cushion", "equity", "fixed_income", "costs", "floor_move")
 
 
 def split(out, y=0):
-    return {p: out[f"breach_{p}"][0, y] for p in PARTS}
+    return {p: getattr(out, f"breach_{p}")[0, y] for p in PARTS}
 
 
 def assert_split(out, want, depth):
@@ -350,7 +351,7 @@ def assert_split(out, want, depth):
     for p in PARTS:
         assert math.isclose(got[p], want.get(p, 0.0), rel_tol=1e-12, abs_tol=1e-15), p
     assert math.isclose(sum(got.values()), depth, rel_tol=1e-12)
-    assert out["breach_spells"][0, 0] == 1
+    assert out.breach_spells[0, 0] == 1
 
 
 def test_a_gap_month_is_the_equitys_fall():
@@ -375,7 +376,7 @@ def test_a_trades_cost_is_the_costs():
     the month's start, 3,3 / 99,45, and the cost, -5,5 / 99,45."""
     p = dynamic(initial_high=1.17, transaction_cost=0.5)
     out = run_fund(p, np.log([[2.0, 1.0]]), np.zeros((1, 2)), 1)
-    assert list(out["breach_months"][0]) == [1]
+    assert list(out.breach_months[0]) == [1]
     assert_split(out, {"cushion": 3.3 / 99.45, "costs": -5.5 / 99.45}, (97.25 - 99.45) / 99.45)
 
 
@@ -384,7 +385,7 @@ def test_a_spell_is_counted_once_and_the_split_always_sums_to_the_depth():
     month-ends: one spell. On random paths with flows, costs and weekly trading, every year's
     split sums to the sum of its spells' depths, and the kernel equals the NumPy reference."""
     out = run_fund(dynamic(), EQUITY_6M, FLAT_FI, 1)
-    assert out["breach_months"][0, 0] == 5 and out["breach_spells"][0, 0] == 1
+    assert out.breach_months[0, 0] == 5 and out.breach_spells[0, 0] == 1
     rng = np.random.default_rng(11)
     eq = rng.normal(0.002, 0.03, (400, 36 * 4))
     fi = rng.normal(0.001, 0.004, (400, 36))
@@ -393,13 +394,14 @@ def test_a_spell_is_counted_once_and_the_split_always_sums_to_the_depth():
     got = run_fund(p, eq, fi, 4)
     want = ref.run(p, eq, fi, 4)
     for key in [f"breach_{q}" for q in PARTS] + ["breach_spells", "breach_depth"]:
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-12, err_msg=key)
-    total = sum(got[f"breach_{q}"] for q in PARTS)
-    assert (got["breach_spells"] > 0).any()
+        np.testing.assert_allclose(getattr(got, key), want[key], rtol=1e-12, atol=1e-12,
+                                   err_msg=key)
+    total = sum(getattr(got, f"breach_{q}") for q in PARTS)
+    assert (got.breach_spells > 0).any()
     # the spells' depths, from the monthly NAV and level: a month-end below after one above
-    nav = got["nav"]
-    units = got["value"] / nav
-    level = got["floor"] / units
+    nav = got.nav
+    units = got.value / nav
+    level = got.floor / units
     below = nav < level
     first = below & ~np.concatenate([np.zeros((400, 1), bool), below[:, :-1]], axis=1)
     depth = np.where(first, nav / level - 1.0, 0.0).reshape(400, 3, 12).sum(axis=2)
@@ -431,8 +433,8 @@ def test_bilaga_2s_yardstick_is_todays_level():
     fi = np.full((2000, 48), 0.001)
     p = dynamic(stress_min=0.05, stress_max=0.4, initial_high=1.05)
     out = run_fund(p, eq, fi, 1)
-    np.testing.assert_array_equal(out["worst_fall_24m"] > 0.15, out["breach_months"] > 0)
-    assert (out["breach_months"] > 0).any()
+    np.testing.assert_array_equal(out.worst_fall_24m > 0.15, out.breach_months > 0)
+    assert (out.breach_months > 0).any()
     short = run_fund(dynamic(stress_min=0.05, stress_max=0.4, initial_high=1.05, window=12),
                      eq, fi, 1)
-    assert ((short["worst_fall_24m"] > 0.15) & (short["breach_months"] == 0)).any()
+    assert ((short.worst_fall_24m > 0.15) & (short.breach_months == 0)).any()

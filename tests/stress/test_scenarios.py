@@ -47,7 +47,7 @@ def test_every_shipped_scenario_runs_and_bas_is_the_plan(shipped, cfg):
     assert list(shipped["scenario"].values) == ["bas"] + [p.stem for p in SCENARIOS]
     e = Engine(cfg, 1)
     for key in ("net_result", "balance_requirement_result"):
-        np.testing.assert_allclose(shipped[key].sel(scenario="bas"), e.plan_lines[key][0],
+        np.testing.assert_allclose(shipped[key].sel(scenario="bas"), getattr(e.plan_lines.budget, key)[0],
                                    atol=1e-9)
     for name, da in shipped.data_vars.items():
         if name != "fund_floor":       # NaN for the fixed-mix funds, which have no floor
@@ -64,19 +64,19 @@ def test_levels_are_met_exactly_and_the_rest_stays_at_base(cfg):
     _, sc = load_scenario(ROOT / "configs/scenarios/inflationschock-2022.toml")
     e, out = _kpif_annual(cfg, sc)
     _, base = _kpif_annual(cfg, BASE)
-    np.testing.assert_allclose(out["kpif_annual"][0, :3], [8.7, 6.0, 3.5], atol=1e-12)
-    np.testing.assert_allclose(out["kpif_annual"][0, 3:], base["kpif_annual"][0, 3:],
+    np.testing.assert_allclose(out.kpif_annual[0, :3], [8.7, 6.0, 3.5], atol=1e-12)
+    np.testing.assert_allclose(out.kpif_annual[0, 3:], base.kpif_annual[0, 3:],
                                atol=1e-12)
-    growth = np.expm1(out["equity_log_return"][0, :12].sum())
+    growth = np.expm1(out.equity_log_return[0, :12].sum())
     assert growth == pytest.approx(-0.20, abs=1e-12)
-    np.testing.assert_allclose(out["short_rate"][0] - base["short_rate"][0],
+    np.testing.assert_allclose(out.short_rate[0] - base.short_rate[0],
                                np.minimum(0.25 * np.arange(1, 73), 3.0), atol=1e-12)
     # a yearly factor's level is met even though its inflation beta responds to the KPIF path
     _, sc08 = load_scenario(ROOT / "configs/scenarios/finanskris-2008.toml")
     _, o08 = _kpif_annual(cfg, sc08)
     j = ANNUAL_FACTORS.index("tax_base")
-    np.testing.assert_allclose(o08["annual_growth"][0, 1:3, j], [1.9, 2.0], atol=1e-12)
-    r = np.expm1(o08["equity_log_return"][0, :24])
+    np.testing.assert_allclose(o08.annual_growth[0, 1:3, j], [1.9, 2.0], atol=1e-12)
+    r = np.expm1(o08.equity_log_return[0, :24])
     np.testing.assert_allclose(r, sc08.factors["equity"].values, atol=1e-12)
 
 
@@ -207,7 +207,7 @@ def test_no_measures_delivered_costs_the_measures_exactly(shipped, cfg):
     is the plan's less the planned measures (0 in 2023, 139 ... 354 mnkr after); around it,
     on the same random numbers, every path is that much lower and 2023 is unchanged."""
     e = Engine(cfg, 1)
-    measures = np.clip(e.plan_lines["planned_cost_measures"][0], 0.0, None)
+    measures = np.clip(e.plan_lines.planned_cost_measures[0], 0.0, None)
     bkr = shipped["balance_requirement_result"]
     np.testing.assert_allclose(bkr.sel(scenario="atgarder-uteblir").values,
                                bkr.sel(scenario="bas").values - measures, atol=1e-9)

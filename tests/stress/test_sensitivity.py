@@ -95,7 +95,7 @@ def test_tornado_bars_and_p_deficit_equal_the_closed_form(lg):
                                                                     abs=1e-6)
     assert np.isnan(res["mean_change"][:3]).all()
     # P(deficit): bkr ~ N(b, w' S w) with b the zero-shock result
-    b = e.run_block(zero_innovations(e.esg, 1))["balance_requirement_result"][0, 0]
+    b = e.run_block(zero_innovations(e.esg, 1)).budget.balance_requirement_result[0, 0]
     cov = np.outer(sig, sig) * c
     s_tot = math.sqrt(a @ cov @ a)
     p0 = norm.cdf(-b / s_tot)
@@ -127,7 +127,7 @@ def test_reverse_stress_point_equals_the_closed_form_and_reruns_to_zero(lg, tmp_
     p = reverse_stress(e, units, 2023)
     w = slopes(e) * units.sd[3:, 0]
     _, c = sigma_and_corr(cfg)
-    b = e.plan_lines["balance_requirement_result"][0, 0]
+    b = e.plan_lines.budget.balance_requirement_result[0, 0]
     assert p.bkr_plan == pytest.approx(b, abs=1e-9)
     np.testing.assert_allclose(p.z[3:], -b * c @ w / (w @ c @ w), rtol=1e-6, atol=1e-9)
     assert (p.z[:3] == 0).all()
@@ -225,7 +225,7 @@ def test_a_setting_moves_the_plan_years_only_and_is_labelled_so():
     z[1, k] = 1.0
     bkr = evaluate(e, units, z)
     s = units.sd[k, 1]                                  # 2023's, in points
-    tax_2023 = e.plan_lines["tax_revenue"][0][0]
+    tax_2023 = e.plan_lines.budget.tax_revenue[0][0]
     ratio = (bkr[1, 0] - bkr[0, 0]) / (tax_2023 * s / 100.0)
     assert 0.92 < ratio <= 1.0, ratio                   # 100 / (100 + g), g a growth rate
     empty = {"mean_change": np.zeros((len(FACTORS), 2, 6)), "base_mean": np.zeros(6)}

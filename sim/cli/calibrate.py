@@ -99,7 +99,7 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
     """Fit equity (RSLN2, GARCH-t, GBM) and KPIF (a two-regime switching AR(1)) by maximum
     likelihood, and write a model file whose estimates carry their standard errors."""
     from .. import workflows
-    from ..present.tables import calibration_lines
+    from ..present.calibration_text import calibration_lines
 
     check_writable(out)
     if plots is not None:
@@ -148,7 +148,7 @@ def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed
     """Estimate the operations factor (the budget's own risk) from regions' budget misses
     (data/history/budget_outturns.csv), less what the model's other factors explain."""
     from .. import workflows
-    from ..present.tables import budget_calibration_lines
+    from ..present.calibration_text import budget_calibration_lines
 
     check_writable(out)
     text, result = workflows.calibrate_budget(history, plan, template, out, paths, seed,
@@ -178,7 +178,7 @@ def calibrate_kpif_record(config: Path, data_dir: Path, paths: int, seed: int,
     Riksbank's and Konjunkturinstitutet's published forecasts. Writes nothing."""
     from .. import workflows
     from ..config import load_config
-    from ..present.tables import kpif_record_lines
+    from ..present.calibration_text import kpif_record_lines
 
     cfg = load_config(config, overrides)
     result = workflows.kpif_record(cfg, data_dir, paths, seed)

@@ -13,6 +13,10 @@ Shocks are an input (:class:`Innovations`): any factor's correlated innovations 
 (``shocks``), and any factor's path moved by a given amount (:class:`Shifts`), e.g. a stress
 scenario as the centre of a Monte Carlo, or one factor set low or high on the same random
 numbers for a sensitivity.
+
+About 460 lines on purpose: the parameters resolved for the kernels (:class:`EsgParams`), the
+innovations drawn for them and the block run that hands them to the kernels change together
+(a parameter added to the record is drawn for and passed on in the same change).
 """
 
 from __future__ import annotations

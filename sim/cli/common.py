@@ -113,9 +113,19 @@ def write_text(text: str, out: Path) -> None:
     write_or_refuse(write, out, lambda w, path: atomic_write(path, w))
 
 
-def write_with_csv(ds, out: Path, csv_path: Path) -> None:
-    """The results file and its summary CSV as one unit: both written, then both renamed into
-    place (the pair is never from two runs, nor one new and one old)."""
+def results_out_option(dimension: str | None = None):
+    """``--out``: the NetCDF file a command writes with its CSV beside it
+    (:func:`write_with_csv`); ``dimension`` names the one the results gain, if any."""
+    what = f" (a {dimension} dimension)" if dimension else ""
+    return click.option("--out", type=click.Path(path_type=Path), required=True,
+                        help=f"NetCDF file to write{what}; the CSV goes beside it.")
+
+
+def write_with_csv(ds, out: Path, suffix: str = ".csv") -> Path:
+    """The results file and its summary CSV (``out``'s stem plus ``suffix``) as one unit: both
+    written, then both renamed into place (the pair is never from two runs, nor one new and
+    one old). Returns the CSV's path."""
+    csv_path = out.with_name(out.stem + suffix)
     from ..present.tables import summary_frame_rows
     from ..results import atomic_write_many, csv_writer, netcdf_writer
 
@@ -125,6 +135,7 @@ def write_with_csv(ds, out: Path, csv_path: Path) -> None:
                            (csv_path, csv_writer(summary_frame_rows(ds), locale))])
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
+    return csv_path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

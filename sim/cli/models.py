@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     beside_configs, check_writable, cli, user_errors, write_with_csv)
+                     beside_configs, check_writable, cli, results_out_option, user_errors,
+                     write_with_csv)
 
 
 @cli.command()
@@ -19,8 +20,7 @@ from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THR
                    "variants file's paths].")
 @SEED_OPTION
 @THREADS_OPTION
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="NetCDF file to write (a variant dimension); the CSV goes beside it.")
+@results_out_option("variant")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
@@ -45,8 +45,7 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
     seed = loaded[0][2].simulation.seed if seed is None else seed
     paths = vfile.paths if paths is None else paths
     ds = workflows.compare_models(loaded, vpath, paths, seed, threads, progress_bar)
-    csv_path = out.with_name(out.stem + ".csv")
-    write_with_csv(ds, out, csv_path)
+    csv_path = write_with_csv(ds, out)
     click.echo(compare_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['variant']} variants, {paths} "
                f"paths each, seed {seed})")
@@ -61,8 +60,7 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
                    "file's paths].")
 @SEED_OPTION
 @THREADS_OPTION
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="NetCDF file to write (a rule dimension); the CSV goes beside it.")
+@results_out_option("rule")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
@@ -91,8 +89,7 @@ def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | No
     paths = sfile.paths if paths is None else paths
     ds = workflows.strategy_frontier(config, overrides, spath, sfile, paths, seed, threads,
                                      progress_bar)
-    csv_path = out.with_name(out.stem + ".csv")
-    write_with_csv(ds, out, csv_path)
+    csv_path = write_with_csv(ds, out)
     click.echo(strategy_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['rule']} rules, {paths} paths "
                f"each, seed {seed})")

@@ -114,10 +114,10 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
     ds = workflows.monte_carlo(cfg, paths, seed, threads, store, progress_bar, scheduler,
-                               workers, zarr_path, max_minutes=None if yes else 60.0,
+                               workers, zarr_path, max_minutes=None if yes
+                               else workflows.MAX_MINUTES_UNASKED,
                                zarr_overwrite=overwrite)
-    csv_path = out.with_name(out.stem + "_summary.csv")
-    write_with_csv(ds, out, csv_path)
+    csv_path = write_with_csv(ds, out, "_summary.csv")
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "
                f"{ds.attrs['seed']}, store {store})")
 

@@ -8,7 +8,8 @@ import click
 
 from ..stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     check_writable, cli, finite, user_errors, write_text, write_with_csv)
+                     check_writable, cli, finite, results_out_option, user_errors,
+                     write_text, write_with_csv)
 
 
 @cli.command()
@@ -19,8 +20,7 @@ from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THR
               help="Monte Carlo paths around each scenario (0: deterministic only).")
 @SEED_OPTION
 @THREADS_OPTION
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="NetCDF file to write (a scenario dimension); the CSV goes beside it.")
+@results_out_option("scenario")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
@@ -41,8 +41,7 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
     loaded = workflows.load_scenarios(list(scenarios))
     check_writable(out)
     ds = workflows.stress(cfg, loaded, seed, paths, threads, progress_bar)
-    csv_path = out.with_name(out.stem + ".csv")
-    write_with_csv(ds, out, csv_path)
+    csv_path = write_with_csv(ds, out)
     click.echo(stress_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['scenario']} scenarios"
                + (f", {paths} paths each, seed {ds.attrs['seed']})" if paths
@@ -64,8 +63,7 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
                                       "deviation.")
 @SEED_OPTION
 @THREADS_OPTION
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="NetCDF file to write; the CSV goes beside it.")
+@results_out_option()
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
@@ -88,8 +86,7 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     check_writable(out)
     ds = workflows.sensitivity(cfg, seed, paths, k, sobol_samples, calibration_paths, threads,
                                progress_bar)
-    csv_path = out.with_name(out.stem + ".csv")
-    write_with_csv(ds, out, csv_path)
+    csv_path = write_with_csv(ds, out)
     click.echo(sensitivity_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths a bar, seed {ds.attrs['seed']})")
 

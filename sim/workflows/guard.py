@@ -25,6 +25,8 @@ BASE_BYTES = 0.45e9
 BYTES_PER_PATH = {"summary": 0.0, "annual": 7.0e3}
 BYTES_PER_PATH_YEAR_MONTHLY = 0.8e3
 PATHS_PER_SECOND_PER_CORE = 10_000.0
+#: A run predicted to take longer than this [minutes] asks for --yes first.
+MAX_MINUTES_UNASKED = 60.0
 
 
 def available_memory() -> float | None:
@@ -61,13 +63,9 @@ def check_memory(what: str, need: float, advice: str) -> None:
 def check_budget(paths: int, store: str, years: int, max_minutes: float | None) -> None:
     """Refuse, before any work, a run that cannot fit in this machine's memory, and one
     predicted to take longer than ``max_minutes`` (None: no limit; the CLI's --yes)."""
-    need = predicted_bytes(paths, store, years)
-    have = available_memory()
-    if have is not None and need > have:
-        raise WorkflowError(
-            f"--paths {paths} --store {store}: needs about {need / 1e9:,.1f} GB, and this "
-            f"machine has {have / 1e9:,.1f} GB available. Keep the summary only (--store "
-            "summary: bounded memory), run fewer paths, or run on a cluster with --zarr")
+    check_memory(f"--paths {paths} --store {store}", predicted_bytes(paths, store, years),
+                 "Keep the summary only (--store summary: bounded memory), run fewer paths, "
+                 "or run on a cluster with --zarr")
     if max_minutes is not None:
         cores = max(os.cpu_count() or 1, 1)
         minutes = paths / (PATHS_PER_SECOND_PER_CORE * cores) / 60.0

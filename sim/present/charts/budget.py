@@ -24,8 +24,7 @@ def bkr_fan(ds):
     ax.axhline(0, color="black", linewidth=0.8)
     mnkr_axis(ax)
     years_axis(ax, years)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=8,
-              frameon=False)
+    legend_below(ax, ncol=5)
     finish(fig)
     rows = [{"year": int(y), **{f"bkr_q{int(100 * x):02d}_mnkr": float(q.sel(quantile=x)[i])
                                 for x in (0.05, 0.25, 0.5, 0.75, 0.95)},
@@ -58,8 +57,7 @@ def probabilities(ds):
     ax.set_ylim(0, min(1.0, float(ds["p_below_goal_hi"].max()) + 0.12))
     pct_axis(ax, "Sannolikhet", 0)
     years_axis(ax, years)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
-              frameon=False)
+    legend_below(ax)
     finish(fig)
     return fig, list(rows.values())
 
@@ -184,7 +182,6 @@ def stress(ds):
     ax.axhline(0, color="black", linewidth=0.8)
     mnkr_axis(ax)
     years_axis(ax, years)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8,
-              frameon=False)
+    legend_below(ax, drop=-0.17)
     finish(fig)
     return fig, rows

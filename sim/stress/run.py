@@ -66,11 +66,9 @@ def _deterministic(e: Engine, shifts, offset, delivered=None,
     out["fund_floor"] = (("fund", "year"), floor)
     out["fund_breach_months"] = (("fund", "year"), f.breach_months[0, :, :y])
     out["fund_worst_fall_12m"] = (("fund", "year"), f.worst_fall_12m[0, :, :y])
-    # the monthly factor paths at the precision the per-path store keeps them (float32)
-    monthly = r.esg.equity_log_return[0].astype(np.float32).astype(np.float64)
-    out["equity_return"] = (("year",), np.expm1(monthly.reshape(-1, 12).sum(axis=1)[:y]))
-    out["short_rate_end"] = (("year",), r.esg.short_rate[0, 11::12][:y].astype(np.float32)
-                             .astype(np.float64))
+    eq = r.esg.equity_log_return[0].reshape(-1, 12).sum(axis=1)[:y]
+    out["equity_return"] = (("year",), np.expm1(eq))
+    out["short_rate_end"] = (("year",), r.esg.short_rate[0, 11::12][:y])
     return out
 
 

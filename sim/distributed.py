@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import blocks
 from .engine import STORE_MODES, Engine, kept_part, paths_dataset
 from .summary import Summary
 

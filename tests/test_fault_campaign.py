@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import tomllib
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

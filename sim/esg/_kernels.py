@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from . import _rng as R
-from .records import EQUITY_GARCH, EQUITY_GBM, EQUITY_RSLN2
+from .records import EQUITY_GBM, EQUITY_RSLN2
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -337,12 +337,12 @@ def test_zero_shocks_give_the_seeds_budget(cfg_plain, plan_plain):
         np.testing.assert_array_equal(from_esg[key], at_plan[key], err_msg=key)
 
 
-def test_deviations_reach_the_budget_through_their_drivers_and_lags(cfg_plain, plan_plain):
+def test_deviations_reach_the_budget_through_their_drivers_and_lags(plan_plain):
     """June 2024's KPIF 1 point above forecast only (the 2025 price base amount): pension costs
     (lag 1) grow 2.9 points more in 2025 (their elasticity, derived from seed 001's change
     table), the liability's financial cost (lag 1) moves in 2025, nothing in 2024; the year's
     mean inflation deviation alone reaches neither."""
-    cfg, plan = cfg_plain, plan_plain
+    plan = plan_plain
     devs = {k: np.zeros((1, 6)) for k in DEVIATION_FACTORS}
     devs["price_base_amount"][0, 1] = 1.0
     devs["inflation"][0, 1] = 5.0          # drives only consumption-price betas in the generator

@@ -124,12 +124,12 @@ class Engine:
         return self._base_case
 
     def block(self, b: int, n_paths: int, shifts: Shifts | None = None,
-              keep_monthly: bool = False, fund_months: bool = False) -> BlockResult:
+              fund_months: bool = False) -> BlockResult:
         """Block ``b`` of a run of ``n_paths`` paths: its innovations (from the block's own
         seed), moved by its rows of ``shifts``, through the model (:meth:`run_block`)."""
         lo, hi = blocks.bounds(b, n_paths, self.block_size)
         esg = self.block_params(b)
-        return self.run_block(self.innovations(b, hi - lo, esg=esg), keep_monthly,
+        return self.run_block(self.innovations(b, hi - lo, esg=esg),
                               None if shifts is None else shifts.rows(lo, hi),
                               fund_months=fund_months, esg=esg,
                               delivered=self.delivered(b, hi - lo),
@@ -165,15 +165,15 @@ class Engine:
             return zero_innovations(esg, n)
         return draw_innovations(esg, block_seed(self.seed, b), n, self.antithetic)
 
-    def run_block(self, inn: Innovations, keep_monthly: bool = False,
-                  shifts: Shifts | None = None, fund_months: bool = False,
+    def run_block(self, inn: Innovations, shifts: Shifts | None = None,
+                  fund_months: bool = False,
                   fund_offset: tuple[np.ndarray, np.ndarray] | None = None,
                   esg: EsgParams | None = None,
                   delivered: np.ndarray | None = None,
                   income_change: np.ndarray | None = None) -> BlockResult:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
-        innovations, every array from the plan's first year on. ``keep_monthly`` or
-        ``fund_months`` adds the funds' monthly paths (for the per-path store, for the fans).
+        innovations, every array from the plan's first year on. ``fund_months`` adds the funds'
+        monthly paths (for the monthly per-path store and for the fans).
 
         ``fund_offset`` (return, unrealized change), each (P, Y) mnkr, is added to the funds'
         yearly results as the budget sees them (the funds' own outputs are left as simulated):
@@ -184,7 +184,7 @@ class Engine:
         ``income_change`` likewise (:meth:`income_change`), else none."""
         esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
         funds = run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
-                          monthly=keep_monthly or fund_months)
+                          monthly=fund_months)
         y, pre = self.plan.n_years, self.n_pre
         dev = np.concatenate([esg.inflation_deviation[:, None], esg.pbb_deviation[:, None],
                               np.moveaxis(esg.annual_deviation, 2, 1)], axis=1)
@@ -298,7 +298,7 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     summary = Summary(e, fans=fans)
 
     def work(b: int) -> tuple:
-        out = e.block(b, n_paths, shifts, keep_monthly, fund_months=fans)
+        out = e.block(b, n_paths, shifts, fund_months=keep_monthly or fans)
         stats = summary.reduce(out)          # in the worker: only the fold is serial
         if progress is not None:
             progress(out.n_paths)

@@ -35,7 +35,7 @@ def test_reference_equals_engine(overrides):
     cfg = load_config(DEFAULT_CONFIG, overrides)
     e = Engine(cfg, seed=11)
     inn = e.innovations(2, 150)
-    got = e.run_block(inn, keep_monthly=True)
+    got = e.run_block(inn, fund_months=True)
     want = ref.full_model(e, inn)
     for key in KEYS:
         arr = (getattr(got.funds, key.removeprefix("funds_")) if key.startswith("funds_")

@@ -11,14 +11,13 @@ model whose outturns fall outside its 1-99 % band more than rarely is not calibr
 
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .budget import BALANCE_KEYS, LINE_KEYS
+from .errors import HistoryError
 
 #: What an outturn can be: a line of the resultatbudget or of the balance requirement.
 BUDGET_LINES = LINE_KEYS + BALANCE_KEYS
@@ -36,31 +35,32 @@ class Outturn:
     source: str
 
 
+#: The columns of a plan's outturns file, in order.
+HISTORY_COLUMNS = ("plan_config", "year", "line", "outturn_mnkr", "published", "source")
+
+
 def read_history(path: Path) -> list[Outturn]:
-    """The rows of a history file (``#`` comments skipped); a bad row names its line."""
+    """The rows of a plan's outturns file, read by :func:`sim.data.files.read_table` (the one
+    reader of history files: encoding, size, separator, header, finite numbers); a bad row
+    names its line, the value and what is allowed."""
+    from .data.files import read_table
+
+    table = read_table(path, HISTORY_COLUMNS)
+    if table.columns != HISTORY_COLUMNS:
+        raise HistoryError(f"{path}: the header must be {','.join(HISTORY_COLUMNS)}, got "
+                           f"{','.join(table.columns)}")
+    outturn = table.numbers("outturn_mnkr")
+    published = table.dates("published")
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        lines = [(i, line) for i, line in enumerate(fh, 1) if line.strip()
-                 and not line.startswith("#")]
-    reader = csv.reader(line for _, line in lines)
-    header = next(reader, None)
-    want = ["plan_config", "year", "line", "outturn_mnkr", "published", "source"]
-    if header != want:
-        raise ValueError(f"{path}: the header must be {','.join(want)}, got {header}")
-    for (number, _), row in zip(lines[1:], reader):
-        try:
-            rows.append(Outturn(row[0], int(row[1]), row[2], float(row[3]), row[4], row[5]))
-        except (ValueError, IndexError):
-            raise ValueError(f"{path}, line {number}: expected {','.join(want)} with a whole "
-                             f"year and a number in mnkr, got {row}") from None
-        if not math.isfinite(rows[-1].outturn):
-            raise ValueError(f"{path}, line {number}: outturn {row[3]!r} is not a finite "
-                             "number of mnkr")
-        if rows[-1].line not in BUDGET_LINES:
-            raise ValueError(f"{path}, line {number}: {row[2]!r} is not a budget line; "
-                             f"allowed: {', '.join(BUDGET_LINES)}")
-    if not rows:
-        raise ValueError(f"{path}: no outturns")
+    for i, row in enumerate(table.rows):
+        where = f"{path}, line {table.line_numbers[i]}"
+        if not row[1].strip().isdigit() or len(row[1].strip()) != 4:
+            raise HistoryError(f"{where}: year {row[1]!r} is not a year YYYY")
+        if row[2] not in BUDGET_LINES:
+            raise HistoryError(f"{where}: {row[2]!r} is not a budget line; allowed: "
+                               f"{', '.join(BUDGET_LINES)}")
+        rows.append(Outturn(row[0], int(row[1]), row[2], float(outturn[i]), published[i],
+                            row[5]))
     return rows
 
 

@@ -4,7 +4,7 @@ the command line knows them without loading the model."""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError"]
+__all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError", "HistoryError"]
 
 
 class ConfigError(Exception):
@@ -21,3 +21,8 @@ class WorkflowError(Exception):
 
 class ReplayError(ValueError):
     """A returns file that cannot be replayed; the message names the line and the problem."""
+
+
+class HistoryError(ValueError):
+    """A history file that cannot be read for certain, or data a fit cannot use; the message
+    names the file, the line (or the period) and what is allowed."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from .config import ConfigError, PlanConfig, format_errors, read_toml, load_config
+from .config import ConfigError, PlanConfig, format_errors, load_config, read_toml, resolve
 from .params import Source, Strict
 
 __all__ = ["Variant", "VariantsFile", "load_variants", "variant_configs", "EXAMPLE"]
@@ -53,7 +53,7 @@ def variant_configs(config: Path, overrides: tuple[str, ...], variants_path: Pat
     for key, v in variants.variants.items():
         extra = list(v.set)
         if v.model is not None:
-            model = (variants_path.parent / v.model).resolve()
+            model = resolve(variants_path.parent / v.model)
             if not model.is_file():
                 raise ConfigError(f"{variants_path}: variants.{key}.model: {v.model!r} is not a "
                                   f"file (looked for {model})")

@@ -36,13 +36,13 @@ def test_pit_and_bands_on_a_known_sample():
 
 
 @pytest.mark.parametrize("text, words", [
-    ("year,line\n", "the header must be"),
+    ("year,line\n2023,net_result\n", "the header must name"),
     ("plan_config,year,line,outturn_mnkr,published,source\np,twenty,net_result,1,x,y\n",
      "line 2"),
     # not a budget line, and NaN: both printed percentiles of nonsense with exit 0
-    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,p_deficit,0.3,x,y\n",
+    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,p_deficit,0.3,2024-04-24,y\n",
      "'p_deficit' is not a budget line"),
-    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,net_result,nan,x,y\n",
+    ("plan_config,year,line,outturn_mnkr,published,source\np,2023,net_result,nan,2024-04-24,y\n",
      "is not a finite number"),
 ])
 def test_a_bad_history_names_the_problem(tmp_path, text, words):

@@ -138,7 +138,7 @@ def test_nothing_left_for_the_factor_is_an_error():
     ("Region X,2023,profit,1,2,100,2024-01-01,s,s", "line 'profit', allowed"),
     ("Region X,2023,net_result,1,2,0,2024-01-01,s,s", "scale_mnkr 0 must be positive"),
     ("Region X,2023,net_result,1,x,100,2024-01-01,s,s", "'x' is not a number"),
-    ("Region X,2023,net_result,1,2,100,2024,s,s", "must be a date"),
+    ("Region X,2023,net_result,1,2,100,2024,s,s", "is not a date"),
     ("Region X,2023,net_result,1,2,100,2024-01-01,s", "8 cells, the header has 9"),
 ])
 def test_a_bad_row_names_its_line_and_what_is_allowed(tmp_path, line, match):

@@ -17,7 +17,7 @@ from sim.cli import cli
 from sim.config import config_hash
 from sim.results import ResultsError, open_results, write_netcdf
 
-from .conftest import DEFAULT_CONFIG, read_reference_csv
+from .conftest import DEFAULT_CONFIG, ROOT, read_reference_csv
 from .test_config import BROKEN, broken
 
 
@@ -592,6 +592,44 @@ def test_a_size_that_cannot_fit_is_refused_before_it_starts(tmp_path, args):
     res = CliRunner().invoke(cli, args + ["--out", str(out)])
     assert res.exit_code == 2 and "needs about" in res.output and "GB available" in res.output
     assert "Traceback" not in res.output and not out.exists()
+
+
+BIG = str(10 ** 9)
+SCENARIO = str(ROOT / "configs" / "scenarios" / "bemanning.toml")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["stress", str(DEFAULT_CONFIG), SCENARIO, "--paths", BIG], "2 scenarios"),
+    (["sensitivity", str(DEFAULT_CONFIG), "--paths", BIG], "--calibration-paths 20000"),
+    (["sensitivity", str(DEFAULT_CONFIG), "--calibration-paths", BIG], "needs about"),
+    (["reverse-stress", str(DEFAULT_CONFIG), "--year", "2023", "--calibration-paths", BIG],
+     "needs about"),
+    (["compare", str(DEFAULT_CONFIG), "--paths", BIG], "variants"),
+    (["strategy", str(DEFAULT_CONFIG), "--paths", BIG], "rules"),
+    (["report", str(DEFAULT_CONFIG), "--paths", BIG], "minutes"),
+    (["backtest", str(ROOT / "data" / "history" / "norrbotten_outturns.csv"), "--paths", BIG],
+     "1 plan config"),
+    (["backtest", str(ROOT / "data" / "history" / "budget_outturns.csv"), "--paths", BIG],
+     "budget years"),
+    (["calibrate", "budget", "--paths", BIG], "needs about"),
+    (["calibrate", "kpif-record", str(DEFAULT_CONFIG), "--paths", BIG], "needs about"),
+])
+def test_every_command_that_runs_paths_guards_its_size_and_time(tmp_path, args, words):
+    """Only `sim run` guarded its size: `--paths 1e9` in the other commands ran until killed
+    or died allocating. One guard (sim.workflows.guard.check_work) refuses at once what
+    cannot fit in memory, and what would take more than an hour without --yes; nothing is
+    written."""
+    out = tmp_path / "out"
+    needs_out = args[0] not in ("calibrate",) or args[1] == "budget"
+    res = CliRunner().invoke(cli, args + (["--out", str(out)] if needs_out else []))
+    assert res.exit_code == 2, res.output
+    assert words in res.output and "Traceback" not in res.output
+    assert ("--yes" in res.output) or ("needs about" in res.output and "GB available"
+                                       in res.output)
+    assert not out.exists()
+    help_text = CliRunner().invoke(cli, args[:2 if args[0] == "calibrate" else 1]
+                                   + ["--help"]).output
+    assert "--yes" in help_text
 
 
 def test_deterministic_refuses_the_options_it_would_ignore(tmp_path):

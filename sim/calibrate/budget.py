@@ -46,6 +46,9 @@ __all__ = ["PlanOutturn", "read_plan_outturns", "BudgetFit", "fit_operations",
 #: The lines a row may have, and those the fit uses (no market returns in them).
 LINES = ("operating_result", "result_excl_market", "net_result")
 FIT_LINES = ("operating_result", "result_excl_market")
+#: A miss is below the year's operating costs [percent of them]: a larger one is a damaged row
+#: (a figure in kronor or in billions, a scale from another region), refused with its line.
+MAX_MISS = 100.0
 HEADER = ["entity", "year", "line", "plan_mnkr", "outturn_mnkr", "scale_mnkr", "published",
           "source", "scale_source"]
 
@@ -80,6 +83,7 @@ def read_plan_outturns(path: Path) -> list[PlanOutturn]:
                          f"{','.join(table.columns)}")
     plan, outturn = table.numbers("plan_mnkr"), table.numbers("outturn_mnkr")
     scale = table.numbers("scale_mnkr", allow_empty=True)
+    published = table.dates("published")
     years = [int(y) if re.fullmatch(r"\d{4}", y.strip()) else None for y in table.column("year")]
     rows = []
     for i, row in enumerate(table.rows):
@@ -91,10 +95,13 @@ def read_plan_outturns(path: Path) -> list[PlanOutturn]:
         if not (math.isnan(scale[i]) or scale[i] > 0):
             raise HistoryError(f"{where}: scale_mnkr {scale[i]:g} must be positive (the "
                                "region's operating costs) or empty")
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[6]):
-            raise HistoryError(f"{where}: published {row[6]!r} must be a date YYYY-MM-DD")
         rows.append(PlanOutturn(row[0], years[i], row[2], float(plan[i]), float(outturn[i]),
-                                float(scale[i]), row[6], row[7], row[8]))
+                                float(scale[i]), published[i], row[7], row[8]))
+        if abs(rows[-1].miss) >= MAX_MISS:
+            raise HistoryError(f"{where}: the miss (outturn_mnkr - plan_mnkr) is "
+                               f"{rows[-1].miss:.3g} % of scale_mnkr, the year's operating "
+                               f"costs; a miss is less than {MAX_MISS:g} % of them. Check the "
+                               "three figures (all in mnkr)")
     return rows
 
 
@@ -170,10 +177,10 @@ def priced_spread(plan_path: Path, model_path: Path, paths: int, seed: int,
     """The model's spread of the first plan year's operating result with the operations
     factor off and no information date, in percent of that year's planned operating costs:
     ``(spread, its standard error, the year)``."""
-    from ..config import load_config
+    from ..config import load_config, resolve
     from ..engine import run
 
-    cfg = load_config(plan_path, [f"esg_model={Path(model_path).resolve().as_posix()}",
+    cfg = load_config(plan_path, [f"esg_model={resolve(model_path).as_posix()}",
                                   "information_file=",
                                   "esg.annual.operations.sigma=0",
                                   "esg.annual.operations.jump_rate=0"])

@@ -339,7 +339,9 @@ def fit_esg(data_dir: Path, until: str, template: dict | None = None,
     last = data_through(until)
     eq = (equity_sek_monthly(data_dir) if equity is None else equity).between(
         EQUITY_PERIOD[0], min(EQUITY_PERIOD[1], last))
-    kpif = kpif_12m(data_dir).between(KPIF_FIRST, last)
+    eq.require(len(RSLN2.params), "equity in SEK", last)
+    kpif = kpif_12m(data_dir).between(KPIF_FIRST, last).require(
+        len(MSAR1.params), "KPIF's 12-month rate", last)
     episodes = fit_episodes(data_dir, int(last[:4]) - 1)
     inflation = (fit(MSAR1, kpif.values) if episodes is None
                  else fit_msar_given(kpif.values, episodes))

@@ -19,11 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from ..data.files import read_table
+from ..errors import HistoryError
 
 __all__ = ["Series", "kpif_12m", "equity_monthly", "equity_sek_monthly", "policy_rate",
            "read_monthly_csv", "publisher", "KPIF_FILE", "USDSEK_FILE", "POLICY_RATE_FILE"]
 
 KPIF_FILE = "kpif_monthly_change.csv"
+#: The least data a model is fitted on: ten monthly observations per parameter (a rule of
+#: thumb, an assumption: with fewer, maximum likelihood's standard errors are not to be
+#: trusted, and a regime model's regimes are not identified).
+MONTHS_PER_PARAMETER = 10
 
 
 @dataclass(frozen=True)
@@ -40,14 +45,30 @@ class Series:
 
     @property
     def period(self) -> str:
-        return f"{self.months[0]}..{self.months[-1]}"
+        return f"{self.months[0]}..{self.months[-1]}" if self.months else "no months"
+
+    def require(self, params: int, what: str, through: str) -> Series:
+        """This series, if it holds at least :data:`MONTHS_PER_PARAMETER` months per parameter
+        of the model fitted to it; else a :class:`~sim.errors.HistoryError` naming the series,
+        what it holds through ``through`` and what is needed."""
+        need = MONTHS_PER_PARAMETER * params
+        if self.values.size < need:
+            raise HistoryError(
+                f"{what}: {self.values.size} months through {through} ({self.period}; from "
+                f"{self.source}); its model has {params} parameters and is fitted on at least "
+                f"{need} months ({MONTHS_PER_PARAMETER} a parameter). Give a later --until or "
+                "longer data")
+        return self
 
 
 def read_monthly_csv(path: Path, column: str | None = None) -> tuple[list[str], np.ndarray]:
     """A monthly history file's ``month`` column and one value column (the second column by
     default), read and checked by :func:`sim.data.files.read_table`."""
     table = read_table(path, ("month",))
-    name = column or next(c for c in table.columns if c != "month")
+    name = column or next((c for c in table.columns if c != "month"), None)
+    if name is None:
+        raise HistoryError(f"{path}: only a 'month' column; the file needs the month and a "
+                           "column of values (data/history/README.md)")
     return table.months(), table.numbers(name)
 
 

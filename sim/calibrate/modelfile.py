@@ -3,15 +3,31 @@
 The template is parsed with tomlkit, which keeps its comments, order and layout; each estimate
 replaces its key's inline table with ``{ value, unit, se, source }``, and a fit's correlation of
 estimates goes to ``[estimates.<group>]``. The result is deterministic: the same estimates and
-template give the same text.
+template give the same text. A number that is not finite is never written: the fit that gave it
+is refused with the key and the data it was estimated from (:func:`finite`).
 """
 
 from __future__ import annotations
 
+import math
+
 import tomlkit
 from tomlkit.items import Table
 
-__all__ = ["ModelFile", "number"]
+from ..errors import HistoryError
+
+__all__ = ["ModelFile", "number", "finite"]
+
+
+def finite(key: str, source: str, *values: float) -> None:
+    """Refuse (:class:`~sim.errors.HistoryError`) an estimate that is NaN or infinite, naming
+    its key and ``source`` (the data and period it was estimated from)."""
+    bad = [v for v in values if not math.isfinite(float(v))]
+    if bad:
+        raise HistoryError(f"{key}: the fit gave {bad[0]!r}, not a finite number, from "
+                           f"{source.removeprefix('estimated: ')}; nothing was written. Check "
+                           "those data's values (a level at zero, an extreme month) and the "
+                           "period (--until)")
 
 
 def number(v: float) -> float:
@@ -47,12 +63,14 @@ class ModelFile:
     def set_estimate(self, section: str, key: str, value: float, se: float, unit: str,
                      source: str) -> None:
         """``[section] key = { value, unit, se, source }``."""
+        finite(f"{section}.{key}", source, value, se)
         item = tomlkit.inline_table()
         item.update({"value": number(value), "unit": unit, "se": number(se), "source": source})
         self._section(section)[key] = item
 
     def set_value(self, section: str, key: str, value: float, unit: str, source: str) -> None:
         """``[section] key = { value, unit, source }`` (a value that is not an estimate)."""
+        finite(f"{section}.{key}", source, value)
         item = tomlkit.inline_table()
         item.update({"value": number(value), "unit": unit, "source": source})
         self._section(section)[key] = item
@@ -67,7 +85,10 @@ class ModelFile:
         """``[section] key = value`` (a matrix of numbers, a list, a string)."""
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)) \
                 and all(isinstance(v, (int, float)) for v in value[0]):
+            finite(f"{section}.{key}", "the fit", *(v for row in value for v in row))
             value = _matrix(value)
+        elif isinstance(value, float):
+            finite(f"{section}.{key}", "the fit", value)
         self._section(section, create=True)[key] = value
 
     def set_estimates(self, group: str, keys: list[str], matrix, source: str) -> None:
@@ -82,6 +103,7 @@ class ModelFile:
             self.doc.add(tomlkit.comment("-" * 93))
             est = tomlkit.table(is_super_table=True)
             self.doc.add("estimates", est)
+        finite(f"estimates.{group}", source, *(v for row in matrix for v in row))
         table = tomlkit.table()
         table.add("keys", list(keys))
         table.add("matrix", _matrix(matrix))

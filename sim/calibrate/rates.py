@@ -43,7 +43,8 @@ NW_LAGS = 12
 def fit_short_rate(data_dir: Path, until: str) -> tuple[Estimate, Series]:
     """Vasicek's ``(theta, kappa, sigma)`` [percent, a year, percent per square-root year] on
     the policy rate from :data:`SHORT_RATE_FIRST` to ``until``, and the series fitted."""
-    rates = policy_rate(data_dir).between(SHORT_RATE_FIRST, until)
+    rates = policy_rate(data_dir).between(SHORT_RATE_FIRST, until).require(
+        len(VASICEK.params), "the policy rate", until)
     return fit(VASICEK, rates.values), rates
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import SEED_OPTION, THREADS_OPTION, UserError, cli, user_errors, write_or_refuse
+from .common import (SEED_OPTION, THREADS_OPTION, YES_OPTION, check_writable, cli,
+                     user_errors, write_or_refuse)
 
 
 @cli.command()
@@ -18,6 +19,7 @@ from .common import SEED_OPTION, THREADS_OPTION, UserError, cli, user_errors, wr
 @click.option("--paths", type=click.IntRange(min=1000), default=20000, show_default=True)
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for backtest.csv and the chart.")
 @click.option("--plan", "plan_config", type=click.Path(dir_okay=False, path_type=Path),
@@ -31,7 +33,8 @@ from .common import SEED_OPTION, THREADS_OPTION, UserError, cli, user_errors, wr
               help="Regions' misses: the history the models are calibrated on.")
 @user_errors
 def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: int | None,
-             out: Path, plan_config: Path, template: Path, data_dir: Path) -> None:
+             max_minutes: float | None, out: Path, plan_config: Path, template: Path,
+             data_dir: Path) -> None:
     """Where each published outturn in HISTORY fell in the model's distribution: its
     percentile (PIT) and the share inside the central bands.
 
@@ -49,14 +52,13 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None, threads: 
     from ..present.charts import backtest_chart
     from ..progress import progress_bar
 
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is a file; give a folder")
-    if is_budget_misses(history):
+    check_writable(out, folder=True)              # before the runs, not after them
+    if history_kind(history) == "misses":
         region_backtest_command(history, plan_config, template, data_dir, paths,
-                         20230101 if seed is None else seed, threads, out)
+                                20230101 if seed is None else seed, threads, out, max_minutes)
         return
     results, cov, ds, bt = workflows.backtest(history, plans, paths, seed, threads,
-                                              progress_bar)
+                                              progress_bar, max_minutes)
     fig, rows = backtest_chart(results, ds)
     write_backtest(out, bt, fig, rows)
     click.echo("Modellerna är ex ante: varje plan körs med en modell skattad enbart på data "
@@ -90,20 +92,19 @@ def write_backtest(out: Path, ds, fig, rows: list[dict]) -> None:
     write_or_refuse(None, out / "backtest.nc", lambda _o, _p: atomic_write_many(writers))
 
 
-def is_budget_misses(history: Path) -> bool:
-    """Whether HISTORY is a file of regions' budget misses (its header's first columns)."""
-    try:
-        with open(history, encoding="utf-8-sig") as fh:
-            for line in fh:
-                if line.strip() and not line.startswith("#"):
-                    return line.startswith("entity,year,line,plan_mnkr")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return False
+def history_kind(history: Path) -> str:
+    """``"misses"`` when HISTORY is a file of regions' budget misses (its header names a
+    plan, an outturn and a scale), else ``"outturns"`` (a plan's outturns); read by the one
+    reader of history files, so a file it cannot read is refused here, by name."""
+    from ..data.files import read_table
+
+    columns = read_table(history).columns
+    return "misses" if {"plan_mnkr", "scale_mnkr"} <= set(columns) else "outturns"
 
 
-def region_backtest_command(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
-                     seed: int, threads: int | None, out: Path) -> None:
+def region_backtest_command(history: Path, plan: Path, template: Path, data_dir: Path,
+                            paths: int, seed: int, threads: int | None, out: Path,
+                            max_minutes: float | None = None) -> None:
     from .. import workflows
     from ..calibrate.rolling import MARKET_FREE, by_year, coverage, pit_histogram
     from ..present import fmt
@@ -111,7 +112,8 @@ def region_backtest_command(history: Path, plan: Path, template: Path, data_dir:
     from ..progress import progress_bar
 
     placements, origins, ds = workflows.region_backtest(history, plan, template, data_dir,
-                                                        paths, seed, threads, progress_bar)
+                                                        paths, seed, threads, progress_bar,
+                                                        max_minutes)
     fig = region_backtest_chart(placements, ds)
     rows = [{"entity": p.row.entity, "year": p.row.year, "line": p.row.line,
              "miss_pct": p.miss, "pit": p.pit, "model_q05": p.quantiles[1],

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import (CONFIG_ARG, SET_OPTION, UserError, check_writable, cli, user_errors,
-                     write_or_refuse, write_text)
+from .common import (CONFIG_ARG, SET_OPTION, YES_OPTION, UserError, check_writable, cli,
+                     user_errors, write_or_refuse, write_text)
 
 
 @cli.group()
@@ -131,7 +131,8 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
               help="The model file whose [annual.operations] sigma and jump_mean are replaced.")
 @click.option("--paths", type=click.IntRange(min=1000), default=40000, show_default=True,
               help="Paths for the model's own spread (its Monte Carlo error is printed).")
-@click.option("--seed", type=int, default=20230101, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=20230101,
+              show_default=True)
 @click.option("--jump-share", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.5,
               show_default=True,
               help="The share of the operations factor's variance in rare large years (an "
@@ -139,12 +140,13 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
 @click.option("--until", default=None, metavar="YYYY-MM-DD",
               help="Use only the outturns public by this date (the information date).")
 @click.option("--threads", type=click.IntRange(min=1), default=None)
+@YES_OPTION
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="The model file to write (TOML).")
 @user_errors
 def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed: int,
                      jump_share: float, until: str | None, threads: int | None,
-                     out: Path) -> None:
+                     max_minutes: float | None, out: Path) -> None:
     """Estimate the operations factor (the budget's own risk) from regions' budget misses
     (data/history/budget_outturns.csv), less what the model's other factors explain."""
     from .. import workflows
@@ -152,7 +154,7 @@ def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed
 
     check_writable(out)
     text, result = workflows.calibrate_budget(history, plan, template, out, paths, seed,
-                                              jump_share, until, threads)
+                                              jump_share, until, threads, max_minutes)
 
     write_text(text, out)
     click.echo("\n".join(budget_calibration_lines(result)))
@@ -167,11 +169,12 @@ def calibrate_budget(history: Path, plan: Path, template: Path, paths: int, seed
                    "kpif_monthly_change.csv (the outturns), jst_sweden_annual.csv (the runs).")
 @click.option("--paths", type=click.IntRange(min=1000), default=100_000, show_default=True,
               help="Model draws per horizon.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=1, show_default=True)
+@YES_OPTION
 @SET_OPTION
 @user_errors
 def calibrate_kpif_record(config: Path, data_dir: Path, paths: int, seed: int,
-                          overrides: tuple[str, ...]) -> None:
+                          max_minutes: float | None, overrides: tuple[str, ...]) -> None:
     """Check a plan's inflation model against history known at its information date: how
     long a high-inflation episode lasts (with its standard error, and the runs of high years
     that check it), and the model's KPIF forecast errors 1-3 years ahead against the
@@ -181,5 +184,5 @@ def calibrate_kpif_record(config: Path, data_dir: Path, paths: int, seed: int,
     from ..present.calibration_text import kpif_record_lines
 
     cfg = load_config(config, overrides)
-    result = workflows.kpif_record(cfg, data_dir, paths, seed)
+    result = workflows.kpif_record(cfg, data_dir, paths, seed, max_minutes)
     click.echo("\n".join(kpif_record_lines(result)))

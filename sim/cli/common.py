@@ -4,6 +4,7 @@ that refuse a folder they cannot write."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import ConfigError, ReplayError, ResultsError, WorkflowError
+from ..errors import ConfigError, HistoryError, ReplayError, ResultsError, WorkflowError
 
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
@@ -47,6 +48,18 @@ SEED_OPTION = click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), 
                            help="Seed [default: simulation.seed of the config].")
 
 
+def _max_minutes(_ctx, _param, yes: bool) -> float | None:
+    from ..workflows.guard import MAX_MINUTES_UNASKED
+
+    return None if yes else MAX_MINUTES_UNASKED
+
+
+YES_OPTION = click.option(
+    "--yes", "max_minutes", is_flag=True, default=False, callback=_max_minutes,
+    help="Run even if the work is predicted to take more than an hour (without it, such a "
+         "run stops before it starts and says how long it would take).")
+
+
 THREADS_OPTION = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
     help="Threads over blocks of paths [default: all cores]; results do not depend on it.")
@@ -64,7 +77,7 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ConfigError, ResultsError, WorkflowError, ReplayError) as exc:
+        except (ConfigError, ResultsError, WorkflowError, ReplayError, HistoryError) as exc:
             raise UserError(str(exc)) from None
         except MemoryError:
             # the guard reads the machine's free memory; a cap it cannot see (a cgroup, a
@@ -75,14 +88,27 @@ def user_errors(fn):
     return wrapper
 
 
-def check_writable(out: Path) -> None:
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
+def check_writable(out: Path, folder: bool = False) -> None:
+    """Refuse, before any work, an ``--out`` file (or with ``folder``, an ``--out`` folder)
+    that cannot be written: the nearest existing folder on its way must be writable."""
+    try:
+        probe = out if folder else (out.parent if str(out.parent) else Path("."))
+        while not probe.exists() and probe != probe.parent:
+            if probe.is_symlink():
+                raise UserError(f"--out {out}: cannot write there ({probe} is a symbolic link "
+                                "to nothing, or a loop of them)")
+            probe = probe.parent
+        is_dir = out.is_dir()
+        os.stat(out) if out.exists() else os.stat(probe)
+        if len(out.name.encode()) > os.pathconf(probe, "PC_NAME_MAX"):
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     if not probe.is_dir() or not can_write(probe):
         raise UserError(f"--out {out}: cannot write there ({probe} is not a writable folder)")
-    if out.is_dir():
+    if folder and out.exists() and not is_dir:
+        raise UserError(f"--out {out}: is a file; give a folder")
+    if not folder and is_dir:
         raise UserError(f"--out {out}: is a folder; give a file name such as {out / 'budget.nc'}")
 
 

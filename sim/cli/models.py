@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     beside_configs, check_writable, cli, results_out_option, user_errors,
+                     YES_OPTION, beside_configs, check_writable, cli, results_out_option, user_errors,
                      write_with_csv)
 
 
@@ -20,12 +20,13 @@ from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THR
                    "variants file's paths].")
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @results_out_option("variant")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def compare(config: Path, variants: Path | None, paths: int | None, seed: int | None,
-            threads: int | None, out: Path, overrides: tuple[str, ...]) -> None:
+            threads: int | None, max_minutes: float | None, out: Path, overrides: tuple[str, ...]) -> None:
     """Model risk: the headline probabilities under alternative specifications (VARIANTS,
     default model-risk.toml beside the config's folder) side by side, on the same paths and
     seed.
@@ -44,7 +45,8 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
     check_writable(out)
     seed = loaded[0][2].simulation.seed if seed is None else seed
     paths = vfile.paths if paths is None else paths
-    ds = workflows.compare_models(loaded, vpath, paths, seed, threads, progress_bar)
+    ds = workflows.compare_models(loaded, vpath, paths, seed, threads, progress_bar,
+                                  max_minutes)
     csv_path = write_with_csv(ds, out)
     click.echo(compare_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['variant']} variants, {paths} "
@@ -60,12 +62,13 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
                    "file's paths].")
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @results_out_option("rule")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | None,
-             threads: int | None, out: Path, overrides: tuple[str, ...]) -> None:
+             threads: int | None, max_minutes: float | None, out: Path, overrides: tuple[str, ...]) -> None:
     """The pension strategy's frontier: the dynamic rule's parameters (protection level,
     window, equity cap, stress, review frequency; SWEEP, default strategy.toml beside the
     config's folder) swept on the same random numbers and asset returns.
@@ -88,7 +91,7 @@ def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | No
     seed = load_config(config, overrides).simulation.seed if seed is None else seed
     paths = sfile.paths if paths is None else paths
     ds = workflows.strategy_frontier(config, overrides, spath, sfile, paths, seed, threads,
-                                     progress_bar)
+                                     progress_bar, max_minutes)
     csv_path = write_with_csv(ds, out)
     click.echo(strategy_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['rule']} rules, {paths} paths "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import (CONFIG_ARG, SEED_OPTION, SET_OPTION, THREADS_OPTION, UserError,
-                     beside_configs, cli, user_errors)
+from .common import (CONFIG_ARG, SEED_OPTION, SET_OPTION, THREADS_OPTION, YES_OPTION,
+                     UserError, beside_configs, check_writable, cli, user_errors)
 
 
 @cli.command()
@@ -66,6 +66,7 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
               help="Monte Carlo paths [default: simulation.paths of the config].")
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @click.option("--run", "run_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Use these Monte Carlo results (sim run) instead of running.")
 @click.option("--stress", "stress_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -96,7 +97,7 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @SET_OPTION
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
-           run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
+           max_minutes: float | None, run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
            models_file: Path | None, previous_file: Path | None,
            strategy_file: Path | None, backtest_file: Path | None,
            scenarios: Path | None, variants: Path | None, out: Path,
@@ -115,6 +116,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     from ..variants import load_variants, variant_configs
 
     cfg = load_config(config, overrides)
+    check_writable(out, folder=True)              # before the runs, not after them
     folder = scenarios or beside_configs(config, "scenarios")
     loaded = None
     if models_file is None:
@@ -125,7 +127,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
                          sens_file, progress_bar, models_file, loaded, backtest_file,
-                         strategy_file, previous_file)
+                         strategy_file, previous_file, max_minutes)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "

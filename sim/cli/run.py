@@ -8,7 +8,7 @@ import click
 
 from ..settings import STORE_MODES
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     UserError, check_writable, cli, finite, user_errors, write_or_refuse,
+                     YES_OPTION, UserError, check_writable, cli, finite, user_errors, write_or_refuse,
                      write_with_csv)
 
 
@@ -54,8 +54,7 @@ def validate(config: Path, sources: bool, overrides: tuple[str, ...]) -> None:
               help="Instead of --paths: as many paths as put every year's P(deficit) and "
                    "P(below the goal) within this standard error (a fraction: 0.001 is 0,1 "
                    "percentage point), sized by a 20 000-path pilot on the same seed.")
-@click.option("--yes", is_flag=True, default=False,
-              help="Run even if the run is predicted to take more than an hour.")
+@YES_OPTION
 @click.option("--parameter-uncertainty", is_flag=True, default=False,
               help="Each block of paths draws the model's estimated parameters from their "
                    "sampling law (simulation.parameter_uncertainty); standard errors then "
@@ -73,7 +72,7 @@ def validate(config: Path, sources: bool, overrides: tuple[str, ...]) -> None:
 @user_errors
 def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str,
         threads: int | None, deterministic: bool, scheduler: str | None, workers: int | None,
-        zarr_path: Path | None, target_se: float | None, yes: bool,
+        zarr_path: Path | None, target_se: float | None, max_minutes: float | None,
         parameter_uncertainty: bool, antithetic: bool, overwrite: bool,
         overrides: tuple[str, ...]) -> None:
     """Run the model on a plan config: Monte Carlo, or --deterministic for the plan itself."""
@@ -114,8 +113,7 @@ def run(config: Path, paths: int | None, seed: int | None, out: Path, store: str
                    f"config sha256 {ds.attrs['config_sha256'][:12]})")
         return
     ds = workflows.monte_carlo(cfg, paths, seed, threads, store, progress_bar, scheduler,
-                               workers, zarr_path, max_minutes=None if yes
-                               else workflows.MAX_MINUTES_UNASKED,
+                               workers, zarr_path, max_minutes=max_minutes,
                                zarr_overwrite=overwrite)
     csv_path = write_with_csv(ds, out, "_summary.csv")
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.attrs['paths']} paths, seed "

@@ -8,7 +8,7 @@ import click
 
 from ..stress.settings import CALIBRATION_PATHS, SOBOL_SAMPLES, TORNADO_PATHS
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     check_writable, cli, finite, results_out_option, user_errors,
+                     YES_OPTION, check_writable, cli, finite, results_out_option, user_errors,
                      write_text, write_with_csv)
 
 
@@ -20,12 +20,14 @@ from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THR
               help="Monte Carlo paths around each scenario (0: deterministic only).")
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @results_out_option("scenario")
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | None,
-           threads: int | None, out: Path, overrides: tuple[str, ...]) -> None:
+           threads: int | None, max_minutes: float | None, out: Path,
+           overrides: tuple[str, ...]) -> None:
     """Run stress SCENARIOS (configs/scenarios/*.toml) on a plan config, side by side.
 
     Each scenario runs deterministically (every random shock at zero, the scenario's factor
@@ -40,7 +42,7 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
     cfg = load_config(config, overrides)
     loaded = workflows.load_scenarios(list(scenarios))
     check_writable(out)
-    ds = workflows.stress(cfg, loaded, seed, paths, threads, progress_bar)
+    ds = workflows.stress(cfg, loaded, seed, paths, threads, progress_bar, max_minutes)
     csv_path = write_with_csv(ds, out)
     click.echo(stress_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({ds.sizes['scenario']} scenarios"
@@ -63,12 +65,13 @@ def stress(config: Path, scenarios: tuple[Path, ...], paths: int, seed: int | No
                                       "deviation.")
 @SEED_OPTION
 @THREADS_OPTION
+@YES_OPTION
 @results_out_option()
 @CSV_LOCALE_OPTION
 @SET_OPTION
 @user_errors
 def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibration_paths: int,
-                seed: int | None, threads: int | None, out: Path,
+                seed: int | None, threads: int | None, max_minutes: float | None, out: Path,
                 overrides: tuple[str, ...]) -> None:
     """Tornado and Sobol indices of the balanskravsresultat per risk factor.
 
@@ -85,7 +88,7 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
     cfg = load_config(config, overrides)
     check_writable(out)
     ds = workflows.sensitivity(cfg, seed, paths, k, sobol_samples, calibration_paths, threads,
-                               progress_bar)
+                               progress_bar, max_minutes)
     csv_path = write_with_csv(ds, out)
     click.echo(sensitivity_table(ds))
     click.echo(f"Wrote {out} and {csv_path.name} ({paths} paths a bar, seed {ds.attrs['seed']})")
@@ -100,12 +103,13 @@ def sensitivity(config: Path, paths: int, k: float, sobol_samples: int, calibrat
                                       "deviation.")
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
               help="Seed of the calibration [default: simulation.seed of the config].")
+@YES_OPTION
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write the point as a scenario file (TOML) that sim stress reruns.")
 @SET_OPTION
 @user_errors
 def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | None,
-                   out: Path | None, overrides: tuple[str, ...]) -> None:
+                   max_minutes: float | None, out: Path | None, overrides: tuple[str, ...]) -> None:
     """The smallest combined shock that brings the YEAR balanskravsresultat below zero.
 
     Measured in standard deviations of the factors' yearly values, with the config's factor
@@ -119,7 +123,8 @@ def reverse_stress(config: Path, year: int, calibration_paths: int, seed: int | 
     cfg = load_config(config, overrides)
     if out is not None:
         check_writable(out)
-    e, units, p = workflows.reverse_stress(cfg, year, seed, calibration_paths)
+    e, units, p = workflows.reverse_stress(cfg, year, seed, calibration_paths,
+                                          max_minutes)
     click.echo("\n".join(reverse_stress_lines(cfg, e, units, p, year)))
     if out is not None:
         text = scenario_toml(point_scenario(e, units, p))

@@ -25,7 +25,8 @@ from .channels import ChannelSections, Income, Measures, Operations
 from .errors import ConfigError, format_errors
 from .funds import MAX_EQUITY_STEPS, Dynamic, FixedMix, Fund, Payouts, Trading
 from .loading import (FILE_KEYS, MAX_TOML_BYTES, apply_overrides, canonical_json, config_hash,
-                      load_config, read_toml, validate_config)
+                      load_config, read_model_file, read_toml, resolve,
+                      validate_config)
 from .plan import (BalanceRequirement, CostComponent, Costs, Decision, Grants, Meta,
                    PensionLiability, PlanLines, PrintedLines, Rur, Taxes)
 from .schema import PlanConfig
@@ -37,5 +38,5 @@ __all__ = [
     "CostComponent", "Taxes", "Operations", "Measures", "Income", "Grants", "PensionLiability",
     "Decision", "Rur", "BalanceRequirement", "Fund", "FixedMix", "Dynamic", "Trading",
     "Payouts", "Simulation", "ChannelSections", "MAX_EQUITY_STEPS", "FILE_KEYS", "MAX_TOML_BYTES", "load_config",
-    "read_toml", "validate_config", "apply_overrides", "canonical_json", "config_hash",
+    "read_toml", "read_model_file", "resolve", "validate_config", "apply_overrides", "canonical_json", "config_hash",
 ]

@@ -22,7 +22,21 @@ from .schema import PlanConfig
 MAX_TOML_BYTES = 10 * 2 ** 20
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def resolve(path: Path) -> Path:
+    """``path`` made absolute with its links followed; a loop of symbolic links or a name
+    the system refuses is a :class:`ConfigError` naming it (Python raises RuntimeError or
+    OSError there)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError) as exc:
+        reason = ("a loop of symbolic links" if isinstance(exc, RuntimeError)
+                  else exc.strerror or str(exc))
+        raise ConfigError(f"{path}: cannot read it ({reason})") from None
+
+
+def read_toml_text(path: Path) -> str:
+    """A TOML file's text: a regular file of at most :data:`MAX_TOML_BYTES`, UTF-8; anything
+    else is a :class:`ConfigError` naming the file."""
     import stat
 
     try:
@@ -37,20 +51,53 @@ def read_toml(path: Path) -> dict[str, Any]:
         if len(data) > MAX_TOML_BYTES:
             raise ConfigError(f"{path}: larger than {MAX_TOML_BYTES // 2 ** 20} MB; a TOML "
                               "file here is a few kB")
-        return tomllib.loads(data.decode("utf-8"))
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: "
+                          f"{exc.object[exc.start:exc.start + 1]!r}); save the file as UTF-8 "
+                          "(TOML requires it)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """TOML text read from ``path``; a :class:`ConfigError` naming it if it is not TOML."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: tables or arrays nested too deeply to read; a config is a "
                           "few levels deep") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: "
-                          f"{exc.object[exc.start:exc.start + 1]!r}); save the file as UTF-8 "
-                          "(TOML requires it)") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, read (:func:`read_toml_text`) and parsed (:func:`parse_toml`)."""
+    return parse_toml(read_toml_text(path), path)
+
+
+def read_model_file(path: Path, option: str = "--template") -> tuple[str, dict[str, Any]]:
+    """A model file's text and its parsed table, checked to be a model file (the ``[esg]``
+    section a plan config's ``esg_model`` points at): what the calibration commands edit. A
+    file that is not one is a :class:`ConfigError` naming ``option``, the file and its errors."""
+    from ..esg.schema import EsgConfig
+
+    try:
+        text = read_toml_text(Path(path))
+        raw = parse_toml(text, Path(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{option} {exc}") from None
+    try:
+        EsgConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{option} " + format_errors(
+            f"{path} (not a model file such as configs/models/esg-handset.toml)", exc,
+            "configs/models/esg-handset.toml")) from None
+    return text, raw
 
 
 def _parse_value(text: str) -> Any:
@@ -152,7 +199,7 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         if not isinstance(ref, str):
             raise ConfigError(f"{path}: {key}: value {ref!r} must be a path string")
         try:
-            raw[section] = read_toml((path.parent / ref).resolve())
+            raw[section] = read_toml(resolve(path.parent / ref))
         except ConfigError as exc:
             raise ConfigError(f"{path}: {key} = {ref!r}: {exc}") from None
     if overrides:

@@ -10,8 +10,8 @@ anything it cannot read for certain: a file that is not a regular file or is ove
 :data:`MAX_BYTES`, one that is not UTF-8 (a byte-order mark is accepted), NUL bytes, another
 separator, a header without a required column, a row of the wrong width, and (through
 :meth:`Table.numbers`, :meth:`Table.months`, :meth:`Table.years`) a cell that is not a finite
-number, a month that is missing, repeated or out of order. It never guesses: ``0,3`` is not
-read as 0.3.
+number or outside what its column can hold (:data:`RANGES`), a month that is missing,
+repeated or out of order, a date that is not one. It never guesses: ``0,3`` is not read as 0.3.
 
 :func:`table_text` writes the same format; the commands write it atomically (a temporary
 file renamed into place), so an interrupted write leaves the old file whole.
@@ -20,6 +20,7 @@ file renamed into place), so an interrupted write leaves the old file whole.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import os
@@ -30,18 +31,33 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["HistoryError", "Table", "read_table", "MAX_BYTES", "header_text", "table_text"]
+from ..errors import HistoryError
+
+__all__ = ["HistoryError", "Table", "read_table", "MAX_BYTES", "RANGES", "header_text",
+           "table_text"]
 
 #: The largest history file read (a century of monthly rows is under 100 kB).
 MAX_BYTES = 10 * 1024 * 1024
 
+#: The values a column may hold, ``name -> (low, high, what it is)``, both bounds excluded: what
+#: the quantity can be, not what is plausible (a fit's own check is that its estimates are
+#: finite). A value outside is a damaged file, refused with its line.
+RANGES = {
+    **{c: (-100.0, 100.0, "a monthly change of a price index in percent")
+       for c in ("kpif_change_pct",)},
+    **{c: (-100.0, 100.0, "an interest rate in percent a year")
+       for c in ("policy_rate_pct", "rate_3m_pct", "yield_10y_pct", "stir", "ltrate",
+                 "bond_rate", "bill_rate", "forecast_pct")},
+    **{c: (0.0, math.inf, "a price, an index level or an exchange rate, which is positive")
+       for c in ("kpi_1980eq100", "sek_per_usd", "cpi", "wage", "xrusd")},
+    **{c: (0.0, math.inf, "a region's costs in mnkr, which are positive")
+       for c in ("costs_mnkr", "costs_bn_sek")},
+}
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-
-class HistoryError(ValueError):
-    """A history file that cannot be read for certain; the message names file, line and what
-    is allowed."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,10 @@ class Table:
             if not math.isfinite(v):
                 raise HistoryError(f"{self._where(i)}: column {name!r}: {text!r} is not a "
                                    "finite number")
+            low, high, what = RANGES.get(name, (-math.inf, math.inf, ""))
+            if not low < v < high:
+                raise HistoryError(f"{self._where(i)}: column {name!r}: {text} is not {what}: "
+                                   f"allowed between {low:g} and {high:g}, both excluded")
             out[i] = v
         return out
 
@@ -112,6 +132,21 @@ class Table:
             if i and (out[i] <= out[i - 1] or (consecutive and out[i] != out[i - 1] + 1)):
                 raise HistoryError(f"{self._where(i)}: year {out[i]} after {out[i - 1]}; years "
                                    "must increase" + (" by one" if consecutive else ""))
+        return out
+
+    def dates(self, name: str) -> list[str]:
+        """Column ``name`` as calendar dates ``YYYY-MM-DD`` (checked: 2020-13-45 is refused)."""
+        out = []
+        for i, d in enumerate(self.column(name)):
+            d = d.strip()
+            try:
+                if not _DATE.match(d):
+                    raise ValueError
+                datetime.date.fromisoformat(d)
+            except ValueError:
+                raise HistoryError(f"{self._where(i)}: column {name!r}: {d!r} is not a date "
+                                   "YYYY-MM-DD (e.g. 2023-04-26)") from None
+            out.append(d)
         return out
 
     def header_value(self, key: str) -> str | None:
@@ -169,7 +204,7 @@ def read_table(path: Path, columns: tuple[str, ...] = ()) -> Table:
     header_line = body[0][1]
     if "," not in header_line and (";" in header_line or "\t" in header_line):
         raise HistoryError(f"{path}, line {body[0][0]}: the columns are separated by "
-                           f"{'; ' if ';' in header_line else 'tabs'}; a history file is "
+                           f"{'semicolons' if ';' in header_line else 'tabs'}; a history file is "
                            "comma-separated")
     names = tuple(c.strip() for c in next(csv.reader([header_line])))
     missing = [c for c in columns if c not in names]

@@ -38,7 +38,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from ..config import ConfigError, format_errors, read_toml, apply_overrides
+from ..config import ConfigError, apply_overrides, format_errors, read_toml, resolve
 from ..esg.model import EsgParams, Shifts, simulate_block, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
 from ..params import Fraction, Quantity, Source, Strict, in_range, unit_is
@@ -165,7 +165,7 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
     ``include = ["a.toml", ...]`` adds the factors of other scenario files (paths relative to
     this one); a factor set by two of them is an error, as is a cycle of includes."""
     path = Path(path)
-    if path.resolve() in _seen:
+    if resolve(path) in _seen:
         raise ConfigError(f"{path}: include: the scenario includes itself (through "
                           f"{' -> '.join(p.name for p in _seen)})")
     raw = read_toml(path)
@@ -180,7 +180,7 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] = (),
         set_ = {"measures_delivered": sc.measures_delivered, "income_change": sc.income_change}
         for name in sc.include:
             try:
-                _, part = load_scenario(path.parent / name, (), _seen + (path.resolve(),))
+                _, part = load_scenario(path.parent / name, (), _seen + (resolve(path),))
             except ConfigError as exc:
                 raise ConfigError(f"{path}: include {name!r}: {exc}") from None
             for key, fp in part.factors.items():

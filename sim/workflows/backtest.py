@@ -10,8 +10,13 @@ import numpy as np
 from ..config import load_config
 from ..errors import WorkflowError
 from .calibrate import calibrate_budget, calibrate_esg, read_history_file
-from .guard import no_progress, threads_or_cores
+from .guard import (BASE_BYTES, check_work, count, no_progress, predicted_bytes,
+                    threads_or_cores)
 from .run import deterministic_budget
+
+
+#: Paths of each origin's calibration of the operations factor (``sim calibrate budget``).
+CALIBRATE_PATHS = 20000
 
 
 def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year: int,
@@ -32,8 +37,8 @@ def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year:
         model = Path(tmp) / "model.toml"
         model.write_text(text, encoding="utf-8")
         try:
-            text, bfit = calibrate_budget(history, plan, model, model, 20000, seed, jump_share,
-                                          f"{origin}-30", threads)
+            text, bfit = calibrate_budget(history, plan, model, model, CALIBRATE_PATHS, seed,
+                                          jump_share, f"{origin}-30", threads)
             model.write_text(text, encoding="utf-8")
             info["operations"] = f"estimated on {bfit.n} misses"
         except WorkflowError:
@@ -49,7 +54,8 @@ def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year:
 
 
 def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, paths: int,
-                    seed: int, threads: int | None = None, progress_bar=no_progress):
+                    seed: int, threads: int | None = None, progress_bar=no_progress,
+                    max_minutes: float | None = None):
     """The rolling-origin backtest over the regions' budget misses in ``history``
     (:mod:`sim.calibrate.rolling`): each region-year in the one-year-ahead distribution of the
     model calibrated at its origin. Returns the placements, the models' origins and the
@@ -64,6 +70,13 @@ def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, p
     if len(rows) < 2:
         raise WorkflowError(f"{history}: fewer than two region-years with a scale to place")
     years = sorted({r.year for r in rows})
+    # per budget year: the operations factor's calibration (CALIBRATE_PATHS) and the run,
+    # whose yearly paths are held while its draws are taken; the draws are kept
+    y = len(load_config(plan).meta.years)
+    check_work(f"--paths {paths} ({count(len(years), 'budget year')})",
+               len(years) * (paths + CALIBRATE_PATHS),
+               predicted_bytes(max(paths, CALIBRATE_PATHS), "annual", y)
+               + 8.0 * paths * len(years), max_minutes, "Run fewer paths.")
     draws, origins = {}, {}
     with progress_bar(len(years), "Backtest, modell per budgetår") as advance:
         for year in years:
@@ -82,7 +95,8 @@ def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, p
 
 
 def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
-             threads: int | None = None, progress_bar=no_progress):
+             threads: int | None = None, progress_bar=no_progress,
+             max_minutes: float | None = None):
     """Each outturn of ``history`` against the run of its plan config in ``plans``
     (:mod:`sim.backtest`): the rows with their PIT and bands, the coverage, one run's
     Dataset (for the chart's source line) and the rows as a results Dataset (mode
@@ -96,12 +110,19 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
     from ..results import provenance
 
     rows = read_history_file(read_history, history)
-    runs = {}
+    cfgs = {}
     for name in dict.fromkeys(r.plan_config for r in rows):
         path = Path(plans) / f"{name}.toml"
         if not path.is_file():
             raise WorkflowError(f"{history}: plan_config {name!r}: no {path}")
-        cfg = load_config(path)
+        cfgs[name] = load_config(path)
+    # every plan's yearly paths are held until the rows are placed
+    check_work(f"--paths {paths} ({count(len(cfgs), 'plan config')})", paths * len(cfgs),
+               BASE_BYTES + sum(predicted_bytes(paths, "annual", len(c.meta.years)) - BASE_BYTES
+                                for c in cfgs.values()), max_minutes, "Run fewer paths.")
+    runs = {}
+    for name, cfg in cfgs.items():
+        path = Path(plans) / f"{name}.toml"
         late = hindsight(cfg)
         if late:
             raise WorkflowError(f"{path}: its model is not ex ante (a backtest with hindsight "

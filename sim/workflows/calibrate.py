@@ -3,41 +3,35 @@ budget's own risk from regions' budget misses, and the inflation forecasts' reco
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 import re
+from pathlib import Path
 
 from ..config import PlanConfig
 from ..errors import WorkflowError
-from .guard import threads_or_cores
+from .guard import (BASE_BYTES, KPIF_BYTES_PER_DRAW, KPIF_DRAWS_PER_SECOND, check_work,
+                    predicted_bytes, threads_or_cores)
 
 
 def calibrate_esg(data_dir: Path, until: str, template: Path):
     """Fit the generator's market models to ``data_dir`` (KPIF up to ``until``) and return the
     model file's text and the fit (:mod:`sim.calibrate.esg`)."""
-    import tomllib
-
     from ..calibrate.esg import fit_esg, write_model
-    from ..data.files import HistoryError
+    from ..config import read_model_file
     from ..information import parse_month
 
     try:
-        parse_month(until)
+        year, _ = parse_month(until)
     except ValueError as exc:
         raise WorkflowError(f"--until: {exc}") from None
+    if year < 1900:
+        raise WorkflowError(f"--until {until}: an information date from 1900 on")
     if not (Path(data_dir) / "kpif_monthly_change.csv").is_file():
         raise WorkflowError(f"--data {data_dir}: no kpif_monthly_change.csv there (see "
                             "data/history/README.md for the files and their format)")
-    try:
-        text = Path(template).read_text(encoding="utf-8")
-        parsed = tomllib.loads(text)
-    except OSError as exc:
-        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WorkflowError(f"--template {template}: not a model file ({exc})") from None
-    try:
+    text, parsed = read_model_file(template)
+    with fit_failures(data_dir, until):
         result = fit_esg(Path(data_dir), until, parsed)
-    except HistoryError as exc:
-        raise WorkflowError(str(exc)) from None
     note = ("# The economic scenario generator's parameters: the calibrated default model.\n"
             "#\n"
             f"# Written by `sim calibrate esg --data {Path(data_dir).as_posix()} --until {until} "
@@ -48,7 +42,22 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "# their standard error (se) and an 'estimated:' source; the rest are the template's, "
             "each with its\n"
             "# own source. docs/guides/calibrate.md shows the fits.\n")
-    return write_model(text, result, note), result
+    with fit_failures(data_dir, until):
+        return write_model(text, result, note), result
+
+
+@contextlib.contextmanager
+def fit_failures(data: Path, until: str | None):
+    """A fit that fails on the data (a singular matrix, an overflow) as the user's error,
+    naming the data and the information date; nothing is written."""
+    import numpy as np
+
+    try:
+        yield
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as exc:
+        raise WorkflowError(f"the fit failed on the data in {data}" + (
+            f" through --until {until}" if until else "") + f" ({exc}); nothing was written. "
+            "Check the files' values (a level at zero, an extreme month)") from None
 
 
 def goodness_of_fit(result, data_dir: Path, until: str):
@@ -67,28 +76,27 @@ def goodness_of_fit(result, data_dir: Path, until: str):
 
 def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths: int,
                      seed: int, jump_share: float, until: str | None = None,
-                     threads: int | None = None):
+                     threads: int | None = None, max_minutes: float | None = None):
     """Estimate the operations factor from ``history`` (:mod:`sim.calibrate.budget`) against
     ``plan`` run with the model file ``template``; return the model file's text and the fit.
     The file's note names the command that rewrites ``out`` in place (the factor's estimates
     do not depend on its own values in the template, so the command is a fixed point)."""
     from ..calibrate.budget import (fit_operations, priced_spread, read_plan_outturns,
                                     write_operations)
-    from ..config import ConfigError
+    from ..config import ConfigError, read_model_file
 
     if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
         raise WorkflowError(f"--until {until!r}: expected a date YYYY-MM-DD")
     rows = read_history_file(read_plan_outturns, history)
-    try:
-        text = Path(template).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkflowError(f"--template {template}: {exc.strerror or exc}") from None
+    text, raw = read_model_file(template)
+    check_work(f"--paths {paths}", paths, predicted_bytes(paths, "annual", 1), max_minutes,
+               "Run fewer paths (the Monte Carlo error is printed; the default is 40000).")
+    rate = operations_jump_rate(raw, template)
     try:
         priced, priced_se, _ = priced_spread(Path(plan), Path(template), paths, seed,
                                              threads_or_cores(threads))
     except ConfigError as exc:
         raise WorkflowError(str(exc)) from None
-    rate = operations_jump_rate(text, template)
     try:
         fit = fit_operations(rows, priced, priced_se, rate, jump_share, until)
     except ValueError as exc:
@@ -100,13 +108,17 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
     return write_operations(text, fit, Path(history).as_posix(), command), fit
 
 
-def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int):
+def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int,
+                max_minutes: float | None = None):
     """The plan's model against the published KPIF forecast record known at its information
     date, and its high-inflation episodes' length (:func:`sim.calibrate.forecast_record.
     check`)."""
     from ..calibrate.forecast_record import FORECASTS_FILE, check
     from ..data.files import HistoryError
 
+    check_work(f"--paths {paths}", 3 * paths, BASE_BYTES + KPIF_BYTES_PER_DRAW * paths,
+               max_minutes, "Draw fewer (the default is 100000).",
+               per_second=KPIF_DRAWS_PER_SECOND)
     if not (Path(data_dir) / FORECASTS_FILE).is_file():
         raise WorkflowError(f"--data {data_dir}: no {FORECASTS_FILE} there (see "
                             "data/history/README.md)")
@@ -126,12 +138,10 @@ def read_history_file(reader, history: Path):
         raise WorkflowError(str(exc)) from None
 
 
-def operations_jump_rate(text: str, template: Path) -> float:
-    import tomllib
-
+def operations_jump_rate(raw: dict, template: Path) -> float:
+    """The model file's ``[annual.operations] jump_rate`` value (the calibration keeps it)."""
     try:
-        raw = tomllib.loads(text)
         return float(raw["annual"]["operations"]["jump_rate"]["value"])
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         raise WorkflowError(f"--template {template}: no [annual.operations] jump_rate value "
                             "(a model file with the operations factor)") from None

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import canonical_json, config_hash, load_config
 from ..errors import WorkflowError
-from .guard import check_budget, no_progress, threads_or_cores
+from .guard import BASE_BYTES, check_work, count, no_progress, threads_or_cores
 
 
 #: What ``sim compare`` keeps of each variant's run.
@@ -21,11 +21,13 @@ COMPARE_KEYS = ("p_deficit", "p_deficit_se", "p_below_goal", "p_deficit_budget_o
 
 
 def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed: int,
-                   threads: int | None = None, progress_bar=no_progress):
+                   threads: int | None = None, progress_bar=no_progress,
+                   max_minutes: float | None = None):
     """Each variant (from :func:`sim.variants.variant_configs`) run on the same paths and seed;
     the headline statistics side by side along a ``variant`` dimension, with the spread of
     P(deficit) between them and the spread simulation noise alone could give
-    (:func:`sim.analysis.noise_range_of`, from each variant's own standard error)."""
+    (:func:`sim.analysis.noise_range_of`, from each variant's own standard error).
+    ``max_minutes``: the guard's limit (:func:`~sim.workflows.guard.check_work`)."""
     import xarray as xr
 
     from ..analysis import noise_range_of
@@ -37,7 +39,8 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
     if len(set(years)) != 1:
         raise WorkflowError("the variants' plans cover different years; compare variants of "
                             "one plan")
-    check_budget(paths, "summary", len(years[0]), None)
+    check_work(f"--paths {paths} ({count(len(variants), 'variant')})", paths * len(variants), BASE_BYTES,
+               max_minutes, "Run fewer paths per variant.")
     parts = []
     with progress_bar(paths * len(variants), "Specifikationer") as advance:
         for key, v, cfg in variants:
@@ -63,13 +66,14 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
 
 def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path, sweep,
                       paths: int, seed: int, threads: int | None = None,
-                      progress_bar=no_progress):
+                      progress_bar=no_progress, max_minutes: float | None = None):
     """``sim strategy``: every rule of ``sweep`` (:mod:`sim.strategy`) run on the plan with the
     same random numbers and the same asset returns; the frontier (expected return against the
     probability of a fall beyond Bilaga 2's limit from the 24-month high, the same yardstick
     for every rule; today's rule marked, dominated rules flagged), P(deficit) and the
     budget's realized result per rule, and the long horizon when the sweep asks for it. A
-    Dataset along a ``rule`` dimension (mode ``strategy``)."""
+    Dataset along a ``rule`` dimension (mode ``strategy``). ``max_minutes``: the guard's
+    limit (:func:`~sim.workflows.guard.check_work`)."""
     import dataclasses
 
     import xarray as xr
@@ -96,10 +100,13 @@ def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path
     steps = math.lcm(*(c.equity_steps for c in cfgs))
     fine = (f"simulation.min_equity_steps={steps}",) if steps != base_cfg.equity_steps else ()
     market = ("simulation.return_centre=market", "simulation.centre_paths=100")
-    check_budget(paths, "summary", len(base_cfg.meta.years), None)
+    n_long = 0 if sweep.long_horizon is None else sweep.long_horizon.paths
+    check_work(f"--paths {paths} ({count(len(todo), 'rule')}" + (
+        f", long horizon {n_long} paths" if n_long else "") + ")",
+               (paths + n_long) * len(todo), BASE_BYTES, max_minutes,
+               "Run fewer paths per rule, or fewer rules.")
     fund_index = list(base_cfg.funds).index(sweep.fund)
     long = sweep.long_horizon
-    n_long = 0 if long is None else long.paths
     parts = []
     with progress_bar(paths * len(todo) + n_long * len(todo), "Regler") as advance:
         ref_cfg = load_config(config, overrides + fine)

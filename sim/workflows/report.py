@@ -65,7 +65,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            stress_file: Path | None = None, sens_file: Path | None = None,
            progress_bar=no_progress, models_file: Path | None = None,
            variants: tuple | None = None, backtest_file: Path | None = None,
-           strategy_file: Path | None = None, previous_file: Path | None = None) -> list[Path]:
+           strategy_file: Path | None = None, previous_file: Path | None = None,
+           max_minutes: float | None = None) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
@@ -73,7 +74,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     (:mod:`sim.variants`), on the file's paths each; with neither, the report leaves it out.
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc),
     the pension rule's frontier from ``strategy_file`` (``sim strategy``); without them the
-    report leaves them out."""
+    report leaves them out. ``max_minutes``: the guard's limit on the Monte Carlo (the other
+    runs are bounded by their defaults)."""
     from ..present import fmt
     from ..present.charts import chart_writers, close_figures, draw_charts
     from ..present.document import build, html_writer, pdf_writer
@@ -88,12 +90,12 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
                     "strategy": strategy_file, "previous": previous_file})
     same_plan(cfg, given)
     scenarios = None if "stress" in given else load_scenarios(scenario_paths(scenario_folder))
-    out.mkdir(parents=True, exist_ok=True)
     paths = cfg.simulation.paths if paths is None else paths
     items = []                     # every file, written as one unit at the end
     mc = given.get("run")
     if mc is None:
-        mc = monte_carlo(cfg, paths, seed, threads, progress_bar=progress_bar)
+        mc = monte_carlo(cfg, paths, seed, threads, progress_bar=progress_bar,
+                         max_minutes=max_minutes)
         items.append((out / "run.nc", netcdf_writer(mc)))
     st = given.get("stress")
     if st is None:

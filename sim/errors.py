@@ -4,7 +4,8 @@ the command line knows them without loading the model."""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError", "HistoryError"]
+__all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError", "HistoryError",
+           "Interrupted"]
 
 
 class ConfigError(Exception):
@@ -26,3 +27,17 @@ class ReplayError(ValueError):
 class HistoryError(ValueError):
     """A history file that cannot be read for certain, or data a fit cannot use; the message
     names the file, the line (or the period) and what is allowed."""
+
+
+class Interrupted(BaseException):
+    """The command was ended by a signal (SIGTERM, Ctrl-C), here or in one of its writer
+    processes. A BaseException, as KeyboardInterrupt: no ``except Exception`` stops it on its
+    way out, and every cleanup on the way runs (temporary files, locks, writer processes).
+    The command line prints what happened and exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int, message: str = ""):
+        import signal
+
+        self.signum = signum
+        name = signal.Signals(signum).name
+        super().__init__(message or f"interrupted by {name}")

@@ -24,6 +24,7 @@ from .budget.records import PlanBudget
 from .config import PlanConfig, canonical_json, config_hash
 from .catalogue import annotate
 from .errors import ResultsError
+from .interrupt import check, held
 
 __all__ = ["budget_dataset", "provenance", "build_provenance", "write_netcdf", "write_csv_rows", "open_results",
            "atomic_write", "atomic_write_many", "csv_writer",
@@ -157,26 +158,38 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
     Python's lock. The bytes are those of one process: each child renders from the same state
     the parent holds. A writer with a larger ``cost`` attribute is started first."""
     paths = [Path(p) for p, _ in items]
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _check_target(path)
-        _remove_stale_temporaries(path)
-    lock = _acquire(paths[0].parent / f".{paths[0].name}.lock")
+    made: list[Path] = []                  # folders this write creates, removed if it fails
+    try:
+        for path in paths:
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made += [d for d in missing if d not in made]
+            _check_target(path)
+            _remove_stale_temporaries(path)
+        lock = _acquire(paths[0].parent / f".{paths[0].name}.lock")
+    except BaseException:
+        _remove_empty(made)
+        raise
     tmps: list[str] = []
+    done = False
     try:
         for path in paths:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
                                        dir=path.parent)
             os.close(fd)
             tmps.append(tmp)
-        _render([write for _, write in items], tmps, processes)
+        _render([write for _, write in items], tmps, processes, [str(p) for p in paths])
         umask = os.umask(0)
         os.umask(umask)
         for tmp in tmps:
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-        for path, tmp in zip(paths, tmps):
+        for path in paths:
             _check_target(path)
-            os.replace(tmp, path)
+        check()
+        with held():                       # all renamed, or (before) none
+            for path, tmp in zip(paths, tmps):
+                os.replace(tmp, path)
+        done = True
     except BaseException:
         for tmp in tmps:
             Path(tmp).unlink(missing_ok=True)
@@ -189,21 +202,55 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
         except OSError:                       # Windows keeps a held lock file open
             pass
         lock.release()
+        if not done:
+            _remove_empty(made)
     return paths
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the ``folders`` a failed write created, deepest first, if they are empty."""
+    for folder in sorted(folders, key=lambda d: -len(d.parts)):
+        try:
+            folder.rmdir()
+        except OSError:                    # not empty, or gone: leave it
+            pass
 
 
 #: The writers of the render in progress, for the forked processes (a closure does not pickle;
 #: a fork inherits it).
 _PENDING: list = []
+_ENDED = object()
 
 
-def _render_one(i: int) -> None:
-    write, tmp = _PENDING[i]
-    write(tmp)
+def _render_child(i: int, conn) -> None:
+    """A forked writer: render file ``i`` and send back None or the exception. SIGTERM and
+    SIGINT end it at once (the parent, told by its exit, cleans up)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        write, tmp = _PENDING[i]
+        write(tmp)
+        conn.send(None)
+    except Exception as exc:               # noqa: BLE001 - sent to the parent, raised there
+        try:
+            conn.send(exc)
+        except Exception:                  # noqa: BLE001 - an exception that does not pickle
+            conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
 
 
-def _render(writers: list, tmps: list[str], processes: int) -> None:
+def _render(writers: list, tmps: list[str], processes: int, names: list[str]) -> None:
+    """Call every ``writers[i](tmps[i])``: in this process, or on Linux in up to
+    ``processes`` forked ones (one a file, the costliest first; ``names`` are the files
+    the messages name). A forked writer that fails
+    raises its exception here; one that is ended (a signal) raises
+    :class:`~sim.errors.Interrupted`; whatever ends this process's wait (its own signal, an
+    error) ends every writer still running first, so none outlives the command."""
     import multiprocessing
+    from multiprocessing.connection import wait
 
     order = sorted(range(len(writers)), key=lambda i: -getattr(writers[i], "cost", 0))
     # fork only on Linux: macOS's system libraries are not fork-safe (Python's own default
@@ -211,15 +258,58 @@ def _render(writers: list, tmps: list[str], processes: int) -> None:
     if processes <= 1 or len(writers) < 2 or not sys.platform.startswith("linux"):
         for i in order:
             writers[i](tmps[i])
+            check()
         return
     global _PENDING
     _PENDING = list(zip(writers, tmps))
+    ctx = multiprocessing.get_context("fork")
+    running: dict = {}                     # sentinel -> (process, connection, file index)
     try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(writers))) as pool:
-            for _ in pool.imap_unordered(_render_one, order, chunksize=1):
-                pass
+        while order or running:
+            while order and len(running) < processes:
+                i = order.pop(0)
+                receive, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_render_child, args=(i, send), daemon=True)
+                try:
+                    proc.start()
+                except BaseException:            # a signal after the fork: end the child
+                    if proc.pid is not None:
+                        proc.kill()
+                        proc.join()
+                    raise
+                finally:
+                    send.close()
+                running[proc.sentinel] = (proc, receive, i)
+                check()                          # a signal dropped in the fork's callbacks
+            for sentinel in wait(list(running)):
+                proc, receive, i = running.pop(sentinel)
+                try:
+                    result = receive.recv() if receive.poll() else _ENDED
+                except EOFError:                 # ended before it could say
+                    result = _ENDED
+                proc.join()
+                receive.close()
+                if result is _ENDED:
+                    raise _ended(proc.exitcode, names[i])
+                if result is not None:
+                    raise result
     finally:
         _PENDING = []
+        for proc, receive, _ in running.values():
+            proc.kill()
+            proc.join()
+            receive.close()
+
+
+def _ended(exitcode: int, name: str) -> BaseException:
+    import signal
+
+    from .errors import Interrupted
+
+    if exitcode is not None and exitcode < 0:
+        return Interrupted(-exitcode, f"the process writing {name} was ended by "
+                                      f"{signal.Signals(-exitcode).name}")
+    return RuntimeError(f"the process writing {name} exited with status {exitcode}")
 
 
 def _acquire(lock: Path):

@@ -19,10 +19,35 @@ __all__ = ["cli", "main", "UserError", "backtest", "calibrate", "models", "repor
 
 
 def main() -> None:
+    """``sim``: the commands, with SIGTERM and Ctrl-C ending any of them cleanly.
+
+    Both signals raise :class:`sim.errors.Interrupted` in the command (:mod:`sim.interrupt`),
+    so every write in progress removes its temporary files, releases its lock and ends its
+    writer processes on the way out (SIGKILL cannot be caught; a later write sweeps what it leaves). The command
+    then says it was interrupted and exits with 128 + the signal's number (143, 130)."""
     import signal
     import sys
 
-    # SIGTERM ends the command like Ctrl-C: the writes in progress remove their temporary
-    # files on the way out (SIGKILL cannot be caught; a later write removes those)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    cli()
+    from ..errors import Interrupted
+    from ..interrupt import handler
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    try:
+        cli()
+    except Interrupted as exc:
+        _done()
+        print(f"Interrupted: {exc}. No partial or temporary file was left: the files being "
+              "written are as they were, or all new.", file=sys.stderr)
+        sys.exit(128 + exc.signum)
+    finally:
+        _done()
+
+
+def _done() -> None:
+    """The command has finished or is on its way out: a signal now has nothing left to stop
+    or clean up, and must not print a traceback from the interpreter's shutdown."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -5,7 +5,7 @@ the command line knows them without loading the model."""
 from __future__ import annotations
 
 __all__ = ["ConfigError", "ResultsError", "WorkflowError", "ReplayError", "HistoryError",
-           "Interrupted"]
+           "Interrupted", "SimWarning"]
 
 
 class ConfigError(Exception):
@@ -41,3 +41,9 @@ class Interrupted(BaseException):
         self.signum = signum
         name = signal.Signals(signum).name
         super().__init__(message or f"interrupted by {name}")
+
+
+class SimWarning(UserWarning):
+    """Something the user should know that does not stop the command (a correlation matrix
+    repaired to the nearest valid one). The command line prints it as ``Warning: ...``,
+    without the source line of the library that happened to raise it."""

@@ -691,3 +691,19 @@ def test_running_out_of_memory_under_a_cap_is_a_clean_error(tmp_path, monkeypatc
                                    str(out)])
     assert res.exit_code == 2 and "ran out of memory" in res.output, res.output
     assert "Traceback" not in res.output and not out.exists()
+
+
+def test_the_packages_warning_is_printed_without_a_library_source_line():
+    """N10: a repaired correlation matrix warned as `.../pydantic/main.py:792: UserWarning:
+    ...`, the line of the library that ran the check. The command prints `Warning: ...`."""
+    matrix = np.eye(10)
+    matrix[0, 1] = matrix[1, 0] = matrix[0, 2] = matrix[2, 0] = 0.99
+    matrix[1, 2] = matrix[2, 1] = -0.99
+    text = json.dumps(matrix.tolist()).replace(" ", "")
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(DEFAULT_CONFIG),
+                           "--set", f"esg.correlation.matrix={text}", "--set",
+                           "esg.correlation.repair=true"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("Warning: correlation.matrix is not positive semi-definite")
+    assert "pydantic" not in done.stderr and ".py:" not in done.stderr

@@ -33,6 +33,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+    _plain_warnings()
     try:
         cli()
     except Interrupted as exc:
@@ -42,6 +43,24 @@ def main() -> None:
         sys.exit(128 + exc.signum)
     finally:
         _done()
+
+
+def _plain_warnings() -> None:
+    """The package's own warnings (:class:`sim.errors.SimWarning`) as ``Warning: ...`` on
+    stderr: the file and line Python prints are those of whichever library called the check
+    (pydantic's validator), which say nothing to the user."""
+    import warnings
+
+    from ..errors import SimWarning
+
+    library_format = warnings.formatwarning
+
+    def formatwarning(message, category, filename, lineno, line=None):
+        if issubclass(category, SimWarning):
+            return f"Warning: {message}\n"
+        return library_format(message, category, filename, lineno, line)
+
+    warnings.formatwarning = formatwarning
 
 
 def _done() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ..errors import SimWarning
 from ..params import Quantity, Rate, Source, Strict, in_range, unit_is
 
 __all__ = ["EsgConfig", "EstimateCorrelation", "MONTHLY_FACTORS", "ANNUAL_FACTORS", "FACTORS", "DEVIATION_FACTORS",
@@ -216,7 +217,7 @@ class Correlation(Strict):
             warnings.warn("correlation.matrix is not positive semi-definite (smallest eigenvalue "
                           f"{low:.4g}); using the nearest correlation matrix:\n"
                           + np.array2string(fixed, precision=4, suppress_small=True),
-                          stacklevel=2)
+                          SimWarning, stacklevel=2)
             object.__setattr__(self, "matrix", fixed.tolist())
         return self
 

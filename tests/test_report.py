@@ -182,3 +182,23 @@ def test_the_change_from_a_previous_analysis_step_by_step():
     table = next(b for b in sec.blocks if isinstance(b, Table) and "steg för steg" in b.caption)
     assert [r[0] for r in table.rows][0] == "Förra analysen, som den publicerades"
     assert len(table.rows) == 5
+
+
+@pytest.mark.slow
+def test_a_plan_that_never_misses_runs_through_to_the_report(tmp_path):
+    """A plan with P(deficit) = 0 in every year (tax revenue four times the seed's) runs
+    `sim run`, `sim sensitivity` and `sim report` (the fault campaign's IndexError from the
+    histograms of a far-shifted distribution): exit 0, every probability 0, every file."""
+    rich = ["--set", "plan.tax_revenue=[47327, 47552, 47767, 47995, 48230, 48471]"]
+    config = str(DEFAULT_CONFIG)
+    run_nc, sens_nc = tmp_path / "run.nc", tmp_path / "sens.nc"
+    for args in (["run", config, "--paths", "2000", "--out", str(run_nc)],
+                 ["sensitivity", config, "--paths", "1000", "--sobol-samples", "64",
+                  "--calibration-paths", "1000", "--out", str(sens_nc)],
+                 ["report", config, "--run", str(run_nc), "--sensitivity", str(sens_nc),
+                  "--paths", "1000", "--out", str(tmp_path / "rapport")]):
+        res = CliRunner().invoke(cli, args + rich)
+        assert res.exit_code == 0, res.output
+    assert float(open_results(run_nc).p_deficit.max()) == 0.0
+    assert {"riskanalys.pdf", "riskanalys.html", "riskanalys.xlsx"} <= {
+        p.name for p in (tmp_path / "rapport").iterdir()}

@@ -107,3 +107,20 @@ def test_the_command_line_starts_without_the_numerical_libraries():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"loaded at start: {out.stdout.strip()}"
+
+
+def test_validate_reads_a_config_without_numba_xarray_or_pandas():
+    """`sim validate` needs the config's schema, not the generator's kernels: importing
+    sim.esg.schema loaded sim.esg's model and numba with it (0,5 s of a 0,5 s command)."""
+    import subprocess
+    import sys
+
+    from .conftest import DEFAULT_CONFIG
+
+    code = ("import sys; from click.testing import CliRunner; from sim.cli import cli; "
+            f"r = CliRunner().invoke(cli, ['validate', {str(DEFAULT_CONFIG)!r}]); "
+            "assert r.exit_code == 0, r.output; "
+            "print(' '.join(m for m in ('xarray', 'numba', 'pandas', 'scipy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"loaded by validate: {out.stdout.strip()}"

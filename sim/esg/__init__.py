@@ -7,19 +7,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..catalogue import annotate
-from .model import OUTPUT_DIMS, EsgParams, generate_arrays
-from .records import EsgPaths
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS
+
+if TYPE_CHECKING:
+    from .model import EsgParams
+    from .records import EsgPaths
 
 __all__ = ["generate", "esg_params", "EsgParams", "FACTORS", "MONTHLY_FACTORS", "ANNUAL_FACTORS",
            "to_dataset"]
 
 
+def __getattr__(name: str):
+    """The generator's model (and numba with it) is imported when first used, not by a
+    command that only reads a config (``sim validate``: :mod:`.schema` is all it needs)."""
+    if name == "EsgParams":
+        from .model import EsgParams
+        return EsgParams
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def esg_params(cfg) -> EsgParams:
     """Resolve a validated :class:`~sim.config.PlanConfig`'s generator to arrays."""
+    from .model import EsgParams
+
     return EsgParams.from_config(cfg.esg, cfg.forecasts, cfg.meta.first_year, cfg.meta.last_year,
                                  cfg.simulation.horizon_years, cfg.information, cfg.vintage,
                                  steps=cfg.equity_steps)
@@ -29,6 +43,9 @@ def to_dataset(p: EsgParams, out: EsgPaths, equity_model: str,
                attrs: dict | None = None):
     """The generator's arrays as a Dataset with units and Swedish long names."""
     import xarray as xr  # imported here: a run's first paths do not wait for xarray
+
+    from ..catalogue import annotate
+    from .model import OUTPUT_DIMS
 
     labels = {"equity_regime": equity_model == "rsln2", "equity_variance": equity_model == "garch"}
     data = {}
@@ -56,6 +73,8 @@ def generate(cfg, n_paths: int, seed: int, threads: int = 1, deterministic: bool
              block_order: list[int] | None = None, progress=None,
              attrs: dict | None = None):
     """Simulate ``n_paths`` paths of every factor for a validated plan config."""
+    from .model import generate_arrays
+
     p = esg_params(cfg)
     out = generate_arrays(p, n_paths, seed, cfg.simulation.block_size, threads=threads,
                           deterministic=deterministic, shocks=shocks, shifts=shifts,

@@ -7,9 +7,10 @@ place) a signal is held until the unit is whole, then raised: the files are eith
 were or all new, never a mix.
 
 Python drops an exception raised where it cannot go on (a callback run at a fork, a
-finalizer: "Exception ignored in ..."). A signal that lands there would be lost and the
-command would finish as if never told to stop; so the handler also records it, and
-:func:`check`, called where work is started, raises it again.
+finalizer) and prints "Exception ignored in ..." with a traceback. A signal that lands there
+would be lost and the command would finish as if never told to stop; so the handler also
+records it, :func:`check`, called where work is started, raises it again, and
+:func:`install` keeps Python from printing the dropped one.
 """
 
 from __future__ import annotations
@@ -18,11 +19,29 @@ import contextlib
 
 from .errors import Interrupted
 
-__all__ = ["handler", "held", "check"]
+__all__ = ["install", "handler", "held", "check"]
 
 _held: list[bool] = []
 _pending: list[int] = []
 _received: list[int] = []
+
+
+def install() -> None:
+    """SIGTERM and SIGINT raise :class:`Interrupted` (:func:`handler`), and an Interrupted
+    that Python drops on its way (``sys.unraisablehook``) is not printed: :func:`check` raises
+    it again."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    library_hook = sys.unraisablehook
+
+    def unraisable(info) -> None:
+        if not isinstance(info.exc_value, Interrupted):
+            library_hook(info)
+
+    sys.unraisablehook = unraisable
 
 
 def handler(signum: int, _frame) -> None:

@@ -23,16 +23,15 @@ def main() -> None:
 
     Both signals raise :class:`sim.errors.Interrupted` in the command (:mod:`sim.interrupt`),
     so every write in progress removes its temporary files, releases its lock and ends its
-    writer processes on the way out (SIGKILL cannot be caught; a later write sweeps what it leaves). The command
-    then says it was interrupted and exits with 128 + the signal's number (143, 130)."""
-    import signal
+    writer processes on the way out (SIGKILL cannot be caught; a later write sweeps what it
+    leaves). The command then says it was interrupted and exits with 128 + the signal's
+    number (143, 130)."""
     import sys
 
     from ..errors import Interrupted
-    from ..interrupt import handler
+    from ..interrupt import install
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    install()
     _plain_warnings()
     try:
         cli()

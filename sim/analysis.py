@@ -148,6 +148,25 @@ class Histogram:
     def add(self, x: np.ndarray) -> None:
         self.add_binned(self.bin(x))
 
+    def count_ratios(self, values: np.ndarray, scale: np.ndarray,
+                     nan_to_zero: bool = False) -> None:
+        """Count ``values[i, p, m] / scale[p]`` into column ``p * M + m`` at once, in a numba
+        kernel without the GIL (:func:`sim._summary_kernels.count_fan`): the bins NumPy's
+        :meth:`bin` gives (NaN counted below the range, as there), with no temporaries. Not
+        thread-safe: a histogram counted this way belongs to one thread."""
+        from ._summary_kernels import count_fan
+
+        if self.origin is not None:
+            raise ValueError("Histogram.count_ratios: a grid with an origin is binned by bin()")
+        n, p, m = values.shape
+        if p * m != self.columns:
+            raise ValueError(f"Histogram.count_ratios: {p} x {m} columns, the grid has "
+                             f"{self.columns}")
+        count_fan(np.asarray(values, dtype=np.float64),     # strided is fine: no copy
+                  np.asarray(scale, dtype=np.float64), nan_to_zero, float(self.lo),
+                  float(self.width), self.bins, self.counts, self.below, self.above,
+                  self.vmin, self.vmax)
+
     def merge(self, other: Histogram) -> None:
         """Add another histogram of the same grid (counts are integers: exact in any order)."""
         if (other.lo, other.hi, other.bins, other.columns) != (self.lo, self.hi, self.bins,

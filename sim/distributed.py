@@ -81,6 +81,7 @@ def run_chunk(cfg_json: str, seed: int, n_paths: int, b_lo: int, b_hi: int, fans
         s.fold_counts(stats)
         if keep:
             kept.append(kept_part(r, False))
+    s.collect()
     out = {"floats": floats, "counts": s.counts.flush(),
            "paths": min(n_paths, b_hi * e.block_size) - b_lo * e.block_size}
     if keep and zarr_path is not None:

@@ -5,6 +5,10 @@ A block's results are reduced to a :class:`BlockStats`: its floating-point sums
 go into fixed-bin histograms). Float sums are folded **in block order**, so the result is
 bit-identical for any number of threads or workers; counts and histograms are exact, so a
 worker may merge its blocks' counts first and send them as one (:meth:`Summary.merge_counts`).
+The Bilaga 2 fans (a histogram per fund and month) are the largest: each worker thread counts
+its blocks into its own in a numba kernel without the GIL
+(:meth:`sim.analysis.Histogram.count_ratios`), merged once at the end (:meth:`Summary.collect`),
+with no bin ids buffered and no fold of them on the main thread.
 In ``summary`` mode memory does not grow with the number of paths.
 
 One module of about 500 lines on purpose: what :meth:`Summary.reduce` computes per block and
@@ -14,6 +18,7 @@ statistic added to one and not the others is the bug this keeps in view.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -79,9 +84,6 @@ class Samples:
     fall: np.ndarray                  # (N, P) worst 12-month fall over the plan years
     depth: np.ndarray                 # (N, P) lowest NAV / level - 1 over the plan years (a
                                       # path that never breaches: 1, above the histogram)
-    value_fan: np.ndarray | None      # (N, P*M) value / start value
-    floor_fan: np.ndarray | None
-    weight_fan: np.ndarray | None
 
 
 @dataclass
@@ -203,6 +205,11 @@ class Summary:
         def fan(rng):
             return Histogram(*rng, columns=p * m) if fans else None
 
+        #: the fans' histograms are counted by each worker thread into its own (numba, no
+        #: GIL; exact integers, merged in any order by :meth:`collect`)
+        self._local = threading.local()
+        self._fan_parts: list[tuple[Histogram, Histogram, Histogram]] = []
+        self._parts_lock = threading.Lock()
         self.counts = Counts(
             n=0, ret_n=0, deficit=np.zeros(y, np.int64),
             deficit_budget_only=np.zeros(y, np.int64), deficit_market_only=np.zeros(y, np.int64),
@@ -257,13 +264,14 @@ class Summary:
             breach_parts=np.stack([getattr(r.funds, f"breach_{k}")[:, :, :y].sum(axis=(0, 2))
                                    for k in BREACH_PARTS], axis=1))
         high = r.esg.kpif_annual[:, :y] >= e.high_inflation
-        lock = value_fan = floor_fan = weight_fan = None
+        lock = None
         if self.fans:
-            scale = np.where(self.start > 0, self.start, 1.0)[None, :, None]
-            value_fan = (r.funds.value / scale).reshape(n, -1)
-            floor_fan = np.nan_to_num(r.funds.floor / scale, nan=0.0).reshape(n, -1)
+            scale = np.where(self.start > 0, self.start, 1.0)
+            value_h, floor_h, weight_h = self._fan_histograms()
+            value_h.count_ratios(r.funds.value, scale)
+            floor_h.count_ratios(r.funds.floor, scale, nan_to_zero=True)
             w = r.funds.equity_weight
-            weight_fan = w.reshape(n, -1)
+            weight_h.count_ratios(w, np.ones_like(scale))
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
         below = bkr < r.budget.required_result_1pct
         nb = e.budget_years
@@ -293,9 +301,32 @@ class Summary:
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r.funds.worst_fall_12m[:, :, :y].max(axis=2),
                           depth=np.where(breach.any(axis=2),
-                                         r.funds.breach_depth[:, :, :y].min(axis=2), 1.0),
-                          value_fan=value_fan, floor_fan=floor_fan, weight_fan=weight_fan)
+                                         r.funds.breach_depth[:, :, :y].min(axis=2), 1.0))
         return BlockStats(floats, counts, self.counts.bin_samples(samples))
+
+    def _fan_histograms(self) -> tuple[Histogram, Histogram, Histogram]:
+        """This thread's own histograms of the fans (value, floor, equity weight)."""
+        mine = getattr(self._local, "fans", None)
+        if mine is None:
+            h = self.counts
+            mine = tuple(Histogram(x.lo, x.hi, x.bins, columns=x.columns) for x in
+                         (h.hist_value_fan, h.hist_floor_fan, h.hist_weight_fan))
+            with self._parts_lock:
+                self._fan_parts.append(mine)
+            self._local.fans = mine
+        return mine
+
+    def collect(self) -> None:
+        """Merge the threads' fan histograms into :attr:`counts` (before the counts are read
+        or sent); the threads start new ones after."""
+        with self._parts_lock:
+            parts, self._fan_parts = self._fan_parts, []
+            self._local = threading.local()
+        h = self.counts
+        for value_h, floor_h, weight_h in parts:
+            h.hist_value_fan.merge(value_h)
+            h.hist_floor_fan.merge(floor_h)
+            h.hist_weight_fan.merge(weight_h)
 
     def fold(self, stats: BlockStats) -> None:
         """Fold a block: its float sums (in block order) and its counts."""
@@ -313,6 +344,7 @@ class Summary:
 
     def dataset(self):
         """The summary as an xarray Dataset (dims year, fund, quantile, driver)."""
+        self.collect()
         import xarray as xr  # imported here: a run's first paths do not wait for xarray
 
         e, c, fs = self.e, self.counts, self.floats

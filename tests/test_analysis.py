@@ -120,3 +120,36 @@ def test_a_histogram_centred_on_its_plan_gives_the_quantiles_of_an_uncentred_one
     np.testing.assert_allclose(centred.shortfall(0.05), plain.shortfall(0.05) + origin,
                                rtol=1e-12)
     assert np.all(np.isfinite(centred.quantile(0.05)))
+
+
+@pytest.mark.parametrize("nan_to_zero", [False, True])
+def test_counting_ratios_in_the_kernel_is_numpys_binning(nan_to_zero):
+    """The fans' numba kernel (Histogram.count_ratios) against the NumPy reference
+    (Histogram.add of the ratios, nan_to_num'ed as the summary did): the same counts, below,
+    above, minima and maxima, exactly; values on bin edges, outside the range and NaN
+    included."""
+    from sim.analysis import Histogram
+
+    rng = np.random.default_rng(7)
+    n, p, m = 500, 3, 7
+    scale = np.array([2.0, 0.5, 1.0])
+    values = rng.uniform(-0.5, 9.0, size=(n, p, m))
+    values[:20] = np.arange(20)[:, None, None] * 0.001 * scale[None, :, None]  # on the edges
+    values[25, 1, 3] = np.nan
+    values[26, 2, :] = np.nan
+    kernel = Histogram(0.0, 4.0, 4000, columns=p * m)
+    numpy = Histogram(0.0, 4.0, 4000, columns=p * m)
+    for half in (values[: n // 2], values[n // 2:]):           # two blocks
+        kernel.count_ratios(half, scale, nan_to_zero=nan_to_zero)
+        ratio = half / scale[None, :, None]
+        if nan_to_zero:
+            ratio = np.nan_to_num(ratio, nan=0.0)
+        with np.errstate(invalid="ignore"):            # NumPy casts NaN's bin: below
+            numpy.add(ratio.reshape(len(half), -1))
+    numpy.flush()
+    np.testing.assert_array_equal(kernel.counts, numpy.counts)
+    np.testing.assert_array_equal(kernel.below, numpy.below)
+    np.testing.assert_array_equal(kernel.above, numpy.above)
+    np.testing.assert_array_equal(kernel.vmin, numpy.vmin)
+    np.testing.assert_array_equal(kernel.vmax, numpy.vmax)
+    assert kernel.counts.sum() + kernel.below.sum() + kernel.above.sum() == n * p * m

@@ -26,8 +26,25 @@ def test_the_report_writes_pdf_html_excel_and_charts(report_dir):
     assert (out / "riskanalys.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "riskanalys.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (out / "riskanalys.xlsx").stat().st_size > 0
-    assert (out / "charts" / "8_stresstester.png").exists()
+    assert (out / "charts" / "8_stresstester.svg").exists()
     assert (out / "charts" / "7_tornado.csv").exists()
+    # PNG and PDF files of each chart only when asked (--chart-files): the documents do not
+    # need them, and they were a quarter of the report's time
+    assert not list((out / "charts").glob("*.png")) and not list((out / "charts").glob("*.pdf"))
+
+
+@pytest.mark.slow
+def test_chart_files_adds_each_charts_png_and_pdf(report_made, tmp_path):
+    folder = report_made[0]
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(folder / "run.nc"),
+                                   "--stress", str(folder / "stress.nc"), "--sensitivity",
+                                   str(folder / "sensitivity.nc"), "--models",
+                                   str(folder / "models.nc"), "--chart-files", "--out",
+                                   str(out)])
+    assert res.exit_code == 0, res.output
+    for form in ("svg", "png", "pdf", "csv"):
+        assert (out / "charts" / f"8_stresstester.{form}").is_file()
 
 
 def test_the_pdf_is_byte_identical_for_the_same_inputs(report_dir, tmp_path):

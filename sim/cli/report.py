@@ -89,6 +89,9 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of scenario files [default: configs/scenarios beside the config's "
                    "folder].")
+@click.option("--chart-files", is_flag=True, default=False,
+              help="Also write each chart as PNG and PDF into OUT/charts (always: SVG, the "
+                   "charts the documents show, and each chart's numbers as CSV).")
 @click.option("--variants", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Model variants for the model-risk table [default: model-risk.toml beside "
                    "the config's folder; none there: no table].")
@@ -100,7 +103,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
            max_minutes: float | None, run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
            models_file: Path | None, previous_file: Path | None,
            strategy_file: Path | None, backtest_file: Path | None,
-           scenarios: Path | None, variants: Path | None, out: Path,
+           scenarios: Path | None, chart_files: bool, variants: Path | None, out: Path,
            overrides: tuple[str, ...]) -> None:
     """Write the report "Riskanalys inför finansplan": riskanalys.pdf, riskanalys.html (one
     document) and riskanalys.xlsx.
@@ -127,7 +130,7 @@ def report(config: Path, paths: int | None, seed: int | None, threads: int | Non
     try:
         workflows.report(cfg, out, folder, paths, seed, threads, run_file, stress_file,
                          sens_file, progress_bar, models_file, loaded, backtest_file,
-                         strategy_file, previous_file, max_minutes)
+                         strategy_file, previous_file, max_minutes, chart_files)
     except OSError as exc:
         raise UserError(f"--out {out}: could not write ({exc.strerror or exc})") from None
     click.echo(f"Wrote {out / 'riskanalys.pdf'}, {out / 'riskanalys.html'}, "

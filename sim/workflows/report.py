@@ -66,7 +66,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
            progress_bar=no_progress, models_file: Path | None = None,
            variants: tuple | None = None, backtest_file: Path | None = None,
            strategy_file: Path | None = None, previous_file: Path | None = None,
-           max_minutes: float | None = None) -> list[Path]:
+           max_minutes: float | None = None, chart_files: bool = False) -> list[Path]:
     """The report "Riskanalys inför finansplan": runs what it is not given, then writes the
     results files, the charts, riskanalys.pdf, riskanalys.html and riskanalys.xlsx into
     ``out``. The model-risk table comes from ``models_file`` (``sim compare``), else from
@@ -75,7 +75,9 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     The backtest's coverage comes from ``backtest_file`` (``sim backtest``'s backtest.nc),
     the pension rule's frontier from ``strategy_file`` (``sim strategy``); without them the
     report leaves them out. ``max_minutes``: the guard's limit on the Monte Carlo (the other
-    runs are bounded by their defaults)."""
+    runs are bounded by their defaults). The charts folder holds each chart as SVG (the bytes
+    the HTML shows) with its CSV; ``chart_files`` adds PNG and PDF files of each (about a
+    quarter of the report's time, which the documents themselves do not need)."""
     from ..present import fmt
     from ..present.charts import chart_writers, close_figures, draw_charts
     from ..present.document import build, html_writer, pdf_writer
@@ -134,7 +136,8 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
                                     f"{type(exc).__name__}: {exc}; write them again with "
                                     "this version of sim") from None
             for ds, d in zip(shown, drawn):
-                items += chart_writers(ds, out / "charts", d)
+                items += chart_writers(ds, out / "charts", d, CHART_FORMATS if chart_files
+                                       else ("svg",))
             items += [(out / "riskanalys.pdf", pdf_writer(doc)),
                       (out / "riskanalys.html", html_writer(doc)),
                       (out / "riskanalys.xlsx", excel_writer(
@@ -145,6 +148,9 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     finally:
         close_figures(*drawn)       # also when a chart, the document or a write fails
 
+
+#: The chart files ``--chart-files`` writes (SVG alone without it).
+CHART_FORMATS = ("svg", "png", "pdf")
 
 #: Paths of each step of the change from a previous analysis (at most the run's).
 CHANGE_PATHS = 20000

@@ -275,3 +275,26 @@ def test_a_model_file_never_holds_a_number_that_is_not_finite():
                                "estimated: kpif_x.csv, 2000-01..2001-01")
     with pytest.raises(HistoryError, match="correlation.matrix"):
         model.set_plain("correlation", "matrix", [[1.0, math.nan], [math.nan, 1.0]])
+
+
+@pytest.mark.slow
+def test_calibrate_with_plots_on_a_full_disk_leaves_nothing(tmp_path):
+    """`calibrate esg --plots` on a full disk wrote the model file and left part of its
+    plots: the model and the fit's files are one unit now. The disk fills through the
+    kernel's file-size limit (64 kB: the model file fits, a chart's PNG does not)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2 ** 10, 64 * 2 ** 10))
+
+    out, plots = tmp_path / "model.toml", tmp_path / "fit"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "esg", "--out",
+                           str(out), "--plots", str(plots)], capture_output=True, text=True,
+                          preexec_fn=limit, cwd=ROOT)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "File too large" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -101,23 +101,38 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
     from .. import workflows
     from ..present.calibration_text import calibration_lines
 
+    from ..results import atomic_write_many
+
     check_writable(out)
     if plots is not None:
-        check_writable(plots / "anpassning.nc")
+        check_writable(plots, folder=True)
     text, result = workflows.calibrate_esg(data_dir, until, template)
 
-    write_text(text, out)
+    def model(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    items = [(out, model)]
+    drawn = {}
+    try:
+        if plots is not None:
+            from ..present.charts import chart_writers, draw_charts
+            from ..results import netcdf_writer
+
+            ds = workflows.goodness_of_fit(result, data_dir, until)
+            drawn = draw_charts(ds)
+            items += [(plots / "anpassning.nc", netcdf_writer(ds))] + chart_writers(ds, plots,
+                                                                                    drawn)
+        # the model file and the fit's files as one unit: a full disk leaves none of them
+        write_or_refuse(items, out, lambda its, _path: atomic_write_many(its))
+    finally:
+        if drawn:
+            from ..present.charts import close_figures
+
+            close_figures(drawn)
     click.echo("\n".join(calibration_lines(result)))
     click.echo(f"Wrote {out}")
     if plots is not None:
-        from ..present.charts import write_charts
-        from ..results import write_netcdf
-
-        ds = workflows.goodness_of_fit(result, data_dir, until)
-        plots.mkdir(parents=True, exist_ok=True)
-        write_or_refuse(ds, plots / "anpassning.nc", write_netcdf)
-        written = write_or_refuse(ds, plots, write_charts)
-        click.echo(f"Wrote {plots}: anpassning.nc and {len(written)} chart files")
+        click.echo(f"Wrote {plots}: anpassning.nc and {len(items) - 2} chart files")
 
 
 @calibrate.command("budget")

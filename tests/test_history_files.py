@@ -292,9 +292,26 @@ def test_calibrate_with_plots_on_a_full_disk_leaves_nothing(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2 ** 10, 64 * 2 ** 10))
 
     out, plots = tmp_path / "model.toml", tmp_path / "fit"
+    # the same command once without the limit: numba's cache of the fit's kernels is then
+    # saved, so the limited run reaches its own writes (on a cold cache it stops earlier, at
+    # numba's save, with the same clean error)
+    warm = tmp_path / "warm"
+    subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "esg", "--out",
+                    str(warm / "m.toml"), "--plots", str(warm / "fit")], capture_output=True,
+                   cwd=ROOT, check=True)
+    shutil.rmtree(warm)
     done = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "esg", "--out",
                            str(out), "--plots", str(plots)], capture_output=True, text=True,
                           preexec_fn=limit, cwd=ROOT)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "File too large" in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+    # and with numba's cache cold (a folder of its own): the first kernel's save fails, a
+    # clean error too, not numba's traceback
+    cold = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "esg", "--out",
+                           str(out), "--plots", str(plots)], capture_output=True, text=True,
+                          preexec_fn=limit, cwd=ROOT,
+                          env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cold")})
+    assert cold.returncode == 2, cold.stderr[-2000:]
+    assert "File too large" in cold.stderr and "Traceback" not in cold.stderr
+    assert not out.exists() and not plots.exists()

@@ -79,6 +79,12 @@ def user_errors(fn):
             return fn(*args, **kwargs)
         except (ConfigError, ResultsError, WorkflowError, ReplayError, HistoryError) as exc:
             raise UserError(str(exc)) from None
+        except OSError as exc:
+            # what the system refused outside the writes that name their --out (numba saving
+            # its compiled kernels on a full disk, a file read mid-run): said, not a traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise UserError(f"{where}{exc.strerror or exc} (the system refused; free the "
+                            "space or fix the permission and run again)") from None
         except MemoryError:
             # the guard reads the machine's free memory; a cap it cannot see (a cgroup, a
             # ulimit) still ends here, without a traceback and without a partial file

@@ -45,21 +45,17 @@ def read_history(path: Path) -> list[Outturn]:
     names its line, the value and what is allowed."""
     from .data.files import read_table
 
-    table = read_table(path, HISTORY_COLUMNS)
-    if table.columns != HISTORY_COLUMNS:
-        raise HistoryError(f"{path}: the header must be {','.join(HISTORY_COLUMNS)}, got "
-                           f"{','.join(table.columns)}")
+    table = read_table(path, HISTORY_COLUMNS, exact=True)
+    years = table.years(ordered=False)
     outturn = table.numbers("outturn_mnkr")
     published = table.dates("published")
     rows = []
     for i, row in enumerate(table.rows):
         where = f"{path}, line {table.line_numbers[i]}"
-        if not row[1].strip().isdigit() or len(row[1].strip()) != 4:
-            raise HistoryError(f"{where}: year {row[1]!r} is not a year YYYY")
         if row[2] not in BUDGET_LINES:
             raise HistoryError(f"{where}: {row[2]!r} is not a budget line; allowed: "
                                f"{', '.join(BUDGET_LINES)}")
-        rows.append(Outturn(row[0], int(row[1]), row[2], float(outturn[i]), published[i],
+        rows.append(Outturn(row[0], years[i], row[2], float(outturn[i]), published[i],
                             row[5]))
     return rows
 

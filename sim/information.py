@@ -41,10 +41,13 @@ MONTHLY_OUTTURNS = {"kpif": "percent_per_year", "short_rate": "percent_per_year"
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """``"2022-04"`` -> ``(2022, 4)``; ValueError naming what is allowed otherwise."""
+    """``"2022-04"`` -> ``(2022, 4)``; ValueError naming what is allowed otherwise (a month
+    from 1900 on: no history the model uses, and no plan, is older)."""
     m = _MONTH.match(text.strip()) if isinstance(text, str) else None
     if m is None or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"{text!r} is not a month; write YYYY-MM, e.g. \"2022-04\"")
+    if int(m.group(1)) < 1900:
+        raise ValueError(f"{text!r}: a month from 1900 on")
     return int(m.group(1)), int(m.group(2))
 
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Channel", "BUDGET_CHANNELS", "ChannelParams", "channel_params", "factor_weights",
            "PlanArrays", "Baseline", "FundResults", "BudgetOut", "ReserveRules", "BalanceOut",
-           "Lines", "LINES", "BudgetResult", "PlanBudget", "CHANNEL_DRIVERS", "DriverRows", "driver_rows",
+           "Lines", "LINES", "BudgetResult", "PlanBudget", "CHANNEL_DRIVERS", "DriverRows",
+           "driver_rows",
            "DRAW_NEVER", "DRAW_TAX_BASE_BELOW_AVERAGE", "DRAW_ANY_DEFICIT", "DRAW_MODES"]
 
 #: Codes of ``balance_requirement.rur.draw_when`` (the only place they are defined).

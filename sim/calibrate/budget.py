@@ -32,7 +32,6 @@ and the rows come from years of large misses (2022-2023). docs/guides/backtest.m
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,19 +76,14 @@ def read_plan_outturns(path: Path) -> list[PlanOutturn]:
     row is listed, not fitted (:attr:`PlanOutturn.miss` is NaN)."""
     from ..data.files import HistoryError, read_table
 
-    table = read_table(path, tuple(HEADER))
-    if list(table.columns) != HEADER:
-        raise ValueError(f"{path}: the header must be {','.join(HEADER)}, got "
-                         f"{','.join(table.columns)}")
+    table = read_table(path, tuple(HEADER), exact=True)
     plan, outturn = table.numbers("plan_mnkr"), table.numbers("outturn_mnkr")
     scale = table.numbers("scale_mnkr", allow_empty=True)
     published = table.dates("published")
-    years = [int(y) if re.fullmatch(r"\d{4}", y.strip()) else None for y in table.column("year")]
+    years = table.years(ordered=False)
     rows = []
     for i, row in enumerate(table.rows):
         where = f"{path}, line {table.line_numbers[i]}"
-        if years[i] is None:
-            raise HistoryError(f"{where}: year {row[1]!r} is not a year YYYY")
         if row[2] not in LINES:
             raise HistoryError(f"{where}: line {row[2]!r}, allowed: {', '.join(LINES)}")
         if not (math.isnan(scale[i]) or scale[i] > 0):

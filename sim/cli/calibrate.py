@@ -112,7 +112,7 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
         Path(tmp).write_text(text, encoding="utf-8")
 
     items = [(out, model)]
-    drawn = {}
+    drawn, charts = {}, []
     try:
         if plots is not None:
             from ..present.charts import chart_writers, draw_charts
@@ -120,8 +120,8 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
 
             ds = workflows.goodness_of_fit(result, data_dir, until)
             drawn = draw_charts(ds)
-            items += [(plots / "anpassning.nc", netcdf_writer(ds))] + chart_writers(ds, plots,
-                                                                                    drawn)
+            charts = chart_writers(ds, plots, drawn)
+            items += [(plots / "anpassning.nc", netcdf_writer(ds)), *charts]
         # the model file and the fit's files as one unit: a full disk leaves none of them
         write_or_refuse(items, out, lambda its, _path: atomic_write_many(its))
     finally:
@@ -132,7 +132,7 @@ def calibrate_esg(data_dir: Path, until: str, template: Path, out: Path,
     click.echo("\n".join(calibration_lines(result)))
     click.echo(f"Wrote {out}")
     if plots is not None:
-        click.echo(f"Wrote {plots}: anpassning.nc and {len(items) - 2} chart files")
+        click.echo(f"Wrote {plots}: anpassning.nc and {len(charts)} chart files")
 
 
 @calibrate.command("budget")

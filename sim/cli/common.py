@@ -4,7 +4,6 @@ that refuse a folder they cannot write."""
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
 from pathlib import Path
@@ -104,10 +103,7 @@ def check_writable(out: Path, folder: bool = False) -> None:
                 raise UserError(f"--out {out}: cannot write there ({probe} is a symbolic link "
                                 "to nothing, or a loop of them)")
             probe = probe.parent
-        is_dir = out.is_dir()
-        os.stat(out) if out.exists() else os.stat(probe)
-        if len(out.name.encode()) > os.pathconf(probe, "PC_NAME_MAX"):
-            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
+        is_dir = out.is_dir()                 # a name too long raises here (ENAMETOOLONG)
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     if not probe.is_dir() or not can_write(probe):

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     YES_OPTION, beside_configs, check_writable, cli, results_out_option, user_errors,
-                     write_with_csv)
+                     YES_OPTION, beside_configs, check_writable, cli, results_out_option,
+                     user_errors, write_with_csv)
 
 
 @cli.command()
@@ -26,7 +26,8 @@ from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THR
 @SET_OPTION
 @user_errors
 def compare(config: Path, variants: Path | None, paths: int | None, seed: int | None,
-            threads: int | None, max_minutes: float | None, out: Path, overrides: tuple[str, ...]) -> None:
+            threads: int | None, max_minutes: float | None, out: Path,
+            overrides: tuple[str, ...]) -> None:
     """Model risk: the headline probabilities under alternative specifications (VARIANTS,
     default model-risk.toml beside the config's folder) side by side, on the same paths and
     seed.
@@ -68,7 +69,8 @@ def compare(config: Path, variants: Path | None, paths: int | None, seed: int | 
 @SET_OPTION
 @user_errors
 def strategy(config: Path, sweep: Path | None, paths: int | None, seed: int | None,
-             threads: int | None, max_minutes: float | None, out: Path, overrides: tuple[str, ...]) -> None:
+             threads: int | None, max_minutes: float | None, out: Path,
+             overrides: tuple[str, ...]) -> None:
     """The pension strategy's frontier: the dynamic rule's parameters (protection level,
     window, equity cap, stress, review frequency; SWEEP, default strategy.toml beside the
     config's folder) swept on the same random numbers and asset returns.

@@ -100,7 +100,8 @@ def charts(results: tuple[Path, ...], out: Path) -> None:
 @SET_OPTION
 @user_errors
 def report(config: Path, paths: int | None, seed: int | None, threads: int | None,
-           max_minutes: float | None, run_file: Path | None, stress_file: Path | None, sens_file: Path | None,
+           max_minutes: float | None, run_file: Path | None, stress_file: Path | None,
+           sens_file: Path | None,
            models_file: Path | None, previous_file: Path | None,
            strategy_file: Path | None, backtest_file: Path | None,
            scenarios: Path | None, chart_files: bool, variants: Path | None, out: Path,

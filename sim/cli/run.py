@@ -8,8 +8,8 @@ import click
 
 from ..settings import STORE_MODES
 from .common import (CONFIG_ARG, CSV_LOCALE_OPTION, SEED_OPTION, SET_OPTION, THREADS_OPTION,
-                     YES_OPTION, UserError, check_writable, cli, finite, user_errors, write_or_refuse,
-                     write_with_csv)
+                     YES_OPTION, UserError, check_writable, cli, finite, user_errors,
+                     write_or_refuse, write_with_csv)
 
 
 @cli.command()

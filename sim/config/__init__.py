@@ -37,6 +37,8 @@ __all__ = [
     "ConfigError", "format_errors", "PlanConfig", "PlanLines", "PrintedLines", "Meta", "Costs",
     "CostComponent", "Taxes", "Operations", "Measures", "Income", "Grants", "PensionLiability",
     "Decision", "Rur", "BalanceRequirement", "Fund", "FixedMix", "Dynamic", "Trading",
-    "Payouts", "Simulation", "ChannelSections", "MAX_EQUITY_STEPS", "FILE_KEYS", "MAX_TOML_BYTES", "load_config",
-    "read_toml", "read_model_file", "resolve", "validate_config", "apply_overrides", "canonical_json", "config_hash",
+    "Payouts", "Simulation", "ChannelSections", "MAX_EQUITY_STEPS", "FILE_KEYS", "MAX_TOML_BYTES",
+    "load_config",
+    "read_toml", "read_model_file", "resolve", "validate_config", "apply_overrides",
+    "canonical_json", "config_hash",
 ]

@@ -121,15 +121,18 @@ class Table:
                                    f"{months[i - 1]}; months must be consecutive, oldest first")
         return months
 
-    def years(self, name: str = "year", consecutive: bool = True) -> list[int]:
-        """Column ``name`` as years, increasing (consecutive unless told otherwise)."""
+    def years(self, name: str = "year", consecutive: bool = True,
+              ordered: bool = True) -> list[int]:
+        """Column ``name`` as years, increasing (consecutive unless told otherwise; in any
+        order, repeats allowed, when not ``ordered``: a file of one row per region and year)."""
         out = []
         for i, y in enumerate(self.column(name)):
             if not _YEAR.match(y.strip()):
                 raise HistoryError(f"{self._where(i)}: column {name!r}: {y!r} is not a year "
                                    "YYYY")
             out.append(int(y))
-            if i and (out[i] <= out[i - 1] or (consecutive and out[i] != out[i - 1] + 1)):
+            if ordered and i and (out[i] <= out[i - 1]
+                                  or (consecutive and out[i] != out[i - 1] + 1)):
                 raise HistoryError(f"{self._where(i)}: year {out[i]} after {out[i - 1]}; years "
                                    "must increase" + (" by one" if consecutive else ""))
         return out
@@ -189,8 +192,9 @@ def _read_text(path: Path) -> str:
         raise HistoryError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
 
-def read_table(path: Path, columns: tuple[str, ...] = ()) -> Table:
-    """Read a history file; ``columns`` are the names its header must hold."""
+def read_table(path: Path, columns: tuple[str, ...] = (), exact: bool = False) -> Table:
+    """Read a history file; ``columns`` are the names its header must hold (with ``exact``,
+    all it may hold, in that order)."""
     path = Path(path)
     text = _read_text(path)
     comments, body = [], []
@@ -211,6 +215,9 @@ def read_table(path: Path, columns: tuple[str, ...] = ()) -> Table:
     if missing:
         raise HistoryError(f"{path}, line {body[0][0]}: no column {missing[0]!r}; the header "
                            f"must name {list(columns)} (found {list(names)})")
+    if exact and names != tuple(columns):
+        raise HistoryError(f"{path}, line {body[0][0]}: the header must be "
+                           f"{','.join(columns)}, got {','.join(names)}")
     if len(set(names)) != len(names):
         raise HistoryError(f"{path}, line {body[0][0]}: a column name is given twice")
     rows, numbers = [], []

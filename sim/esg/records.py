@@ -12,7 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Gbm", "Rsln2", "Garch", "Equity", "ShortRate", "FixedIncome", "Inflation",
-           "AnnualFactors", "DrawSpec", "MonthlyOut", "EsgPaths", "Observed", "EQUITY_GBM", "EQUITY_RSLN2",
+           "AnnualFactors", "DrawSpec", "MonthlyOut", "EsgPaths", "Observed", "EQUITY_GBM",
+           "EQUITY_RSLN2",
            "EQUITY_GARCH", "EQUITY_MODELS"]
 
 EQUITY_GBM = 0

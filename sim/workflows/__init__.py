@@ -17,8 +17,8 @@ from ..errors import WorkflowError
 from .backtest import backtest, model_draws, region_backtest
 from .calibrate import calibrate_budget, calibrate_esg, goodness_of_fit, kpif_record
 from .guard import (BASE_BYTES, BYTES_PER_PATH, BYTES_PER_PATH_YEAR_MONTHLY,
-                    MAX_MINUTES_UNASKED, PATHS_PER_SECOND_PER_CORE, available_memory, check_budget, no_progress,
-                    predicted_bytes, threads_or_cores)
+                    MAX_MINUTES_UNASKED, PATHS_PER_SECOND_PER_CORE, available_memory,
+                    check_budget, check_work, no_progress, predicted_bytes, threads_or_cores)
 from .models import COMPARE_KEYS, compare_models, strategy_frontier
 from .report import CHANGE_PATHS, changes, report
 from .run import PILOT_PATHS, deterministic_budget, esg, monte_carlo, paths_for_target_se, replay
@@ -27,7 +27,8 @@ from .stress import load_scenarios, reverse_stress, scenario_paths, sensitivity,
 __all__ = ["WorkflowError", "model_draws", "region_backtest", "backtest", "calibrate_esg",
            "goodness_of_fit", "calibrate_budget", "kpif_record", "no_progress", "threads_or_cores",
            "BASE_BYTES", "BYTES_PER_PATH", "BYTES_PER_PATH_YEAR_MONTHLY",
-           "PATHS_PER_SECOND_PER_CORE", "MAX_MINUTES_UNASKED", "available_memory", "predicted_bytes", "check_budget",
+           "PATHS_PER_SECOND_PER_CORE", "MAX_MINUTES_UNASKED", "available_memory", "predicted_bytes",
+           "check_budget", "check_work",
            "COMPARE_KEYS", "compare_models", "strategy_frontier", "report", "CHANGE_PATHS",
            "changes", "deterministic_budget", "PILOT_PATHS", "paths_for_target_se", "monte_carlo",
            "esg", "replay", "scenario_paths", "load_scenarios", "stress", "sensitivity",

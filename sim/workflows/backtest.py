@@ -9,9 +9,8 @@ import numpy as np
 
 from ..config import load_config
 from ..errors import WorkflowError
-from .calibrate import calibrate_budget, calibrate_esg, read_history_file
-from .guard import (BASE_BYTES, check_work, count, no_progress, predicted_bytes,
-                    threads_or_cores)
+from .calibrate import calibrate_budget, calibrate_esg
+from .guard import check_work, count, no_progress, predicted_bytes, threads_or_cores
 from .run import deterministic_budget
 
 
@@ -66,16 +65,15 @@ def region_backtest(history: Path, plan: Path, template: Path, data_dir: Path, p
     from ..calibrate.rolling import place, placeable, placements_dataset
     from ..results import build_provenance
 
-    rows = placeable(read_history_file(read_plan_outturns, history))
+    rows = placeable(read_plan_outturns(Path(history)))
     if len(rows) < 2:
         raise WorkflowError(f"{history}: fewer than two region-years with a scale to place")
     years = sorted({r.year for r in rows})
     # per budget year: the operations factor's calibration (CALIBRATE_PATHS) and the run,
     # whose yearly paths are held while its draws are taken; the draws are kept
-    y = len(load_config(plan).meta.years)
     check_work(f"--paths {paths} ({count(len(years), 'budget year')})",
                len(years) * (paths + CALIBRATE_PATHS),
-               predicted_bytes(max(paths, CALIBRATE_PATHS), "annual", y)
+               predicted_bytes(max(paths, CALIBRATE_PATHS), "annual")
                + 8.0 * paths * len(years), max_minutes, "Run fewer paths.")
     draws, origins = {}, {}
     with progress_bar(len(years), "Backtest, modell per budgetår") as advance:
@@ -109,7 +107,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
     from ..engine import run as run_mc
     from ..results import provenance
 
-    rows = read_history_file(read_history, history)
+    rows = read_history(Path(history))
     cfgs = {}
     for name in dict.fromkeys(r.plan_config for r in rows):
         path = Path(plans) / f"{name}.toml"
@@ -118,8 +116,7 @@ def backtest(history: Path, plans: Path, paths: int, seed: int | None = None,
         cfgs[name] = load_config(path)
     # every plan's yearly paths are held until the rows are placed
     check_work(f"--paths {paths} ({count(len(cfgs), 'plan config')})", paths * len(cfgs),
-               BASE_BYTES + sum(predicted_bytes(paths, "annual", len(c.meta.years)) - BASE_BYTES
-                                for c in cfgs.values()), max_minutes, "Run fewer paths.")
+               predicted_bytes(paths * len(cfgs), "annual"), max_minutes, "Run fewer paths.")
     runs = {}
     for name, cfg in cfgs.items():
         path = Path(plans) / f"{name}.toml"

@@ -3,7 +3,6 @@ budget's own risk from regions' budget misses, and the inflation forecasts' reco
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
@@ -21,17 +20,13 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
     from ..information import parse_month
 
     try:
-        year, _ = parse_month(until)
+        parse_month(until)
     except ValueError as exc:
         raise WorkflowError(f"--until: {exc}") from None
-    if year < 1900:
-        raise WorkflowError(f"--until {until}: an information date from 1900 on")
     if not (Path(data_dir) / "kpif_monthly_change.csv").is_file():
         raise WorkflowError(f"--data {data_dir}: no kpif_monthly_change.csv there (see "
                             "data/history/README.md for the files and their format)")
     text, parsed = read_model_file(template)
-    with fit_failures(data_dir, until):
-        result = fit_esg(Path(data_dir), until, parsed)
     note = ("# The economic scenario generator's parameters: the calibrated default model.\n"
             "#\n"
             f"# Written by `sim calibrate esg --data {Path(data_dir).as_posix()} --until {until} "
@@ -42,22 +37,16 @@ def calibrate_esg(data_dir: Path, until: str, template: Path):
             "# their standard error (se) and an 'estimated:' source; the rest are the template's, "
             "each with its\n"
             "# own source. docs/guides/calibrate.md shows the fits.\n")
-    with fit_failures(data_dir, until):
-        return write_model(text, result, note), result
-
-
-@contextlib.contextmanager
-def fit_failures(data: Path, until: str | None):
-    """A fit that fails on the data (a singular matrix, an overflow) as the user's error,
-    naming the data and the information date; nothing is written."""
     import numpy as np
 
     try:
-        yield
+        result = fit_esg(Path(data_dir), until, parsed)
     except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as exc:
-        raise WorkflowError(f"the fit failed on the data in {data}" + (
-            f" through --until {until}" if until else "") + f" ({exc}); nothing was written. "
-            "Check the files' values (a level at zero, an extreme month)") from None
+        # a fit that fails on the data (a singular matrix, an overflow) is the user's error
+        raise WorkflowError(f"the fit failed on the data in {data_dir} through --until {until} "
+                            f"({exc}); nothing was written. Check the files' values (a level "
+                            "at zero, an extreme month)") from None
+    return write_model(text, result, note), result
 
 
 def goodness_of_fit(result, data_dir: Path, until: str):
@@ -87,10 +76,10 @@ def calibrate_budget(history: Path, plan: Path, template: Path, out: Path, paths
 
     if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
         raise WorkflowError(f"--until {until!r}: expected a date YYYY-MM-DD")
-    rows = read_history_file(read_plan_outturns, history)
+    rows = read_plan_outturns(Path(history))      # a bad file: HistoryError, by line
     text, raw = read_model_file(template)
-    check_work(f"--paths {paths}", paths, predicted_bytes(paths, "annual", 1), max_minutes,
-               "Run fewer paths (the Monte Carlo error is printed; the default is 40000).")
+    check_work(f"--paths {paths}", paths, predicted_bytes(paths, "annual"), max_minutes,
+               "Run fewer paths (the Monte Carlo error is printed).")
     rate = operations_jump_rate(raw, template)
     try:
         priced, priced_se, _ = priced_spread(Path(plan), Path(template), paths, seed,
@@ -114,27 +103,16 @@ def kpif_record(cfg: PlanConfig, data_dir: Path, paths: int, seed: int,
     date, and its high-inflation episodes' length (:func:`sim.calibrate.forecast_record.
     check`)."""
     from ..calibrate.forecast_record import FORECASTS_FILE, check
-    from ..data.files import HistoryError
 
     check_work(f"--paths {paths}", 3 * paths, BASE_BYTES + KPIF_BYTES_PER_DRAW * paths,
-               max_minutes, "Draw fewer (the default is 100000).",
+               max_minutes, "Draw fewer.",
                per_second=KPIF_DRAWS_PER_SECOND)
     if not (Path(data_dir) / FORECASTS_FILE).is_file():
         raise WorkflowError(f"--data {data_dir}: no {FORECASTS_FILE} there (see "
                             "data/history/README.md)")
     try:
         return check(cfg.esg, Path(data_dir), cfg.information.as_of, paths, seed)
-    except (HistoryError, ValueError) as exc:
-        raise WorkflowError(str(exc)) from None
-
-
-def read_history_file(reader, history: Path):
-    """A history file's rows by ``reader``; an unreadable or bad file is the user's error."""
-    try:
-        return reader(Path(history))
-    except OSError as exc:
-        raise WorkflowError(f"{history}: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except ValueError as exc:                  # a bad file's HistoryError among them
         raise WorkflowError(str(exc)) from None
 
 

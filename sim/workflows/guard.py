@@ -43,7 +43,9 @@ def available_memory() -> float | None:
         return None
 
 
-def predicted_bytes(paths: int, store: str, years: int) -> float:
+def predicted_bytes(paths: int, store: str, years: int = 0) -> float:
+    """The memory a run of ``paths`` keeping ``store`` holds (``years``: the plan's, for the
+    monthly store only)."""
     per_path = BYTES_PER_PATH.get(store, BYTES_PER_PATH["annual"])
     if store == "monthly":
         per_path += BYTES_PER_PATH_YEAR_MONTHLY * years

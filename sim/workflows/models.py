@@ -39,8 +39,8 @@ def compare_models(variants: list[tuple], variants_file: Path, paths: int, seed:
     if len(set(years)) != 1:
         raise WorkflowError("the variants' plans cover different years; compare variants of "
                             "one plan")
-    check_work(f"--paths {paths} ({count(len(variants), 'variant')})", paths * len(variants), BASE_BYTES,
-               max_minutes, "Run fewer paths per variant.")
+    check_work(f"--paths {paths} ({count(len(variants), 'variant')})", paths * len(variants),
+               BASE_BYTES, max_minutes, "Run fewer paths per variant.")
     parts = []
     with progress_bar(paths * len(variants), "Specifikationer") as advance:
         for key, v, cfg in variants:

@@ -79,7 +79,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     the HTML shows) with its CSV; ``chart_files`` adds PNG and PDF files of each (about a
     quarter of the report's time, which the documents themselves do not need)."""
     from ..present import fmt
-    from ..present.charts import chart_writers, close_figures, draw_charts
+    from ..present.charts import CHART_FORMATS, chart_writers, close_figures, draw_charts
     from ..present.document import build, html_writer, pdf_writer
     from ..present.report import excel_writer
     from ..results import atomic_write_many, netcdf_writer
@@ -148,9 +148,6 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     finally:
         close_figures(*drawn)       # also when a chart, the document or a write fails
 
-
-#: The chart files ``--chart-files`` writes (SVG alone without it).
-CHART_FORMATS = ("svg", "png", "pdf")
 
 #: Paths of each step of the change from a previous analysis (at most the run's).
 CHANGE_PATHS = 20000

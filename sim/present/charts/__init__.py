@@ -30,7 +30,8 @@ from .style import MIN_PRINTED_PT, PRINT_WIDTH, printed_min_pt, source_line
 
 
 __all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS", "draw_charts",
-           "chart_writers", "close_figures", "printed_min_pt", "PRINT_WIDTH", "MIN_PRINTED_PT",
+           "chart_writers", "CHART_FORMATS", "close_figures", "printed_min_pt", "PRINT_WIDTH",
+           "MIN_PRINTED_PT",
            "sd_text", "tornado", "pension_fan", "bkr_fan", "stress", "menu", "probabilities",
            "equity_share", "frontier", "funding_fan", "return_risk", "worst_fall",
            "backtest_chart", "region_backtest_chart"]
@@ -109,8 +110,12 @@ def figure_svg(fig) -> str:
     return svg
 
 
+#: The file formats a chart is written in (``sim charts``; ``sim report --chart-files``).
+CHART_FORMATS = ("png", "pdf", "svg")
+
+
 def chart_writers(ds, out: str | Path, drawn: dict,
-                  formats=("png", "pdf", "svg")) -> list[tuple[Path, Any]]:
+                  formats=CHART_FORMATS) -> list[tuple[Path, Any]]:
     """Every chart ``ds`` can give as ``(path, write(tmp))`` items for
     :func:`sim.results.atomic_write_many`: each format and the chart's CSV, from ``drawn``,
     the figures of :func:`draw_charts` (so a chart the report also shows is drawn once; the
@@ -143,7 +148,7 @@ def close_figures(*drawn: dict) -> None:
             plt.close(fig)
 
 
-def write_charts(ds, out: str | Path, formats=("png", "pdf", "svg"),
+def write_charts(ds, out: str | Path, formats=CHART_FORMATS,
                  processes: int = 1) -> list[Path]:
     """Draw every chart ``ds`` can give into ``out``: each format, and the chart's CSV, all
     drawn before any is written and written as one unit (``processes``: see

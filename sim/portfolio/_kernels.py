@@ -160,6 +160,20 @@ def target_weight_nb(rule, nav, high, var_step, stress_scale, fi_stress=0.0):
     return target_weight(rule, nav, high, var_step, stress_scale, fi_stress)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _window_high(window, n, high, leaving, new):
+    """The largest of ``window[:n]`` after ``new`` replaced ``leaving`` in it, given ``high``,
+    the largest before: read again only when the largest left (exact, as a full scan)."""
+    if new >= high:
+        return new
+    if leaving < high:
+        return high
+    high = window[0]
+    for q in range(1, n):
+        high = max(high, window[q])
+    return high
+
+
 @njit(cache=True, nogil=True)
 def portfolio_nb(market, rule, trading, flows, out, monthly):
     """Run one fund over a block of paths.
@@ -222,6 +236,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
         pos = 0
         hist[0] = 1.0
         lim[:] = high0               # the history before the start, as the rule's
+        lim_high = high0             # the largest of ``lim``, kept like ``ring_high``
+        past_high = 1.0              # the largest of ``hist[:n_hist]``
         lim_pos = 0
         y_fall24 = 0.0
         n_hist = 1
@@ -367,12 +383,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 pos += 1
                 if pos == window:
                     pos = 0
-                if nav >= ring_high:
-                    ring_high = nav
-                elif leaving >= ring_high:   # the old high left the window: rescan
-                    ring_high = ring[0]
-                    for q in range(1, window):
-                        ring_high = max(ring_high, ring[q])
+                ring_high = _window_high(ring, window, ring_high, leaving, nav)
             floor_nav = floor_share * ring_high
             if monthly:
                 out.nav[i, m] = nav
@@ -400,25 +411,23 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 if eq < cash_lock * value if value > 0.0 else cash_lock > 0.0:
                     lock_months += 1
                     y_lock += 1
-            past_high = hist[0]
-            for q in range(1, n_hist):
-                past_high = max(past_high, hist[q])
             if past_high > 0.0 and nav < past_high * (1.0 - y_fall):
                 y_fall = max(y_fall, 1.0 - nav / past_high)
+            leaving = lim[lim_pos]
             lim[lim_pos] = nav           # this month-end and the 23 before it
             lim_pos += 1
             if lim_pos == LIMIT_WINDOW:
                 lim_pos = 0
-            lim_high = lim[0]
-            for q in range(1, LIMIT_WINDOW):
-                lim_high = max(lim_high, lim[q])
+            lim_high = _window_high(lim, LIMIT_WINDOW, lim_high, leaving, nav)
             if lim_high > 0.0 and nav < lim_high * (1.0 - y_fall24):
                 y_fall24 = max(y_fall24, 1.0 - nav / lim_high)
+            leaving = hist[hist_pos] if n_hist == 12 else -math.inf
             hist[hist_pos] = nav
             hist_pos += 1
             if hist_pos == 12:
                 hist_pos = 0
             n_hist = min(n_hist + 1, 12)
+            past_high = _window_high(hist, n_hist, past_high, leaving, nav)
             if m % 12 == 11 or m == n_months - 1:
                 y = m // 12
                 unreal = value - b_eq - b_fi

@@ -11,6 +11,9 @@ path's yearly results, ``monthly`` its monthly paths (float32).
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import pickle
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -39,6 +42,12 @@ __all__ = ["Engine", "BlockResult", "run", "STORE_MODES", "kept_part", "paths_da
 MEASURES_SPAWN_KEY = 3
 #: ... and of operating income against plan (:meth:`Engine.income_change`)
 INCOME_SPAWN_KEY = 4
+
+
+#: The funds' centring by the hash of what it is computed from (:meth:`Engine._centred_funds`),
+#: oldest first; a few kilobytes each.
+_CENTRES: dict[str, tuple] = {}
+_CENTRES_KEPT = 32
 
 
 @dataclass
@@ -79,7 +88,12 @@ class Engine:
     def _centred_funds(self, cfg):
         """The funds, centred on the plan's expected returns unless ``return_centre`` is
         ``"market"`` (:mod:`sim.portfolio.centre`); the pilot is drawn from the config's seed,
-        so the centring is part of the model, the same for every run's seed."""
+        so the centring is part of the model, the same for every run's seed.
+
+        Kept for the process by everything it is computed from (the generator's parameters,
+        the funds, their targets, the pilot's seed, size and steps, the centre's kind), so an
+        engine for a config that differs elsewhere (the budget, the reserve, the run's seed)
+        does not draw the pilot again: ``sim serve``, the sensitivity's settings."""
         funds = fund_params(cfg)
         n_years = len(self.esg.years)
         plan_rates = self.plan.fund_expected_return
@@ -88,15 +102,23 @@ class Engine:
                                   np.repeat(plan_rates[:, -1:], max(
                                       n_years - self.n_pre - plan_rates.shape[1], 0), axis=1)],
                                  axis=1)[:, :n_years]
-        pilot = simulate_block(self.esg, draw_innovations(
-            self.esg, np.random.SeedSequence(cfg.simulation.seed, spawn_key=PILOT_SPAWN_KEY),
-            cfg.simulation.centre_paths))
-        args = (pilot.equity_step, pilot.fixed_income_return, self.steps)
-        if cfg.simulation.return_centre == "plan":
-            funds, centre = centre_funds(funds, targets, *args)
-        else:
-            centre = expected_returns(funds, targets, *args)
-        return funds, type(centre)(*(a[:, self.n_pre:] for a in centre))   # the horizon's
+        sim_ = cfg.simulation
+        inputs = (self.esg, funds, targets, sim_.seed, sim_.centre_paths, sim_.return_centre,
+                  self.steps)
+        key = hashlib.sha256(pickle.dumps(inputs, protocol=5)).hexdigest()
+        if key not in _CENTRES:
+            pilot = simulate_block(self.esg, draw_innovations(
+                self.esg, np.random.SeedSequence(sim_.seed, spawn_key=PILOT_SPAWN_KEY),
+                sim_.centre_paths))
+            args = (pilot.equity_step, pilot.fixed_income_return, self.steps)
+            if sim_.return_centre == "plan":
+                funds, centre = centre_funds(funds, targets, *args)
+            else:
+                centre = expected_returns(funds, targets, *args)
+            while len(_CENTRES) >= _CENTRES_KEPT:
+                _CENTRES.pop(next(iter(_CENTRES)))
+            _CENTRES[key] = (funds, type(centre)(*(a[:, self.n_pre:] for a in centre)))
+        return copy.deepcopy(_CENTRES[key])          # the horizon's; a copy, never shared
 
     def n_blocks(self, n_paths: int) -> int:
         return blocks.n_blocks(n_paths, self.block_size)

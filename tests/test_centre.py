@@ -79,3 +79,29 @@ def test_the_bridge_adds_up_with_any_information(info):
     ds = run(load_config(DEFAULT_CONFIG, [f"information_file={info}"]), 1000, 3, threads=1)
     b = bridge(ds)
     np.testing.assert_allclose(b["base"] + sum(b["risk"].values()), b["mean"], atol=1e-6)
+
+
+def test_the_centring_is_kept_by_what_it_depends_on(cfg):
+    """An engine for a config that differs outside the funds' centring reuses it (no pilot);
+    one whose funds differ draws its own; either way the result is the one computed afresh,
+    and no engine shares the kept arrays."""
+    import sim.engine as E
+
+    E._CENTRES.clear()
+    first = E.Engine(cfg, seed=1)
+    assert len(E._CENTRES) == 1
+    other = E.Engine(load_config(DEFAULT_CONFIG, ["balance_requirement.rur.draw_when=never"]), 2)
+    assert len(E._CENTRES) == 1                              # reused: the reserve is no input
+    rule = load_config(DEFAULT_CONFIG, ["funds.pension.strategy.max_equity.value=0.6"])
+    moved = E.Engine(rule, seed=1)
+    assert len(E._CENTRES) == 2                              # its own: the rule is an input
+    assert not np.array_equal(moved.centre[0], first.centre[0])
+    for e, c in ((other, cfg), (moved, rule)):
+        kept = e.centre, e.funds
+        E._CENTRES.clear()
+        fresh = E.Engine(c, seed=1)
+        for a, b in zip(kept[0], fresh.centre):
+            np.testing.assert_array_equal(a, b)
+        assert repr(kept[1]) == repr(fresh.funds)
+    first.centre[0][...] = np.nan                            # a caller's change stays its own
+    assert not np.isnan(E.Engine(cfg, seed=1).centre[0]).any()

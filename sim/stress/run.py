@@ -27,7 +27,7 @@ from ..esg.model import zero_innovations
 from ..catalogue import annotate
 from .scenario import BASE, Scenario, scenario_shifts
 
-__all__ = ["run_stress", "plan_offset", "DETERMINISTIC_KEYS"]
+__all__ = ["run_stress", "scenario_result", "plan_offset", "DETERMINISTIC_KEYS"]
 
 #: Per scenario and year from the deterministic run (labels and units: sim/catalogue.py).
 DETERMINISTIC_KEYS = (
@@ -87,6 +87,26 @@ def _with_channels(e: Engine, share: float | None, income: float | None) -> Engi
     return out
 
 
+def scenario_result(e: Engine, cfg, key: str, sc: Scenario, seed: int, paths: int = 0,
+                    threads: int = 1, progress=None):
+    """One scenario on engine ``e`` (built for ``cfg`` and ``seed``): its deterministic run
+    and, with ``paths``, the Monte Carlo around it, as a Dataset over ``year`` (and the
+    summary's dimensions). The one computation of :func:`run_stress` and ``sim serve``."""
+    import xarray as xr
+
+    shifts = scenario_shifts(sc, e.esg, key)
+    delivered = None if sc.measures_delivered is None else sc.measures_delivered.value
+    income = None if sc.income_change is None else sc.income_change.value
+    data = _deterministic(e, shifts, plan_offset(e), delivered, income)
+    ds = xr.Dataset(data, coords={"year": e.plan.years, "fund": list(e.plan.fund_keys),
+                                  "component": list(e.plan.component_keys)})
+    if paths:
+        mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts,
+                    engine=_with_channels(e, delivered, income), progress=progress)
+        ds = xr.merge([ds, mc], combine_attrs="override")
+    return ds
+
+
 def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int = 0,
                threads: int = 1, progress=None):
     """The scenarios (with ``bas`` first) as a Dataset with a ``scenario`` dimension."""
@@ -95,21 +115,8 @@ def run_stress(cfg, scenarios: list[tuple[str, Scenario]], seed: int, paths: int
     e = Engine(cfg, seed)
     if not any(k == "bas" for k, _ in scenarios):
         scenarios = [("bas", BASE)] + list(scenarios)
-    parts = []
-    offset = plan_offset(e)
-    for key, sc in scenarios:
-        shifts = scenario_shifts(sc, e.esg, key)
-        delivered = None if sc.measures_delivered is None else sc.measures_delivered.value
-        income = None if sc.income_change is None else sc.income_change.value
-        data = _deterministic(e, shifts, offset, delivered, income)
-        ds = xr.Dataset(data, coords={"year": e.plan.years, "fund": list(e.plan.fund_keys),
-                                      "component": list(e.plan.component_keys)})
-        if paths:
-            mc = run_mc(cfg, paths, seed, threads=threads, shifts=shifts,
-                        engine=_with_channels(e, delivered, income),
-                        progress=progress)
-            ds = xr.merge([ds, mc], combine_attrs="override")
-        parts.append(ds.expand_dims(scenario=[key]))
+    parts = [scenario_result(e, cfg, key, sc, seed, paths, threads, progress)
+             .expand_dims(scenario=[key]) for key, sc in scenarios]
     out = xr.concat(parts, dim="scenario", combine_attrs="override")
     out = out.assign_coords(
         scenario_label=("scenario", [sc.label for _, sc in scenarios]),

@@ -58,6 +58,7 @@ def serve(config: Path, port: int, host: str, no_browser: bool, scenario_dir: Pa
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(128)              # a browser opened at once waits in the queue
     except OSError as exc:
         raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
                         "choose another port, or --port 0 for any free one") from None

@@ -12,11 +12,11 @@ cookie after the first page).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -92,7 +92,7 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
     """The application for one served plan config. ``token``: required of every request."""
     cfg = whatif.cfg
     report = _Report()
-    report_lock = threading.Lock()
+    report_lock = asyncio.Lock()          # held across an await: an asyncio lock, not a thread's
 
     def command(setting, paths: int, scenario: Path | None = None) -> str:
         sets = " ".join(f"--set {s}" for s in whatif.overrides + setting.sets())
@@ -182,7 +182,7 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
 
         if request.method == "GET":
             return JSONResponse(report.state())
-        with report_lock:
+        async with report_lock:
             if report.state()["state"] == "running":
                 return JSONResponse({"state": "running", "message": "En rapport skrivs redan."},
                                     status_code=409)

@@ -226,3 +226,18 @@ def test_a_toml_nested_too_deeply_is_a_clean_error(tmp_path):
     f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_config(f)
+
+
+def test_a_kept_parse_is_the_file_as_it_is_now_and_each_caller_owns_its_copy(tmp_path):
+    """parse_toml keeps a parse by the text: an edited file is parsed again, and a caller that
+    changes its table (as overrides do) changes no other caller's."""
+    from sim.config.loading import read_toml
+
+    path = tmp_path / "a.toml"
+    path.write_text('x = 1\n[t]\nlist = [1, 2]\n', encoding="utf-8")
+    first = read_toml(path)
+    first["t"]["list"].append(3)
+    first["x"] = 9
+    assert read_toml(path) == {"x": 1, "t": {"list": [1, 2]}}
+    path.write_text('x = 2\n[t]\nlist = [1, 2]\n', encoding="utf-8")
+    assert read_toml(path)["x"] == 2

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -65,14 +66,32 @@ def read_toml_text(path: Path) -> str:
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
-    """TOML text read from ``path``; a :class:`ConfigError` naming it if it is not TOML."""
+    """TOML text read from ``path``; a :class:`ConfigError` naming it if it is not TOML.
+
+    The parse is kept by the text itself (the file is read every time, so an edit is always
+    seen) and each caller gets its own copy: a sweep loads the same plan, model and
+    information files once per rule or variant, and parsing was a third of its set-up."""
     try:
-        return tomllib.loads(text)
+        return _copy(_parsed(text))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: tables or arrays nested too deeply to read; a config is a "
                           "few levels deep") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
+
+def _copy(value):
+    """A copy of parsed TOML: its tables and arrays new, its scalars (immutable) shared."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -90,10 +90,11 @@ class Engine:
         ``"market"`` (:mod:`sim.portfolio.centre`); the pilot is drawn from the config's seed,
         so the centring is part of the model, the same for every run's seed.
 
-        Kept for the process by everything it is computed from (the generator's parameters,
-        the funds, their targets, the pilot's seed, size and steps, the centre's kind), so an
-        engine for a config that differs elsewhere (the budget, the reserve, the run's seed)
-        does not draw the pilot again: ``sim serve``, the sensitivity's settings."""
+        Kept for the process by exactly what it is computed from: the funds, their targets,
+        the centre's kind and the pilot's market returns (hashed; drawing them is a small part
+        of the cost). An engine whose config differs elsewhere (the budget, the reserve, the
+        run's seed, a budget factor's parameters) does not centre the funds again: ``sim
+        serve``, the sensitivity's settings, the backtest's calibration and run of a year."""
         funds = fund_params(cfg)
         n_years = len(self.esg.years)
         plan_rates = self.plan.fund_expected_return
@@ -103,14 +104,17 @@ class Engine:
                                       n_years - self.n_pre - plan_rates.shape[1], 0), axis=1)],
                                  axis=1)[:, :n_years]
         sim_ = cfg.simulation
-        inputs = (self.esg, funds, targets, sim_.seed, sim_.centre_paths, sim_.return_centre,
-                  self.steps)
-        key = hashlib.sha256(pickle.dumps(inputs, protocol=5)).hexdigest()
+        pilot = simulate_block(self.esg, draw_innovations(
+            self.esg, np.random.SeedSequence(sim_.seed, spawn_key=PILOT_SPAWN_KEY),
+            sim_.centre_paths))
+        args = (np.ascontiguousarray(pilot.equity_step),
+                np.ascontiguousarray(pilot.fixed_income_return), self.steps)
+        key = hashlib.sha256(pickle.dumps((funds, targets, sim_.return_centre, self.n_pre),
+                                          protocol=5))
+        for a in args[:2]:
+            key.update(a.data)
+        key = key.hexdigest()
         if key not in _CENTRES:
-            pilot = simulate_block(self.esg, draw_innovations(
-                self.esg, np.random.SeedSequence(sim_.seed, spawn_key=PILOT_SPAWN_KEY),
-                sim_.centre_paths))
-            args = (pilot.equity_step, pilot.fixed_income_return, self.steps)
             if sim_.return_centre == "plan":
                 funds, centre = centre_funds(funds, targets, *args)
             else:

@@ -23,6 +23,8 @@ remaining gap is reported (``Centre.centred`` against ``Centre.target``).
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -93,8 +95,8 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
     ``eq_step`` (N, M*steps) and ``fi`` (N, M) are the pilot's returns.
     """
     y = fi.shape[1] // 12
-    out, market, centred, ses = [], [], [], []
-    for fund, target in zip(funds, targets):
+
+    def one(fund: Fund, target) -> tuple[Fund, np.ndarray, np.ndarray, np.ndarray]:
         months = months_run(fund, y)
         runs = months > 0
         goal = (1.0 + np.asarray(target[:y], dtype=float) / 100.0) ** (months / 12.0) - 1.0
@@ -116,9 +118,12 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
             moved = _shifted(fund, x1)
             mean, se = _mean_return(moved, eq_step, fi, steps)
             f1 = mean - goal
-        out.append(moved)
-        market.append(100.0 * m0)
-        centred.append(100.0 * mean)
-        ses.append(100.0 * se)
-    return out, Centre(np.array(market), np.asarray(targets, dtype=float)[:, :y],
-                       np.array(centred), np.array(ses))
+        return moved, 100.0 * m0, 100.0 * mean, 100.0 * se
+
+    # the funds are independent and the kernel releases the GIL: one thread each
+    with ThreadPoolExecutor(max(1, min(len(funds), os.cpu_count() or 1))) as pool:
+        done = list(pool.map(one, funds, targets))
+    return [d[0] for d in done], Centre(np.array([d[1] for d in done]),
+                                        np.asarray(targets, dtype=float)[:, :y],
+                                        np.array([d[2] for d in done]),
+                                        np.array([d[3] for d in done]))

@@ -29,20 +29,12 @@ $(STAMP): setup.cfg pyproject.toml
 PATHS  ?= 100000
 SEED   ?= 20230101
 
+# The whole analysis in one process (sim all: the plan's budget, the Monte Carlo and its
+# summary, the stress scenarios, the sensitivity, the model variants, both backtests, the pension
+# rule's frontier and the report; sim/cli/pipeline.py lists the commands it runs, each of which
+# also runs alone).
 run: $(STAMP)
-	$(BIN)/sim run $(CONFIG) --deterministic --out $(OUTDIR)/budget.nc
-	$(BIN)/sim run $(CONFIG) --paths $(PATHS) --seed $(SEED) --out $(OUTDIR)/run.nc
-	$(BIN)/sim summary $(OUTDIR)/run.nc
-	$(BIN)/sim stress $(CONFIG) configs/scenarios/*.toml --out $(OUTDIR)/stress.nc
-	$(BIN)/sim sensitivity $(CONFIG) --seed $(SEED) --out $(OUTDIR)/sensitivity.nc
-	$(BIN)/sim compare $(CONFIG) --seed $(SEED) --out $(OUTDIR)/model-risk.nc
-	$(BIN)/sim backtest data/history/norrbotten_outturns.csv --paths 20000 --out $(OUTDIR)/backtest
-	$(BIN)/sim backtest data/history/budget_outturns.csv --paths 10000 --out $(OUTDIR)/backtest-regioner
-	$(BIN)/sim strategy $(CONFIG) --seed $(SEED) --paths 10000 --out $(OUTDIR)/strategy.nc
-	$(BIN)/sim report $(CONFIG) --run $(OUTDIR)/run.nc --stress $(OUTDIR)/stress.nc \
-		--sensitivity $(OUTDIR)/sensitivity.nc --models $(OUTDIR)/model-risk.nc \
-		--backtest $(OUTDIR)/backtest-regioner/backtest.nc --strategy $(OUTDIR)/strategy.nc \
-		--out $(OUTDIR)/report
+	$(BIN)/sim all $(CONFIG) --paths $(PATHS) --seed $(SEED) --out $(OUTDIR)
 
 # The main job first (it must keep working), then the test suite.
 test: run docs

@@ -707,3 +707,34 @@ def test_the_packages_warning_is_printed_without_a_library_source_line():
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("Warning: correlation.matrix is not positive semi-definite")
     assert "pydantic" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_sim_all_runs_every_command_of_the_analysis_with_options_they_take(tmp_path):
+    """`sim all` (make run) is the commands in order, each with options it has: every step,
+    with the shared options added, parses as its own command line would."""
+    from sim.cli.common import cli
+    from sim.cli.pipeline import steps
+
+    todo = steps(DEFAULT_CONFIG, tmp_path, 5000, 7)
+    names = [a[0] for a in todo]
+    assert names == ["run", "run", "summary", "stress", "sensitivity", "compare", "backtest",
+                     "backtest", "strategy", "report"]
+    assert sum("--deterministic" in a for a in todo) == 1
+    for args in todo:
+        cmd = cli.commands[args[0]]
+        extra = [] if args[0] == "summary" else ["--threads", "2", "--yes"]
+        extra += ["--set", "simulation.block_size=500"] if args[0] not in (
+            "summary", "backtest") else []
+        ctx = cmd.make_context(f"sim {args[0]}", [*args[1:], *extra])
+        assert ctx.params.get("max_minutes", None) is None
+    stress = next(a for a in todo if a[0] == "stress")
+    assert sum(a.endswith(".toml") for a in stress) >= 9          # the config's scenarios
+
+
+def test_sim_all_stops_at_the_first_failure_and_names_it(tmp_path):
+    """A bad override stops `sim all` at its first command, exit 2, nothing written."""
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["all", str(DEFAULT_CONFIG), "--out", str(out), "--set",
+                                   "simulation.paths=-5"])
+    assert res.exit_code == 2 and "simulation.paths" in res.output
+    assert not out.exists() or not any(out.iterdir())

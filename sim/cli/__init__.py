@@ -1,5 +1,6 @@
 """Command line: ``sim`` and its commands, each in the module of its topic (:mod:`.run`,
-:mod:`.stress`, :mod:`.models`, :mod:`.report`, :mod:`.backtest`, :mod:`.calibrate`, :mod:`.serve`), sharing
+:mod:`.stress`, :mod:`.models`, :mod:`.report`, :mod:`.backtest`, :mod:`.calibrate`, :mod:`.serve`,
+:mod:`.pipeline`), sharing
 the options and error handling of :mod:`.common`. A command parses its options, calls one
 workflow (imported when it runs, so ``sim --help`` loads no numerical library), and prints.
 
@@ -10,12 +11,13 @@ is allowed; nothing is written.
 
 from __future__ import annotations
 
-from . import backtest, calibrate, models, report, run, serve, stress  # commands join the group
+from . import (backtest, calibrate, models, pipeline, report, run, serve,  # commands join
+               stress)
 from .common import UserError, cli
 
 
-__all__ = ["cli", "main", "UserError", "backtest", "calibrate", "models", "report", "run",
-           "serve", "stress"]
+__all__ = ["cli", "main", "UserError", "backtest", "calibrate", "models", "pipeline", "report",
+           "run", "serve", "stress"]
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -83,4 +84,7 @@ def all_(config: Path, paths: int | None, seed: int | None, threads: int | None,
             for s in overrides:
                 args += ["--set", s]
         click.echo(f"== {i}/{len(todo)}: sim {' '.join(args)}", err=True)
+        start = time.perf_counter()
         cli.main(args=args, prog_name="sim", standalone_mode=False)
+        click.echo(f"== {i}/{len(todo)}: sim {name} took {time.perf_counter() - start:.1f} s"
+                   .replace(".", ","), err=True)

@@ -116,8 +116,12 @@ def test_saving_refuses_a_bad_name_an_invalid_value_and_an_existing_file(whatif,
     assert client.post("/scenario?drugs=2&scenario_name=ok").status_code == 200
     before = (tmp_path / "ok.toml").read_text(encoding="utf-8")
     r = client.post("/scenario?drugs=3&scenario_name=ok")
-    assert r.status_code == 400 and "finns redan" in r.json()["message"]
+    assert r.status_code == 400 and "andra antaganden" in r.json()["message"]
     assert (tmp_path / "ok.toml").read_text(encoding="utf-8") == before
+    r = client.post("/scenario?drugs=2&scenario_name=ok")           # the same world: its file
+    assert r.status_code == 200 and "just dessa" in r.json()["message"]
+    r = client.post("/report?drugs=3&scenario_name=ok")             # never another world's
+    assert r.status_code == 400 and "andra antaganden" in r.json()["message"]
     r = client.get("/svar?drugs=x")
     assert r.json()["errors"] == {"drugs": "'x' är inte ett tal"}
     assert "Inget är räknat" in r.json()["html"]

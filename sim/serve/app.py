@@ -151,6 +151,10 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
         return JSONResponse({"errors": errors, "html": html, "query": _query(setting, token)})
 
     def save(request: Request) -> tuple[Path | None, str, object]:
+        """Write the setting's world as ``<name>.toml``: (the file, the message, the setting).
+        The file is None when nothing is written and the world is not in a file: an invalid
+        value, a bad name, or a file of that name holding other assumptions (never
+        overwritten). A file already holding exactly this world is the world's file."""
         setting, errors = whatif.parse(request.query_params)
         if errors:
             return None, "Rätta de ogiltiga antagandena först; inget sparades.", setting
@@ -159,14 +163,21 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
             return None, (f"Namnet {name!r} går inte: använd små bokstäver a-z, siffror och "
                           "bindestreck (som configs/scenarios/lakemedel.toml)."), setting
         path = scenario_dir / f"{name}.toml"
-        if path.exists():
-            return path, (f"{path} finns redan och skrivs inte över; välj ett annat namn."), \
-                setting
-        from ..cli.common import write_text
-
         sc = setting.scenario(cfg.meta.first_year, cfg.meta.last_year - cfg.meta.first_year + 1,
                               name)
-        write_text(scenario_toml(sc), path)
+        text = scenario_toml(sc)
+        if path.exists():
+            try:
+                same = path.read_text(encoding="utf-8") == text
+            except (OSError, UnicodeDecodeError):
+                same = False
+            if not same:
+                return None, (f"{path} finns redan med andra antaganden och skrivs inte över; "
+                              "välj ett annat namn."), setting
+            return path, f"{path} finns redan med just dessa antaganden.", setting
+        from ..cli.common import write_text
+
+        write_text(text, path)
         return path, f"Sparat: {path}. Kör det med {command(setting, DEFAULT_PATHS, path)}", \
             setting
 
@@ -175,7 +186,7 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
 
         path, message, _ = await run_in_threadpool(save, request)
         return JSONResponse({"message": message, "path": str(path) if path else None},
-                            status_code=200 if path and "Sparat" in message else 400)
+                            status_code=200 if path else 400)
 
     async def report_route(request: Request):
         from starlette.concurrency import run_in_threadpool

@@ -257,3 +257,33 @@ def test_in_the_browser_three_controls_give_sim_run_and_the_saved_file_sim_stres
     found = Axe().run(page).response["violations"]
     assert found == [], [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in found]
     page.close()
+
+
+@pytest.mark.slow
+def test_the_report_button_writes_the_report_of_the_setting(whatif, tmp_path):
+    """"Skriv rapporten": the setting's world saved beside the plan's scenarios and `sim report`
+    run on it with the setting's decisions, in a process of its own; a second click while it
+    runs is refused; the report has the new scenario and the decision."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from sim.serve.app import create_app
+
+    folder = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "configs" / "scenarios", folder)
+    client = TestClient(create_app(whatif, folder, tmp_path / "rapporter", report_paths=500))
+    r = client.post("/report?drugs=2&max_equity=0.6&scenario_name=prov-rapport")
+    assert r.status_code == 200 and r.json()["state"] == "running", r.json()
+    assert (folder / "prov-rapport.toml").exists()
+    assert client.post("/report?drugs=2&scenario_name=en-till").status_code == 409
+    deadline = time.monotonic() + 600
+    while (state := client.get("/report").json())["state"] == "running":
+        assert time.monotonic() < deadline, "the report took more than ten minutes"
+        time.sleep(2)
+    assert state["state"] == "done", state["message"]
+    out = tmp_path / "rapporter" / "prov-rapport"
+    html = (out / "riskanalys.html").read_text(encoding="utf-8")
+    assert (out / "riskanalys.pdf").stat().st_size > 0
+    assert "Vad händer om: prov-rapport" in html
+    assert "funds.pension.strategy.max_equity</th><td>0,6</td>" in html    # the decision

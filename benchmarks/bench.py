@@ -98,7 +98,7 @@ def end_to_end(smoke: bool) -> None:
             t_make = None
         else:
             t_make, _ = process_peak(["make", "-s", "run", f"OUTDIR={out}"], ROOT)
-            print(f"== make run end to end: {t_make:.1f} s (every command, each its own process)")
+            print(f"== make run end to end: {t_make:.1f} s (sim all: every command in one process)")
         for name in ("run", "stress", "sensitivity", "model-risk"):
             if not (out / f"{name}.nc").exists():
                 args = {"run": ["run", config, "--paths", "2000"],

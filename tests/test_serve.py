@@ -33,6 +33,7 @@ def test_a_control_at_the_plan_adds_nothing_and_a_bad_value_is_named(whatif):
     setting, errors = whatif.parse({})
     assert errors == {} and setting.changed() == [] and setting.sets() == ()
     assert whatif.parse({"kpif_2023": "2,7"})[0].changed() == []          # the plan's own
+    assert whatif.parse({"income": "\u22121\u00a0,5"})[0].value("income") == -1.5   # as shown
     sc = setting.scenario(2023, 6)
     assert sc.factors == {} and sc.measures_delivered is None and sc.income_change is None
     _, errors = whatif.parse({"drugs": "två", "floor_share": "1,5", "rur": "ibland",

@@ -65,7 +65,8 @@ class Control:
                     label for _, label in self.choices))
             return text
         try:
-            value = float(str(text).strip().replace(",", ".").replace("\u2212", "-"))
+            value = float(str(text).strip().replace("\u00a0", "").replace(" ", "")
+                          .replace(",", ".").replace("\u2212", "-"))
         except ValueError:
             raise ValueError(f"{text!r} är inte ett tal") from None
         if not self.low <= value <= self.high:       # NaN fails too

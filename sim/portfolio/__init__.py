@@ -15,7 +15,7 @@ import numpy as np
 from . import _kernels as K
 from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
-__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "fund_params", "YEARLY_KEYS",
+__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "growths", "fund_params", "YEARLY_KEYS",
            "MONTHLY_KEYS",
            "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
            "fixed_income_vol"]
@@ -122,11 +122,14 @@ class Fund:
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
              steps_per_month: int, out: FundPaths | None = None,
-             equity_growth: np.ndarray | None = None, monthly: bool = True) -> FundPaths:
+             equity_growth: np.ndarray | None = None, monthly: bool = True,
+             fixed_income_growth: np.ndarray | None = None) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
-    the monthly arrays are None."""
+    the monthly arrays are None. ``equity_growth`` and ``fixed_income_growth``
+    (:func:`growths`), when given, save computing them again for each fund on the same
+    returns."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -144,10 +147,13 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
     dummy = np.empty((1, 1))
     path = np.empty((n, N_PATH_STATS))
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
-    if equity_growth is None:
-        equity_growth = np.exp(equity_step)
+    fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
+    if equity_growth is None or fixed_income_growth is None:
+        eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
+        equity_growth = eq_g if equity_growth is None else equity_growth
+        fixed_income_growth = fi_g if fixed_income_growth is None else fixed_income_growth
     market = Market(equity_step=equity_step, equity_growth=equity_growth,
-                    fixed_income=np.ascontiguousarray(fixed_income, dtype=np.float64),
+                    fixed_income=fixed_income, fixed_income_growth=fixed_income_growth,
                     steps_per_month=steps_per_month)
     flows = Flows(float(fund.flows.start_value), int(fund.flows.start_month),
                   float(fund.flows.start_cost_basis),
@@ -221,6 +227,16 @@ def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) ->
             for k, f in cfg.funds.items()]
 
 
+def growths(equity_step: np.ndarray, fixed_income: np.ndarray,
+            steps_per_month: int) -> tuple[np.ndarray, np.ndarray]:
+    """The returns as each step's growth factors: ``exp(equity_step)`` (N, M*steps) and the
+    fixed income's ``(1 + r)^(1/steps)`` (N, M); the same for every fund on these returns."""
+    fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
+    return (np.exp(np.ascontiguousarray(equity_step, dtype=np.float64)),
+            K.fixed_income_growth_nb(fixed_income, steps_per_month,
+                                     np.empty_like(fixed_income)))
+
+
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,
               steps_per_month: int, monthly: bool = True) -> FundPaths:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
@@ -230,9 +246,9 @@ def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndar
     n, m = fixed_income.shape
     slabs = _allocate(n, m, -(-m // 12), lead=(len(params),), monthly=monthly)
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
-    growth = np.exp(equity_step)                  # once for every fund
+    growth, fi_growth = growths(equity_step, fixed_income, steps_per_month)  # once for all
     for j, p in enumerate(params):
         run_fund(p, equity_step, fixed_income, steps_per_month,
                  out=FundPaths(*(None if v is None else v[j] for v in slabs)),
-                 equity_growth=growth, monthly=monthly)
+                 equity_growth=growth, monthly=monthly, fixed_income_growth=fi_growth)
     return FundPaths(*(None if v is None else np.moveaxis(v, 0, 1) for v in slabs))

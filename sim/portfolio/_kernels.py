@@ -175,6 +175,20 @@ def _window_high(window, n, high, leaving, new):
 
 
 @njit(cache=True, nogil=True)
+def fixed_income_growth_nb(fixed_income, steps, out):
+    """Each month's fixed-income growth a step, ``(1 + r)^(1/steps)`` (``1 + r`` for one step),
+    into ``out``: what every fund of a block multiplies its fixed income by (computed here once,
+    not by each fund's kernel: the power is a sixth of a dynamic fund's time)."""
+    for i in range(fixed_income.shape[0]):
+        for m in range(fixed_income.shape[1]):
+            g = 1.0 + fixed_income[i, m]
+            if steps > 1:
+                g = g ** (1.0 / steps)
+            out[i, m] = g
+    return out
+
+
+@njit(cache=True, nogil=True)
 def portfolio_nb(market, rule, trading, flows, out, monthly):
     """Run one fund over a block of paths.
 
@@ -209,6 +223,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     against any month-end of the 12 before it, among months ending in the year.
     """
     eq_step, eq_growth, fi_month = market.equity_step, market.equity_growth, market.fixed_income
+    fi_growth = market.fixed_income_growth
     steps = market.steps_per_month
     n_paths, n_months = fi_month.shape
     rebalance_every = steps // trading.rebalance_per_month
@@ -316,10 +331,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                         b_fi -= rem
                 elif flow < 0.0:
                     flow = 0.0                   # nothing to pay out from
-            growth_fi = 1.0 + fi_month[i, m]
-            if steps > 1:
-                growth_fi = growth_fi ** (1.0 / steps)
-            growth_fi = growth_fi * fi_shift
+            growth_fi = fi_growth[i, m] * fi_shift
             # the month's start, for the split of a breach: NAV, level, results per asset
             nav_start = (eq + fi) / units if units > 0.0 else 0.0
             floor_start = floor_share * ring_high

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import Fund, run_fund
+from . import Fund, growths, run_fund
 
 __all__ = ["Centre", "centre_funds", "expected_returns", "PILOT_SPAWN_KEY", "ITERATIONS",
            "TOLERANCE"]
@@ -56,9 +56,12 @@ class Centre(NamedTuple):
     se: np.ndarray
 
 
-def _mean_return(fund: Fund, eq_step, fi, steps) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error over paths of each year's return on the year's start value."""
-    out = run_fund(fund, eq_step, fi, steps, monthly=False)
+def _mean_return(fund: Fund, eq_step, fi, steps, grown=None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error over paths of each year's return on the year's start value;
+    ``grown``: the returns' growth factors (:func:`~sim.portfolio.growths`), computed once."""
+    eq_g, fi_g = grown if grown is not None else (None, None)
+    out = run_fund(fund, eq_step, fi, steps, monthly=False, equity_growth=eq_g,
+                   fixed_income_growth=fi_g)
     start = out.value_end - out.year_return
     r = np.where(start > 0, out.year_return / np.where(start > 0, start, 1.0), 0.0)
     return r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
@@ -68,7 +71,8 @@ def expected_returns(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray
                      fi: np.ndarray, steps: int) -> Centre:
     """The funds' expected yearly returns on the pilot sample, as they are (market centre)."""
     y = fi.shape[1] // 12
-    res = [_mean_return(f, eq_step, fi, steps) for f in funds]
+    grown = growths(eq_step, fi, steps)
+    res = [_mean_return(f, eq_step, fi, steps, grown) for f in funds]
     market = 100.0 * np.array([m for m, _ in res])
     return Centre(market, np.asarray(targets, dtype=float)[:, :y], market,
                   100.0 * np.array([s for _, s in res]))
@@ -99,17 +103,18 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
     ``eq_step`` (N, M*steps) and ``fi`` (N, M) are the pilot's returns.
     """
     y = fi.shape[1] // 12
+    grown = growths(eq_step, fi, steps)          # the pilot's growth factors, once
 
     def one(fund: Fund, target) -> tuple[Fund, np.ndarray, np.ndarray, np.ndarray]:
         months = months_run(fund, y)
         runs = months > 0
         goal = (1.0 + np.asarray(target[:y], dtype=float) / 100.0) ** (months / 12.0) - 1.0
-        m0, se = _mean_return(fund, eq_step, fi, steps)
+        m0, se = _mean_return(fund, eq_step, fi, steps, grown)
         # secant per year, from 0 and the whole-fund shift; years not run keep 0
         x0, f0 = np.zeros(y), m0 - goal
         x1 = np.where(runs, np.log((1.0 + goal) / (1.0 + m0)) / np.maximum(months, 1), 0.0)
         moved = _shifted(fund, x1)
-        mean, se = _mean_return(moved, eq_step, fi, steps)
+        mean, se = _mean_return(moved, eq_step, fi, steps, grown)
         f1 = mean - goal
         for _ in range(ITERATIONS):
             if np.all(np.abs(f1[runs]) < TOLERANCE):
@@ -120,7 +125,7 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
             x0, f0 = x1, f1
             x1 = x1 + step
             moved = _shifted(fund, x1)
-            mean, se = _mean_return(moved, eq_step, fi, steps)
+            mean, se = _mean_return(moved, eq_step, fi, steps, grown)
             f1 = mean - goal
         return moved, 100.0 * m0, 100.0 * mean, 100.0 * se
 

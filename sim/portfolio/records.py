@@ -79,6 +79,8 @@ class Market(NamedTuple):
     equity_step: np.ndarray       # (N, S) log return per equity step
     equity_growth: np.ndarray     # (N, S) exp(equity_step), computed once for every fund
     fixed_income: np.ndarray      # (N, M) simple return per month
+    fixed_income_growth: np.ndarray  # (N, M) growth a step, (1 + fixed_income)^(1/steps):
+    #                                  computed once for every fund (fixed_income_growth_nb)
     steps_per_month: int          # equity steps a month
 
 

@@ -88,6 +88,35 @@ def test_the_answer_is_sim_run_with_the_same_set_values(whatif, tmp_path):
             np.testing.assert_array_equal(got[key].values, want[key].values, err_msg=key)
 
 
+def test_a_background_answer_gives_way_to_a_newer_request(whatif):
+    """The page's refinement (many paths, in the background) is given up at its next block
+    once the user changes a control, so the new answer waits a block at most."""
+    import threading
+
+    from sim.serve.whatif import Superseded
+
+    setting, _ = whatif.parse({"drugs": "1"})
+    seen = {}
+
+    def refine():
+        try:
+            whatif.answer(setting, 200_000, background=True)
+            seen["outcome"] = "finished"
+        except Superseded:
+            seen["outcome"] = "superseded"
+
+    worker = threading.Thread(target=refine)
+    worker.start()
+    time.sleep(0.3)                                   # the refinement is under way
+    start = time.perf_counter()
+    newer = whatif.answer(whatif.parse({"drugs": "2"})[0], 1000)
+    waited = time.perf_counter() - start
+    worker.join()
+    assert seen["outcome"] == "superseded"
+    assert newer.attrs["paths"] == 1000
+    assert waited < 5.0, waited          # 200 000 paths would take several seconds more
+
+
 def test_the_token_guards_every_route(whatif, tmp_path):
     from starlette.testclient import TestClient
 
@@ -189,12 +218,15 @@ def _page_p(page) -> np.ndarray:
                      for i in range(cells.count())])
 
 
-def _shown(page, *needles: str) -> None:
-    """Wait until the page shows the answer for a setting whose query has every needle."""
+def _shown(page, *needles: str, paths: int = 20000) -> None:
+    """Wait until the page shows the answer, refined in the background to ``paths``, for a
+    setting whose query has every needle."""
     test = " && ".join(f"q.includes({n!r})" for n in needles) or "true"
     page.wait_for_function(
         "(() => { const a = document.getElementById('answer'); const q = a.dataset.query || '';"
-        f" return a.getAttribute('aria-busy') === 'false' && {test}; }})()", timeout=60_000)
+        " const h = a.querySelector('h2');"
+        f" return a.getAttribute('aria-busy') === 'false' && {test} && "
+        f"(h === null || h.dataset.paths === '{paths}'); }})()", timeout=60_000)
 
 
 @pytest.mark.slow
@@ -216,7 +248,7 @@ def test_in_the_browser_three_controls_give_sim_run_and_the_saved_file_sim_stres
             "funds.pension.strategy.floor_share.value=0.8",
             "funds.pension.strategy.max_equity.value=0.6"]
     seed = re.search(r"frö (\d+)", page.locator("#answer h2").inner_text()).group(1)
-    paths = "2000"
+    paths = "20000"                        # the answer as refined in the background
     cmd = [sys.executable, "-m", "sim.cli", "run", str(DEFAULT_CONFIG), "--paths", paths,
            "--seed", seed, "--out", str(tmp_path / "run.nc")]
     subprocess.run(cmd + [a for s in sets for a in ("--set", s)], check=True, cwd=ROOT,
@@ -250,6 +282,7 @@ def test_in_the_browser_three_controls_give_sim_run_and_the_saved_file_sim_stres
     _shown(page, "drugs=2", "measures=0.5")
     other = browser.new_page(viewport={"width": 1300, "height": 900})
     other.goto(page.url)
+    _shown(other, "drugs=2", "measures=0.5")      # opened, then refined in the background
     np.testing.assert_array_equal(_page_p(other), got)
     other.close()
     found = Axe().run(page).response["violations"]

@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..config import ConfigError
 from . import page
-from .whatif import DEFAULT_PATHS, MAX_PATHS, PRECISE_PATHS, WhatIf
+from .whatif import DEFAULT_PATHS, FULL_PATHS, MAX_PATHS, PRECISE_PATHS, Superseded, WhatIf
 
 #: A scenario file's name: what ``configs/scenarios`` holds (lower case, digits, hyphens).
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -116,7 +116,7 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
         if errors:
             return setting, errors, None
         paths = paths_of(request)
-        ds = whatif.answer(setting, paths)
+        ds = whatif.answer(setting, paths, request.query_params.get("background") == "1")
         return setting, errors, page.answer(ds, setting, command(setting, paths))
 
     async def home(request: Request):
@@ -130,7 +130,8 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
             html = ('<p class="error">Inget är räknat: ett antagande är ogiltigt (se '
                     'meddelandet vid det).</p>')
         return HTMLResponse(page.page(cfg.meta.name, cfg.meta.region, whatif.controls, setting,
-                                      errors, html, token, precise=PRECISE_PATHS))
+                                      errors, html, token, precise=PRECISE_PATHS,
+                                      full=FULL_PATHS))
 
     async def answer(request: Request):
         from starlette.concurrency import run_in_threadpool
@@ -140,13 +141,15 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
         except ConfigError as exc:
             return JSONResponse({"errors": {}, "html": f'<p class="error">Fel: {exc}</p>',
                                  "query": ""}, status_code=400)
+        except Superseded:
+            return JSONResponse({"superseded": True}, status_code=409)
         if html is None:              # the user's own text stays in the address, to mend
             html = ('<p class="error">Inget är räknat: ett antagande är ogiltigt (se '
                     'meddelandet vid det).</p>')
             from urllib.parse import urlencode
 
             query = urlencode([(k, v) for k, v in request.query_params.multi_items()
-                               if k != "paths"])
+                               if k not in ("paths", "background")])
             return JSONResponse({"errors": errors, "html": html, "query": query})
         return JSONResponse({"errors": errors, "html": html, "query": _query(setting, token)})
 

@@ -25,13 +25,13 @@ def _env():
 
 
 def page(title: str, region: str, controls, setting, errors, answer_html: str,
-         token: str | None, precise: int, notice: str = "") -> str:
+         token: str | None, precise: int, full: int, notice: str = "") -> str:
     groups: dict[str, list] = {}
     for c in controls:
         groups.setdefault(c.group, []).append(c)
     return _env().get_template("page.html.j2").render(
         title=title, region=region, groups=groups, value=setting.value, errors=errors,
-        answer=answer_html, token=token, notice=notice, text=_text, precise=precise)
+        answer=answer_html, token=token, notice=notice, text=_text, precise=precise, full=full)
 
 
 def _text(v) -> str:

@@ -27,8 +27,11 @@ from ..stress.scenario import Scenario
 
 #: Paths at the default: P(deficit) near 0,4 then has a standard error of about 1,1 points.
 DEFAULT_PATHS = 2000
-#: "Mer precision": ten times the paths, a third of the standard error.
+#: The page refines every answer in the background to ten times the paths (a third of the
+#: standard error), given up as soon as a newer request comes.
 PRECISE_PATHS = 20000
+#: "Full precision": the config's usual run, about 0,15 points.
+FULL_PATHS = 100_000
 #: The most paths a request may ask for (a what-if page is not a production run).
 MAX_PATHS = 200_000
 
@@ -215,6 +218,10 @@ def parse(controls_: list[Control], form: Mapping[str, str]) -> tuple[Setting, d
     return Setting(tuple(values), tuple(controls_)), errors
 
 
+class Superseded(Exception):
+    """A background answer given up because a newer request came."""
+
+
 class WhatIf:
     """One plan config served: its controls, and answers computed on one engine per set of
     decisions (built once, kept), one at a time."""
@@ -229,6 +236,8 @@ class WhatIf:
         self.controls = controls(self.cfg)
         self._engines: dict[tuple[str, ...], tuple] = {}
         self._lock = threading.Lock()
+        self._latest = 0                    # the newest request's number
+        self._numbering = threading.Lock()
 
     def parse(self, form: Mapping[str, str]) -> tuple[Setting, dict[str, str]]:
         return parse(self.controls, form)
@@ -248,17 +257,31 @@ class WhatIf:
         setting, _ = self.parse({})
         self.answer(setting, 200)
 
-    def answer(self, setting: Setting, paths: int = DEFAULT_PATHS):
+    def answer(self, setting: Setting, paths: int = DEFAULT_PATHS, background: bool = False):
         """The Monte Carlo around the setting's world with its decisions: the Dataset of
-        ``sim stress`` for one scenario (deterministic lines and the run's summary)."""
+        ``sim stress`` for one scenario (deterministic lines and the run's summary).
+
+        ``background``: a refinement the page asked for on its own; it raises
+        :class:`Superseded` at the next block once a newer request has come, so that request
+        waits a block at most."""
         from ..stress.run import scenario_result
 
         if not 1 <= paths <= MAX_PATHS:
             raise ConfigError(f"paths: {paths}; allowed 1 to {MAX_PATHS}")
+        with self._numbering:
+            self._latest += 1
+            mine = self._latest
+
+        def give_up(_done=0):
+            if background and self._latest != mine:
+                raise Superseded(f"request {mine} superseded by {self._latest}")
+
         sets = setting.sets()
         with self._lock:
+            give_up()
             cfg, e = self._engine(sets)
             sc = setting.scenario(cfg.meta.first_year, e.plan.n_years)
-            ds = scenario_result(e, cfg, "whatif", sc, self.seed, paths, self.threads)
+            ds = scenario_result(e, cfg, "whatif", sc, self.seed, paths, self.threads,
+                                 give_up if background else None)
         ds.attrs.update({"paths": paths, "seed": self.seed, "sets": " ".join(sets)})
         return ds

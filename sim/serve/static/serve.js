@@ -29,11 +29,44 @@
     });
   }
 
+  var refining = document.getElementById("refining");
+  var background = null;
+
+  function show(body, mine) {
+    showErrors(body.errors || {});
+    if (body.html) { answer.innerHTML = body.html; }
+    history.replaceState(null, "", "?" + body.query);
+    answer.dataset.query = body.query;     // the setting the shown answer is for
+    answer.setAttribute("aria-busy", "false");
+    answer.dataset.generation = String(mine);
+  }
+
+  // More paths for the answer shown, in the background: the page is refined when they are
+  // done, and the server gives them up as soon as a newer request comes.
+  function refine(q, paths, mine) {
+    if (background) { background.abort(); }
+    background = new AbortController();
+    refining.textContent = "Förfinar med " + Number(paths).toLocaleString("sv-SE") +
+      " scenarier …";
+    fetch("svar?" + q + (q ? "&" : "") + "paths=" + paths + "&background=1",
+          {signal: background.signal, headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (mine !== generation || body.superseded || !body.html ||
+            Object.keys(body.errors || {}).length) return;
+        show(body, mine);
+        refining.textContent = "";
+      })
+      .catch(function (err) { if (err.name !== "AbortError") refining.textContent = ""; });
+  }
+
   function compute(extra) {
     var q = query(extra);
     if (q === asked) return;               // this setting is already shown or on its way
     asked = q;
     if (pending) { pending.abort(); }
+    if (background) { background.abort(); }
+    refining.textContent = "";
     pending = new AbortController();
     var mine = ++generation;
     answer.setAttribute("aria-busy", "true");
@@ -41,12 +74,10 @@
       .then(function (r) { return r.json(); })
       .then(function (body) {
         if (mine !== generation) return;
-        showErrors(body.errors || {});
-        if (body.html) { answer.innerHTML = body.html; }
-        history.replaceState(null, "", "?" + body.query);
-        answer.dataset.query = body.query;     // the setting the shown answer is for
-        answer.setAttribute("aria-busy", "false");
-        answer.dataset.generation = String(mine);
+        show(body, mine);
+        if (Object.keys(body.errors || {}).length === 0) {
+          refine(q, answer.dataset.precisePaths, mine);
+        }
       })
       .catch(function (err) {
         if (err.name === "AbortError") return;
@@ -68,7 +99,7 @@
   });
   form.addEventListener("submit", function (ev) { ev.preventDefault(); compute(); });
   document.getElementById("precise").addEventListener("click", function () {
-    compute(["paths=" + answer.dataset.precisePaths]);
+    refine(query(), answer.dataset.fullPaths, generation);
   });
 
   function post(path, then) {
@@ -98,5 +129,8 @@
   });
   answer.dataset.generation = "0";
   asked = query();
+  if (!form.querySelector(".invalid")) {
+    refine(asked, answer.dataset.precisePaths, 0);       // the first view, refined too
+  }
   answer.dataset.query = location.search.replace(/^\?/, "");
 }());

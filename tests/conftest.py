@@ -101,3 +101,21 @@ def report_made(tmp_path_factory):
     assert res.exit_code == 0, res.output
     mc, st, se = (open_results(d / f"{k}.nc") for k in ("run", "stress", "sensitivity"))
     return d, mc, st, se
+
+
+#: Debian's Chromium (the Makefile installs it): the real browser of the report's and the what-if
+#: page's tests, driven by Playwright through its executable path.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync = pytest.importorskip("playwright.sync_api")
+    assert CHROMIUM.exists(), ("Chromium is missing: `make` installs Debian's chromium "
+                               "package (Makefile, SYSTEM_PACKAGES)")
+    with sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()

@@ -22,7 +22,6 @@ from ..conftest import DEFAULT_CONFIG, ROOT
 #: End to end (a whole run, report or cluster): `make test` runs it, `-m "not slow"` not.
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -206,19 +205,6 @@ def test_stress_sentences_follow_the_numbers(made):
         assert f"{len(unrestored)} av {len(others)} stresscenarier" in text
     else:
         assert "Inget av de" in text
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync = pytest.importorskip("playwright.sync_api")
-    assert CHROMIUM.exists(), ("Chromium is missing: `make` installs Debian's chromium "
-                               "package (Makefile, SYSTEM_PACKAGES)")
-    with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -18,7 +18,8 @@ import contextvars
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["number", "count", "mnkr", "percent", "MINUS", "MISSING", "NBSP", "nonbreaking"]
+__all__ = ["number", "count", "mnkr", "percent", "exact", "MINUS", "MISSING", "NBSP",
+           "nonbreaking"]
 
 NBSP = "\u00a0"
 #: The separator between groups of thousands: a space, or in a document a no-break space.
@@ -95,3 +96,11 @@ def percent(x, decimals: int = 1, plus: bool = False) -> str:
     if x is None:
         return MISSING
     return number(100.0 * float(x), decimals, plus)
+
+
+def exact(x: float) -> str:
+    """A value as a person typed or a config holds it, not rounded to a column's decimals: up
+    to six significant digits, a decimal comma and the minus sign, no groups of thousands (it
+    is read back, as by the what-if page's inputs): ``-0.85`` -> ``−0,85``, ``1665`` ->
+    ``1665``."""
+    return f"{float(x):g}".replace(".", ",").replace("-", MINUS)

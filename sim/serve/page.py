@@ -3,6 +3,7 @@ on the server, from the answer's Dataset; the page's script only swaps it in).""
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from html import escape
 
@@ -35,8 +36,8 @@ def page(title: str, region: str, controls, setting, errors, answer_html: str,
 
 
 def _text(v) -> str:
-    """A control's value as its input shows it (decimal comma)."""
-    return v if isinstance(v, str) else fmt.number(v, 2).rstrip("0").rstrip(",")
+    """A control's value as its input shows it: a choice's key, or the number as typed."""
+    return v if isinstance(v, str) else fmt.exact(v)
 
 
 def answer(ds, setting, command: str) -> str:
@@ -105,8 +106,6 @@ def fan_svg(ds, width: int = 640, height: int = 300) -> str:
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    import math
-
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
     step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..config import ConfigError, load_config
+from ..present.fmt import exact
 from ..stress.scenario import Scenario
 
 #: Paths at the default: P(deficit) near 0,4 then has a standard error of about 1,1 points.
@@ -73,13 +74,9 @@ class Control:
         except ValueError:
             raise ValueError(f"{text!r} är inte ett tal") from None
         if not self.low <= value <= self.high:       # NaN fails too
-            raise ValueError(f"{_num(value)} ligger utanför det tillåtna intervallet "
-                             f"{_num(self.low)} till {_num(self.high)} {self.unit}")
+            raise ValueError(f"{exact(value)} ligger utanför det tillåtna intervallet "
+                             f"{exact(self.low)} till {exact(self.high)} {self.unit}")
         return value
-
-
-def _num(x: float) -> str:
-    return f"{x:g}".replace(".", ",").replace("-", "\u2212")
 
 
 _RUR_CHOICES = (("tax_base_below_average", "När skatteunderlaget växer under snittet (planens)"),
@@ -163,20 +160,20 @@ class Setting:
                 factors[c.target] = {
                     "mode": "shift", "frequency": "yearly", "start": str(first_year),
                     "values": [v] * n_years, "unit": "percent",
-                    "source": f"sim serve: {c.label.lower()}, {_num(v)} {c.unit}"}
+                    "source": f"sim serve: {c.label.lower()}, {exact(v)} {c.unit}"}
             elif c.kind == "equity":
                 factors["equity"] = {
                     "mode": "shift", "frequency": "yearly", "start": str(first_year),
                     "values": [v / 100.0], "unit": "fraction",
-                    "source": f"sim serve: {c.label.lower()}, {_num(v)} {c.unit}"}
+                    "source": f"sim serve: {c.label.lower()}, {exact(v)} {c.unit}"}
             elif c.kind == "measures":
                 fields["measures_delivered"] = {"value": v, "unit": "fraction",
                                                 "source": f"sim serve: {c.label.lower()}"}
             elif c.kind == "income":
                 fields["income_change"] = {"value": v / 100.0, "unit": "fraction",
                                            "source": f"sim serve: {c.label.lower()}"}
-            if c.kind != "set" and c.kind != "kpif":
-                lines.append(f"{c.label}: {_num(v)} {c.unit}".rstrip())
+            if c.kind not in ("set", "kpif"):
+                lines.append(f"{c.label}: {exact(v)} {c.unit}".rstrip())
         kpif = [c for c in self.controls if c.kind == "kpif"]
         moved = [i for i, c in enumerate(kpif) if self.value(c.name) != c.plan]
         if moved:
@@ -185,7 +182,7 @@ class Setting:
                 "mode": "level", "frequency": "yearly", "start": part[0].target,
                 "values": [self.value(c.name) for c in part], "unit": "percent_per_year",
                 "source": "sim serve: KPIF per år (planens prognos de år som inte ändrats)"}
-            lines.append("KPIF: " + ", ".join(f"{c.target} {_num(self.value(c.name))} %"
+            lines.append("KPIF: " + ", ".join(f"{c.target} {exact(self.value(c.name))} %"
                                               for c in part))
         return Scenario.model_validate({
             "label": "Vad händer om" + (f": {name}" if name else ""),

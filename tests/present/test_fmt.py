@@ -48,3 +48,14 @@ def test_mnkr_and_percent():
 def test_a_count_in_running_text_is_in_letters_up_to_twelve(n, neuter, want):
     with fmt.nonbreaking():
         assert fmt.count(n, neuter) == want
+
+
+def test_exact_writes_a_value_as_typed_and_reads_back():
+    """fmt.exact: not rounded to a column's decimals, no groups of thousands; what the
+    what-if page's inputs show and read back."""
+    assert fmt.exact(-0.85) == "\u22120,85"
+    assert fmt.exact(1665) == "1665"
+    assert fmt.exact(0.333) == "0,333"
+    assert fmt.exact(2.0) == "2"
+    for x in (-0.85, 1665.0, 0.333, 12.5):
+        assert float(fmt.exact(x).replace(",", ".").replace("\u2212", "-")) == x

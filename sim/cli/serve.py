@@ -44,12 +44,12 @@ def serve(config: Path, port: int, host: str, no_browser: bool, scenario_dir: Pa
 
     import uvicorn
 
-    from ..config import load_config
     from ..serve.app import create_app, is_loopback, new_token
     from ..serve.whatif import WhatIf
     from ..workflows.guard import threads_or_cores
 
-    load_config(config, overrides)                      # a bad config: exit 2 before binding
+    # the config read and validated once, before anything is bound: a bad one exits 2
+    whatif = WhatIf(config, overrides, seed, threads_or_cores(threads))
     folder = scenario_dir or beside_configs(config, "scenarios")
     if not folder.is_dir():
         raise UserError(f"--scenarios: {folder} is not a folder; create it or name another")
@@ -62,7 +62,6 @@ def serve(config: Path, port: int, host: str, no_browser: bool, scenario_dir: Pa
     except OSError as exc:
         raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
                         "choose another port, or --port 0 for any free one") from None
-    whatif = WhatIf(config, overrides, seed, threads_or_cores(threads))
     click.echo("Förbereder modellen (laddar kärnorna, bygger motorn) …", err=True)
     whatif.warm()
     app = create_app(whatif, folder, report_dir, token, report_paths)

@@ -95,13 +95,16 @@ def create_app(whatif: WhatIf, scenario_dir: Path, report_dir: Path,
     report_lock = asyncio.Lock()          # held across an await: an asyncio lock, not a thread's
 
     def command(setting, paths: int, scenario: Path | None = None) -> str:
-        sets = " ".join(f"--set {s}" for s in whatif.overrides + setting.sets())
-        if scenario is None and not any(c.kind != "set" for c in setting.changed()):
-            return (f"sim run {whatif.config} --paths {paths} --seed {whatif.seed} {sets} "
-                    "--out run.nc").replace("  ", " ")
-        file = scenario or (scenario_dir / "<namn>.toml")
-        return (f"sim stress {whatif.config} {file} --paths {paths} --seed {whatif.seed} "
-                f"{sets} --out stress.nc").replace("  ", " ")
+        """The command line that gives the page's numbers: ``sim run`` for decisions only,
+        ``sim stress`` on the scenario file once the world is changed."""
+        world = scenario is not None or any(c.kind != "set" for c in setting.changed())
+        words = (["sim", "stress", str(whatif.config),
+                  str(scenario or scenario_dir / "<namn>.toml")] if world
+                 else ["sim", "run", str(whatif.config)])
+        words += ["--paths", str(paths), "--seed", str(whatif.seed)]
+        for s in whatif.overrides + setting.sets():
+            words += ["--set", s]
+        return " ".join(words + ["--out", "stress.nc" if world else "run.nc"])
 
     def paths_of(request: Request) -> int:
         text = request.query_params.get("paths", "")

@@ -71,20 +71,21 @@ def all_(config: Path, paths: int | None, seed: int | None, threads: int | None,
     imports and kernels, and the funds' centring shared by the commands that use the same.
     The commands stay for those who want one part; `sim all` stops at the first that fails.
     """
-    takes_set = {"run", "stress", "sensitivity", "compare", "strategy", "report"}
-    takes_threads = takes_set | {"backtest"}
+    from ..present.fmt import number
+
     todo = steps(config, out, paths, seed)
     for i, args in enumerate(todo, 1):
         name = args[0]
-        if name in takes_threads and threads is not None:
+        takes = {o for p in cli.commands[name].params for o in p.opts}   # what it accepts
+        if threads is not None and "--threads" in takes:
             args += ["--threads", str(threads)]
-        if name in takes_threads and max_minutes is None:
+        if max_minutes is None and "--yes" in takes:
             args += ["--yes"]
-        if name in takes_set:
+        if "--set" in takes:
             for s in overrides:
                 args += ["--set", s]
         click.echo(f"== {i}/{len(todo)}: sim {' '.join(args)}", err=True)
         start = time.perf_counter()
         cli.main(args=args, prog_name="sim", standalone_mode=False)
-        click.echo(f"== {i}/{len(todo)}: sim {name} took {time.perf_counter() - start:.1f} s"
-                   .replace(".", ","), err=True)
+        click.echo(f"== {i}/{len(todo)}: sim {name} took "
+                   f"{number(time.perf_counter() - start, 1)} s", err=True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
@@ -139,7 +138,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...],
     replaces it with that value in every year. The key must exist in the file: a misspelt key
     is an error, not a silent addition.
     """
-    out = copy.deepcopy(raw)
+    out = _copy(raw)
     for item in overrides:
         if "=" not in item:
             raise ConfigError(f"{origin} {item!r}: expected KEY=VALUE, e.g. "

@@ -56,12 +56,11 @@ class Centre(NamedTuple):
     se: np.ndarray
 
 
-def _mean_return(fund: Fund, eq_step, fi, steps, grown=None) -> tuple[np.ndarray, np.ndarray]:
+def _mean_return(fund: Fund, eq_step, fi, steps, grown) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error over paths of each year's return on the year's start value;
     ``grown``: the returns' growth factors (:func:`~sim.portfolio.growths`), computed once."""
-    eq_g, fi_g = grown if grown is not None else (None, None)
-    out = run_fund(fund, eq_step, fi, steps, monthly=False, equity_growth=eq_g,
-                   fixed_income_growth=fi_g)
+    out = run_fund(fund, eq_step, fi, steps, monthly=False, equity_growth=grown[0],
+                   fixed_income_growth=grown[1])
     start = out.value_end - out.year_return
     r = np.where(start > 0, out.year_return / np.where(start > 0, start, 1.0), 0.0)
     return r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,6 @@ from sim.stress.scenario import load_scenario
 
 from .conftest import DEFAULT_CONFIG, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 PATHS = 1000
 
 
@@ -105,16 +103,15 @@ def test_a_background_answer_gives_way_to_a_newer_request(whatif):
         except Superseded:
             seen["outcome"] = "superseded"
 
+    before = whatif._latest
     worker = threading.Thread(target=refine)
     worker.start()
-    time.sleep(0.3)                                   # the refinement is under way
-    start = time.perf_counter()
+    while whatif._latest == before:                   # the refinement has taken its number
+        time.sleep(0.01)
     newer = whatif.answer(whatif.parse({"drugs": "2"})[0], 1000)
-    waited = time.perf_counter() - start
     worker.join()
-    assert seen["outcome"] == "superseded"
+    assert seen["outcome"] == "superseded"            # given up, not run to its end first
     assert newer.attrs["paths"] == 1000
-    assert waited < 5.0, waited          # 200 000 paths would take several seconds more
 
 
 def test_the_token_guards_every_route(whatif, tmp_path):
@@ -197,19 +194,6 @@ def server(tmp_path_factory):
     yield url, folder
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync = pytest.importorskip("playwright.sync_api")
-    assert CHROMIUM.exists(), ("Chromium is missing: `make` installs Debian's chromium "
-                               "package (Makefile, SYSTEM_PACKAGES)")
-    with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def _page_p(page) -> np.ndarray:

@@ -35,7 +35,8 @@ from .settings import STORE_MODES
 from .summary import Summary
 
 
-__all__ = ["Engine", "BlockResult", "run", "STORE_MODES", "kept_part", "paths_dataset"]
+__all__ = ["Engine", "BlockResult", "run", "operating_results", "STORE_MODES", "kept_part",
+           "paths_dataset"]
 
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
@@ -56,6 +57,9 @@ class Engine:
 
     cfg: object
     seed: int
+    #: False: the funds are not run (nor centred) and earn nothing in the budget; only what
+    #: comes before the financial items is the model's (:func:`operating_results`)
+    with_funds: bool = True
 
     def __post_init__(self):
         cfg = self.cfg
@@ -71,7 +75,10 @@ class Engine:
         self.horizon_years = self.esg.years[self.n_pre:]
         self.n_months = 12 * len(self.horizon_years)
         self.steps = cfg.equity_steps
-        self.funds, self.centre = self._centred_funds(cfg)
+        if self.with_funds:
+            self.funds, self.centre = self._centred_funds(cfg)
+        else:
+            self.funds, self.centre = fund_params(cfg), None
         self.block_size = cfg.simulation.block_size
         self.first_year = cfg.meta.first_year
         self.loss_limits = np.array([np.nan if f.loss_limit is None else f.loss_limit.value
@@ -209,19 +216,24 @@ class Engine:
         (:meth:`delivered`), else all of them: a deterministic run is the plan's own world;
         ``income_change`` likewise (:meth:`income_change`), else none."""
         esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
-        funds = run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
-                          monthly=fund_months)
         y, pre = self.plan.n_years, self.n_pre
+        # the budget's factor deviations, from the generator's first year (pre-plan years too)
         dev = np.concatenate([esg.inflation_deviation[:, None], esg.pbb_deviation[:, None],
                               np.moveaxis(esg.annual_deviation, 2, 1)], axis=1)
+        funds = (run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
+                           monthly=fund_months) if self.with_funds else None)
         if pre:          # everything below is from the plan's first year on
-            funds = FundPaths(*(v if v is None or k in PATH_KEYS
-                                else _cut(v, 2, pre, k in MONTHLY_KEYS)
-                                for k, v in funds._asdict().items()))
+            if funds is not None:
+                funds = FundPaths(*(v if v is None or k in PATH_KEYS
+                                    else _cut(v, 2, pre, k in MONTHLY_KEYS)
+                                    for k, v in funds._asdict().items()))
             esg = EsgPaths(*(v if v is None else _cut(v, 1, pre, k not in _YEARLY_ESG,
                                                       self.steps if k in _STEP_ESG else 1)
                              for k, v in esg._asdict().items()))
-        ret, unreal = funds.year_return, funds.unrealized_change
+        if funds is None:               # the funds earn nothing: the financial items are not
+            ret = unreal = np.zeros((inn.n_paths, len(self.funds), y))   # the model's
+        else:
+            ret, unreal = funds.year_return, funds.unrealized_change
         if fund_offset is not None:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
         budget = self.budget(dev, ret, unreal, delivered=delivered, income_change=income_change)
@@ -231,7 +243,8 @@ class Engine:
 class BlockResult(NamedTuple):
     """One block's results (:meth:`Engine.run_block`), every array from the plan's first year
     on: the budget over the plan's years, the funds and the factors over the generator's
-    horizon (monthly fund paths None unless asked for)."""
+    horizon (monthly fund paths None unless asked for; ``funds`` None for an engine built
+    without them, :attr:`Engine.with_funds`)."""
 
     budget: BudgetResult
     funds: FundPaths
@@ -320,6 +333,9 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
         raise ValueError(f"seed: {seed} differs from the seed {engine.seed} the engine was "
                          "built with; build the Engine with this seed")
     e = Engine(cfg, seed) if engine is None else engine
+    if not e.with_funds:
+        raise ValueError("engine: built without the funds (with_funds=False), whose summary "
+                         "has no financial items; use operating_results, or an Engine with them")
     keep_monthly = store == "monthly"
 
     summary = Summary(e, fans=fans)
@@ -344,3 +360,15 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
                       combine_attrs="override")
     ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
     return ds
+
+
+def operating_results(cfg, n_paths: int, seed: int, threads: int = 1) -> np.ndarray:
+    """Each path's operating result (verksamhetens resultat) per plan year, (N, Y) mnkr: the
+    paths :func:`run` gives for the same config and seed, path for path, without running,
+    centring or summarising the funds, which enter the budget only below the operating result
+    (its financial items). For the questions that need nothing else: the rolling backtest of
+    the regions' misses and the operations factor's calibration (the model's own spread)."""
+    e = Engine(cfg, seed, with_funds=False)
+    parts = [r for _, r in blocks.in_block_order(
+        lambda b: e.block(b, n_paths).budget.operating_result, e.n_blocks(n_paths), threads)]
+    return np.concatenate(parts)

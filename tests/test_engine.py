@@ -14,7 +14,7 @@ from scipy import stats
 from .reference.budget_numpy import FactorPaths, run_budget
 from sim.cli import cli
 from sim.config import load_config
-from sim.engine import Engine, run
+from sim.engine import Engine, operating_results, run
 from sim.summary import MNKR_RANGE
 from sim.esg.model import simulate_block
 from sim.portfolio import run_funds
@@ -102,6 +102,23 @@ def test_bit_identical_for_threads_and_block_order(cfg):
     rev = run(small, 1500, 9, threads=2, store="annual", block_order=[4, 3, 2, 1, 0])
     assert digest(one) == digest(two) == digest(rev)
     assert digest(one) != digest(run(small, 1500, 10, threads=1, store="annual"))
+
+
+def test_the_operating_result_without_the_funds_is_the_runs(cfg):
+    """operating_results skips the funds (no centring, no fund kernel), and gives the run's
+    operating result path for path: the funds enter the budget only below it. A partial last
+    block and two threads included; the plan has pre-plan years (its information date)."""
+    full = run(cfg, 2300, 9, threads=2, store="annual")
+    got = operating_results(cfg, 2300, 9, threads=2)
+    assert got.shape == full["operating_result"].shape
+    np.testing.assert_array_equal(got, full["operating_result"].values)
+    # ... while what the funds reach is not the run's: the result below the financial items
+    e = Engine(cfg, 9, with_funds=False)
+    assert e.centre is None and e.block(0, 500).funds is None
+    assert not np.array_equal(e.block(0, 500).budget.net_result,
+                              Engine(cfg, 9).block(0, 500).budget.net_result)
+    with pytest.raises(ValueError, match="with_funds"):
+        run(cfg, 100, 9, engine=e)
 
 
 def test_summary_and_annual_agree(cfg):

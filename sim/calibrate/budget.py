@@ -172,15 +172,14 @@ def priced_spread(plan_path: Path, model_path: Path, paths: int, seed: int,
     factor off and no information date, in percent of that year's planned operating costs:
     ``(spread, its standard error, the year)``."""
     from ..config import load_config, resolve
-    from ..engine import run
+    from ..engine import operating_results
 
     cfg = load_config(plan_path, [f"esg_model={resolve(model_path).as_posix()}",
                                   "information_file=",
                                   "esg.annual.operations.sigma=0",
                                   "esg.annual.operations.jump_rate=0"])
-    ds = run(cfg, paths, seed, threads=threads, store="annual")
-    year = int(ds["year"].values[0])
-    x = ds["operating_result"].sel(year=year).values.astype(float)
+    year = int(cfg.meta.first_year)
+    x = operating_results(cfg, paths, seed, threads=threads)[:, 0]
     costs = abs(float(cfg.plan.operating_costs[0]))
     sd = float(x.std(ddof=1))
     # the sample standard deviation's error; the kurtosis term keeps it honest for fat tails

@@ -27,7 +27,7 @@ def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year:
 
     from ..calibrate.rolling import origin_of
     from ..config import load_config
-    from ..engine import run
+    from ..engine import operating_results
 
     origin = origin_of(year)
     text, fit = calibrate_esg(Path(data_dir), origin, Path(template))
@@ -44,11 +44,9 @@ def model_draws(plan: Path, template: Path, history: Path, data_dir: Path, year:
             pass                      # too few misses published by then: the template's value
         cfg = load_config(plan, [f"esg_model={model.as_posix()}", "information_file=",
                                  "vintage_file="])
-        ds = run(cfg, paths, seed, threads=threads, store="annual")
-    first = int(ds["year"].values[0])
+        x = operating_results(cfg, paths, seed, threads=threads)[:, 0]     # the first year
     costs = abs(float(cfg.plan.operating_costs[0]))
-    planned = float(deterministic_budget(cfg)["operating_result"].sel(year=first).values[0])
-    x = ds["operating_result"].sel(year=first).values.astype(float)
+    planned = float(deterministic_budget(cfg)["operating_result"].isel(year=0).values[0])
     return 100.0 * (x - planned) / costs, info
 
 

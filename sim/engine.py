@@ -35,8 +35,8 @@ from .settings import STORE_MODES
 from .summary import Summary
 
 
-__all__ = ["Engine", "BlockResult", "run", "operating_results", "STORE_MODES", "kept_part",
-           "paths_dataset"]
+__all__ = ["Engine", "BlockResult", "SharedBlock", "run", "run_together", "operating_results",
+           "STORE_MODES", "kept_part", "paths_dataset"]
 
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
@@ -157,16 +157,18 @@ class Engine:
         return self._base_case
 
     def block(self, b: int, n_paths: int, shifts: Shifts | None = None,
-              fund_months: bool = False) -> BlockResult:
+              fund_months: bool = False, shared: SharedBlock | None = None) -> BlockResult:
         """Block ``b`` of a run of ``n_paths`` paths: its innovations (from the block's own
-        seed), moved by its rows of ``shifts``, through the model (:meth:`run_block`)."""
+        seed), moved by its rows of ``shifts``, through the model (:meth:`run_block`).
+        ``shared``: what other runs on this block computed already (:func:`run_together`)."""
         lo, hi = blocks.bounds(b, n_paths, self.block_size)
         esg = self.block_params(b)
-        return self.run_block(self.innovations(b, hi - lo, esg=esg),
-                              None if shifts is None else shifts.rows(lo, hi),
+        inn = (self.innovations(b, hi - lo, esg=esg) if shared is None
+               else shared.innovations(self, b, hi - lo, esg))
+        return self.run_block(inn, None if shifts is None else shifts.rows(lo, hi),
                               fund_months=fund_months, esg=esg,
                               delivered=self.delivered(b, hi - lo),
-                              income_change=self.income_change(b, hi - lo))
+                              income_change=self.income_change(b, hi - lo), shared=shared)
 
     def delivered(self, b: int, n: int) -> np.ndarray:
         """Each path's share of the planned cost measures delivered, for the ``n`` paths of
@@ -203,7 +205,8 @@ class Engine:
                   fund_offset: tuple[np.ndarray, np.ndarray] | None = None,
                   esg: EsgParams | None = None,
                   delivered: np.ndarray | None = None,
-                  income_change: np.ndarray | None = None) -> BlockResult:
+                  income_change: np.ndarray | None = None,
+                  shared: SharedBlock | None = None) -> BlockResult:
         """Factors (moved by ``shifts`` when given) -> funds -> budget for one block's
         innovations, every array from the plan's first year on. ``fund_months`` adds the funds'
         monthly paths (for the monthly per-path store and for the fans).
@@ -214,14 +217,21 @@ class Engine:
         ``esg``: the block's own parameters (:meth:`block_params`), else the model's.
         ``delivered``: each path's share of the planned cost measures delivered
         (:meth:`delivered`), else all of them: a deterministic run is the plan's own world;
-        ``income_change`` likewise (:meth:`income_change`), else none."""
-        esg = simulate_block(self.esg if esg is None else esg, inn, shifts)
+        ``income_change`` likewise (:meth:`income_change`), else none. ``shared``: the stages
+        other runs computed on the same inputs (:class:`SharedBlock`), taken, not run again."""
+        esg = self.esg if esg is None else esg
+        esg = (simulate_block(esg, inn, shifts) if shared is None
+               else shared.simulate(esg, inn, shifts))
         y, pre = self.plan.n_years, self.n_pre
         # the budget's factor deviations, from the generator's first year (pre-plan years too)
         dev = np.concatenate([esg.inflation_deviation[:, None], esg.pbb_deviation[:, None],
                               np.moveaxis(esg.annual_deviation, 2, 1)], axis=1)
-        funds = (run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
-                           monthly=fund_months) if self.with_funds else None)
+        funds = None
+        if self.with_funds:
+            memo = None if shared is None else shared.funds_on(esg)
+            funds = run_funds(self.funds, esg.equity_step, esg.fixed_income_return, self.steps,
+                              monthly=fund_months, memo=memo,
+                              keys=None if memo is None else shared.fund_keys(self))
         if pre:          # everything below is from the plan's first year on
             if funds is not None:
                 funds = FundPaths(*(v if v is None or k in PATH_KEYS
@@ -238,6 +248,56 @@ class Engine:
             ret, unreal = ret[:, :, :y] + fund_offset[0], unreal[:, :, :y] + fund_offset[1]
         budget = self.budget(dev, ret, unreal, delivered=delivered, income_change=income_change)
         return BlockResult(budget, funds, esg)
+
+
+def digest(obj) -> bytes:
+    """A digest of ``obj``'s pickle: equal digests, equal inputs (arrays by their bytes)."""
+    return hashlib.sha256(pickle.dumps(obj, protocol=5)).digest()
+
+
+class SharedBlock:
+    """What the runs of :func:`run_together` share within one block, each stage computed once
+    for equal inputs and taken by every run that has them: the innovations (the same seed,
+    block and generator parameters), the generator's paths (the same innovations, parameters
+    and shifts) and each fund (the same parameters on the same returns, compared by value:
+    shifts of the budget's factors alone leave the funds' returns as they were). Equal
+    inputs, the same computation: every run's numbers are those it gives alone."""
+
+    def __init__(self, fund_keys: dict[int, list[bytes]]):
+        self._fund_keys = fund_keys          # id(engine) -> a digest of each of its funds
+        self._inn: dict = {}
+        self._esg: dict = {}
+        self._funds: list = []               # [(equity_step, fixed_income, memo)]
+        self._params: dict[int, tuple] = {}  # id(EsgParams) -> (params, digest)
+
+    def _key(self, p: EsgParams) -> bytes:
+        if id(p) not in self._params:        # the params kept with it: the id stays theirs
+            self._params[id(p)] = (p, digest(p))
+        return self._params[id(p)][1]
+
+    def fund_keys(self, e: Engine) -> list[bytes]:
+        return self._fund_keys[id(e)]
+
+    def innovations(self, e: Engine, b: int, n: int, esg: EsgParams) -> Innovations:
+        key = (e.seed, e.antithetic, b, n, self._key(esg))
+        if key not in self._inn:
+            self._inn[key] = e.innovations(b, n, esg=esg)
+        return self._inn[key]
+
+    def simulate(self, esg: EsgParams, inn: Innovations, shifts: Shifts | None) -> EsgPaths:
+        key = (id(inn), self._key(esg), None if shifts is None else digest(shifts))
+        if key not in self._esg:
+            self._esg[key] = (inn, simulate_block(esg, inn, shifts))   # inn kept: its id too
+        return self._esg[key][1]
+
+    def funds_on(self, esg: EsgPaths) -> dict:
+        """The funds' memo of these returns (:func:`sim.portfolio.run_funds`)."""
+        eq, fi = esg.equity_step, esg.fixed_income_return
+        for eq0, fi0, memo in self._funds:
+            if (eq0 is eq or np.array_equal(eq0, eq)) and (fi0 is fi or np.array_equal(fi0, fi)):
+                return memo
+        self._funds.append((eq, fi, {}))
+        return self._funds[-1][2]
 
 
 class BlockResult(NamedTuple):
@@ -327,40 +387,63 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     and the share of paths in cash lock (the Bilaga 2 fan charts, counted by each worker
     thread in numba: about a sixth more time, measured at 300 000 paths on 2 threads; it was
     over a third with NumPy's binning)."""
-    if store not in STORE_MODES:
-        raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
     if engine is not None and engine.seed != seed:
         raise ValueError(f"seed: {seed} differs from the seed {engine.seed} the engine was "
                          "built with; build the Engine with this seed")
     e = Engine(cfg, seed) if engine is None else engine
-    if not e.with_funds:
-        raise ValueError("engine: built without the funds (with_funds=False), whose summary "
-                         "has no financial items; use operating_results, or an Engine with them")
+    return run_together([(e, shifts)], n_paths, threads, store, block_order, progress, fans)[0]
+
+
+def run_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, threads: int = 1,
+                 store: str = "summary", block_order: list[int] | None = None, progress=None,
+                 fans: bool = False) -> list:
+    """Several runs of ``n_paths`` paths on the same random numbers, in one pass over the
+    blocks: each job an engine (its config, funds and seed) and its shifts or None. What the
+    jobs have in common within a block is computed once (:class:`SharedBlock`): the rules of
+    ``sim strategy`` share the generator and the funds they do not change. Each Dataset is
+    :func:`run`'s for that engine and those shifts, to the bit (a test holds them equal)."""
+    if store not in STORE_MODES:
+        raise ValueError(f"store: {store!r}, allowed: {', '.join(STORE_MODES)}")
+    for e, _ in jobs:
+        if not e.with_funds:
+            raise ValueError("engine: built without the funds (with_funds=False), whose "
+                             "summary has no financial items; use operating_results, or an "
+                             "Engine with them")
+    counts = {e.n_blocks(n_paths) for e, _ in jobs}
+    if len(counts) != 1:
+        raise ValueError(f"jobs: block sizes differ ({sorted({e.block_size for e, _ in jobs})})"
+                         "; the jobs of one pass share its blocks")
     keep_monthly = store == "monthly"
+    summaries = [Summary(e, fans=fans) for e, _ in jobs]
+    fund_keys = {id(e): [digest(f) for f in e.funds] for e, _ in jobs}
 
-    summary = Summary(e, fans=fans)
+    def work(b: int) -> list:
+        shared = SharedBlock(fund_keys) if len(jobs) > 1 else None
+        res = []
+        for (e, shifts), summary in zip(jobs, summaries):
+            out = e.block(b, n_paths, shifts, fund_months=keep_monthly or fans, shared=shared)
+            stats = summary.reduce(out)      # in the worker: only the fold is serial
+            if progress is not None:
+                progress(out.n_paths)
+            res.append((stats, kept_part(out, keep_monthly) if store != "summary" else None))
+        return res
 
-    def work(b: int) -> tuple:
-        out = e.block(b, n_paths, shifts, fund_months=keep_monthly or fans)
-        stats = summary.reduce(out)          # in the worker: only the fold is serial
-        if progress is not None:
-            progress(out.n_paths)
-        return stats, (kept_part(out, keep_monthly) if store != "summary" else None)
-
-    kept = []
-    for _, (stats, part) in blocks.in_block_order(work, e.n_blocks(n_paths), threads,
-                                                  block_order):
-        summary.fold(stats)                  # folded strictly in block order
-        if part is not None:
-            kept.append(part)
-    ds = summary.dataset()
-    if store != "summary":
-        import xarray as xr
-        ds = xr.merge([ds, paths_dataset(e, kept, keep_monthly)],
-                      combine_attrs="override")
-    ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
-    return ds
-
+    kept = [[] for _ in jobs]
+    for _, res in blocks.in_block_order(work, counts.pop(), threads, block_order):
+        for summary, part, (stats, p) in zip(summaries, kept, res):
+            summary.fold(stats)              # folded strictly in block order
+            if p is not None:
+                part.append(p)
+    out = []
+    for (e, _), summary, parts in zip(jobs, summaries, kept):
+        ds = summary.dataset()
+        if store != "summary":
+            import xarray as xr
+            ds = xr.merge([ds, paths_dataset(e, parts, keep_monthly)],
+                          combine_attrs="override")
+        ds.attrs.update({"paths": n_paths, "store": store, "block_size": e.block_size})
+        out.append(ds)
+    return out
 
 def operating_results(cfg, n_paths: int, seed: int, threads: int = 1) -> np.ndarray:
     """Each path's operating result (verksamhetens resultat) per plan year, (N, Y) mnkr: the

@@ -238,17 +238,36 @@ def growths(equity_step: np.ndarray, fixed_income: np.ndarray,
 
 
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,
-              steps_per_month: int, monthly: bool = True) -> FundPaths:
+              steps_per_month: int, monthly: bool = True, memo: dict | None = None,
+              keys: list | None = None) -> FundPaths:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
 
     Each fund fills its own contiguous slab of a (fund, path, ...) array; the result is a
-    (path, fund, ...) view of it, so nothing is copied."""
+    (path, fund, ...) view of it, so nothing is copied.
+
+    ``memo`` (with ``keys``, one per fund: a digest of its parameters) holds what was run
+    before on these same returns, so a fund another run already ran is copied, not run again
+    (:class:`sim.engine.SharedBlock`); a fund run here is added to it. Results are read, never
+    written, after they are returned, so the memo's arrays stay as computed."""
     n, m = fixed_income.shape
     slabs = _allocate(n, m, -(-m // 12), lead=(len(params),), monthly=monthly)
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
-    growth, fi_growth = growths(equity_step, fixed_income, steps_per_month)  # once for all
+    if memo is None:
+        growth, fi_growth = growths(equity_step, fixed_income, steps_per_month)  # once for all
+    else:
+        if "growths" not in memo:
+            memo["growths"] = growths(equity_step, fixed_income, steps_per_month)
+        growth, fi_growth = memo["growths"]
     for j, p in enumerate(params):
-        run_fund(p, equity_step, fixed_income, steps_per_month,
-                 out=FundPaths(*(None if v is None else v[j] for v in slabs)),
+        out = FundPaths(*(None if v is None else v[j] for v in slabs))
+        key = None if memo is None else (keys[j], steps_per_month, monthly)
+        if key is not None and key in memo:
+            for dst, src in zip(out, memo[key]):
+                if dst is not None:
+                    dst[...] = src
+            continue
+        run_fund(p, equity_step, fixed_income, steps_per_month, out=out,
                  equity_growth=growth, monthly=monthly, fixed_income_growth=fi_growth)
+        if key is not None:
+            memo[key] = out
     return FundPaths(*(None if v is None else np.moveaxis(v, 0, 1) for v in slabs))

@@ -80,7 +80,7 @@ def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path
 
     from ..catalogue import annotate
     from ..config import ConfigError
-    from ..engine import Engine, run
+    from ..engine import Engine, run_together
     from ..results import provenance
     from ..strategy import SWEEP_KEYS, base_rule, dominated, rule_label, rule_overrides, rules
 
@@ -107,7 +107,6 @@ def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path
                "Run fewer paths per rule, or fewer rules.")
     fund_index = list(base_cfg.funds).index(sweep.fund)
     long = sweep.long_horizon
-    parts = []
     with progress_bar(paths * len(todo) + n_long * len(todo), "Regler") as advance:
         ref_cfg = load_config(config, overrides + fine)
         ref = Engine(ref_cfg, seed)            # today's rule, centred on the plan
@@ -123,8 +122,9 @@ def strategy_frontier(config: Path, overrides: tuple[str, ...], sweep_path: Path
                            for f0, f1 in zip(ref.funds, e.funds)]
                 e.centre = ref.centre
             engines.append(e)
-            ds = run(e.cfg, paths, seed, threads=threads_or_cores(threads), engine=e, progress=advance)
-            parts.append(ds)
+        # one pass over the blocks: the rules share the generator and the other funds
+        parts = run_together([(e, None) for e in engines], paths, threads_or_cores(threads),
+                             progress=advance)
         long_ds = (None if long is None else
                    _funding(config, overrides + fine, engines, sweep.fund, long, seed, threads,
                             advance))

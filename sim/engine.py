@@ -35,8 +35,8 @@ from .settings import STORE_MODES
 from .summary import Summary
 
 
-__all__ = ["Engine", "BlockResult", "SharedBlock", "run", "run_together", "operating_results",
-           "STORE_MODES", "kept_part", "paths_dataset"]
+__all__ = ["Engine", "BlockResult", "SharedBlock", "run", "run_together", "paths_together",
+           "operating_results", "STORE_MODES", "kept_part", "paths_dataset"]
 
 #: The first element of the spawn key of each block's stream of measure deliveries
 #: (:meth:`Engine.delivered`); 1 is the centring pilot's, 2 the parameter draws'.
@@ -266,7 +266,7 @@ class SharedBlock:
     def __init__(self, fund_keys: dict[int, list[bytes]]):
         self._fund_keys = fund_keys          # id(engine) -> a digest of each of its funds
         self._inn: dict = {}
-        self._esg: dict = {}
+        self._esg: tuple | None = None
         self._funds: list = []               # [(equity_step, fixed_income, memo)]
         self._params: dict[int, tuple] = {}  # id(EsgParams) -> (params, digest)
 
@@ -285,10 +285,12 @@ class SharedBlock:
         return self._inn[key]
 
     def simulate(self, esg: EsgParams, inn: Innovations, shifts: Shifts | None) -> EsgPaths:
+        """The generator's paths, kept for the next job only (the jobs that share them come
+        one after the other), so a pass of many settings holds one block's paths at a time."""
         key = (id(inn), self._key(esg), None if shifts is None else digest(shifts))
-        if key not in self._esg:
-            self._esg[key] = (inn, simulate_block(esg, inn, shifts))   # inn kept: its id too
-        return self._esg[key][1]
+        if self._esg is None or self._esg[0] != key:
+            self._esg = (key, inn, simulate_block(esg, inn, shifts))   # inn kept: its id too
+        return self._esg[2]
 
     def funds_on(self, esg: EsgPaths) -> dict:
         """The funds' memo of these returns (:func:`sim.portfolio.run_funds`)."""
@@ -409,13 +411,9 @@ def run_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, threads
             raise ValueError("engine: built without the funds (with_funds=False), whose "
                              "summary has no financial items; use operating_results, or an "
                              "Engine with them")
-    counts = {e.n_blocks(n_paths) for e, _ in jobs}
-    if len(counts) != 1:
-        raise ValueError(f"jobs: block sizes differ ({sorted({e.block_size for e, _ in jobs})})"
-                         "; the jobs of one pass share its blocks")
+    count, fund_keys = _pass_of(jobs, n_paths)
     keep_monthly = store == "monthly"
     summaries = [Summary(e, fans=fans) for e, _ in jobs]
-    fund_keys = {id(e): [digest(f) for f in e.funds] for e, _ in jobs}
 
     def work(b: int) -> list:
         shared = SharedBlock(fund_keys) if len(jobs) > 1 else None
@@ -429,7 +427,7 @@ def run_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, threads
         return res
 
     kept = [[] for _ in jobs]
-    for _, res in blocks.in_block_order(work, counts.pop(), threads, block_order):
+    for _, res in blocks.in_block_order(work, count, threads, block_order):
         for summary, part, (stats, p) in zip(summaries, kept, res):
             summary.fold(stats)              # folded strictly in block order
             if p is not None:
@@ -445,6 +443,39 @@ def run_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, threads
         out.append(ds)
     return out
 
+
+def _pass_of(jobs: list[tuple[Engine, Shifts | None]], n_paths: int) -> tuple[int, dict]:
+    """The jobs' common number of blocks, and a digest of each job's funds (SharedBlock)."""
+    counts = {e.n_blocks(n_paths) for e, _ in jobs}
+    if len(counts) != 1:
+        raise ValueError(f"jobs: block sizes differ ({sorted({e.block_size for e, _ in jobs})})"
+                         "; the jobs of one pass share its blocks")
+    return counts.pop(), {id(e): [digest(f) for f in e.funds] for e, _ in jobs}
+
+
+def paths_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, read,
+                   threads: int = 1, progress=None) -> list[np.ndarray]:
+    """What ``read`` takes of each block's results (:class:`BlockResult` to an array whose
+    first axis is the block's paths), for every job of one pass over the blocks, concatenated
+    in block order: the per-path arrays ``run(..., store="annual")`` would hold, without the
+    summary or the Dataset, and with the block's shared stages computed once
+    (:func:`run_together`). For the tornado: each factor's setting against the same paths."""
+    count, fund_keys = _pass_of(jobs, n_paths)
+
+    def work(b: int) -> list:
+        shared = SharedBlock(fund_keys) if len(jobs) > 1 else None
+        res = []
+        for e, shifts in jobs:
+            out = e.block(b, n_paths, shifts, shared=shared)
+            res.append(read(out))
+            if progress is not None:
+                progress(out.n_paths)
+        return res
+
+    parts = [r for _, r in blocks.in_block_order(work, count, threads)]
+    return [np.concatenate([p[j] for p in parts]) for j in range(len(jobs))]
+
+
 def operating_results(cfg, n_paths: int, seed: int, threads: int = 1) -> np.ndarray:
     """Each path's operating result (verksamhetens resultat) per plan year, (N, Y) mnkr: the
     paths :func:`run` gives for the same config and seed, path for path, without running,
@@ -452,6 +483,5 @@ def operating_results(cfg, n_paths: int, seed: int, threads: int = 1) -> np.ndar
     (its financial items). For the questions that need nothing else: the rolling backtest of
     the regions' misses and the operations factor's calibration (the model's own spread)."""
     e = Engine(cfg, seed, with_funds=False)
-    parts = [r for _, r in blocks.in_block_order(
-        lambda b: e.block(b, n_paths).budget.operating_result, e.n_blocks(n_paths), threads)]
-    return np.concatenate(parts)
+    return paths_together([(e, None)], n_paths, lambda out: out.budget.operating_result,
+                          threads)[0]

@@ -14,7 +14,8 @@ from scipy import stats
 from .reference.budget_numpy import FactorPaths, run_budget
 from sim.cli import cli
 from sim.config import load_config
-from sim.engine import Engine, operating_results, run
+from sim.engine import Engine, operating_results, paths_together, run, run_together
+from sim.esg.model import Shifts
 from sim.summary import MNKR_RANGE
 from sim.esg.model import simulate_block
 from sim.portfolio import run_funds
@@ -119,6 +120,49 @@ def test_the_operating_result_without_the_funds_is_the_runs(cfg):
                               Engine(cfg, 9).block(0, 500).budget.net_result)
     with pytest.raises(ValueError, match="with_funds"):
         run(cfg, 100, 9, engine=e)
+
+
+def _digest_all(ds):
+    return {k: ds[k].values.tobytes() for k in ds.data_vars}
+
+
+def test_runs_together_are_each_runs_alone(cfg, monkeypatch):
+    """run_together gives each job's Dataset as run gives it alone, to the bit, while the
+    stages the jobs share are computed once: four jobs (the plan, another pension rule, the
+    budget's factors shifted, equity shifted) on two threads with the fans and the per-path
+    store; the fund kernel runs the funds on the plan's returns, the other rule's changed
+    fund, and the funds again only on the shifted equity's returns."""
+    import dataclasses
+
+    import sim.portfolio as portfolio
+
+    small = cfg.model_copy(update={"simulation": cfg.simulation.model_copy(
+        update={"block_size": 400})})
+    e1 = Engine(small, 5)
+    e2 = Engine(small, 5)
+    pension = e2.funds[0]
+    e2.funds[0] = dataclasses.replace(pension, rule=pension.rule._replace(
+        floor_share=pension.rule.floor_share - 0.05))
+    z = Shifts.zeros(e1.esg)
+    drugs = dataclasses.replace(z, annual=z.annual + 1.0)    # every budget factor a point up
+    crash = dataclasses.replace(z, equity=z.equity - 0.02)    # equity 2 % down a month
+    jobs = [(e1, None), (e2, None), (e1, drugs), (e1, crash)]
+    alone = [run(small, 1000, 5, threads=1, store="annual", engine=e, shifts=sh, fans=True)
+             for e, sh in jobs]
+    calls = []
+    real = portfolio.run_fund
+    monkeypatch.setattr(portfolio, "run_fund", lambda f, *a, **k: calls.append(f.key)
+                        or real(f, *a, **k))
+    together = run_together(jobs, 1000, threads=2, store="annual", fans=True)
+    for a, t in zip(alone, together):
+        assert _digest_all(a) == _digest_all(t)
+    n_blocks = e1.n_blocks(1000)
+    assert len(calls) == n_blocks * (2 * len(e1.funds) + 1)
+    assert _digest_all(together[0]) != _digest_all(together[2])     # the shift did move it
+    got = paths_together(jobs, 1000, lambda out: out.budget.balance_requirement_result,
+                         threads=2)
+    for a, g in zip(alone, got):
+        np.testing.assert_array_equal(g, a["balance_requirement_result"].values)
 
 
 def test_summary_and_annual_agree(cfg):

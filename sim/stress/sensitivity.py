@@ -33,8 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalogue import annotate
-from ..engine import Engine
-from ..engine import run as run_mc
+from ..engine import Engine, paths_together
 from ..esg.model import Shifts, generate_arrays, zero_innovations
 from ..esg.schema import ANNUAL_FACTORS, FACTORS
 from .run import plan_offset
@@ -119,20 +118,28 @@ def tornado(cfg, e: Engine, units: FactorUnits, n_paths: int, seed: int, k: floa
 
     Returns arrays (F, 2, Y) of the change in the mean balanskravsresultat [mnkr] and in
     P(balanskravsresultat < 0), with their paired standard errors, and the base (Y,)."""
-    key = "balance_requirement_result"
-    base = run_mc(cfg, n_paths, seed, threads=threads, store="annual", engine=e,
-                  progress=progress)[key].values
-    f, y = len(FACTORS), base.shape[1]
-    res = {name: np.full((f, 2, y), np.nan) for name in
-           ("mean_change", "mean_change_se", "p_deficit_change", "p_deficit_change_se")}
+    if e.seed != seed:
+        raise ValueError(f"seed: {seed} differs from the seed {e.seed} the engine was built "
+                         "with; build the Engine with this seed")
+    f = len(FACTORS)
+    settings = []
     for i in units.active:
-        for j, s in enumerate((-k, k)):
+        for s in (-k, k):
             z = np.zeros((1, f))
             z[0, i] = s
-            got = run_mc(cfg, n_paths, seed, threads=threads, store="annual", engine=e,
-                         shifts=units.shifts(z), progress=progress)[key].values
-            d = got - base
-            dp = (got < 0).astype(float) - (base < 0)
+            settings.append(units.shifts(z))
+    # one pass: the base and every setting on each block, sharing its random numbers, and
+    # the funds wherever a setting leaves their returns as they were (the budget's factors)
+    base, *got = paths_together([(e, None)] + [(e, sh) for sh in settings], n_paths,
+                                lambda out: out.budget.balance_requirement_result, threads,
+                                progress)
+    y = base.shape[1]
+    res = {name: np.full((f, 2, y), np.nan) for name in
+           ("mean_change", "mean_change_se", "p_deficit_change", "p_deficit_change_se")}
+    for n, i in enumerate(units.active):
+        for j in range(2):
+            d = got[2 * n + j] - base
+            dp = (got[2 * n + j] < 0).astype(float) - (base < 0)
             res["mean_change"][i, j] = d.mean(axis=0)
             res["mean_change_se"][i, j] = d.std(axis=0, ddof=1) / math.sqrt(n_paths)
             res["p_deficit_change"][i, j] = dp.mean(axis=0)

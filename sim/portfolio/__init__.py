@@ -13,9 +13,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels as K
-from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
+from . import _soa
+from .records import (N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, StepMarket,
+                      Trading)
 
-__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "growths", "fund_params", "YEARLY_KEYS",
+__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "growths", "step_market", "fund_params",
+           "YEARLY_KEYS",
            "MONTHLY_KEYS",
            "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
            "fixed_income_vol"]
@@ -121,15 +124,17 @@ class Fund:
 
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
-             steps_per_month: int, out: FundPaths | None = None,
-             equity_growth: np.ndarray | None = None, monthly: bool = True,
-             fixed_income_growth: np.ndarray | None = None) -> FundPaths:
+             steps_per_month: int, out: FundPaths | None = None, monthly: bool = True,
+             market: StepMarket | None = None, reference: bool = False) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
-    the monthly arrays are None. ``equity_growth`` and ``fixed_income_growth``
-    (:func:`growths`), when given, save computing them again for each fund on the same
-    returns."""
+    the monthly arrays are None. ``market`` (:func:`step_market` of these returns), when
+    given, saves computing it again for each fund on the same returns.
+
+    The kernel runs the paths side by side (:mod:`sim.portfolio._soa`); ``reference`` runs
+    the one-path-at-a-time kernel it is held to instead (:func:`K.portfolio_nb`), for tests
+    and the benchmark: the same numbers to the bit."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -148,13 +153,12 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
     path = np.empty((n, N_PATH_STATS))
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
-    if equity_growth is None or fixed_income_growth is None:
+    if reference:
         eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
-        equity_growth = eq_g if equity_growth is None else equity_growth
-        fixed_income_growth = fi_g if fixed_income_growth is None else fixed_income_growth
-    market = Market(equity_step=equity_step, equity_growth=equity_growth,
-                    fixed_income=fixed_income, fixed_income_growth=fixed_income_growth,
-                    steps_per_month=steps_per_month)
+        by_path = Market(equity_step=equity_step, equity_growth=eq_g, fixed_income=fixed_income,
+                         fixed_income_growth=fi_g, steps_per_month=steps_per_month)
+    elif market is None:
+        market = step_market(equity_step, fixed_income, steps_per_month)
     flows = Flows(float(fund.flows.start_value), int(fund.flows.start_month),
                   float(fund.flows.start_cost_basis),
                   np.ascontiguousarray(fund.flows.net_flow[:y], dtype=np.float64),
@@ -163,7 +167,10 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                   np.ascontiguousarray(fund.flows.fixed_income_shift[:y], dtype=np.float64))
     res = FundOut(*(getattr(out, k) if monthly else dummy for k in MONTHLY_KEYS),
                   *(getattr(out, k) for k in YEARLY_KEYS), path=path)
-    K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
+    if reference:
+        K.portfolio_nb(by_path, fund.rule, fund.trading, flows, res, monthly)
+    else:
+        _soa.portfolio_soa_nb(market, fund.rule, fund.trading, flows, res, monthly)
     for j, k in enumerate(PATH_KEYS):
         getattr(out, k)[...] = path[:, j]
     return out
@@ -237,6 +244,17 @@ def growths(equity_step: np.ndarray, fixed_income: np.ndarray,
                                      np.empty_like(fixed_income)))
 
 
+def step_market(equity_step: np.ndarray, fixed_income: np.ndarray,
+                steps_per_month: int) -> StepMarket:
+    """The returns step by step, as the kernel reads them (:class:`StepMarket`): the log
+    returns, :func:`growths`' growth factors (the same bits), transposed so a step's paths
+    are contiguous. Computed once for every fund on these returns."""
+    equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
+    eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
+    return StepMarket(np.ascontiguousarray(equity_step.T), np.ascontiguousarray(eq_g.T),
+                      np.ascontiguousarray(fi_g.T), steps_per_month)
+
+
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,
               steps_per_month: int, monthly: bool = True, memo: dict | None = None,
               keys: list | None = None) -> FundPaths:
@@ -253,11 +271,11 @@ def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndar
     slabs = _allocate(n, m, -(-m // 12), lead=(len(params),), monthly=monthly)
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     if memo is None:
-        growth, fi_growth = growths(equity_step, fixed_income, steps_per_month)  # once for all
+        market = step_market(equity_step, fixed_income, steps_per_month)  # once for all
     else:
-        if "growths" not in memo:
-            memo["growths"] = growths(equity_step, fixed_income, steps_per_month)
-        growth, fi_growth = memo["growths"]
+        if "market" not in memo:
+            memo["market"] = step_market(equity_step, fixed_income, steps_per_month)
+        market = memo["market"]
     for j, p in enumerate(params):
         out = FundPaths(*(None if v is None else v[j] for v in slabs))
         key = None if memo is None else (keys[j], steps_per_month, monthly)
@@ -266,8 +284,8 @@ def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndar
                 if dst is not None:
                     dst[...] = src
             continue
-        run_fund(p, equity_step, fixed_income, steps_per_month, out=out,
-                 equity_growth=growth, monthly=monthly, fixed_income_growth=fi_growth)
+        run_fund(p, equity_step, fixed_income, steps_per_month, out=out, monthly=monthly,
+                 market=market)
         if key is not None:
             memo[key] = out
     return FundPaths(*(None if v is None else np.moveaxis(v, 0, 1) for v in slabs))

@@ -41,7 +41,7 @@ def _has_floor(rule):
     return lambda rule: flag
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")   # no raise: inlined in vector loops
 def _dynamic_weight(rule, nav, high, var_step, stress_scale, fi_stress):
     """The dynamic rule's equity share (:func:`target_weight`)."""
     floor = rule.floor_share * high
@@ -145,7 +145,7 @@ def _holds_no_equity(rule):
     return lambda rule: False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")   # no raise: inlined in vector loops
 def _sell(amount, value, basis):
     """Sell ``amount`` of a holding at average cost: (realized gain, basis removed)."""
     if value <= 0.0 or amount <= 0.0:

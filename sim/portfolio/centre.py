@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import Fund, growths, run_fund
+from . import Fund, run_fund, step_market
 
 __all__ = ["Centre", "centre_funds", "expected_returns", "PILOT_SPAWN_KEY", "ITERATIONS",
            "TOLERANCE"]
@@ -56,11 +56,10 @@ class Centre(NamedTuple):
     se: np.ndarray
 
 
-def _mean_return(fund: Fund, eq_step, fi, steps, grown) -> tuple[np.ndarray, np.ndarray]:
+def _mean_return(fund: Fund, eq_step, fi, steps, market) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error over paths of each year's return on the year's start value;
-    ``grown``: the returns' growth factors (:func:`~sim.portfolio.growths`), computed once."""
-    out = run_fund(fund, eq_step, fi, steps, monthly=False, equity_growth=grown[0],
-                   fixed_income_growth=grown[1])
+    ``market``: the returns step by step (:func:`~sim.portfolio.step_market`), computed once."""
+    out = run_fund(fund, eq_step, fi, steps, monthly=False, market=market)
     start = out.value_end - out.year_return
     r = np.where(start > 0, out.year_return / np.where(start > 0, start, 1.0), 0.0)
     return r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])
@@ -70,7 +69,7 @@ def expected_returns(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray
                      fi: np.ndarray, steps: int) -> Centre:
     """The funds' expected yearly returns on the pilot sample, as they are (market centre)."""
     y = fi.shape[1] // 12
-    grown = growths(eq_step, fi, steps)
+    grown = step_market(eq_step, fi, steps)
     res = [_mean_return(f, eq_step, fi, steps, grown) for f in funds]
     market = 100.0 * np.array([m for m, _ in res])
     return Centre(market, np.asarray(targets, dtype=float)[:, :y], market,
@@ -102,7 +101,7 @@ def centre_funds(funds: list[Fund], targets: np.ndarray, eq_step: np.ndarray, fi
     ``eq_step`` (N, M*steps) and ``fi`` (N, M) are the pilot's returns.
     """
     y = fi.shape[1] // 12
-    grown = growths(eq_step, fi, steps)          # the pilot's growth factors, once
+    grown = step_market(eq_step, fi, steps)      # the pilot's returns step by step, once
 
     def one(fund: Fund, target) -> tuple[Fund, np.ndarray, np.ndarray, np.ndarray]:
         months = months_run(fund, y)

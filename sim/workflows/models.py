@@ -197,7 +197,7 @@ def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str,
     from ..config import ConfigError
     from ..engine import Engine
     from ..esg.model import simulate_block
-    from ..portfolio import growths, run_fund
+    from ..portfolio import run_fund, step_market
     from ..strategy import funding, log_value_grid, quantile_from_log
 
     ref = engines[0]
@@ -234,10 +234,10 @@ def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str,
         a, z = B.bounds(b, long.paths, e.block_size)
         out = simulate_block(e.esg, e.innovations(b, z - a))
         res = []
-        eq_g, fi_g = growths(out.equity_step, out.fixed_income_return, e.steps)
+        market = step_market(out.equity_step, out.fixed_income_return, e.steps)
         for fd in funds:
             r = run_fund(fd, out.equity_step, out.fixed_income_return, e.steps,
-                         monthly=False, equity_growth=eq_g, fixed_income_growth=fi_g)
+                         monthly=False, market=market)
             value = r.value_end[:, pre:]
             cov, _ = funding(value, fd.flows.net_flow[pre:])
             # an emptied fund (value 0) falls below the histogram's range

@@ -13,9 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels as K
-from . import _soa
-from .records import (N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, StepMarket,
-                      Trading)
+from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
 __all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "growths", "step_market", "fund_params",
            "YEARLY_KEYS",
@@ -125,16 +123,12 @@ class Fund:
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
              steps_per_month: int, out: FundPaths | None = None, monthly: bool = True,
-             market: StepMarket | None = None, reference: bool = False) -> FundPaths:
+             market: Market | None = None) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
     the monthly arrays are None. ``market`` (:func:`step_market` of these returns), when
-    given, saves computing it again for each fund on the same returns.
-
-    The kernel runs the paths side by side (:mod:`sim.portfolio._soa`); ``reference`` runs
-    the one-path-at-a-time kernel it is held to instead (:func:`K.portfolio_nb`), for tests
-    and the benchmark: the same numbers to the bit."""
+    given, saves computing it again for each fund on the same returns."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -153,11 +147,7 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
     path = np.empty((n, N_PATH_STATS))
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
-    if reference:
-        eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
-        by_path = Market(equity_step=equity_step, equity_growth=eq_g, fixed_income=fixed_income,
-                         fixed_income_growth=fi_g, steps_per_month=steps_per_month)
-    elif market is None:
+    if market is None:
         market = step_market(equity_step, fixed_income, steps_per_month)
     flows = Flows(float(fund.flows.start_value), int(fund.flows.start_month),
                   float(fund.flows.start_cost_basis),
@@ -167,10 +157,7 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                   np.ascontiguousarray(fund.flows.fixed_income_shift[:y], dtype=np.float64))
     res = FundOut(*(getattr(out, k) if monthly else dummy for k in MONTHLY_KEYS),
                   *(getattr(out, k) for k in YEARLY_KEYS), path=path)
-    if reference:
-        K.portfolio_nb(by_path, fund.rule, fund.trading, flows, res, monthly)
-    else:
-        _soa.portfolio_soa_nb(market, fund.rule, fund.trading, flows, res, monthly)
+    K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
     for j, k in enumerate(PATH_KEYS):
         getattr(out, k)[...] = path[:, j]
     return out
@@ -245,13 +232,13 @@ def growths(equity_step: np.ndarray, fixed_income: np.ndarray,
 
 
 def step_market(equity_step: np.ndarray, fixed_income: np.ndarray,
-                steps_per_month: int) -> StepMarket:
-    """The returns step by step, as the kernel reads them (:class:`StepMarket`): the log
+                steps_per_month: int) -> Market:
+    """The returns step by step, as the kernel reads them (:class:`Market`): the log
     returns, :func:`growths`' growth factors (the same bits), transposed so a step's paths
     are contiguous. Computed once for every fund on these returns."""
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
     eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
-    return StepMarket(np.ascontiguousarray(equity_step.T), np.ascontiguousarray(eq_g.T),
+    return Market(np.ascontiguousarray(equity_step.T), np.ascontiguousarray(eq_g.T),
                       np.ascontiguousarray(fi_g.T), steps_per_month)
 
 

@@ -7,7 +7,22 @@ by its type, the rule compiled in. Its plain reference is
 paths), held to this kernel within 1e-12, and the hand-computed six-month table in
 ``tests/portfolio/test_strategies.py``.
 
-About 450 lines in one module on purpose: numba compiles the kernel with its rule helpers as
+The paths side by side. Every path's state is held in arrays along the paths (a structure of
+arrays) and the market arrives step by step (:class:`~sim.portfolio.records.Market`: steps
+along the rows, paths along the columns), so the equity steps, which are most of a fund's
+work, the month's start and the month-end statistics are loops over the paths that the
+compiler turns into vector instructions, several paths at once. In them the trade, a spell's
+split, the cash lock and the falls are selects, not branches (a branch per path would stop
+the vector loop): each is computed for every path and kept where the rule says. These loops
+use numba's NumPy error model, as do :func:`_sell` and :func:`_dynamic_weight` which they
+inline: a division on a path that does not trade may divide by zero and give an infinity that
+is never kept, where the Python model would raise. The year's flow and outputs run path by
+path, and a window's largest value is read again only on the paths whose largest left it.
+Each path sees the operations of the one-path-at-a-time kernel this replaced, in its order:
+its results were bit-identical (a test held every output equal before that kernel was
+removed), and they are those of the golden guard.
+
+About 600 lines in one module on purpose: numba compiles the kernel with its rule helpers as
 one unit, and each helper's ``@overload`` form sits beside its Python form
 (``tests/portfolio/test_rule_forms.py`` runs both).
 """
@@ -160,20 +175,6 @@ def target_weight_nb(rule, nav, high, var_step, stress_scale, fi_stress=0.0):
     return target_weight(rule, nav, high, var_step, stress_scale, fi_stress)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _window_high(window, n, high, leaving, new):
-    """The largest of ``window[:n]`` after ``new`` replaced ``leaving`` in it, given ``high``,
-    the largest before: read again only when the largest left (exact, as a full scan)."""
-    if new >= high:
-        return new
-    if leaving < high:
-        return high
-    high = window[0]
-    for q in range(1, n):
-        high = max(high, window[q])
-    return high
-
-
 @njit(cache=True, nogil=True)
 def fixed_income_growth_nb(fixed_income, steps, out):
     """Each month's fixed-income growth a step, ``(1 + r)^(1/steps)`` (``1 + r`` for one step),
@@ -188,13 +189,166 @@ def fixed_income_growth_nb(fixed_income, steps, out):
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_every,
+           stress_scale, fi_stress, lam, fi_only, units, ring_high, growth_fi, eq, fi, b_eq,
+           b_fi, realized, costs, m_eq, m_fi, m_cost, var, rebal_count):
+    """The equity steps ``k0 .. k0 + n_steps`` of one month for every path: the rebalancing
+    (a trade where the rule is due, the fund not empty and the weight outside the band; its
+    sale at average cost and its cost, from fixed income while it lasts), as selects, then
+    the step's growth and the EWMA variance (:func:`portfolio_nb`'s docstring)."""
+    band, cost = trading.no_trade_band, trading.transaction_cost
+    n = eq.shape[0]
+    for j in range(n_steps):
+        k = k0 + j
+        g_row = eq_growth[k]
+        x_row = eq_step[k]
+        for i in range(n):
+            e = eq[i]
+            f = fi[i]
+            be = b_eq[i]
+            bf = b_fi[i]
+            gfi = growth_fi[i]
+            cnt = rebal_count[i]
+            skip = fi_only and e == 0.0           # nothing to rebalance, no equity
+            due = cnt == 0
+            cnt2 = cnt + 1
+            cnt2 = 0 if cnt2 == rebalance_every else cnt2
+            value = e + f
+            u = units[i]
+            nav = value / u
+            high = max(ring_high[i], nav)
+            w = target_weight(rule, nav, high, var[i], stress_scale, fi_stress)
+            trade = w * value - e
+            do = (not skip) & due & (value > 0.0) & (u > 0.0) & (abs(trade) > band * value)
+            buy = trade > 0.0
+            r, rem = _sell(trade if buy else -trade, f if buy else e, bf if buy else be)
+            e2 = e + trade
+            f2 = f - trade
+            be2 = be + trade if buy else be - rem
+            bf2 = bf - rem if buy else bf - trade
+            c = cost * abs(trade)
+            paid = c > 0.0
+            from_fi = paid & (f2 >= c)
+            from_eq = paid & (not (f2 >= c))
+            f2 = f2 - c if from_fi else f2
+            bf2 = bf2 - c if from_fi else bf2
+            e2 = e2 - c if from_eq else e2
+            be2 = be2 - c if from_eq else be2
+            re2 = realized[i] + r
+            re2 = re2 - c if paid else re2
+            e = e2 if do else e
+            f = f2 if do else f
+            b_eq[i] = be2 if do else be
+            b_fi[i] = bf2 if do else bf
+            realized[i] = re2 if do else realized[i]
+            costs[i] = costs[i] + c if do & paid else costs[i]
+            m_cost[i] = m_cost[i] + c if do & paid else m_cost[i]
+            g = g_row[i] * shift
+            m_eq[i] = m_eq[i] if skip else m_eq[i] + e * (g - 1.0)
+            m_fi[i] += f * (gfi - 1.0)
+            eq[i] = e if skip else e * g
+            fi[i] = f * gfi
+            var[i] = var[i] if skip else ewma(rule, lam, var[i], x_row[i])
+            rebal_count[i] = cnt if skip else cnt2
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _month_start(fi_growth_m, fi_shift, floor_share, units, ring_high, eq, fi, growth_fi,
+                 nav_start, floor_start, m_eq, m_fi, m_cost):
+    """The month's growth of fixed income, and its start for the split of a breach: NAV,
+    level, results per asset (after the year's flow)."""
+    for i in range(eq.shape[0]):
+        u = units[i]
+        growth_fi[i] = fi_growth_m[i] * fi_shift
+        nav_start[i] = (eq[i] + fi[i]) / u if u > 0.0 else 0.0
+        floor_start[i] = floor_share * ring_high[i]
+        m_eq[i] = 0.0
+        m_fi[i] = 0.0
+        m_cost[i] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _window_in(ring, pos, nav, high, rescan):
+    """Put each path's month-end ``nav`` in row ``pos`` of its window ``ring`` (rows, paths),
+    replacing the value leaving it, and keep ``high``, the window's largest: the new value if
+    it is at least the largest, else the old largest if the value leaving was below it; where
+    the largest left, ``rescan`` asks for the window to be read again (:func:`_rescan`, path
+    by path: exact, as a full scan every month, read only where needed)."""
+    row = ring[pos]
+    for i in range(nav.shape[0]):
+        x = nav[i]
+        h = high[i]
+        leaving = row[i]
+        row[i] = x
+        up = x >= h
+        high[i] = x if up else h
+        rescan[i] = (not up) & (not (leaving < h))
+
+
+@njit(cache=True, nogil=True)
+def _rescan(ring, n, high, rescan):
+    """The largest of each flagged path's window, its first ``n`` rows."""
+    for i in range(high.shape[0]):
+        if rescan[i]:
+            h = ring[0, i]
+            for q in range(1, n):
+                h = max(h, ring[q, i])
+            high[i] = h
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _month_end(m, dynamic, floor_share, cash_lock, eq, fi, units, nav_a, value_a, ring_high,
+               lim_high, past_high, nav_start, floor_start, m_eq, m_fi, m_cost, worst_depth,
+               breach_months, y_breach, y_depth, first_breach, in_breach, y_spells, y_cushion,
+               y_eq, y_fi, y_cost, y_move, lock_months, y_lock, y_fall, y_fall24):
+    """The month-end's statistics for every path, as selects, after the windows: the breach,
+    its spell's split, the cash lock, the 12- and 24-month falls; ``past_high`` is last
+    month's (the 12-month fall is measured against it)."""
+    for i in range(eq.shape[0]):
+        nav = nav_a[i]
+        value = value_a[i]
+        u = units[i]
+        floor_nav = floor_share * ring_high[i]
+        if dynamic:                  # only the dynamic rule has a protection level
+            chk = floor_nav > 0.0
+            depth = nav / floor_nav - 1.0
+            wd = worst_depth[i]
+            worst_depth[i] = min(wd, depth) if chk & (nav < floor_nav * (1.0 + wd)) else wd
+            below = chk & (nav < floor_nav)
+            breach_months[i] += 1 if below else 0
+            y_breach[i] += 1 if below else 0
+            y_depth[i] = min(y_depth[i], depth) if below else y_depth[i]
+            first_breach[i] = m if below & (first_breach[i] < 0) else first_breach[i]
+            spell = below & (not in_breach[i]) & (u > 0.0)   # a spell begins: split its depth
+            y_spells[i] += 1 if spell else 0
+            fs = floor_start[i]
+            y_cushion[i] = y_cushion[i] + (nav_start[i] - fs) / floor_nav if spell \
+                else y_cushion[i]
+            y_eq[i] = y_eq[i] + m_eq[i] / u / floor_nav if spell else y_eq[i]
+            y_fi[i] = y_fi[i] + m_fi[i] / u / floor_nav if spell else y_fi[i]
+            y_cost[i] = y_cost[i] - m_cost[i] / u / floor_nav if spell else y_cost[i]
+            y_move[i] = y_move[i] - (floor_nav - fs) / floor_nav if spell else y_move[i]
+            in_breach[i] = (nav < floor_nav) if chk else in_breach[i]
+            locked = chk & ((eq[i] < cash_lock * value) if value > 0.0 else (cash_lock > 0.0))
+            lock_months[i] += 1 if locked else 0
+            y_lock[i] += 1 if locked else 0
+        ph = past_high[i]
+        yf = y_fall[i]
+        y_fall[i] = max(yf, 1.0 - nav / ph) if (ph > 0.0) & (nav < ph * (1.0 - yf)) else yf
+        lh = lim_high[i]
+        yf24 = y_fall24[i]
+        y_fall24[i] = max(yf24, 1.0 - nav / lh) if (lh > 0.0) & (nav < lh * (1.0 - yf24)) \
+            else yf24
+
+
 @njit(cache=True, nogil=True)
 def portfolio_nb(market, rule, trading, flows, out, monthly):
     """Run one fund over a block of paths.
 
-    ``market`` (:class:`~sim.portfolio.records.Market`) gives the returns, ``rule`` the
-    strategy, ``trading`` its rebalancing and costs, ``flows`` its money in and out; results go
-    to ``out`` (:class:`~sim.portfolio.records.FundOut`), its monthly arrays only when
+    ``market`` (:class:`~sim.portfolio.records.Market`) gives the returns step by step,
+    ``rule`` the strategy, ``trading`` its rebalancing and costs, ``flows`` its money in and
+    out; results go to ``out`` (:class:`~sim.portfolio.records.FundOut`), its monthly arrays only when
     ``monthly`` is true.
 
     The fund starts at the beginning of month ``flows.start_month`` (the month after the
@@ -221,82 +375,97 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
     Accounting is by average cost per asset class. Yearly: return = value change - flow =
     realized + change in unrealized; ``worst_fall_12m`` is the worst fall of the month-end NAV
     against any month-end of the 12 before it, among months ending in the year.
+
+    How it runs: every path's state is held in arrays along the paths (a structure of arrays),
+    so the equity steps, the month's start and the month-end statistics are loops over the
+    paths that compile to vector instructions, several paths at once (the module's docstring).
     """
-    eq_step, eq_growth, fi_month = market.equity_step, market.equity_growth, market.fixed_income
-    fi_growth = market.fixed_income_growth
+    eq_step, eq_growth, fi_growth = market.equity_step, market.equity_growth, \
+        market.fixed_income_growth
     steps = market.steps_per_month
-    n_paths, n_months = fi_month.shape
+    n_months, n_paths = fi_growth.shape
     rebalance_every = steps // trading.rebalance_per_month
-    band, cost = trading.no_trade_band, trading.transaction_cost
     start_value, net_flow, target_value = flows.start_value, flows.net_flow, flows.target_value
     start_month = flows.start_month
     eq_centre = np.exp(flows.equity_shift / steps)   # (Y,) growth factor a step, 1 for none
     fi_centre = np.exp(flows.fixed_income_shift / steps)
     start_basis = flows.start_cost_basis
-    shift = 1.0
-    fi_shift = 1.0
     var0, high0, window, stress_scale, fi_stress, lam = start_state(rule, steps,
                                                                     rebalance_every)
     floor_share, cash_lock = floor_rule(rule)
     dynamic = has_floor(rule)
     fi_only = holds_no_equity(rule)
-    ring = np.empty(window)
-    hist = np.empty(12)              # the last 12 month-end NAVs (and the start)
-    lim = np.empty(LIMIT_WINDOW)     # Bilaga 2's yardstick: the last 24 month-ends
-    for i in range(n_paths):
-        units = start_value
-        var = var0
-        ring[:] = high0
-        ring_high = high0            # max of the ring, kept up to date at each month end
-        pos = 0
-        hist[0] = 1.0
-        lim[:] = high0               # the history before the start, as the rule's
-        lim_high = high0             # the largest of ``lim``, kept like ``ring_high``
-        past_high = 1.0              # the largest of ``hist[:n_hist]``
-        lim_pos = 0
-        y_fall24 = 0.0
-        n_hist = 1
-        hist_pos = 1                 # next slot of ``hist`` (kept below 12: no modulo)
-        rebal_count = 0              # steps since the last rebalancing (no modulo either)
-        w0 = target_weight(rule, 1.0, high0, var, stress_scale, fi_stress)
-        eq = w0 * start_value
-        fi = start_value - eq
-        b_eq = eq * start_basis          # the holdings' cost basis at the start
-        b_fi = fi * start_basis
-        realized = 0.0
-        costs = 0.0
-        breach_months = 0
-        lock_months = 0
-        first_breach = -1
-        worst_depth = math.inf
-        worst_fall = 0.0
-        prev_value = start_value
-        prev_unreal = start_value * (1.0 - start_basis)
-        y_breach = 0
-        y_lock = 0
-        y_fall = 0.0
-        in_breach = False
-        y_depth = 0.0
-        y_spells = 0
-        y_cushion = 0.0
-        y_eq = 0.0
-        y_fi = 0.0
-        y_cost = 0.0
-        y_move = 0.0
-        flow = 0.0
-        shift = eq_centre[start_month // 12] if start_month < n_months else 1.0
-        fi_shift = fi_centre[start_month // 12] if start_month < n_months else 1.0
-        if monthly:                      # before the fund starts: no values
+    n = n_paths
+    # every path's state in arrays along the paths; the windows (rows, paths)
+    ring = np.full((window, n), high0)
+    hist = np.empty((12, n))             # the last 12 month-end NAVs (and the start)
+    hist[0] = 1.0
+    lim = np.full((LIMIT_WINDOW, n), high0)   # Bilaga 2's yardstick: the last 24
+    units_a = np.full(n, start_value)
+    var_a = np.full(n, var0)
+    ring_high_a = np.full(n, high0)
+    lim_high_a = np.full(n, high0)
+    past_high_a = np.ones(n)
+    y_fall24_a = np.zeros(n)
+    rebal_a = np.zeros(n, np.int64)
+    w0 = target_weight(rule, 1.0, high0, var0, stress_scale, fi_stress)
+    eq0 = w0 * start_value
+    fi0 = start_value - eq0
+    eq_a = np.full(n, eq0)
+    fi_a = np.full(n, fi0)
+    b_eq_a = np.full(n, eq0 * start_basis)   # the holdings' cost basis at the start
+    b_fi_a = np.full(n, fi0 * start_basis)
+    realized_a = np.zeros(n)
+    costs_a = np.zeros(n)
+    breach_months_a = np.zeros(n, np.int64)
+    lock_months_a = np.zeros(n, np.int64)
+    first_breach_a = np.full(n, -1, np.int64)
+    worst_depth_a = np.full(n, math.inf)
+    worst_fall_a = np.zeros(n)
+    prev_value_a = np.full(n, start_value)
+    prev_unreal_a = np.full(n, start_value * (1.0 - start_basis))
+    y_breach_a = np.zeros(n, np.int64)
+    y_lock_a = np.zeros(n, np.int64)
+    y_fall_a = np.zeros(n)
+    in_breach_a = np.zeros(n, np.bool_)
+    y_depth_a = np.zeros(n)
+    y_spells_a = np.zeros(n, np.int64)
+    y_cushion_a = np.zeros(n)
+    y_eq_a = np.zeros(n)
+    y_fi_a = np.zeros(n)
+    y_cost_a = np.zeros(n)
+    y_move_a = np.zeros(n)
+    flow_a = np.zeros(n)
+    growth_fi_a = np.empty(n)
+    nav_start_a = np.empty(n)
+    floor_start_a = np.empty(n)
+    m_eq_a = np.empty(n)
+    m_fi_a = np.empty(n)
+    m_cost_a = np.empty(n)
+    nav_a = np.empty(n)
+    value_a = np.empty(n)
+    rescan = np.zeros(n, np.bool_)
+    pos = 0
+    lim_pos = 0
+    n_hist = 1
+    hist_pos = 1                         # next slot of ``hist`` (kept below 12: no modulo)
+    shift = eq_centre[start_month // 12] if start_month < n_months else 1.0
+    fi_shift = fi_centre[start_month // 12] if start_month < n_months else 1.0
+    if monthly:                          # before the fund starts: no values
+        for i in range(n):
             for m in range(start_month):
                 out.nav[i, m] = math.nan
                 out.value[i, m] = math.nan
                 out.equity_weight[i, m] = math.nan
                 out.floor[i, m] = math.nan
-        for m in range(start_month, n_months):
-            if m % 12 == 0 or m == start_month:
-                y = m // 12
-                shift = eq_centre[y]         # the year's return centre, a step
-                fi_shift = fi_centre[y]
+    for m in range(start_month, n_months):
+        if m % 12 == 0 or m == start_month:
+            y = m // 12
+            shift = eq_centre[y]         # the year's return centre, a step
+            fi_shift = fi_centre[y]
+            for i in range(n):           # the year's flow, path by path
+                eq, fi, b_eq, b_fi = eq_a[i], fi_a[i], b_eq_a[i], b_fi_a[i]
+                units, realized = units_a[i], realized_a[i]
                 value = eq + fi
                 flow = net_flow[y] if m > start_month else 0.0
                 if m > start_month and not math.isnan(target_value[y]):
@@ -331,153 +500,101 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                         b_fi -= rem
                 elif flow < 0.0:
                     flow = 0.0                   # nothing to pay out from
-            growth_fi = fi_growth[i, m] * fi_shift
-            # the month's start, for the split of a breach: NAV, level, results per asset
-            nav_start = (eq + fi) / units if units > 0.0 else 0.0
-            floor_start = floor_share * ring_high
-            m_eq = 0.0
-            m_fi = 0.0
-            m_cost = 0.0
-            for j in range(steps):
-                if fi_only and eq == 0.0:          # nothing to rebalance, no equity
-                    m_fi += fi * (growth_fi - 1.0)
-                    fi *= growth_fi
-                    continue
-                k = m * steps + j
-                rebal_due = rebal_count == 0
-                rebal_count += 1
-                if rebal_count == rebalance_every:
-                    rebal_count = 0
-                if rebal_due:
-                    value = eq + fi
-                    if value > 0.0 and units > 0.0:
-                        nav = value / units
-                        high = max(ring_high, nav)
-                        w = target_weight(rule, nav, high, var, stress_scale, fi_stress)
-                        if abs(w * value - eq) > band * value:   # |w - eq/value| > band
-                            trade = w * value - eq
-                            if trade > 0.0:
-                                r, rem = _sell(trade, fi, b_fi)
-                                fi -= trade
-                                b_fi -= rem
-                                eq += trade
-                                b_eq += trade
-                            else:
-                                r, rem = _sell(-trade, eq, b_eq)
-                                eq += trade
-                                b_eq -= rem
-                                fi -= trade
-                                b_fi -= trade
-                            realized += r
-                            c = cost * abs(trade)
-                            if c > 0.0:
-                                if fi >= c:
-                                    fi -= c
-                                    b_fi -= c
-                                else:
-                                    eq -= c
-                                    b_eq -= c
-                                realized -= c
-                                costs += c
-                                m_cost += c
-                g = eq_growth[i, k] * shift
-                m_eq += eq * (g - 1.0)
-                m_fi += fi * (growth_fi - 1.0)
-                eq *= g
-                fi *= growth_fi
-                var = ewma(rule, lam, var, eq_step[i, k])
-            # --- month end
-            value = eq + fi
-            nav = value / units if units > 0.0 else 0.0
-            if dynamic:                  # only the dynamic rule has a protection level
-                leaving = ring[pos]
-                ring[pos] = nav
-                pos += 1
-                if pos == window:
-                    pos = 0
-                ring_high = _window_high(ring, window, ring_high, leaving, nav)
-            floor_nav = floor_share * ring_high
-            if monthly:
-                out.nav[i, m] = nav
+                flow_a[i] = flow
+                eq_a[i], fi_a[i], b_eq_a[i], b_fi_a[i] = eq, fi, b_eq, b_fi
+                units_a[i], realized_a[i] = units, realized
+        _month_start(fi_growth[m], fi_shift, floor_share, units_a, ring_high_a, eq_a, fi_a,
+                     growth_fi_a, nav_start_a, floor_start_a, m_eq_a, m_fi_a, m_cost_a)
+        _steps(m * steps, steps, eq_growth, eq_step, shift, rule, trading, rebalance_every,
+               stress_scale, fi_stress, lam, fi_only, units_a, ring_high_a, growth_fi_a, eq_a,
+               fi_a, b_eq_a, b_fi_a, realized_a, costs_a, m_eq_a, m_fi_a, m_cost_a, var_a,
+               rebal_a)
+        # --- month end: the NAV; the windows (the same row for every path); the statistics
+        for i in range(n):
+            u = units_a[i]
+            value_a[i] = eq_a[i] + fi_a[i]
+            nav_a[i] = value_a[i] / u if u > 0.0 else 0.0
+        if dynamic:                      # only the dynamic rule has a protection level
+            _window_in(ring, pos, nav_a, ring_high_a, rescan)
+            pos += 1
+            if pos == window:
+                pos = 0
+            _rescan(ring, window, ring_high_a, rescan)
+        if monthly:
+            for i in range(n):
+                value = value_a[i]
+                floor_nav = floor_share * ring_high_a[i]
+                out.nav[i, m] = nav_a[i]
                 out.value[i, m] = value
-                out.equity_weight[i, m] = eq / value if value > 0.0 else 0.0
-                out.floor[i, m] = floor_nav * units if dynamic else math.nan
-            # comparisons instead of divisions where the division cannot change the result
-            if dynamic and floor_nav > 0.0:
-                if nav < floor_nav * (1.0 + worst_depth):
-                    worst_depth = min(worst_depth, nav / floor_nav - 1.0)
-                if nav < floor_nav:
-                    breach_months += 1
-                    y_breach += 1
-                    y_depth = min(y_depth, nav / floor_nav - 1.0)
-                    if first_breach < 0:
-                        first_breach = m
-                    if not in_breach and units > 0.0:    # a spell begins: split its depth
-                        y_spells += 1
-                        y_cushion += (nav_start - floor_start) / floor_nav
-                        y_eq += m_eq / units / floor_nav
-                        y_fi += m_fi / units / floor_nav
-                        y_cost -= m_cost / units / floor_nav
-                        y_move -= (floor_nav - floor_start) / floor_nav
-                in_breach = nav < floor_nav
-                if eq < cash_lock * value if value > 0.0 else cash_lock > 0.0:
-                    lock_months += 1
-                    y_lock += 1
-            if past_high > 0.0 and nav < past_high * (1.0 - y_fall):
-                y_fall = max(y_fall, 1.0 - nav / past_high)
-            leaving = lim[lim_pos]
-            lim[lim_pos] = nav           # this month-end and the 23 before it
-            lim_pos += 1
-            if lim_pos == LIMIT_WINDOW:
-                lim_pos = 0
-            lim_high = _window_high(lim, LIMIT_WINDOW, lim_high, leaving, nav)
-            if lim_high > 0.0 and nav < lim_high * (1.0 - y_fall24):
-                y_fall24 = max(y_fall24, 1.0 - nav / lim_high)
-            leaving = hist[hist_pos] if n_hist == 12 else -math.inf
-            hist[hist_pos] = nav
-            hist_pos += 1
-            if hist_pos == 12:
-                hist_pos = 0
-            n_hist = min(n_hist + 1, 12)
-            past_high = _window_high(hist, n_hist, past_high, leaving, nav)
-            if m % 12 == 11 or m == n_months - 1:
-                y = m // 12
+                out.equity_weight[i, m] = eq_a[i] / value if value > 0.0 else 0.0
+                out.floor[i, m] = floor_nav * units_a[i] if dynamic else math.nan
+        _window_in(lim, lim_pos, nav_a, lim_high_a, rescan)   # this month-end, the 23 before
+        lim_pos += 1
+        if lim_pos == LIMIT_WINDOW:
+            lim_pos = 0
+        _rescan(lim, LIMIT_WINDOW, lim_high_a, rescan)
+        _month_end(m, dynamic, floor_share, cash_lock, eq_a, fi_a, units_a, nav_a, value_a,
+                   ring_high_a, lim_high_a, past_high_a, nav_start_a, floor_start_a, m_eq_a,
+                   m_fi_a, m_cost_a, worst_depth_a, breach_months_a, y_breach_a, y_depth_a,
+                   first_breach_a, in_breach_a, y_spells_a, y_cushion_a, y_eq_a, y_fi_a,
+                   y_cost_a, y_move_a, lock_months_a, y_lock_a, y_fall_a, y_fall24_a)
+        # the 12 last month-ends (a window of its own length until it is full)
+        full = n_hist == 12
+        for i in range(n):
+            leaving = hist[hist_pos, i] if full else -math.inf
+            x = nav_a[i]
+            h = past_high_a[i]
+            hist[hist_pos, i] = x
+            up = x >= h
+            past_high_a[i] = x if up else h
+            rescan[i] = (not up) & (not (leaving < h))
+        hist_pos += 1
+        if hist_pos == 12:
+            hist_pos = 0
+        n_hist = min(n_hist + 1, 12)
+        _rescan(hist, n_hist, past_high_a, rescan)
+        if m % 12 == 11 or m == n_months - 1:
+            y = m // 12
+            for i in range(n):
+                value = value_a[i]
+                b_eq, b_fi = b_eq_a[i], b_fi_a[i]
                 unreal = value - b_eq - b_fi
-                out.year_return[i, y] = value - prev_value - flow
-                out.realized[i, y] = realized
-                out.unrealized_change[i, y] = unreal - prev_unreal
+                out.year_return[i, y] = value - prev_value_a[i] - flow_a[i]
+                out.realized[i, y] = realized_a[i]
+                out.unrealized_change[i, y] = unreal - prev_unreal_a[i]
                 out.value_end[i, y] = value
                 out.cost_basis[i, y] = b_eq + b_fi
-                out.breach_months[i, y] = y_breach
-                out.cash_lock_months[i, y] = y_lock
-                out.transaction_costs[i, y] = costs
-                out.worst_fall_12m[i, y] = y_fall
-                out.worst_fall_24m[i, y] = y_fall24
-                out.breach_spells[i, y] = y_spells
-                out.breach_depth[i, y] = y_depth
-                out.breach_cushion[i, y] = y_cushion
-                out.breach_equity[i, y] = y_eq
-                out.breach_fixed_income[i, y] = y_fi
-                out.breach_costs[i, y] = y_cost
-                out.breach_floor_move[i, y] = y_move
-                worst_fall = max(worst_fall, y_fall)
-                prev_value = value
-                prev_unreal = unreal
-                realized = 0.0
-                costs = 0.0
-                y_breach = 0
-                y_lock = 0
-                y_fall = 0.0
-                y_fall24 = 0.0
-                y_spells = 0
-                y_depth = 0.0
-                y_cushion = 0.0
-                y_eq = 0.0
-                y_fi = 0.0
-                y_cost = 0.0
-                y_move = 0.0
-        out.path[i, PATH_BREACH_MONTHS] = breach_months
-        out.path[i, PATH_FIRST_BREACH] = first_breach
-        out.path[i, PATH_WORST_DEPTH] = worst_depth if dynamic else math.nan
-        out.path[i, PATH_WORST_FALL_12M] = worst_fall
-        out.path[i, PATH_LOCK_MONTHS] = lock_months
+                out.breach_months[i, y] = y_breach_a[i]
+                out.cash_lock_months[i, y] = y_lock_a[i]
+                out.transaction_costs[i, y] = costs_a[i]
+                out.worst_fall_12m[i, y] = y_fall_a[i]
+                out.worst_fall_24m[i, y] = y_fall24_a[i]
+                out.breach_spells[i, y] = y_spells_a[i]
+                out.breach_depth[i, y] = y_depth_a[i]
+                out.breach_cushion[i, y] = y_cushion_a[i]
+                out.breach_equity[i, y] = y_eq_a[i]
+                out.breach_fixed_income[i, y] = y_fi_a[i]
+                out.breach_costs[i, y] = y_cost_a[i]
+                out.breach_floor_move[i, y] = y_move_a[i]
+                worst_fall_a[i] = max(worst_fall_a[i], y_fall_a[i])
+                prev_value_a[i] = value
+                prev_unreal_a[i] = unreal
+                realized_a[i] = 0.0
+                costs_a[i] = 0.0
+                y_breach_a[i] = 0
+                y_lock_a[i] = 0
+                y_fall_a[i] = 0.0
+                y_fall24_a[i] = 0.0
+                y_spells_a[i] = 0
+                y_depth_a[i] = 0.0
+                y_cushion_a[i] = 0.0
+                y_eq_a[i] = 0.0
+                y_fi_a[i] = 0.0
+                y_cost_a[i] = 0.0
+                y_move_a[i] = 0.0
+    for i in range(n):
+        out.path[i, PATH_BREACH_MONTHS] = breach_months_a[i]
+        out.path[i, PATH_FIRST_BREACH] = first_breach_a[i]
+        out.path[i, PATH_WORST_DEPTH] = worst_depth_a[i] if dynamic else math.nan
+        out.path[i, PATH_WORST_FALL_12M] = worst_fall_a[i]
+        out.path[i, PATH_LOCK_MONTHS] = lock_months_a[i]

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FixedMix", "Dynamic", "Trading", "Flows", "Market", "StepMarket", "FundOut",
+__all__ = ["FixedMix", "Dynamic", "Trading", "Flows", "Market", "FundOut",
            "PATH_BREACH_MONTHS", "PATH_FIRST_BREACH", "PATH_WORST_DEPTH", "PATH_WORST_FALL_12M",
            "PATH_LOCK_MONTHS", "N_PATH_STATS", "LIMIT_WINDOW"]
 
@@ -74,19 +74,10 @@ class Flows(NamedTuple):
 
 
 class Market(NamedTuple):
-    """The returns one block of paths sees (``N`` paths, ``M`` months, ``S = M x steps``)."""
-
-    equity_step: np.ndarray       # (N, S) log return per equity step
-    equity_growth: np.ndarray     # (N, S) exp(equity_step), computed once for every fund
-    fixed_income: np.ndarray      # (N, M) simple return per month
-    fixed_income_growth: np.ndarray  # (N, M) growth a step, (1 + fixed_income)^(1/steps):
-    #                                  computed once for every fund (fixed_income_growth_nb)
-    steps_per_month: int          # equity steps a month
-
-
-class StepMarket(NamedTuple):
-    """The returns of :class:`Market` step by step, for the kernel with the paths side by side
-    (:mod:`sim.portfolio._soa`): steps along the rows, paths along the columns."""
+    """The returns one block of paths sees (``N`` paths, ``M`` months, ``S = M x steps``), step
+    by step: steps along the rows, paths along the columns, so a step's paths are contiguous
+    for the kernel (:mod:`sim.portfolio._kernels`); :func:`sim.portfolio.step_market` makes
+    it, once for every fund on the same returns."""
 
     equity_step: np.ndarray       # (S, N) log return per equity step
     equity_growth: np.ndarray     # (S, N) exp(equity_step)

@@ -1,10 +1,13 @@
-"""Numba kernels of the run's summary: a block's monthly fund values counted into the Bilaga 2
-fans' histograms in one pass, without the block-sized temporaries (ratios, bin ids) NumPy
-needs, and without the GIL, so each worker thread counts its blocks into its own histogram.
+"""Numba kernels of the run's summary: a block's values counted into its histograms in one
+pass, without the block-sized temporaries (ratios, bin ids) NumPy needs, and without the GIL,
+so each worker thread counts its blocks into its own histograms: the Bilaga 2 fans (the funds'
+monthly values, :func:`count_fan`) and every other histogram of the summary (the results, the
+funds' returns, falls and depths, :func:`count_columns`).
 
 The binning is :meth:`sim.analysis.Histogram.bin`'s, step for step in the same floating-point
-operations, so the counts are those NumPy gives (a test holds them equal, and the golden guard
-the run's fans).
+operations, so the counts are those NumPy gives for finite values and NaN (a test holds them
+equal, and the golden guard the run's statistics); an infinity is counted beyond the range on
+its own side, where NumPy's cast to an integer depends on the processor.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 
 from numba import njit
 
-__all__ = ["count_fan"]
+__all__ = ["count_fan", "count_columns"]
 
 _MAX = 1.7976931348623157e308
 
@@ -67,3 +70,45 @@ def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above,
             else:
                 vmin[c] = lo_v
                 vmax[c] = hi_v
+
+
+@njit(nogil=True, cache=True)
+def count_columns(x, origin, lo, width, bins, counts, below, above, vmin, vmax):
+    """Count ``x[i, c]`` (paths ``i``, columns ``c``) into column ``c``'s histogram on the grid
+    ``origin[c] + [lo, lo + bins * width)`` (``origin`` of length 0: none), with ``below``,
+    ``above`` and each column's ``vmin`` and ``vmax`` of ``x`` as :func:`count_fan`. Column by
+    column, so a column's bins stay in the cache while its paths are counted."""
+    n, columns = x.shape
+    shifted = origin.shape[0] > 0
+    for c in range(columns):
+        o = origin[c] if shifted else 0.0
+        row = counts[c]
+        lo_v, hi_v = vmin[c], vmax[c]
+        nan_seen = lo_v != lo_v
+        b, a = 0, 0
+        for i in range(n):
+            v = x[i, c]
+            if v != v:
+                nan_seen = True
+                b += 1                   # NumPy's floor(NaN) cast to int64 is negative
+                continue
+            if v < lo_v:
+                lo_v = v
+            if v > hi_v:
+                hi_v = v
+            d = v - o if shifted else v
+            f = math.floor((d - lo) / width)
+            if f < 0.0:
+                b += 1
+            elif f >= bins:
+                a += 1
+            else:
+                row[int(f)] += 1
+        below[c] += b
+        above[c] += a
+        if nan_seen:
+            vmin[c] = math.nan
+            vmax[c] = math.nan
+        else:
+            vmin[c] = lo_v
+            vmax[c] = hi_v

@@ -167,6 +167,20 @@ class Histogram:
                   float(self.width), self.bins, self.counts, self.below, self.above,
                   self.vmin, self.vmax)
 
+    def count(self, x: np.ndarray) -> None:
+        """Count ``x`` (n, columns) at once in a numba kernel without the GIL
+        (:func:`sim._summary_kernels.count_columns`): the bins :meth:`bin` gives, with no
+        temporaries and no ids buffered. Not thread-safe: a histogram counted this way belongs
+        to one thread."""
+        from ._summary_kernels import count_columns
+
+        x = np.asarray(x, dtype=np.float64).reshape(-1, self.columns)
+        origin = (np.empty(0) if self.origin is None
+                  else np.ascontiguousarray(np.broadcast_to(self.origin, self.columns),
+                                            dtype=np.float64))
+        count_columns(x, origin, float(self.lo), float(self.width), self.bins, self.counts,
+                      self.below, self.above, self.vmin, self.vmax)
+
     def merge(self, other: Histogram) -> None:
         """Add another histogram of the same grid (counts are integers: exact in any order)."""
         if (other.lo, other.hi, other.bins, other.columns) != (self.lo, self.hi, self.bins,

@@ -5,10 +5,10 @@ A block's results are reduced to a :class:`BlockStats`: its floating-point sums
 go into fixed-bin histograms). Float sums are folded **in block order**, so the result is
 bit-identical for any number of threads or workers; counts and histograms are exact, so a
 worker may merge its blocks' counts first and send them as one (:meth:`Summary.merge_counts`).
-The Bilaga 2 fans (a histogram per fund and month) are the largest: each worker thread counts
-its blocks into its own in a numba kernel without the GIL
-(:meth:`sim.analysis.Histogram.count_ratios`), merged once at the end (:meth:`Summary.collect`),
-with no bin ids buffered and no fold of them on the main thread.
+Every histogram (the results', the funds' returns, falls and depths, and the Bilaga 2 fans, a
+histogram per fund and month) is counted by each worker thread into its own in a numba kernel
+without the GIL (:meth:`sim.analysis.Histogram.count` and ``count_ratios``), merged once at the
+end (:meth:`Summary.collect`), with no bin ids buffered and no fold of them on the main thread.
 In ``summary`` mode memory does not grow with the number of paths.
 
 One module of about 500 lines on purpose: what :meth:`Summary.reduce` computes per block and
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .analysis import Binned, Histogram, standard_error, wilson
+from .analysis import Histogram, standard_error, wilson
 from .catalogue import annotate
 from .portfolio import BREACH_PARTS
 
@@ -75,8 +75,8 @@ class FloatSums:
 
 @dataclass
 class Samples:
-    """A block's values for the histograms (rows are paths); in a reduced block, their bins
-    (:class:`sim.analysis.Binned`)."""
+    """A block's values for the histograms (rows are paths), counted where the block is
+    reduced (:meth:`Summary.reduce`), each into ``Counts.hist_<name>``'s grid."""
 
     net_result: np.ndarray            # (N, Y)
     bkr: np.ndarray                   # (N, Y)
@@ -137,21 +137,6 @@ class Counts:
     u_sq: dict = field(default_factory=dict)
     u_cross: dict = field(default_factory=dict)
 
-    def bin_samples(self, s: Samples) -> Samples:
-        """The samples binned on these histograms' grids (:meth:`Histogram.bin`): the work of
-        counting them, done where the block was reduced (a worker thread)."""
-        return Samples(**{name: None if hist is None or x is None else hist.bin(x)
-                          for name, x, hist in self._pairs(s)})
-
-    def add_samples(self, s: Samples) -> None:
-        for _, x, hist in self._pairs(s):
-            if hist is not None and x is not None:
-                hist.add_binned(x) if isinstance(x, Binned) else hist.add(x)
-
-    def _pairs(self, s: Samples):
-        for f in fields(Samples):
-            yield f.name, getattr(s, f.name), getattr(self, f"hist_{f.name}")
-
     def merge(self, other: Counts) -> None:
         """Add another accumulator's counts (exact: any order gives the same result)."""
         for f in fields(self):
@@ -177,11 +162,11 @@ class Counts:
 
 @dataclass
 class BlockStats:
-    """One block's statistics: its float sums, its integer counts, its histogram values."""
+    """One block's statistics: its float sums and its integer counts (its histograms are
+    counted by the worker thread into its own, :meth:`Summary.collect`)."""
 
     floats: FloatSums
     counts: Counts                    # integer fields only; histograms are left empty (None)
-    samples: Samples
 
 
 class Summary:
@@ -205,10 +190,10 @@ class Summary:
         def fan(rng):
             return Histogram(*rng, columns=p * m) if fans else None
 
-        #: the fans' histograms are counted by each worker thread into its own (numba, no
-        #: GIL; exact integers, merged in any order by :meth:`collect`)
+        #: every histogram is counted by each worker thread into its own (numba, no GIL;
+        #: exact integers, merged in any order by :meth:`collect`)
         self._local = threading.local()
-        self._fan_parts: list[tuple[Histogram, Histogram, Histogram]] = []
+        self._parts: list[dict[str, Histogram]] = []
         self._parts_lock = threading.Lock()
         self.counts = Counts(
             n=0, ret_n=0, deficit=np.zeros(y, np.int64),
@@ -267,11 +252,11 @@ class Summary:
         lock = None
         if self.fans:
             scale = np.where(self.start > 0, self.start, 1.0)
-            value_h, floor_h, weight_h = self._fan_histograms()
-            value_h.count_ratios(r.funds.value, scale)
-            floor_h.count_ratios(r.funds.floor, scale, nan_to_zero=True)
+            mine = self._histograms()
+            mine["value_fan"].count_ratios(r.funds.value, scale)
+            mine["floor_fan"].count_ratios(r.funds.floor, scale, nan_to_zero=True)
             w = r.funds.equity_weight
-            weight_h.count_ratios(w, np.ones_like(scale))
+            mine["weight_fan"].count_ratios(w, np.ones_like(scale))
             lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
         below = bkr < r.budget.required_result_1pct
         nb = e.budget_years
@@ -302,31 +287,33 @@ class Summary:
                           fall=r.funds.worst_fall_12m[:, :, :y].max(axis=2),
                           depth=np.where(breach.any(axis=2),
                                          r.funds.breach_depth[:, :, :y].min(axis=2), 1.0))
-        return BlockStats(floats, counts, self.counts.bin_samples(samples))
+        mine = self._histograms()
+        for f in fields(Samples):
+            mine[f.name].count(getattr(samples, f.name))
+        return BlockStats(floats, counts)
 
-    def _fan_histograms(self) -> tuple[Histogram, Histogram, Histogram]:
-        """This thread's own histograms of the fans (value, floor, equity weight)."""
-        mine = getattr(self._local, "fans", None)
+    def _histograms(self) -> dict[str, Histogram]:
+        """This thread's own histograms, by the name of ``Counts.hist_<name>`` (the fans' only
+        with ``fans``), on the same grids."""
+        mine = getattr(self._local, "hists", None)
         if mine is None:
-            h = self.counts
-            mine = tuple(Histogram(x.lo, x.hi, x.bins, columns=x.columns) for x in
-                         (h.hist_value_fan, h.hist_floor_fan, h.hist_weight_fan))
+            mine = {f.name[5:]: Histogram(h.lo, h.hi, h.bins, columns=h.columns, origin=h.origin)
+                    for f in fields(Counts) if f.name.startswith("hist_")
+                    and (h := getattr(self.counts, f.name)) is not None}
             with self._parts_lock:
-                self._fan_parts.append(mine)
-            self._local.fans = mine
+                self._parts.append(mine)
+            self._local.hists = mine
         return mine
 
     def collect(self) -> None:
-        """Merge the threads' fan histograms into :attr:`counts` (before the counts are read
-        or sent); the threads start new ones after."""
+        """Merge the threads' histograms into :attr:`counts` (before the counts are read or
+        sent); the threads start new ones after."""
         with self._parts_lock:
-            parts, self._fan_parts = self._fan_parts, []
+            parts, self._parts = self._parts, []
             self._local = threading.local()
-        h = self.counts
-        for value_h, floor_h, weight_h in parts:
-            h.hist_value_fan.merge(value_h)
-            h.hist_floor_fan.merge(floor_h)
-            h.hist_weight_fan.merge(weight_h)
+        for mine in parts:
+            for name, h in mine.items():
+                getattr(self.counts, f"hist_{name}").merge(h)
 
     def fold(self, stats: BlockStats) -> None:
         """Fold a block: its float sums (in block order) and its counts."""
@@ -336,7 +323,6 @@ class Summary:
     def fold_counts(self, stats: BlockStats) -> None:
         """Fold a block's exact parts only (a worker's chunk, in any order)."""
         self.counts.merge(stats.counts)
-        self.counts.add_samples(stats.samples)
 
     def merge_counts(self, counts: Counts) -> None:
         """Merge another accumulator's counts (a worker's chunk)."""

@@ -153,3 +153,34 @@ def test_counting_ratios_in_the_kernel_is_numpys_binning(nan_to_zero):
     np.testing.assert_array_equal(kernel.vmin, numpy.vmin)
     np.testing.assert_array_equal(kernel.vmax, numpy.vmax)
     assert kernel.counts.sum() + kernel.below.sum() + kernel.above.sum() == n * p * m
+
+
+@pytest.mark.parametrize("centred", [False, True])
+def test_counting_columns_in_the_kernel_is_numpys_binning(centred):
+    """Every other histogram of the summary (Histogram.count, numba) against the NumPy binning
+    (Histogram.add): the same counts, below, above, minima and maxima, exactly, with and
+    without a grid centred on each column's origin; values on bin edges, outside the range,
+    a strided array and NaN included."""
+    from sim.analysis import Histogram
+
+    rng = np.random.default_rng(8)
+    n, c = 400, 5
+    origin = np.array([0.0, 1200.0, -45.0, 3.0, 17000.0]) if centred else None
+    x = rng.normal(0.0, 900.0, size=(n, c)) + (0.0 if origin is None else origin)
+    x[:30] = (np.arange(30)[:, None] - 15.0) + (0.0 if origin is None else origin)  # edges
+    x[40, 1] = 1e9
+    x[41, 2] = -1e9
+    x[42, 3] = np.nan
+    kernel = Histogram(-3000.0, 3000.0, 6000, columns=c, origin=origin)
+    numpy = Histogram(-3000.0, 3000.0, 6000, columns=c, origin=origin)
+    wide = np.zeros((n, 2 * c))
+    wide[:, ::2] = x
+    for half in (wide[: n // 2, ::2], wide[n // 2:, ::2]):     # two blocks, strided
+        kernel.count(half)
+        with np.errstate(invalid="ignore"):
+            numpy.add(half)
+    numpy.flush()
+    for key in ("counts", "below", "above", "vmin", "vmax"):
+        np.testing.assert_array_equal(getattr(kernel, key), getattr(numpy, key), err_msg=key)
+    assert kernel.counts.sum() + kernel.below.sum() + kernel.above.sum() == n * c
+    assert kernel.above.sum() >= 1 and kernel.below.sum() >= 2

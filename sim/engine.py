@@ -387,8 +387,8 @@ def run(cfg, n_paths: int, seed: int, threads: int = 1, store: str = "summary",
     high on the same random numbers. ``engine`` reuses an :class:`Engine` built for ``cfg``
     and ``seed``. ``fans`` adds monthly quantiles of each fund's value, floor and equity weight
     and the share of paths in cash lock (the Bilaga 2 fan charts, counted by each worker
-    thread in numba: about a sixth more time, measured at 300 000 paths on 2 threads; it was
-    over a third with NumPy's binning)."""
+    thread in numba: 100 000 paths of the default plan on 2 threads took 1,41 s with them
+    and 1,00 s without, once the funds ran with their paths side by side)."""
     if engine is not None and engine.seed != seed:
         raise ValueError(f"seed: {seed} differs from the seed {engine.seed} the engine was "
                          "built with; build the Engine with this seed")

@@ -179,7 +179,7 @@ def target_weight_nb(rule, nav, high, var_step, stress_scale, fi_stress=0.0):
 def fixed_income_growth_nb(fixed_income, steps, out):
     """Each month's fixed-income growth a step, ``(1 + r)^(1/steps)`` (``1 + r`` for one step),
     into ``out``: what every fund of a block multiplies its fixed income by (computed here once,
-    not by each fund's kernel: the power is a sixth of a dynamic fund's time)."""
+    not by each fund's kernel: the power was a sixth of a dynamic fund's time)."""
     for i in range(fixed_income.shape[0]):
         for m in range(fixed_income.shape[1]):
             g = 1.0 + fixed_income[i, m]

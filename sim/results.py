@@ -8,6 +8,7 @@ import functools
 import importlib.metadata
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -220,15 +221,16 @@ def _remove_empty(folders: list[Path]) -> None:
 #: a fork inherits it).
 _PENDING: list = []
 _ENDED = object()
+#: The signals that end a command (:mod:`sim.interrupt`), held back while a writer is forked.
+_ENDING = (signal.SIGINT, signal.SIGTERM)
 
 
 def _render_child(i: int, conn) -> None:
     """A forked writer: render file ``i`` and send back None or the exception. SIGTERM and
     SIGINT end it at once (the parent, told by its exit, cleans up)."""
-    import signal
-
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _ENDING)   # blocked by the parent's fork
     try:
         write, tmp = _PENDING[i]
         write(tmp)
@@ -271,7 +273,14 @@ def _render(writers: list, tmps: list[str], processes: int, names: list[str]) ->
                 receive, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_render_child, args=(i, send), daemon=True)
                 try:
-                    proc.start()
+                    # the signals that end a command wait until the fork is done: one in the
+                    # middle would stop the libraries' fork hooks half-way (filelock's, which
+                    # then prints a traceback), and arrives here instead, as Interrupted
+                    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+                    try:
+                        proc.start()
+                    finally:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 except BaseException:            # a signal after the fork: end the child
                     if proc.pid is not None:
                         proc.kill()
@@ -302,8 +311,6 @@ def _render(writers: list, tmps: list[str], processes: int, names: list[str]) ->
 
 
 def _ended(exitcode: int, name: str) -> BaseException:
-    import signal
-
     from .errors import Interrupted
 
     if exitcode is not None and exitcode < 0:

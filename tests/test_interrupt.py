@@ -64,6 +64,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_AT_FORK: list = []
+
+
+def _mask_at_fork() -> None:
+    _AT_FORK.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+@pytest.mark.skipif(not LINUX, reason="the writers fork only on Linux")
+def test_the_ending_signals_wait_while_a_writer_is_forked(tmp_path):
+    """SIGTERM and SIGINT are held back while a writer is forked (the CI once saw filelock's
+    fork hook cut half-way by SIGTERM print a traceback), and let through again after: the
+    writers run, and a signal after the write still ends the command."""
+    os.register_at_fork(before=_mask_at_fork)     # runs in the process that forks
+    _AT_FORK.clear()
+    atomic_write_many([(tmp_path / "a.txt", _writer("a")), (tmp_path / "b.txt", _writer("b"))],
+                      processes=2)
+    assert len(_AT_FORK) >= 2
+    assert all({signal.SIGTERM, signal.SIGINT} <= mask for mask in _AT_FORK), _AT_FORK
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert (tmp_path / "a.txt").read_text() == "a" and (tmp_path / "b.txt").read_text() == "b"
+
+
 @pytest.mark.skipif(not LINUX, reason="the writers fork only on Linux")
 def test_a_writer_process_ended_by_a_signal_ends_the_write_cleanly(tmp_path):
     """A forked writer killed from outside: the write raises Interrupted naming its file,

@@ -22,6 +22,41 @@ _MAX = 1.7976931348623157e308
 
 
 @njit(nogil=True, cache=True)
+def _tally(v, d, lo, width, bins, row, lo_v, hi_v, b, a):
+    """One value ``v`` of a column (its minimum and maximum), counted in the bin of ``d`` on
+    the grid ``[lo, lo + bins * width)`` of the column's ``row``: the column's running minimum,
+    maximum, counts below and above, and whether ``v`` is NaN."""
+    if v != v:
+        return lo_v, hi_v, b + 1, a, True       # NumPy's floor(NaN) cast to int64 is negative
+    if v < lo_v:
+        lo_v = v
+    if v > hi_v:
+        hi_v = v
+    f = math.floor((d - lo) / width)
+    if f < 0.0:
+        b += 1
+    elif f >= bins:
+        a += 1
+    else:
+        row[int(f)] += 1
+    return lo_v, hi_v, b, a, False
+
+
+@njit(nogil=True, cache=True)
+def _close(c, lo_v, hi_v, b, a, nan_seen, below, above, vmin, vmax):
+    """Column ``c``'s counts outside the range, minimum and maximum (NaN once a NaN is seen,
+    as NumPy's min and max) after a block."""
+    below[c] += b
+    above[c] += a
+    if nan_seen:
+        vmin[c] = math.nan
+        vmax[c] = math.nan
+    else:
+        vmin[c] = lo_v
+        vmax[c] = hi_v
+
+
+@njit(nogil=True, cache=True)
 def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above, vmin, vmax):
     """Count ``values[i, p, m] / scale[p]`` (paths ``i``, funds ``p``, months ``m``) into the
     histogram of column ``p * M + m``: ``counts`` (P*M, bins), ``below`` and ``above`` the
@@ -47,29 +82,9 @@ def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above,
                         x = _MAX
                     elif x == -math.inf:
                         x = -_MAX
-                if x != x:
-                    nan_seen = True
-                    b += 1                   # NumPy's floor(NaN) cast to int64 is negative
-                    continue
-                if x < lo_v:
-                    lo_v = x
-                if x > hi_v:
-                    hi_v = x
-                f = math.floor((x - lo) / width)
-                if f < 0.0:
-                    b += 1
-                elif f >= bins:
-                    a += 1
-                else:
-                    row[int(f)] += 1
-            below[c] += b
-            above[c] += a
-            if nan_seen:
-                vmin[c] = math.nan
-                vmax[c] = math.nan
-            else:
-                vmin[c] = lo_v
-                vmax[c] = hi_v
+                lo_v, hi_v, b, a, nan_x = _tally(x, x, lo, width, bins, row, lo_v, hi_v, b, a)
+                nan_seen = nan_seen or nan_x
+            _close(c, lo_v, hi_v, b, a, nan_seen, below, above, vmin, vmax)
 
 
 @njit(nogil=True, cache=True)
@@ -88,27 +103,7 @@ def count_columns(x, origin, lo, width, bins, counts, below, above, vmin, vmax):
         b, a = 0, 0
         for i in range(n):
             v = x[i, c]
-            if v != v:
-                nan_seen = True
-                b += 1                   # NumPy's floor(NaN) cast to int64 is negative
-                continue
-            if v < lo_v:
-                lo_v = v
-            if v > hi_v:
-                hi_v = v
-            d = v - o if shifted else v
-            f = math.floor((d - lo) / width)
-            if f < 0.0:
-                b += 1
-            elif f >= bins:
-                a += 1
-            else:
-                row[int(f)] += 1
-        below[c] += b
-        above[c] += a
-        if nan_seen:
-            vmin[c] = math.nan
-            vmax[c] = math.nan
-        else:
-            vmin[c] = lo_v
-            vmax[c] = hi_v
+            lo_v, hi_v, b, a, nan_v = _tally(v, v - o if shifted else v, lo, width, bins, row,
+                                             lo_v, hi_v, b, a)
+            nan_seen = nan_seen or nan_v
+        _close(c, lo_v, hi_v, b, a, nan_seen, below, above, vmin, vmax)

@@ -269,21 +269,24 @@ def _month_start(fi_growth_m, fi_shift, floor_share, units, ring_high, eq, fi, g
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _window_in(ring, pos, nav, high, rescan):
+def _window_in(ring, pos, nav, high, rescan, full, n):
     """Put each path's month-end ``nav`` in row ``pos`` of its window ``ring`` (rows, paths),
-    replacing the value leaving it, and keep ``high``, the window's largest: the new value if
-    it is at least the largest, else the old largest if the value leaving was below it; where
-    the largest left, ``rescan`` asks for the window to be read again (:func:`_rescan`, path
-    by path: exact, as a full scan every month, read only where needed)."""
+    replacing the value leaving it (none while the window is not ``full``), and keep
+    ``high``, the largest of its first ``n`` rows: the new value if it is at least the largest,
+    else the old largest if the value leaving was below it; on the paths where the largest
+    left, the window is read again (:func:`_rescan`: exact, as a full scan every month, read
+    only where needed). Returns the next row."""
     row = ring[pos]
     for i in range(nav.shape[0]):
         x = nav[i]
         h = high[i]
-        leaving = row[i]
+        leaving = row[i] if full else -math.inf
         row[i] = x
         up = x >= h
         high[i] = x if up else h
         rescan[i] = (not up) & (not (leaving < h))
+    _rescan(ring, n, high, rescan)
+    return 0 if pos + 1 == ring.shape[0] else pos + 1
 
 
 @njit(cache=True, nogil=True)
@@ -515,11 +518,7 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
             value_a[i] = eq_a[i] + fi_a[i]
             nav_a[i] = value_a[i] / u if u > 0.0 else 0.0
         if dynamic:                      # only the dynamic rule has a protection level
-            _window_in(ring, pos, nav_a, ring_high_a, rescan)
-            pos += 1
-            if pos == window:
-                pos = 0
-            _rescan(ring, window, ring_high_a, rescan)
+            pos = _window_in(ring, pos, nav_a, ring_high_a, rescan, True, window)
         if monthly:
             for i in range(n):
                 value = value_a[i]
@@ -528,11 +527,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 out.value[i, m] = value
                 out.equity_weight[i, m] = eq_a[i] / value if value > 0.0 else 0.0
                 out.floor[i, m] = floor_nav * units_a[i] if dynamic else math.nan
-        _window_in(lim, lim_pos, nav_a, lim_high_a, rescan)   # this month-end, the 23 before
-        lim_pos += 1
-        if lim_pos == LIMIT_WINDOW:
-            lim_pos = 0
-        _rescan(lim, LIMIT_WINDOW, lim_high_a, rescan)
+        # Bilaga 2's yardstick: this month-end and the 23 before it
+        lim_pos = _window_in(lim, lim_pos, nav_a, lim_high_a, rescan, True, LIMIT_WINDOW)
         _month_end(m, dynamic, floor_share, cash_lock, eq_a, fi_a, units_a, nav_a, value_a,
                    ring_high_a, lim_high_a, past_high_a, nav_start_a, floor_start_a, m_eq_a,
                    m_fi_a, m_cost_a, worst_depth_a, breach_months_a, y_breach_a, y_depth_a,
@@ -540,19 +536,8 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                    y_cost_a, y_move_a, lock_months_a, y_lock_a, y_fall_a, y_fall24_a)
         # the 12 last month-ends (a window of its own length until it is full)
         full = n_hist == 12
-        for i in range(n):
-            leaving = hist[hist_pos, i] if full else -math.inf
-            x = nav_a[i]
-            h = past_high_a[i]
-            hist[hist_pos, i] = x
-            up = x >= h
-            past_high_a[i] = x if up else h
-            rescan[i] = (not up) & (not (leaving < h))
-        hist_pos += 1
-        if hist_pos == 12:
-            hist_pos = 0
         n_hist = min(n_hist + 1, 12)
-        _rescan(hist, n_hist, past_high_a, rescan)
+        hist_pos = _window_in(hist, hist_pos, nav_a, past_high_a, rescan, full, n_hist)
         if m % 12 == 11 or m == n_months - 1:
             y = m // 12
             for i in range(n):

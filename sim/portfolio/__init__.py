@@ -15,7 +15,7 @@ import numpy as np
 from . import _kernels as K
 from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Trading
 
-__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "growths", "step_market", "fund_params",
+__all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "step_market", "fund_params",
            "YEARLY_KEYS",
            "MONTHLY_KEYS",
            "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
@@ -221,25 +221,19 @@ def fund_params(cfg, n_years: int | None = None, at_plan_start: bool = False) ->
             for k, f in cfg.funds.items()]
 
 
-def growths(equity_step: np.ndarray, fixed_income: np.ndarray,
-            steps_per_month: int) -> tuple[np.ndarray, np.ndarray]:
-    """The returns as each step's growth factors: ``exp(equity_step)`` (N, M*steps) and the
-    fixed income's ``(1 + r)^(1/steps)`` (N, M); the same for every fund on these returns."""
-    fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
-    return (np.exp(np.ascontiguousarray(equity_step, dtype=np.float64)),
-            K.fixed_income_growth_nb(fixed_income, steps_per_month,
-                                     np.empty_like(fixed_income)))
-
-
 def step_market(equity_step: np.ndarray, fixed_income: np.ndarray,
                 steps_per_month: int) -> Market:
-    """The returns step by step, as the kernel reads them (:class:`Market`): the log
-    returns, :func:`growths`' growth factors (the same bits), transposed so a step's paths
-    are contiguous. Computed once for every fund on these returns."""
+    """The returns step by step, as the kernel reads them (:class:`Market`), the same for
+    every fund on them (computed once): the log returns, their growth factors
+    ``exp(equity_step)`` (NumPy's exponential, written step by step) and the fixed income's
+    ``(1 + r)^(1/steps)`` a step, each transposed so a step's paths are contiguous."""
     equity_step = np.ascontiguousarray(equity_step, dtype=np.float64)
-    eq_g, fi_g = growths(equity_step, fixed_income, steps_per_month)
-    return Market(np.ascontiguousarray(equity_step.T), np.ascontiguousarray(eq_g.T),
-                      np.ascontiguousarray(fi_g.T), steps_per_month)
+    fixed_income = np.ascontiguousarray(fixed_income, dtype=np.float64)
+    by_step = np.ascontiguousarray(equity_step.T)
+    return Market(by_step, np.exp(by_step),
+                  K.fixed_income_growth_nb(fixed_income, steps_per_month,
+                                           np.empty(fixed_income.shape[::-1])),
+                  steps_per_month)
 
 
 def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndarray,

@@ -178,14 +178,15 @@ def target_weight_nb(rule, nav, high, var_step, stress_scale, fi_stress=0.0):
 @njit(cache=True, nogil=True)
 def fixed_income_growth_nb(fixed_income, steps, out):
     """Each month's fixed-income growth a step, ``(1 + r)^(1/steps)`` (``1 + r`` for one step),
-    into ``out``: what every fund of a block multiplies its fixed income by (computed here once,
-    not by each fund's kernel: the power was a sixth of a dynamic fund's time)."""
+    of ``fixed_income`` (paths, months) into ``out`` (months, paths), step by step as the
+    kernel reads it: what every fund of a block multiplies its fixed income by (computed here
+    once, not by each fund's kernel: the power was a sixth of a dynamic fund's time)."""
     for i in range(fixed_income.shape[0]):
         for m in range(fixed_income.shape[1]):
             g = 1.0 + fixed_income[i, m]
             if steps > 1:
                 g = g ** (1.0 / steps)
-            out[i, m] = g
+            out[m, i] = g
     return out
 
 

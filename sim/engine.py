@@ -445,12 +445,14 @@ def run_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, threads
 
 
 def _pass_of(jobs: list[tuple[Engine, Shifts | None]], n_paths: int) -> tuple[int, dict]:
-    """The jobs' common number of blocks, and a digest of each job's funds (SharedBlock)."""
+    """The jobs' common number of blocks, and a digest of each job's funds (SharedBlock; none
+    for a single job, which shares nothing)."""
     counts = {e.n_blocks(n_paths) for e, _ in jobs}
     if len(counts) != 1:
         raise ValueError(f"jobs: block sizes differ ({sorted({e.block_size for e, _ in jobs})})"
                          "; the jobs of one pass share its blocks")
-    return counts.pop(), {id(e): [digest(f) for f in e.funds] for e, _ in jobs}
+    return counts.pop(), ({id(e): [digest(f) for f in e.funds] for e, _ in jobs}
+                          if len(jobs) > 1 else {})
 
 
 def paths_together(jobs: list[tuple[Engine, Shifts | None]], n_paths: int, read,

@@ -112,7 +112,7 @@ def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> np.nd
     return np.concatenate(out)
 
 
-def tornado(cfg, e: Engine, units: FactorUnits, n_paths: int, seed: int, k: float = 1.0,
+def tornado(e: Engine, units: FactorUnits, n_paths: int, seed: int, k: float = 1.0,
             threads: int = 1, progress=None) -> dict[str, np.ndarray]:
     """Each factor alone at ``-k`` and ``+k`` standard deviations, on the same random numbers.
 
@@ -342,7 +342,7 @@ def run_sensitivity(cfg, seed: int, paths: int = TORNADO_PATHS, k: float = 1.0,
     total = paths * (1 + 2 * len(units.active))
     bar = progress_bar(total, "Känslighet") if progress_bar else contextlib.nullcontext(None)
     with bar as advance:
-        tor = tornado(cfg, e, units, paths, seed, k, threads, advance)
+        tor = tornado(e, units, paths, seed, k, threads, advance)
     ds = sensitivity_dataset(e, units, tor, sobol(e, units, sobol_samples, seed), k)
     ds.attrs.update({"paths": paths, "sobol_samples": sobol_samples,
                      "calibration_paths": calibration_paths, "setting_sd": k})

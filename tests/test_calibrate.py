@@ -352,3 +352,17 @@ def test_the_calm_regimes_yearly_width_matches_the_2001_2020_record(name):
     sd = months.reshape(n, 20, 12).mean(axis=2).std(axis=1, ddof=1)
     assert abs(sd.mean() / record - 1) < 0.20, (sd.mean(), record)
     assert np.quantile(sd, 0.05) < record < np.quantile(sd, 0.95)
+
+
+def test_the_equity_history_is_archs_file_as_arch_reads_it():
+    """The series is read from arch's file without importing arch: the months and the returns
+    equal what ``arch.data.frenchdata.load`` gives, to the bit."""
+    from arch.data import frenchdata
+
+    ff = frenchdata.load()
+    codes = [int(str(d.value)[-6:]) for d in ff.index]
+    eq = equity_monthly()
+    assert eq.months == tuple(f"{c // 100}-{c % 100:02d}" for c in codes)
+    np.testing.assert_array_equal(
+        eq.values, np.log1p((ff["Mkt-RF"].to_numpy() + ff["RF"].to_numpy()) / 100.0))
+    assert not eq.values.flags.writeable

@@ -12,6 +12,10 @@ that ships inside a dependency.
 
 from __future__ import annotations
 
+import csv
+import functools
+import gzip
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,15 +94,29 @@ def kpif_12m(data_dir: Path) -> Series:
     return Series(tuple(months[11:]), rate, f"{path.name} (SCB, CC0), chained to 12-month rates")
 
 
+@functools.lru_cache(maxsize=1)
 def equity_monthly() -> Series:
-    """Monthly log total returns of the US market (Fama-French Mkt-RF + RF, in USD)."""
-    from arch.data import frenchdata
+    """Monthly log total returns of the US market (Fama-French Mkt-RF + RF, in USD).
 
-    ff = frenchdata.load()
-    codes = [int(str(d.value)[-6:]) if hasattr(d, "value") else int(d) for d in ff.index]
-    months = tuple(f"{c // 100}-{c % 100:02d}" for c in codes)
-    r = (ff["Mkt-RF"].to_numpy() + ff["RF"].to_numpy()) / 100.0
-    return Series(months, np.log1p(r), "Fama-French market + risk-free (Ken French's data "
+    The file is read where ``arch`` installs it (``arch/data/frenchdata/frenchdata.csv.gz``,
+    the file ``arch.data.frenchdata.load`` reads), without importing ``arch``, whose import
+    takes 1,5 s; the numbers are the same (a test holds them to ``load``). Read once a
+    process: the series is the same for every origin of a backtest."""
+    spec = importlib.util.find_spec("arch")
+    if spec is None or not spec.submodule_search_locations:
+        raise HistoryError("the equity history ships with the 'arch' package, which is not "
+                           "installed: pip install -e . installs it")
+    path = Path(spec.submodule_search_locations[0]) / "data" / "frenchdata" / "frenchdata.csv.gz"
+    with gzip.open(path, "rt", newline="") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    date, market, rf = head.index("Date"), head.index("Mkt-RF"), head.index("RF")
+    months = tuple(f"{r[date][:4]}-{r[date][4:6]}" for r in rows[1:])
+    r = (np.array([float(x[market]) for x in rows[1:]])
+         + np.array([float(x[rf]) for x in rows[1:]])) / 100.0
+    values = np.log1p(r)
+    values.flags.writeable = False
+    return Series(months, values, "Fama-French market + risk-free (Ken French's data "
                   "library, as shipped in arch.data.frenchdata), monthly, USD")
 
 

@@ -8,7 +8,10 @@ worker may merge its blocks' counts first and send them as one (:meth:`Summary.m
 Every histogram (the results', the funds' returns, falls and depths, and the Bilaga 2 fans, a
 histogram per fund and month) is counted by each worker thread into its own in a numba kernel
 without the GIL (:meth:`sim.analysis.Histogram.count` and ``count_ratios``), merged once at the
-end (:meth:`Summary.collect`), with no bin ids buffered and no fold of them on the main thread.
+end (:meth:`Summary.collect`), with no bin ids buffered and no fold of them on the main thread;
+the events behind every probability are counted path by path in numba too
+(:func:`sim._summary_kernels.count_events`). The float sums stay in NumPy: their order of
+addition is NumPy's, and with it the bits of every mean.
 In ``summary`` mode memory does not grow with the number of paths.
 
 One module of about 500 lines on purpose: what :meth:`Summary.reduce` computes per block and
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from ._summary_kernels import count_below, count_events
 from .analysis import Histogram, standard_error, wilson
 from .catalogue import annotate
 from .portfolio import BREACH_PARTS
@@ -184,6 +188,13 @@ class Summary:
         #: the drivers that are market risk: each fund's realized return
         self.market_drivers = np.array([i for i, d in enumerate(engine.drivers)
                                         if d.startswith("fund_")], dtype=np.int64)
+        #: each event's first column in :func:`count_events`' counts, and their number
+        sizes = {"year": y, "fund": p}
+        shapes = [tuple(sizes[d] for d in dims) for dims in PROB_COUNTS.values()]
+        ends = np.cumsum([int(np.prod(sh)) for sh in shapes])
+        self._event_columns = (np.concatenate([[0], ends[:-1]]).astype(np.int64), int(ends[-1]))
+        self._events = [(name, int(start), int(end), shape) for name, start, end, shape in
+                        zip(PROB_COUNTS, self._event_columns[0], ends, shapes)]
         self.floats = FloatSums(*(np.zeros(s) for s in ((y,), (y,), (y,), (y,), (d, y), (d, y),
                                                           (p,), (p,), (p, len(BREACH_PARTS)))))
 
@@ -230,9 +241,6 @@ class Summary:
         net = r.budget.net_result
         n = bkr.shape[0]
         deficit = bkr < 0
-        breach = r.funds.breach_months[:, :, :y] > 0
-        over = r.funds.worst_fall_12m[:, :, :y] > e.loss_limits[None, :, None]  # NaN: never
-        over24 = r.funds.worst_fall_24m[:, :, :y] > e.loss_limits[None, :, None]
         c = r.budget.contributions
         # the driver split is exact (bkr = plan + sum of the contributions), so a path with
         # one group of drivers at plan is the plan plus the other group's contributions
@@ -248,7 +256,6 @@ class Summary:
             return_pct=pct.sum(axis=(0, 2)), return_pct_sq=(pct ** 2).sum(axis=(0, 2)),
             breach_parts=np.stack([getattr(r.funds, f"breach_{k}")[:, :, :y].sum(axis=(0, 2))
                                    for k in BREACH_PARTS], axis=1))
-        high = r.esg.kpif_annual[:, :y] >= e.high_inflation
         lock = None
         if self.fans:
             scale = np.where(self.start > 0, self.start, 1.0)
@@ -257,24 +264,19 @@ class Summary:
             mine["floor_fan"].count_ratios(r.funds.floor, scale, nan_to_zero=True)
             w = r.funds.equity_weight
             mine["weight_fan"].count_ratios(w, np.ones_like(scale))
-            lock = ((w < self.cash_lock[None, :, None]) & self.dynamic[None, :, None]).sum(0)
-        below = bkr < r.budget.required_result_1pct
-        nb = e.budget_years
-        # each reported probability's event, per path (PROB_COUNTS)
-        events = {
-            "deficit": deficit, "deficit_any": deficit[:, :nb].any(axis=1),
-            "deficit_after_rur": r.budget.balance_requirement_result_after_rur < 0,
-            "below_goal_any": below[:, :nb].any(axis=1), "rur_drawn": r.budget.rur_drawn > 0,
-            "deficit_budget_only": bkr - market < 0, "deficit_market_only": plan_bkr + market < 0,
-            "below_goal": below, "unrestored": r.budget.deficit_unrestored > 0,
-            "rur_used_up": (r.budget.rur_balance <= 1e-9) & (e.plan.reserve.start_balance > 0),
-            "kpif_high": high, "kpif_high_ever": high.any(axis=1),
-            "fund_breach": breach, "fund_fall_over_limit": over,
-            "fund_breach_ever": breach.any(axis=2), "fund_fall_over_limit_ever": over.any(axis=2),
-            "fund_fall24_over_limit": over24, "fund_fall24_over_limit_ever": over24.any(axis=2)}
+            lock = np.zeros(w.shape[1:], np.int64)
+            count_below(w, self.cash_lock, self.dynamic, lock)
+        # each reported probability's event (PROB_COUNTS), counted path by path in numba
+        at, size = self._event_columns
+        k, u_sq, u_cross = (np.zeros(size, np.int64) for _ in range(3))
+        count_events(bkr, bkr - market, plan_bkr + market, r.budget.required_result_1pct,
+                     r.budget.balance_requirement_result_after_rur, r.budget.rur_drawn,
+                     r.budget.deficit_unrestored, r.budget.rur_balance,
+                     e.plan.reserve.start_balance > 0, r.esg.kpif_annual, e.high_inflation,
+                     r.funds.breach_months, r.funds.worst_fall_12m, r.funds.worst_fall_24m,
+                     e.loss_limits, e.budget_years, at, e.antithetic, k, u_sq, u_cross)
         counts = Counts(
-            n=n, ret_n=pct.shape[0] * pct.shape[2],
-            **{k: (int(v.sum()) if v.ndim == 1 else v.sum(axis=0)) for k, v in events.items()},
+            n=n, ret_n=pct.shape[0] * pct.shape[2], **self._by_event(k),
             breach_spells=r.funds.breach_spells[:, :, :y].sum(axis=(0, 2)).astype(np.int64),
             breach_months=r.funds.breach_months[:, :, :y].sum(axis=(0, 2)).astype(np.int64),
             lock=lock, hist_net_result=None, hist_bkr=None, hist_return_pct=None,
@@ -282,15 +284,24 @@ class Summary:
             hist_weight_fan=None)
         _block_moments(counts)
         if e.antithetic:
-            _pair_moments(counts, events)
+            m = n // 2
+            counts.units, counts.u_n_sq = m + n % 2, 4 * m + n % 2
+            counts.u_sq, counts.u_cross = (self._by_event(u, one=np.int64)
+                                           for u in (u_sq, u_cross))
         samples = Samples(net_result=net, bkr=bkr, return_pct=pct.reshape(n, -1),
                           fall=r.funds.worst_fall_12m[:, :, :y].max(axis=2),
-                          depth=np.where(breach.any(axis=2),
+                          depth=np.where((r.funds.breach_months[:, :, :y] > 0).any(axis=2),
                                          r.funds.breach_depth[:, :, :y].min(axis=2), 1.0))
         mine = self._histograms()
         for f in fields(Samples):
             mine[f.name].count(getattr(samples, f.name))
         return BlockStats(floats, counts)
+
+    def _by_event(self, columns: np.ndarray, one=int) -> dict:
+        """:func:`count_events`' columns by event: ``one(count)`` for an event without dims,
+        an array of the event's dims for the rest."""
+        return {name: one(columns[start]) if shape == () else columns[start:end].reshape(shape)
+                for name, start, end, shape in self._events}
 
     def _histograms(self) -> dict[str, Histogram]:
         """This thread's own histograms, by the name of ``Counts.hist_<name>`` (the fans' only
@@ -490,23 +501,6 @@ def _block_moments(c: Counts) -> None:
         k = np.asarray(getattr(c, name), dtype=np.int64)
         c.sq[name] = k * k
         c.cross[name] = k * c.n
-
-
-def _pair_moments(c: Counts, events: dict[str, np.ndarray]) -> None:
-    """A block's moments per antithetic pair (paths 2i and 2i + 1; the last path alone when
-    the block's count is odd): :class:`Counts`' ``units`` ... ``u_cross``."""
-    n = c.n
-    m = n // 2
-    c.units, c.u_n_sq = m + n % 2, 4 * m + n % 2
-    for name in PROB_COUNTS:
-        ev = events[name]
-        k = ev[0:2 * m:2].astype(np.int64) + ev[1:2 * m:2]
-        c.u_sq[name] = (k * k).sum(axis=0)
-        c.u_cross[name] = 2 * k.sum(axis=0)
-        if n % 2:
-            last = ev[-1].astype(np.int64)
-            c.u_sq[name] = c.u_sq[name] + last
-            c.u_cross[name] = c.u_cross[name] + last
 
 
 def _pair_se(c: Counts, name: str, p: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The one result type: an xarray Dataset with named dimensions, units, Swedish long names and
-provenance; NetCDF I/O (h5netcdf engine) that is atomic on write and clear on bad files."""
+provenance; NetCDF I/O (the netCDF4 engine) that is atomic on write and clear on bad files."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ __all__ = ["budget_dataset", "provenance", "build_provenance", "write_netcdf", "
 FORMAT_ATTR = "sim_format"
 FORMAT = "regionrisk-sim results 1"
 
-_VERSIONED = ("numpy", "scipy", "numba", "xarray", "h5netcdf", "pydantic", "click")
+_VERSIONED = ("numpy", "scipy", "numba", "xarray", "netCDF4", "pydantic", "click")
 
 
 def _git_commit() -> str:
@@ -334,21 +334,48 @@ def _acquire(lock: Path):
 
 
 def netcdf_writer(ds: xr.Dataset):
-    """``write(tmp)`` of ``ds`` as NetCDF (h5netcdf), for :func:`atomic_write_many`.
+    """``write(tmp)`` of ``ds`` as NetCDF-4 (the netCDF4 library, Unidata's netCDF-C), for
+    :func:`atomic_write_many`.
 
-    The file is encoded in memory and then written with plain file I/O: when the disk fills,
-    HDF5 writing to the file itself failed half-way and its file object then crashed the
-    interpreter as it was collected (exit 139 after the clean message); a plain write raises
-    ``OSError`` (ENOSPC) and nothing else happens."""
+    netCDF-C writes a results file 6 times as fast as h5netcdf (run.nc: 0,55 -> 0,09 s) and
+    reads it 10 times as fast; the files are the same NetCDF-4 (HDF5) format, and each library
+    reads the other's to the same Dataset (a test holds this). A write the library cannot
+    finish (a full disk: netCDF-C says only "HDF error") raises ``OSError``: ENOSPC when the
+    folder has less room left than the data, else EIO with the library's words; the
+    interpreter lives on (h5py's file object, written to directly, crashed it as it was
+    collected on a full disk, which is why the file was encoded in memory before)."""
     def write(tmp: str) -> None:
-        data = ds.to_netcdf(engine="h5netcdf")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
+        try:
+            ds.to_netcdf(tmp, engine="netcdf4")
+        except RuntimeError as exc:          # netCDF-C's errors ("NetCDF: HDF error", ...)
+            raise _unwritten(tmp, ds.nbytes, exc) from exc
     return write
 
 
+def _unwritten(tmp: str, nbytes: int, exc: Exception) -> OSError:
+    """Why the NetCDF library could not write ``tmp`` (it does not say; the system does): the
+    folder has less room left than the data (ENOSPC), the file reached this process's limit on
+    a file's size (EFBIG), or else the library's own words (EIO)."""
+    import errno
+    import resource
+    import shutil
+
+    path = Path(tmp)
+    if shutil.disk_usage(path.parent).free < nbytes:
+        code = errno.ENOSPC
+    else:
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        size = path.stat().st_size if path.exists() else 0
+        if limit != resource.RLIM_INFINITY and size + 2 ** 16 >= limit:
+            code = errno.EFBIG
+        else:
+            return OSError(errno.EIO, f"the NetCDF library could not write the file ({exc})",
+                           tmp)
+    return OSError(code, os.strerror(code), tmp)
+
+
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write ``ds`` to ``path`` as NetCDF (h5netcdf), atomically."""
+    """Write ``ds`` to ``path`` as NetCDF (:func:`netcdf_writer`), atomically."""
     return atomic_write(path, netcdf_writer(ds))
 
 
@@ -390,10 +417,10 @@ def open_results(path: str | Path) -> xr.Dataset:
         raise ResultsError(f"{path}: no such results file")
     try:
         with warnings.catch_warnings():
-            # a plain HDF5 file (not NetCDF) warned of "phony_dims" before the clean refusal
+            # a plain HDF5 file (not NetCDF) warned before the clean refusal
             warnings.simplefilter("ignore")
-            ds = xr.load_dataset(path, engine="h5netcdf")
-    except Exception as exc:  # h5py/h5netcdf raise many kinds for a truncated or foreign file
+            ds = xr.load_dataset(path, engine="netcdf4")
+    except Exception as exc:  # the library raises many kinds for a truncated or foreign file
         raise ResultsError(f"{path}: not a readable NetCDF results file ({type(exc).__name__}: "
                            f"{exc})") from None
     if ds.attrs.get(FORMAT_ATTR) != FORMAT:

@@ -141,7 +141,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, exc):
 def test_bad_results_file(tmp_path, content, words):
     path = tmp_path / "r.nc"
     if content == "foreign":
-        xr.Dataset({"x": ("t", [1.0])}).to_netcdf(path, engine="h5netcdf")
+        xr.Dataset({"x": ("t", [1.0])}).to_netcdf(path, engine="netcdf4")
     elif content is not None:
         path.write_bytes(content)
     with pytest.raises(ResultsError, match=words):
@@ -655,6 +655,51 @@ def test_summary_of_a_file_missing_a_variable_names_it(tmp_path):
     assert res.exit_code == 2 and "not a complete results file" in res.output, res.output
     assert "net_result" in res.output
     assert "Traceback" not in res.output
+
+
+def test_results_written_by_h5netcdf_open_as_the_netcdf4_library_writes_them(tmp_path):
+    """Results files were written with h5netcdf before netCDF-C: such a file opens to the
+    Dataset the netCDF4 library's file of the same results opens to, every variable, attribute
+    and dtype; and h5netcdf reads the new file to it too (the format is the same)."""
+    old, new = tmp_path / "old.nc", tmp_path / "new.nc"
+    res = CliRunner().invoke(cli, ["run", str(DEFAULT_CONFIG), "--paths", "500", "--out",
+                                   str(new)])
+    assert res.exit_code == 0, res.output
+    b = open_results(new)
+    b.to_netcdf(old, engine="h5netcdf")
+    a = open_results(old)
+    xr.testing.assert_identical(a, b)
+    xr.testing.assert_identical(xr.load_dataset(new, engine="h5netcdf"), b)
+    assert {k: type(v) for k, v in a.attrs.items()} == {k: type(v) for k, v in b.attrs.items()}
+    assert all(a[v].dtype == b[v].dtype for v in b.variables)
+    assert len(b.data_vars) > 100
+
+
+def test_a_write_the_netcdf_library_cannot_finish_says_why(tmp_path, monkeypatch):
+    """netCDF-C fails any write it cannot finish with "NetCDF: HDF error": the writer says
+    why from the system (a full disk: ENOSPC; the file-size limit:
+    test_a_refused_write_is_a_clean_error_that_keeps_the_old_file) or, with neither, passes
+    the library's words on as EIO; the temporary file is gone either way."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    ds = xr.Dataset({"x": ("t", np.arange(1000.0))})
+
+    def hdf_error(self, path=None, **kwargs):
+        Path(path).write_bytes(b"partial")
+        raise RuntimeError("NetCDF: HDF error")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    with pytest.raises(OSError) as raised:
+        write_netcdf(ds, tmp_path / "a.nc")
+    assert raised.value.errno == errno.EIO and "NetCDF: HDF error" in str(raised.value)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10 ** 6, 10 ** 6 - 100, 100))
+    with pytest.raises(OSError) as raised:
+        write_netcdf(ds, tmp_path / "b.nc")
+    assert raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_plain_hdf5_file_is_refused_without_a_warning(tmp_path):

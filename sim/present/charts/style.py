@@ -83,7 +83,7 @@ def finish(fig, rect=(0.0, 0.035, 1.0, 0.93)) -> None:
     import matplotlib.text
 
     floor = MIN_PRINTED_PT * fig.get_figwidth() / PRINT_WIDTH
-    fig.canvas.draw()                     # every tick label exists once the figure is drawn
+    fig.draw_without_rendering()          # every tick label exists once the figure is laid out
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             labels = axis.get_ticklabels()

@@ -215,18 +215,26 @@ class Histogram:
     def quantile(self, q) -> np.ndarray:
         """The q-quantile of each column, interpolated within its bin (NaN if it falls outside
         the range); ``q`` a number, or one per column."""
-        out = np.empty(self.columns)
-        targets = np.broadcast_to(np.asarray(q, dtype=float), (self.columns,)) * self.n
-        for c in range(self.columns):              # self.n (above) flushed the buffer
-            target = targets[c]
-            cum = self.below[c] + np.cumsum(self.counts[c])
-            if target < self.below[c] or target > cum[-1]:
-                out[c] = math.nan
-                continue
-            j = int(np.searchsorted(cum, target, side="left"))
-            before = cum[j] - self.counts[c, j]
-            frac = (target - before) / self.counts[c, j] if self.counts[c, j] else 0.0
-            out[c] = self.lo + (j + frac) * self.width
+        return self.quantiles([q])[0]
+
+    def quantiles(self, qs) -> np.ndarray:
+        """:meth:`quantile` of each ``q`` of ``qs`` (rows), every column's cumulative counts
+        summed once for all of them."""
+        n = self.n                                  # flushes the buffer
+        cum_all = np.cumsum(self.counts, axis=1)    # integers: each row is its own cumsum
+        rows = [np.broadcast_to(np.asarray(q, dtype=float), (self.columns,)) * n for q in qs]
+        out = np.empty((len(rows), self.columns))
+        for c in range(self.columns):
+            cum = self.below[c] + cum_all[c]
+            for k, targets in enumerate(rows):
+                target = targets[c]
+                if target < self.below[c] or target > cum[-1]:
+                    out[k, c] = math.nan
+                    continue
+                j = int(np.searchsorted(cum, target, side="left"))
+                before = cum[j] - self.counts[c, j]
+                frac = (target - before) / self.counts[c, j] if self.counts[c, j] else 0.0
+                out[k, c] = self.lo + (j + frac) * self.width
         return out + self._origin
 
     def shortfall(self, q: float) -> np.ndarray:

@@ -380,7 +380,7 @@ class Summary:
             data[f"{name}_mean_se"] = (("year",), np.sqrt(var / n))
             data[f"{name}_std"] = (("year",), np.sqrt(var))
             data[f"{name}_quantile"] = (("quantile", "year"),
-                                        np.array([hist.quantile(x) for x in QUANTILES]))
+                                        hist.quantiles(QUANTILES))
             data[f"{name}_es05"] = (("year",), hist.shortfall(0.05))
             data[f"{name}_plan"] = (("year",), getattr(e.plan_lines.budget, key)[0])
             printed = e.cfg.plan.printed
@@ -392,23 +392,23 @@ class Summary:
         # fall to the target (P(bkr + L < 0) = P(bkr < -L), so L = -quantile(target))
         p_def = c.deficit / max(n, 1)
         h = c.hist_bkr
-        data["bkr_deficit_median"] = (("year",), np.array([
-            h.quantile(p / 2.0)[j] if p > 0 else np.nan for j, p in enumerate(p_def)]))
+        data["bkr_deficit_median"] = (("year",), np.where(
+            p_def > 0, h.quantile(np.where(p_def > 0, p_def / 2.0, 0.0)), np.nan))
         target = e.target_p_deficit
         data["improvement_to_target"] = (("year",), np.maximum(-h.quantile(target), 0.0))
-        data["improvement_menu"] = (("risk_level", "year"), np.array(
-            [np.maximum(-h.quantile(q), 0.0) for q in MENU_LEVELS]))
+        data["improvement_menu"] = (("risk_level", "year"),
+                                    np.maximum(-h.quantiles(MENU_LEVELS), 0.0))
         data["target_p_deficit"] = ((), target)
         data["required_result_1pct_plan"] = (("year",),
                                              e.plan_lines.budget.required_result_1pct[0])
         if e.cfg.plan.printed is not None:
             data["required_result_1pct_plan_printed"] = (("year",), np.asarray(
                 e.cfg.plan.printed.required_result_1pct[:len(years)], dtype=float))
-        q = np.array([c.hist_return_pct.quantile(x) for x in QUANTILES]).reshape(
+        q = c.hist_return_pct.quantiles(QUANTILES).reshape(
             len(QUANTILES), len(funds), -1)
         data["fund_return_pct_quantile"] = (("quantile", "fund", "year"), q)
         data["fund_worst_fall_12m_quantile"] = (
-            ("quantile", "fund"), np.array([c.hist_fall.quantile(x) for x in QUANTILES]))
+            ("quantile", "fund"), c.hist_fall.quantiles(QUANTILES))
         mean = fs.return_pct / max(c.ret_n, 1)
         data["fund_return_pct_mean"] = (("fund",), mean)
         data["fund_return_pct_std"] = (("fund",), np.sqrt(np.maximum(
@@ -433,7 +433,7 @@ class Summary:
             start = self.start[None, :, None]
 
             def fan(h: Histogram) -> np.ndarray:
-                return np.array([h.quantile(x) for x in QUANTILES]).reshape(len(QUANTILES), p, m)
+                return h.quantiles(QUANTILES).reshape(len(QUANTILES), p, m)
 
             data["fund_value_fan"] = (("quantile", "fund", "month"),
                                       fan(c.hist_value_fan) * start)

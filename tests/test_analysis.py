@@ -184,3 +184,39 @@ def test_counting_columns_in_the_kernel_is_numpys_binning(centred):
         np.testing.assert_array_equal(getattr(kernel, key), getattr(numpy, key), err_msg=key)
     assert kernel.counts.sum() + kernel.below.sum() + kernel.above.sum() == n * c
     assert kernel.above.sum() >= 1 and kernel.below.sum() >= 2
+
+
+def test_quantiles_at_once_are_each_quantile_and_the_samples_within_a_bin():
+    """``quantiles(qs)`` sums each column's counts once for every q: equal to the bit to the
+    interpolation written out for one column and one q (the definition), NaN where q falls
+    below or above the range, and within a bin of NumPy's sample quantile."""
+    import math
+
+    from sim.analysis import Histogram
+
+    rng = np.random.default_rng(11)
+    x = np.column_stack([rng.normal(0.0, 1.0, 20000), rng.normal(3.5, 0.5, 20000),
+                         rng.normal(-3.8, 0.4, 20000)])
+    h = Histogram(-4.0, 4.0, 800, columns=3)
+    h.count(x)
+    qs = [0.001, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999]
+    got = h.quantiles(qs)
+    n = x.shape[0]
+    for k, q in enumerate(qs):
+        for c in range(3):
+            cum = h.below[c] + np.cumsum(h.counts[c])
+            t = q * n
+            if t < h.below[c] or t > cum[-1]:
+                want = math.nan
+            else:
+                j = int(np.searchsorted(cum, t, side="left"))
+                frac = (t - (cum[j] - h.counts[c, j])) / h.counts[c, j] if h.counts[c, j] \
+                    else 0.0
+                want = h.lo + (j + frac) * h.width
+            np.testing.assert_equal(got[k, c], want)
+            if not math.isnan(want):
+                assert abs(want - np.quantile(x[:, c], q)) <= h.width
+    assert np.isnan(got[-1, 1]) and np.isnan(got[0, 2])     # beyond the range either side
+    np.testing.assert_array_equal(h.quantile(0.5), got[3])
+    per_column = h.quantile(np.array([0.01, 0.5, 0.99]))
+    np.testing.assert_array_equal(per_column, [got[1, 0], got[3, 1], got[5, 2]])

@@ -13,39 +13,23 @@ variants and the pension rule's frontier), :mod:`.report`, :mod:`.calibrate`,
 
 from __future__ import annotations
 
-import importlib
-
 from ..errors import WorkflowError
+from .backtest import backtest, model_draws, region_backtest
+from .calibrate import calibrate_budget, calibrate_esg, goodness_of_fit, kpif_record
+from .guard import (BASE_BYTES, BYTES_PER_PATH, BYTES_PER_PATH_YEAR_MONTHLY,
+                    MAX_MINUTES_UNASKED, PATHS_PER_SECOND_PER_CORE, available_memory,
+                    check_budget, check_work, no_progress, predicted_bytes, threads_or_cores)
+from .models import COMPARE_KEYS, compare_models, strategy_frontier
+from .report import CHANGE_PATHS, changes, report
+from .run import PILOT_PATHS, deterministic_budget, esg, monte_carlo, paths_for_target_se, replay
+from .stress import load_scenarios, reverse_stress, scenario_paths, sensitivity, stress
 
-#: Where each name is: a command loads only the workflows it runs (``sim run`` does not import
-#: the calibration's optimizers, the report's renderers or the backtests).
-_WHERE = {
-    **dict.fromkeys(("backtest", "model_draws", "region_backtest"), "backtest"),
-    **dict.fromkeys(("calibrate_budget", "calibrate_esg", "goodness_of_fit", "kpif_record"),
-                    "calibrate"),
-    **dict.fromkeys(("BASE_BYTES", "BYTES_PER_PATH", "BYTES_PER_PATH_YEAR_MONTHLY",
-                     "MAX_MINUTES_UNASKED", "PATHS_PER_SECOND_PER_CORE", "available_memory",
-                     "check_budget", "check_work", "no_progress", "predicted_bytes",
-                     "threads_or_cores"), "guard"),
-    **dict.fromkeys(("COMPARE_KEYS", "compare_models", "strategy_frontier"), "models"),
-    **dict.fromkeys(("CHANGE_PATHS", "changes", "report"), "report"),
-    **dict.fromkeys(("PILOT_PATHS", "deterministic_budget", "esg", "monte_carlo",
-                     "paths_for_target_se", "replay"), "run"),
-    **dict.fromkeys(("load_scenarios", "reverse_stress", "scenario_paths", "sensitivity",
-                     "stress"), "stress"),
-}
-
-__all__ = ["WorkflowError", *_WHERE]
-
-
-def __getattr__(name: str):
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{where}", __name__), name)
-    globals()[name] = value           # found once
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__ = ["WorkflowError", "model_draws", "region_backtest", "backtest", "calibrate_esg",
+           "goodness_of_fit", "calibrate_budget", "kpif_record", "no_progress", "threads_or_cores",
+           "BASE_BYTES", "BYTES_PER_PATH", "BYTES_PER_PATH_YEAR_MONTHLY",
+           "PATHS_PER_SECOND_PER_CORE", "MAX_MINUTES_UNASKED", "available_memory", "predicted_bytes",
+           "check_budget", "check_work",
+           "COMPARE_KEYS", "compare_models", "strategy_frontier", "report", "CHANGE_PATHS",
+           "changes", "deterministic_budget", "PILOT_PATHS", "paths_for_target_se", "monte_carlo",
+           "esg", "replay", "scenario_paths", "load_scenarios", "stress", "sensitivity",
+           "reverse_stress"]

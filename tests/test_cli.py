@@ -120,14 +120,11 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, exc):
     out = tmp_path / "x.nc"
     ds = xr.Dataset({"x": ("t", [1.0])})
 
-    def boom(self, path=None, **kwargs):
+    def boom(self, store, **kwargs):
         """Fail while encoding (the temporary file already exists beside the target)."""
-        if path is not None:
-            with open(path, "wb") as fh:
-                fh.write(b"partial")
         raise exc
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
+    monkeypatch.setattr(xr.Dataset, "dump_to_store", boom)
     with pytest.raises(exc):
         write_netcdf(ds, out)
     assert list(tmp_path.iterdir()) == []
@@ -675,6 +672,33 @@ def test_results_written_by_h5netcdf_open_as_the_netcdf4_library_writes_them(tmp
     assert len(b.data_vars) > 100
 
 
+def test_the_results_file_is_to_netcdfs_without_importing_distributed(tmp_path):
+    """The writer goes through xarray's netCDF4 store, not ``to_netcdf``, whose scheduler
+    probe imports dask.distributed: the file is ``to_netcdf``'s byte for byte (a run's
+    results with strings, times and the fans), and a ``sim run`` never imports
+    ``distributed``."""
+    from sim.results import _to_netcdf4
+
+    out = tmp_path / "run.nc"
+    code = ("import sys\nfrom sim.cli import main\n"
+            f"sys.argv = ['sim', 'run', {str(DEFAULT_CONFIG)!r}, '--paths', '500', '--out', "
+            f"{str(out)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('distributed' in sys.modules)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "False"
+    ds = open_results(out)
+    ds.encoding = {}
+    for v in ds.variables.values():
+        v.encoding = {}
+    assert "fund_value_fan" in ds and "time" in ds.coords
+    _to_netcdf4(ds, str(tmp_path / "a.nc"))
+    ds.to_netcdf(tmp_path / "b.nc", engine="netcdf4")
+    assert (tmp_path / "a.nc").read_bytes() == (tmp_path / "b.nc").read_bytes()
+
+
 def test_a_write_the_netcdf_library_cannot_finish_says_why(tmp_path, monkeypatch):
     """netCDF-C fails any write it cannot finish with "NetCDF: HDF error": the writer says
     why from the system (a full disk: ENOSPC; the file-size limit:
@@ -686,11 +710,10 @@ def test_a_write_the_netcdf_library_cannot_finish_says_why(tmp_path, monkeypatch
 
     ds = xr.Dataset({"x": ("t", np.arange(1000.0))})
 
-    def hdf_error(self, path=None, **kwargs):
-        Path(path).write_bytes(b"partial")
+    def hdf_error(self, store, **kwargs):
         raise RuntimeError("NetCDF: HDF error")
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    monkeypatch.setattr(xr.Dataset, "dump_to_store", hdf_error)
     with pytest.raises(OSError) as raised:
         write_netcdf(ds, tmp_path / "a.nc")
     assert raised.value.errno == errno.EIO and "NetCDF: HDF error" in str(raised.value)

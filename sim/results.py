@@ -373,20 +373,22 @@ def _unwritten(tmp: str, nbytes: int, exc: Exception) -> OSError:
     folder has less room left than the data (ENOSPC), the file reached this process's limit on
     a file's size (EFBIG), or else the library's own words (EIO)."""
     import errno
-    import resource
     import shutil
 
+    try:
+        import resource                       # Unix only
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        limited = limit != resource.RLIM_INFINITY
+    except ImportError:
+        limit, limited = 0, False
     path = Path(tmp)
+    size = path.stat().st_size if path.exists() else 0
     if shutil.disk_usage(path.parent).free < nbytes:
         code = errno.ENOSPC
+    elif limited and size + 2 ** 16 >= limit:
+        code = errno.EFBIG
     else:
-        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-        size = path.stat().st_size if path.exists() else 0
-        if limit != resource.RLIM_INFINITY and size + 2 ** 16 >= limit:
-            code = errno.EFBIG
-        else:
-            return OSError(errno.EIO, f"the NetCDF library could not write the file ({exc})",
-                           tmp)
+        return OSError(errno.EIO, f"the NetCDF library could not write the file ({exc})", tmp)
     return OSError(code, os.strerror(code), tmp)
 
 

@@ -179,7 +179,9 @@ def atomic_write_many(items: list[tuple[str | Path, Any]], processes: int = 1) -
                                        dir=path.parent)
             os.close(fd)
             tmps.append(tmp)
-        _render([write for _, write in items], tmps, processes, [str(p) for p in paths])
+        in_processes([functools.partial(write, tmp) for (_, write), tmp in zip(items, tmps)],
+                     processes, [f"writing {p}" for p in paths],
+                     [getattr(write, "cost", 0) for _, write in items])
         umask = os.umask(0)
         os.umask(umask)
         for tmp in tmps:
@@ -217,61 +219,64 @@ def _remove_empty(folders: list[Path]) -> None:
             pass
 
 
-#: The writers of the render in progress, for the forked processes (a closure does not pickle;
-#: a fork inherits it).
+#: The calls in progress, for the forked processes (a closure does not pickle; a fork inherits
+#: it).
 _PENDING: list = []
 _ENDED = object()
-#: The signals that end a command (:mod:`sim.interrupt`), held back while a writer is forked.
+#: The signals that end a command (:mod:`sim.interrupt`), held back while a process is forked.
 _ENDING = (signal.SIGINT, signal.SIGTERM)
 
 
-def _render_child(i: int, conn) -> None:
-    """A forked writer: render file ``i`` and send back None or the exception. SIGTERM and
-    SIGINT end it at once (the parent, told by its exit, cleans up)."""
+def _child(i: int, conn) -> None:
+    """A forked process: make call ``i`` and send back ``(True, its result)`` or ``(False,
+    the exception)``. SIGTERM and SIGINT end it at once (the parent, told by its exit, cleans
+    up)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _ENDING)   # blocked by the parent's fork
     try:
-        write, tmp = _PENDING[i]
-        write(tmp)
-        conn.send(None)
+        conn.send((True, _PENDING[i]()))
     except Exception as exc:               # noqa: BLE001 - sent to the parent, raised there
         try:
-            conn.send(exc)
+            conn.send((False, exc))
         except Exception:                  # noqa: BLE001 - an exception that does not pickle
-            conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
 
 
-def _render(writers: list, tmps: list[str], processes: int, names: list[str]) -> None:
-    """Call every ``writers[i](tmps[i])``: in this process, or on Linux in up to
-    ``processes`` forked ones (one a file, the costliest first; ``names`` are the files
-    the messages name). A forked writer that fails
-    raises its exception here; one that is ended (a signal) raises
+def in_processes(calls: list, processes: int, names: list[str],
+                 costs: list[float] | None = None) -> list:
+    """``[call() for call in calls]``: in this process, or on Linux in up to ``processes``
+    forked ones (one a call, the costliest by ``costs`` first; ``names`` say what each call
+    does, for the messages: "writing riskanalys.pdf"). Each fork starts from this process's
+    state, so a call computes what it would here, and its result comes back pickled. A call
+    that fails raises its exception here; one that is ended (a signal) raises
     :class:`~sim.errors.Interrupted`; whatever ends this process's wait (its own signal, an
-    error) ends every writer still running first, so none outlives the command."""
+    error) ends every process still running first, so none outlives the command."""
     import multiprocessing
     from multiprocessing.connection import wait
 
-    order = sorted(range(len(writers)), key=lambda i: -getattr(writers[i], "cost", 0))
+    costs = [0] * len(calls) if costs is None else costs
+    order = sorted(range(len(calls)), key=lambda i: -costs[i])
+    results: list = [None] * len(calls)
     # fork only on Linux: macOS's system libraries are not fork-safe (Python's own default
-    # there is spawn), and Windows has no fork; elsewhere the files render in this process
-    if processes <= 1 or len(writers) < 2 or not sys.platform.startswith("linux"):
+    # there is spawn), and Windows has no fork; elsewhere the calls run in this process
+    if processes <= 1 or len(calls) < 2 or not sys.platform.startswith("linux"):
         for i in order:
-            writers[i](tmps[i])
+            results[i] = calls[i]()
             check()
-        return
+        return results
     global _PENDING
-    _PENDING = list(zip(writers, tmps))
+    _PENDING = list(calls)
     ctx = multiprocessing.get_context("fork")
-    running: dict = {}                     # sentinel -> (process, connection, file index)
+    running: dict = {}                     # pipe -> (process, pipe, call index)
     try:
         while order or running:
             while order and len(running) < processes:
                 i = order.pop(0)
                 receive, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_render_child, args=(i, send), daemon=True)
+                proc = ctx.Process(target=_child, args=(i, send), daemon=True)
                 try:
                     # the signals that end a command wait until the fork is done: one in the
                     # middle would stop the libraries' fork hooks half-way (filelock's, which
@@ -288,35 +293,40 @@ def _render(writers: list, tmps: list[str], processes: int, names: list[str]) ->
                     raise
                 finally:
                     send.close()
-                running[proc.sentinel] = (proc, receive, i)
+                running[receive] = (proc, receive, i)
                 check()                          # a signal dropped in the fork's callbacks
-            for sentinel in wait(list(running)):
-                proc, receive, i = running.pop(sentinel)
+            # wait on the pipes, not the processes: a result larger than a pipe holds is read
+            # while its process writes it (a process that ends without a word closes its pipe)
+            for ready in wait(list(running)):
+                proc, receive, i = running.pop(ready)
                 try:
-                    result = receive.recv() if receive.poll() else _ENDED
+                    sent = receive.recv()
                 except EOFError:                 # ended before it could say
-                    result = _ENDED
+                    sent = _ENDED
                 proc.join()
                 receive.close()
-                if result is _ENDED:
+                if sent is _ENDED:
                     raise _ended(proc.exitcode, names[i])
-                if result is not None:
-                    raise result
+                ok, value = sent
+                if not ok:
+                    raise value
+                results[i] = value
     finally:
         _PENDING = []
         for proc, receive, _ in running.values():
             proc.kill()
             proc.join()
             receive.close()
+    return results
 
 
 def _ended(exitcode: int, name: str) -> BaseException:
     from .errors import Interrupted
 
     if exitcode is not None and exitcode < 0:
-        return Interrupted(-exitcode, f"the process writing {name} was ended by "
+        return Interrupted(-exitcode, f"the process {name} was ended by "
                                       f"{signal.Signals(-exitcode).name}")
-    return RuntimeError(f"the process writing {name} exited with status {exitcode}")
+    return RuntimeError(f"the process {name} exited with status {exitcode}")
 
 
 def _acquire(lock: Path):

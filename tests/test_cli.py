@@ -413,6 +413,37 @@ def test_files_rendered_in_processes_are_written_as_one_unit(tmp_path):
     assert not out.exists()                  # the folder it made, removed with the rest
 
 
+def _big_result(i):
+    import os
+    return i, os.getpid(), bytes([i]) * (1 << 20)
+
+
+def test_results_larger_than_a_pipe_come_back_from_the_processes():
+    """in_processes returns each call's result, in the calls' order, from forked processes;
+    a result of a megabyte (a pipe holds 64 kB) is read while its process writes it. Before,
+    the parent waited for the process to end while the process waited for the parent to read:
+    a hang (the alarm fails the test instead)."""
+    import os
+    import signal
+
+    from sim.results import in_processes
+
+    def hung(signum, frame):
+        raise TimeoutError("in_processes hung")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        got = in_processes([lambda i=i: _big_result(i) for i in range(3)], 2,
+                           [f"call {i}" for i in range(3)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert [g[0] for g in got] == [0, 1, 2]
+    assert all(g[1] != os.getpid() for g in got)
+    assert all(g[2] == bytes([i]) * (1 << 20) for i, g in enumerate(got))
+
+
 @pytest.mark.slow
 def test_a_second_run_to_the_same_out_is_refused(tmp_path):
     """Another process holds the lock: refused, nothing written. Once that process is killed

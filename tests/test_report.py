@@ -35,16 +35,26 @@ def test_the_report_writes_pdf_html_excel_and_charts(report_dir):
 
 @pytest.mark.slow
 def test_chart_files_adds_each_charts_png_and_pdf(report_made, tmp_path):
+    """--chart-files adds each chart's PNG and PDF; and every file of the report is the same
+    whether the charts are drawn in this process (--threads 1) or in two forked ones side by
+    side (--threads 2): the documents, the workbook and every chart file, byte for byte."""
     folder = report_made[0]
-    out = tmp_path / "out"
-    res = CliRunner().invoke(cli, ["report", str(DEFAULT_CONFIG), "--run", str(folder / "run.nc"),
-                                   "--stress", str(folder / "stress.nc"), "--sensitivity",
-                                   str(folder / "sensitivity.nc"), "--models",
-                                   str(folder / "models.nc"), "--chart-files", "--out",
-                                   str(out)])
-    assert res.exit_code == 0, res.output
+    for threads in ("1", "2"):
+        res = CliRunner().invoke(cli, [
+            "report", str(DEFAULT_CONFIG), "--run", str(folder / "run.nc"), "--stress",
+            str(folder / "stress.nc"), "--sensitivity", str(folder / "sensitivity.nc"),
+            "--models", str(folder / "models.nc"), "--strategy", str(folder / "strategy.nc"),
+            "--chart-files", "--threads", threads, "--out", str(tmp_path / threads)])
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "1"
     for form in ("svg", "png", "pdf", "csv"):
         assert (out / "charts" / f"8_stresstester.{form}").is_file()
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "2") for p in (tmp_path / "2").rglob("*")
+                           if p.is_file())
+    assert len(files) > 40
+    for f in files:
+        assert (out / f).read_bytes() == (tmp_path / "2" / f).read_bytes(), f
 
 
 def test_the_pdf_is_byte_identical_for_the_same_inputs(report_dir, tmp_path):

@@ -79,7 +79,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     the HTML shows) with its CSV; ``chart_files`` adds PNG and PDF files of each (about a
     quarter of the report's time, which the documents themselves do not need)."""
     from ..present import fmt
-    from ..present.charts import CHART_FORMATS, chart_writers, close_figures, draw_charts
+    from ..present.charts import CHART_FORMATS, chart_writers, close_figures, render_charts
     from ..present.document import build, html_writer, pdf_writer
     from ..present.report import excel_writer
     from ..results import atomic_write_many, netcdf_writer
@@ -122,11 +122,12 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
         prev = changes(cfg, prev, mc, min(int(mc.attrs.get("paths", paths)), CHANGE_PATHS),
                        int(mc.attrs.get("seed", cfg.simulation.seed)), threads, progress_bar)
     shown = [ds for ds in (mc, st, sens, strat) if ds is not None]
+    formats = CHART_FORMATS if chart_files else ("svg",)
     drawn: list[dict] = []
     try:
         with fmt.nonbreaking():      # a number never breaks across a line on the page
-            for ds in shown:
-                drawn.append(draw_charts(ds))          # each chart drawn once
+            # each chart drawn once, the Datasets' charts in forked processes side by side
+            drawn = render_charts(shown, threads_or_cores(threads), formats)
             try:
                 doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
                             figures={k: v for d in drawn for k, v in d.items()},
@@ -136,8 +137,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
                                     f"{type(exc).__name__}: {exc}; write them again with "
                                     "this version of sim") from None
             for ds, d in zip(shown, drawn):
-                items += chart_writers(ds, out / "charts", d, CHART_FORMATS if chart_files
-                                       else ("svg",))
+                items += chart_writers(ds, out / "charts", d, formats)
             items += [(out / "riskanalys.pdf", pdf_writer(doc)),
                       (out / "riskanalys.html", html_writer(doc)),
                       (out / "riskanalys.xlsx", excel_writer(

@@ -16,6 +16,7 @@ alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 import io
 from pathlib import Path
@@ -30,7 +31,7 @@ from .style import MIN_PRINTED_PT, PRINT_WIDTH, printed_min_pt, source_line
 
 
 __all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS", "draw_charts",
-           "chart_writers", "CHART_FORMATS", "close_figures", "printed_min_pt", "PRINT_WIDTH",
+           "render_charts", "Rendered", "chart_writers", "CHART_FORMATS", "close_figures", "printed_min_pt", "PRINT_WIDTH",
            "MIN_PRINTED_PT",
            "sd_text", "tornado", "pension_fan", "bkr_fan", "stress", "menu", "probabilities",
            "equity_share", "frontier", "funding_fan", "return_risk", "worst_fall",
@@ -95,12 +96,70 @@ def draw_charts(ds) -> dict[str, tuple[Any, list[dict]]]:
 _SVG: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A chart drawn and rendered, in this process or another (:func:`render_charts`): its SVG
+    text and its other files' bytes by format. It stands for the figure wherever a chart is
+    written or shown (:func:`figure_svg`, :func:`chart_writers`)."""
+
+    svg: str
+    files: dict
+
+
+#: The metadata a chart file is written with: none that changes from run to run.
+_FILE_META = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
+
+
+def _file_bytes(fig, form: str) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format=form, dpi=150, metadata=_FILE_META[form])
+    return buf.getvalue()
+
+
+def render_charts(datasets: list, processes: int = 1, formats=("svg",)) -> list[dict]:
+    """:func:`draw_charts` of each Dataset, each chart rendered (:class:`Rendered`: its SVG and
+    its ``formats``' other files): name -> (Rendered, its data rows), a dict per Dataset. With
+    ``processes`` > 1 the Datasets are drawn in forked processes side by side
+    (:func:`sim.results.in_processes`), the most charts first; a fork draws from the state this
+    process holds, so the files are the bytes drawn here (a test holds the report's files
+    equal for one process and two). No figure is left open."""
+    from ...results import in_processes
+
+    def render(indices: list[int]) -> list[dict]:
+        out = []
+        for i in indices:
+            drawn = draw_charts(datasets[i])
+            try:
+                out.append({name: (Rendered(figure_svg(fig), {f: _file_bytes(fig, f)
+                                                              for f in formats if f != "svg"}),
+                                   rows) for name, (fig, rows) in drawn.items()})
+            finally:
+                close_figures(drawn)
+        return out
+
+    cost = [len(charts_for(ds)) for ds in datasets]
+    groups: list[list[int]] = [[] for _ in range(max(1, min(processes, len(datasets))))]
+    for i in sorted(range(len(datasets)), key=lambda i: -cost[i]):   # to the least loaded
+        min(groups, key=lambda g: sum(cost[j] for j in g)).append(i)
+    groups = [g for g in groups if g]
+    parts = in_processes([partial(render, g) for g in groups], processes,
+                         [f"drawing {sum(cost[j] for j in g)} charts" for g in groups],
+                         [sum(cost[j] for j in g) for g in groups])
+    out: list = [None] * len(datasets)
+    for g, rendered in zip(groups, parts):
+        for i, d in zip(g, rendered):
+            out[i] = d
+    return out
+
+
 def figure_svg(fig) -> str:
     """``fig`` as SVG text: deterministic (fixed ids, no date), its text kept as text (so it is
     searchable and read aloud, in the report and in the chart file alike). Rendered once per
     figure: the report's page and ``<name>.svg`` are the same bytes."""
     import matplotlib
 
+    if isinstance(fig, Rendered):
+        return fig.svg
     svg = _SVG.get(fig)
     if svg is None:
         with matplotlib.rc_context({"svg.hashsalt": "riskanalys", "svg.fonttype": "none"}):
@@ -122,7 +181,6 @@ def chart_writers(ds, out: str | Path, drawn: dict,
     caller closes them, :func:`close_figures`)."""
     from ...results import csv_writer
 
-    meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
     out = Path(out)
     items = []
     for name in charts_for(ds):
@@ -131,8 +189,10 @@ def chart_writers(ds, out: str | Path, drawn: dict,
             def write(tmp, fig=fig, f=form):
                 if f == "svg":
                     Path(tmp).write_text(figure_svg(fig), encoding="utf-8")
+                elif isinstance(fig, Rendered):
+                    Path(tmp).write_bytes(fig.files[f])
                 else:
-                    fig.savefig(tmp, format=f, dpi=150, metadata=meta[f])
+                    fig.savefig(tmp, format=f, dpi=150, metadata=_FILE_META[f])
             items.append((out / f"{name}.{form}", write))
         items.append((out / f"{name}.csv", csv_writer(rows)))
     return items
@@ -145,7 +205,8 @@ def close_figures(*drawn: dict) -> None:
 
     for d in drawn:
         for fig, _ in d.values():
-            plt.close(fig)
+            if not isinstance(fig, Rendered):
+                plt.close(fig)
 
 
 def write_charts(ds, out: str | Path, formats=CHART_FORMATS,

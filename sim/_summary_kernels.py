@@ -7,10 +7,11 @@ probability's, with the antithetic pairs' moments, :func:`count_events`) and the
 month-ends (:func:`count_below`) are counted path by path the same way: exact integers, held
 to their NumPy definitions by a test.
 
-The binning is :meth:`sim.analysis.Histogram.bin`'s, step for step in the same floating-point
-operations, so the counts are those NumPy gives for finite values and NaN (a test holds them
-equal, and the golden guard the run's statistics); an infinity is counted beyond the range on
-its own side, where NumPy's cast to an integer depends on the processor.
+The binning is NumPy's ``floor((x - origin - lo) / width)`` cast to a bin id, step for step in
+the same floating-point operations, so the counts are those NumPy gives for finite values and
+NaN (``tests/test_analysis.py`` holds them equal to that definition written in NumPy, and the
+golden guard the run's statistics); an infinity is counted beyond the range on its own side,
+where NumPy's cast to an integer depends on the processor.
 """
 
 from __future__ import annotations

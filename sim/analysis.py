@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["wilson", "standard_error", "noise_range", "noise_range_of", "Histogram", "Binned"]
+__all__ = ["wilson", "standard_error", "noise_range", "noise_range_of", "Histogram"]
 
 Z95 = 1.959963984540054
 
@@ -70,22 +69,13 @@ def wilson(k: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarra
     return np.minimum(np.maximum(centre - half, 0.0), p), np.maximum(np.minimum(centre + half, 1.0), p)
 
 
-class Binned(NamedTuple):
-    """A block's values binned on a :class:`Histogram`'s grid (:meth:`Histogram.bin`)."""
-
-    ids: np.ndarray                   # flat bin ids of the values inside the range
-    below: np.ndarray                 # (columns,) values below the range
-    above: np.ndarray                 # (columns,) values at or above its end
-    vmin: np.ndarray                  # (columns,)
-    vmax: np.ndarray
-
-
 @dataclass
 class Histogram:
     """Counts of values in ``bins`` equal bins over ``[lo, hi)``, one histogram per column.
 
-    ``add(x)`` takes an ``(n, columns)`` array. Integer counts make the accumulation exact and
-    independent of the order of blocks. ``origin`` (one value per column) centres each column's
+    :meth:`count` takes an ``(n, columns)`` array (:meth:`count_ratios` the fans' values),
+    counted in a numba kernel (:mod:`sim._summary_kernels`). Integer counts make the
+    accumulation exact and independent of the order of blocks. ``origin`` (one value per column) centres each column's
     range on it: the bins cover ``origin + [lo, hi)``, so a result measured against its plan
     keeps its grid whatever the plan's level (a rich region's +40 000 mnkr as a poor one's 0).
     """
@@ -102,8 +92,6 @@ class Histogram:
     vmax: np.ndarray = field(init=False)
 
     def __post_init__(self):
-        self._buffer: list[np.ndarray] = []
-        self._buffered = 0
         self.counts = np.zeros((self.columns, self.bins), dtype=np.int64)
         self.below = np.zeros(self.columns, dtype=np.int64)
         self.above = np.zeros(self.columns, dtype=np.int64)
@@ -114,39 +102,9 @@ class Histogram:
     def width(self) -> float:
         return (self.hi - self.lo) / self.bins
 
-    #: Bin ids buffered before they are counted: one bincount per flush, not per block. The
-    #: buffer is bounded in elements (16 MiB of ids), not rows, so a wide histogram (the monthly
-    #: fans: a column per fund and month) does not hold hundreds of MB; it is at least the
-    #: histogram's own size, so the bincount's pass over its bins is paid back.
-    FLUSH_ELEMENTS = 1 << 21
-
-    def bin(self, x: np.ndarray) -> Binned:
-        """``x``'s bin ids and tallies, to be counted by :meth:`add_binned`. Reads only the
-        grid, so a worker thread bins its block while the main thread folds another."""
-        x = np.asarray(x, dtype=float).reshape(-1, self.columns)
-        d = x if self.origin is None else x - self.origin
-        idx = np.floor((d - self.lo) / self.width).astype(np.int64)
-        inside = (idx >= 0) & (idx < self.bins)
-        return Binned(ids=(idx + np.arange(self.columns) * self.bins)[inside],  # column-major
-                      below=(idx < 0).sum(axis=0), above=(idx >= self.bins).sum(axis=0),
-                      vmin=x.min(axis=0), vmax=x.max(axis=0))
-
     @property
     def _origin(self):
         return 0.0 if self.origin is None else self.origin
-
-    def add_binned(self, b: Binned) -> None:
-        self.vmin = np.minimum(self.vmin, b.vmin)
-        self.vmax = np.maximum(self.vmax, b.vmax)
-        self.below += b.below
-        self.above += b.above
-        self._buffer.append(b.ids)
-        self._buffered += b.ids.size
-        if self._buffered >= max(self.FLUSH_ELEMENTS, self.columns * self.bins):
-            self._flush()
-
-    def add(self, x: np.ndarray) -> None:
-        self.add_binned(self.bin(x))
 
     def count_ratios(self, values: np.ndarray, scale: np.ndarray,
                      nan_to_zero: bool = False) -> None:
@@ -188,28 +146,14 @@ class Histogram:
                 np.array_equal(np.broadcast_to(other._origin, self.columns),
                                np.broadcast_to(self._origin, self.columns)):
             raise ValueError("Histogram.merge: the grids differ")
-        self._flush()
-        other._flush()
         self.counts += other.counts
         self.below += other.below
         self.above += other.above
         self.vmin = np.minimum(self.vmin, other.vmin)
         self.vmax = np.maximum(self.vmax, other.vmax)
 
-    def flush(self) -> None:
-        """Count everything buffered (before the histogram is pickled or merged)."""
-        self._flush()
-
-    def _flush(self) -> None:
-        if self._buffered:
-            ids = np.concatenate(self._buffer)
-            self.counts += np.bincount(ids, minlength=self.columns * self.bins).reshape(
-                self.columns, self.bins)
-        self._buffer, self._buffered = [], 0
-
     @property
     def n(self) -> int:
-        self._flush()
         return int(self.counts[0].sum() + self.below[0] + self.above[0])
 
     def quantile(self, q) -> np.ndarray:
@@ -220,7 +164,7 @@ class Histogram:
     def quantiles(self, qs) -> np.ndarray:
         """:meth:`quantile` of each ``q`` of ``qs`` (rows), every column's cumulative counts
         summed once for all of them."""
-        n = self.n                                  # flushes the buffer
+        n = self.n
         cum_all = np.cumsum(self.counts, axis=1)    # integers: each row is its own cumsum
         rows = [np.broadcast_to(np.asarray(q, dtype=float), (self.columns,)) * n for q in qs]
         out = np.empty((len(rows), self.columns))

@@ -82,7 +82,7 @@ def run_chunk(cfg_json: str, seed: int, n_paths: int, b_lo: int, b_hi: int, fans
         if keep:
             kept.append(kept_part(r, False))
     s.collect()
-    out = {"floats": floats, "counts": s.counts.flush(),
+    out = {"floats": floats, "counts": s.counts,
            "paths": min(n_paths, b_hi * e.block_size) - b_lo * e.block_size}
     if keep and zarr_path is not None:
         _write_zarr_rows(zarr_path, kept, b_lo * e.block_size)

@@ -155,14 +155,6 @@ class Counts:
             else:
                 setattr(self, f.name, mine + theirs)
 
-    def flush(self) -> Counts:
-        """Bin whatever the histograms buffer (before sending the counts elsewhere)."""
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, Histogram):
-                v.flush()
-        return self
-
 
 @dataclass
 class BlockStats:

@@ -242,14 +242,14 @@ def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str,
             cov, _ = funding(value, fd.flows.net_flow[pre:])
             # an emptied fund (value 0) falls below the histogram's range
             logv = np.log10(np.maximum(value, 1e-300))
-            res.append((cov.sum(axis=0), hists[0].bin(logv)))
+            res.append((cov.sum(axis=0), logv))
         advance((z - a) * len(funds))
         return res
 
     for _, res in B.in_block_order(work, e.n_blocks(long.paths), threads_or_cores(threads)):
-        for k, (cov, binned) in enumerate(res):
+        for k, (cov, logv) in enumerate(res):
             covered[k] += cov
-            hists[k].add_binned(binned)
+            hists[k].count(logv)
     _, cum = funding(np.zeros((1, n_years)), base.flows.net_flow[pre:])
     qs = (0.05, 0.25, 0.5, 0.75, 0.95)
     value_q = np.array([[quantile_from_log(h, q) for q in qs] for h in hists])

@@ -84,7 +84,7 @@ def test_the_measured_standard_deviations_are_the_model_s(lg):
 def test_tornado_bars_and_p_deficit_equal_the_closed_form(lg):
     cfg, e, units = lg
     k = 1.5
-    res = tornado(e, units, N_MC, 7, k=k)
+    res = tornado(e, units, N_MC, k=k)
     a = slopes(e)
     sig, c = sigma_and_corr(cfg)
     sd = units.sd[3:, 0]
@@ -167,7 +167,7 @@ def test_tornado_uses_common_random_numbers(cfg):
     e = Engine(cfg, 5)
     units = calibrate(e, 5000, 5)
     n = 2000
-    res = tornado(e, units, n, 5)
+    res = tornado(e, units, n)
     indep_se = math.sqrt(2) * res["base_std"] / math.sqrt(n)
     for f in ("drugs", "tax_base", "hired_staff"):
         assert (res["mean_change_se"][FACTORS.index(f)] < 0.05 * indep_se).all(), f

@@ -126,9 +126,11 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
              market: Market | None = None) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
-    written into ``out`` when given (contiguous arrays of those shapes); without ``monthly``
-    the monthly arrays are None. ``market`` (:func:`step_market` of these returns), when
-    given, saves computing it again for each fund on the same returns."""
+    written into ``out`` when given (arrays of those shapes); without ``monthly``
+    the monthly arrays are None. The monthly arrays it allocates are (N, M) views of (M, N)
+    arrays, so the kernel's month-ends, a loop over the paths, write contiguous memory.
+    ``market`` (:func:`step_market` of these returns), when given, saves computing it again
+    for each fund on the same returns."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -165,7 +167,8 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
 
 def _allocate(n: int, m: int, y: int, lead: tuple[int, ...] = (),
               monthly: bool = True) -> FundPaths:
-    return FundPaths(**{k: np.empty(lead + (n, m)) if monthly else None for k in MONTHLY_KEYS},
+    return FundPaths(**{k: np.empty(lead + (m, n)).swapaxes(-1, -2) if monthly else None
+                        for k in MONTHLY_KEYS},
                      **{k: np.zeros(lead + (n, y)) for k in YEARLY_KEYS},
                      **{k: np.empty(lead + (n,)) for k in PATH_KEYS})
 
@@ -241,8 +244,9 @@ def run_funds(params: list[Fund], equity_step: np.ndarray, fixed_income: np.ndar
               keys: list | None = None) -> FundPaths:
     """All funds on the same returns (common random numbers); arrays gain a ``fund`` axis 1.
 
-    Each fund fills its own contiguous slab of a (fund, path, ...) array; the result is a
-    (path, fund, ...) view of it, so nothing is copied.
+    Each fund fills its own contiguous slab of a (fund, path, ...) array, the monthly ones of
+    a (fund, month, path) array; the result is a (path, fund, ...) view of them, so nothing is
+    copied.
 
     ``memo`` (with ``keys``, one per fund: a digest of its parameters) holds what was run
     before on these same returns, so a fund another run already ran is copied, not run again

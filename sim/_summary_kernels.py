@@ -8,10 +8,13 @@ month-ends (:func:`count_below`) are counted path by path the same way: exact in
 to their NumPy definitions by a test.
 
 The binning is NumPy's ``floor((x - origin - lo) / width)`` cast to a bin id, step for step in
-the same floating-point operations, so the counts are those NumPy gives for finite values and
-NaN (``tests/test_analysis.py`` holds them equal to that definition written in NumPy, and the
-golden guard the run's statistics); an infinity is counted beyond the range on its own side,
-where NumPy's cast to an integer depends on the processor.
+the same floating-point operations, so the counts are those NumPy gives for NaN and for finite
+values whose bin fits in an int64 (``tests/test_analysis.py`` holds them equal to that
+definition written in NumPy, and the golden guard the run's statistics). An infinity, or a
+value further than 2^63 bins out, is counted beyond the range on its own side: the floor is
+compared as a float, and only a bin inside the range is cast. NumPy's cast of such a value to
+an integer depends on the processor (x86 gives the most negative int64, so +inf would count
+below the range).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def _tally(v, d, lo, width, bins, row, lo_v, hi_v, b, a):
         lo_v = v
     if v > hi_v:
         hi_v = v
-    f = math.floor((d - lo) / width)
+    f = np.floor((d - lo) / width)     # a float: math.floor's integer is undefined past 2^63
     if f < 0.0:
         b += 1
     elif f >= bins:

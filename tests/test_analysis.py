@@ -186,6 +186,26 @@ def test_counting_columns_in_the_kernel_is_numpys_binning(centred):
     assert kernel.above.sum() >= 1 and kernel.below.sum() >= 2
 
 
+@pytest.mark.parametrize("how", ["count", "count_ratios", "count_ratios_nan_to_zero"])
+def test_an_infinity_or_a_value_past_the_int64_bins_counts_on_its_own_side(how):
+    """Beyond the bins an int64 holds, NumPy's cast of a value's bin depends on the processor
+    (x86 casts +inf's to the most negative integer), so the kernels define it: +inf and a huge
+    positive value are counted above the range, -inf and a huge negative one below, NaN below
+    (0 with ``nan_to_zero``, a bin inside). On x86 the old integer floor counted +inf below."""
+    from sim.analysis import Histogram
+
+    x = np.array([np.inf, -np.inf, 1e300, -1e300, 0.5, np.nan, 1e20, -1e20])
+    h = Histogram(0.0, 1.0, 10, columns=1)
+    if how == "count":
+        h.count(x[:, None])
+    else:
+        h.count_ratios(x[:, None, None], np.ones(1), nan_to_zero=how.endswith("zero"))
+    nan_inside = how.endswith("zero")
+    assert h.above[0] == 3                                  # +inf, 1e300, 1e20
+    assert h.below[0] == 3 + (not nan_inside)               # -inf, -1e300, -1e20 (and NaN)
+    assert h.counts.sum() == 1 + nan_inside                 # 0.5 (and NaN as 0)
+
+
 def test_quantiles_at_once_are_each_quantile_and_the_samples_within_a_bin():
     """``quantiles(qs)`` sums each column's counts once for every q: equal to the bit to the
     interpolation written out for one column and one q (the definition), NaN where q falls

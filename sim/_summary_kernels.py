@@ -34,13 +34,19 @@ def _tally(v, d, lo, width, bins, row, lo_v, hi_v, b, a):
     """One value ``v`` of a column (its minimum and maximum), counted in the bin of ``d`` on
     the grid ``[lo, lo + bins * width)`` of the column's ``row``: the column's running minimum,
     maximum, counts below and above, and whether ``v`` is NaN."""
+    return _tally_bin(v, np.floor((d - lo) / width), bins, row, lo_v, hi_v, b, a)
+
+
+@njit(nogil=True, cache=True)
+def _tally_bin(v, f, bins, row, lo_v, hi_v, b, a):
+    """:func:`_tally` with the bin ``f`` (``floor((d - lo) / width)``, a float: numba's
+    ``math.floor`` gives an int64, undefined past 2^63) computed before."""
     if v != v:
         return lo_v, hi_v, b + 1, a, True       # NumPy's floor(NaN) cast to int64 is negative
     if v < lo_v:
         lo_v = v
     if v > hi_v:
         hi_v = v
-    f = np.floor((d - lo) / width)     # a float: math.floor's integer is undefined past 2^63
     if f < 0.0:
         b += 1
     elif f >= bins:
@@ -71,26 +77,35 @@ def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above,
     range ``[lo, lo + bins * width)``, and each column's ``vmin`` and ``vmax`` (NaN once a NaN
     is seen, as NumPy's min and max). ``nan_to_zero`` applies NumPy's ``nan_to_num`` to the
     ratio first (NaN to 0, infinities to the largest finite numbers). Column by column, so a
-    column's bins stay in the cache while its paths are counted."""
+    column's bins stay in the cache while its paths are counted; each column in two passes:
+    its ratios and their bins over a contiguous copy of the column, a loop without branches
+    that compiles to vector divisions, then the tally."""
     n, p_count, months = values.shape
+    xs = np.empty(n)
+    fs = np.empty(n)
     for p in range(p_count):
         s = scale[p]
         for m in range(months):
             c = p * months + m
+            for i in range(n):
+                xs[i] = values[i, p, m]
+            if nan_to_zero:
+                for i in range(n):
+                    x = xs[i] / s
+                    x = 0.0 if x != x else min(max(x, -_MAX), _MAX)
+                    xs[i] = x
+                    fs[i] = np.floor((x - lo) / width)
+            else:
+                for i in range(n):
+                    x = xs[i] / s
+                    xs[i] = x
+                    fs[i] = np.floor((x - lo) / width)
             row = counts[c]
             lo_v, hi_v = vmin[c], vmax[c]
             nan_seen = lo_v != lo_v
             b, a = 0, 0
             for i in range(n):
-                x = values[i, p, m] / s
-                if nan_to_zero:
-                    if x != x:
-                        x = 0.0
-                    elif x == math.inf:
-                        x = _MAX
-                    elif x == -math.inf:
-                        x = -_MAX
-                lo_v, hi_v, b, a, nan_x = _tally(x, x, lo, width, bins, row, lo_v, hi_v, b, a)
+                lo_v, hi_v, b, a, nan_x = _tally_bin(xs[i], fs[i], bins, row, lo_v, hi_v, b, a)
                 nan_seen = nan_seen or nan_x
             _close(c, lo_v, hi_v, b, a, nan_seen, below, above, vmin, vmax)
 

@@ -255,6 +255,36 @@ def test_garch_t_recovers_its_parameters():
 # --------------------------------------------------------------------------------------------
 
 
+def test_the_fits_gradient_is_the_one_l_bfgs_b_makes_from_the_function():
+    """fit hands L-BFGS-B the negative log-likelihood with its forward-difference gradient
+    (F.with_gradient). It must be, number for number, the gradient L-BFGS-B would make itself
+    (scipy's approx_fprime, 2-point, its default absolute step 1e-8), so the fits are the
+    same: checked on RSLN2's likelihood at its starts and moved points, and where the step
+    is lost in a large coordinate (scipy's relative step there)."""
+    from scipy import optimize
+
+    x = np.random.default_rng(3).normal(0.008, 0.045, 240)       # monthly log returns
+
+    def nll(u):
+        return -F.RSLN2.loglik(x, *[float(q) for q in F.RSLN2.to_params(u)])
+
+    points = [F.RSLN2.from_params(np.asarray(s, dtype=float)) for s in F.RSLN2.starts(x)]
+    points += [p + np.linspace(-0.3, 0.3, p.size) for p in points]
+    for u in points:
+        f0, g = F.with_gradient(nll)(u)
+        assert f0 == nll(u)
+        np.testing.assert_array_equal(g, optimize.approx_fprime(u, nll, F.FD_STEP))
+
+    def far(u):                                   # 1e9 + 1e-8 == 1e9: the step is lost
+        return float(np.sum(np.sin(u) * u ** 2) + u[0] * u[1])
+
+    u = np.array([1e9, -2e9, 0.5, 0.0])
+    assert (u[0] + F.FD_STEP) - u[0] == 0.0
+    f0, g = F.with_gradient(far)(u)
+    np.testing.assert_array_equal(g, optimize.approx_fprime(u, far, F.FD_STEP))
+    assert np.all(np.isfinite(g))
+
+
 def test_2022_and_2023_are_possible_under_the_calibrated_model():
     """As of April 2022 (the plan's information date), the calibrated generator gives KPIF's
     yearly outturns of 2022 and 2023 (SCB, the shipped history) a probability of at least

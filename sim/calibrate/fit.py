@@ -4,9 +4,10 @@ Each model is a :class:`Model`: its parameters' names and units, a map from an u
 vector to the parameters (so the optimizer never leaves the parameter space: logs for scales,
 logits for probabilities, ``tanh`` for an autoregression), starting points, and its
 log-likelihood (``sim/calibrate/_kernels.py``). :func:`fit` maximizes the likelihood from each
-start (scipy's L-BFGS-B), keeps the best, and computes the standard errors from the observed
-information: the inverse of the numerical Hessian of the negative log-likelihood on the
-unconstrained scale, carried to the parameters by the delta method.
+start (scipy's L-BFGS-B, given the negative log-likelihood with its forward-difference
+gradient, :func:`with_gradient`), keeps the best, and computes the standard errors from the
+observed information: the inverse of the numerical Hessian of the negative log-likelihood on
+the unconstrained scale, carried to the parameters by the delta method.
 """
 
 from __future__ import annotations
@@ -101,6 +102,36 @@ def _jacobian(g: Callable[[np.ndarray], np.ndarray], u: np.ndarray, step: float 
     return out
 
 
+#: The forward differences' absolute step: L-BFGS-B's own (its option ``eps``), with which it
+#: differentiates a function given without a gradient.
+FD_STEP = 1e-8
+_ROOT_EPS = float(np.finfo(np.float64).eps) ** 0.5
+
+
+def with_gradient(f: Callable[[np.ndarray], float], step: float = FD_STEP):
+    """``f`` with its forward-difference gradient: ``u -> (f(u), g)``, ``g_i = (f(u + h_i e_i) -
+    f(u)) / ((u_i + h_i) - u_i)`` with ``h_i = step``, or ``sqrt(eps) * sign(u_i) * max(1,
+    |u_i|)`` where ``u_i + step == u_i``. This is the gradient L-BFGS-B makes for itself from
+    ``f`` alone (scipy's ``approx_derivative``, 2-point, absolute step ``eps``), number for
+    number (a test holds it to ``scipy.optimize.approx_fprime``), so the fits are those of
+    ``minimize(f)``; written out, it spends a third less time around ``f``'s evaluations."""
+    def f_and_g(u: np.ndarray) -> tuple[float, np.ndarray]:
+        f0 = f(u)
+        h = np.full(u.size, step)
+        lost = ((u + h) - u) == 0
+        if lost.any():
+            h = np.where(lost, _ROOT_EPS * np.where(u >= 0, 1.0, -1.0)
+                         * np.maximum(1.0, np.abs(u)), h)
+        g = np.empty(u.size)
+        x = u.copy()
+        for i in range(u.size):
+            x[i] = u[i] + h[i]
+            g[i] = (f(x) - f0) / ((u[i] + h[i]) - u[i])
+            x[i] = u[i]
+        return f0, g
+    return f_and_g
+
+
 def fit(model: Model, data: np.ndarray) -> Estimate:
     """The maximum-likelihood estimate of ``model`` on ``data``, with standard errors."""
     data = np.ascontiguousarray(data, dtype=np.float64)
@@ -112,7 +143,8 @@ def fit(model: Model, data: np.ndarray) -> Estimate:
 
     best = None
     for start in model.starts(data):
-        res = optimize.minimize(nll, model.from_params(np.asarray(start, dtype=float)),
+        res = optimize.minimize(with_gradient(nll),
+                                model.from_params(np.asarray(start, dtype=float)), jac=True,
                                 method="L-BFGS-B", options={"maxiter": 2000, "ftol": 1e-13,
                                                             "gtol": 1e-9})
         if best is None or res.fun < best.fun:

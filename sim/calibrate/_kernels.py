@@ -18,8 +18,16 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 @njit(cache=True)
 def _log_normal(x, mean, sd):
+    return _log_normal_given(x, mean, sd, math.log(sd))
+
+
+@njit(cache=True)
+def _log_normal_given(x, mean, sd, log_sd):
+    """:func:`_log_normal` with ``log(sd)`` computed once for a filter's regimes, not at every
+    step: the same operations on the same numbers (a logarithm gives the same result each
+    time), so the likelihoods are those of before to the bit."""
     z = (x - mean) / sd
-    return -0.5 * (_LOG_2PI + z * z) - math.log(sd)
+    return -0.5 * (_LOG_2PI + z * z) - log_sd
 
 
 @njit(cache=True)
@@ -31,14 +39,15 @@ def rsln2_loglik_nb(x, mu1, sigma1, mu2, sigma2, p12, p21):
     p2 = p12 / total if total > 0.0 else 0.0
     p1 = 1.0 - p2
     ll = 0.0
+    log1, log2 = math.log(sigma1), math.log(sigma2)
     for t in range(x.shape[0]):
         if t > 0:
             q1 = p1 * (1.0 - p12) + p2 * p21
             q2 = p1 * p12 + p2 * (1.0 - p21)
         else:
             q1, q2 = p1, p2
-        l1 = _log_normal(x[t], mu1, sigma1)
-        l2 = _log_normal(x[t], mu2, sigma2)
+        l1 = _log_normal_given(x[t], mu1, sigma1, log1)
+        l2 = _log_normal_given(x[t], mu2, sigma2, log2)
         m = max(l1, l2)
         a = q1 * math.exp(l1 - m)
         b = q2 * math.exp(l2 - m)
@@ -82,11 +91,15 @@ def switching_ar_filter_nb(y, mu, phi, means, sds, trans, start, first_stationar
         ll = best + math.log(total)
         for b in range(k):
             prob[b] = new[b] / total
+    log_sds = np.empty(k)
+    for b in range(k):
+        log_sds[b] = math.log(sds[b])
     for t in range(1, y.shape[0]):
         best = -1e300
         for a in range(k):
             for b in range(k):
-                v = _log_normal(y[t], mu + means[b] + phi * (y[t - 1] - mu - means[a]), sds[b])
+                v = _log_normal_given(y[t], mu + means[b] + phi * (y[t - 1] - mu - means[a]),
+                                      sds[b], log_sds[b])
                 logs[a, b] = v
                 if v > best:
                     best = v
@@ -207,6 +220,7 @@ def vasicek_loglik_nb(r, theta, kappa, sigma):
     decay = math.exp(-kappa / 12.0)
     sd = sigma * math.sqrt((1.0 - decay * decay) / (2.0 * kappa))
     ll = 0.0
+    log_sd = math.log(sd)
     for t in range(1, r.shape[0]):
-        ll += _log_normal(r[t], theta + (r[t - 1] - theta) * decay, sd)
+        ll += _log_normal_given(r[t], theta + (r[t - 1] - theta) * decay, sd, log_sd)
     return ll

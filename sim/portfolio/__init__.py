@@ -18,7 +18,7 @@ from .records import N_PATH_STATS, Dynamic, FixedMix, Flows, FundOut, Market, Tr
 __all__ = ["Fund", "FundPaths", "run_fund", "run_funds", "step_market", "fund_params",
            "YEARLY_KEYS",
            "MONTHLY_KEYS",
-           "PATH_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
+           "PATH_KEYS", "STAT_KEYS", "BREACH_PARTS", "FixedMix", "Dynamic", "Trading", "Flows",
            "fixed_income_vol"]
 
 #: The monthly, yearly and per-path results, named as the fields of :class:`FundOut`.
@@ -32,6 +32,12 @@ YEARLY_KEYS = ("year_return", "realized", "unrealized_change", "value_end", "cos
 BREACH_PARTS = ("cushion", "equity", "fixed_income", "costs", "floor_move")
 PATH_KEYS = ("breach_months_total", "first_breach_month", "worst_depth_below_floor",
              "worst_fall_12m_total", "cash_lock_months_total")
+
+#: The yearly and per-path results that are statistics of the month-ends, not the fund's
+#: values and accounting: left out (None) when :func:`run_fund` runs without ``stats``.
+STAT_KEYS = ("breach_months", "cash_lock_months", "worst_fall_12m", "worst_fall_24m",
+             "breach_spells", "breach_depth", "breach_cushion", "breach_equity",
+             "breach_fixed_income", "breach_costs", "breach_floor_move") + PATH_KEYS
 
 #: What :func:`run_fund` and :func:`run_funds` return, named as :class:`FundOut`'s fields:
 #: monthly (N, M) arrays (None when not asked for), yearly (N, Y) ones and per-path (N,)
@@ -123,14 +129,17 @@ class Fund:
 
 def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
              steps_per_month: int, out: FundPaths | None = None, monthly: bool = True,
-             market: Market | None = None) -> FundPaths:
+             market: Market | None = None, stats: bool = True) -> FundPaths:
     """Run one fund over ``equity_step`` (N, M*steps) log returns and ``fixed_income`` (N, M)
     simple monthly returns. Returns monthly (N, M), yearly (N, Y) and per-path (N,) arrays,
     written into ``out`` when given (arrays of those shapes); without ``monthly``
     the monthly arrays are None. The monthly arrays it allocates are (N, M) views of (M, N)
     arrays, so the kernel's month-ends, a loop over the paths, write contiguous memory.
     ``market`` (:func:`step_market` of these returns), when given, saves computing it again
-    for each fund on the same returns."""
+    for each fund on the same returns. Without ``stats`` the month-end statistics
+    (:data:`STAT_KEYS`) are not kept, and are None: for a caller that reads the fund's values
+    and accounting only, which are the same (the centring's pilot, the strategy's long
+    horizon)."""
     n, m = fixed_income.shape
     if equity_step.shape != (n, m * steps_per_month):
         raise ValueError(f"equity steps: shape {equity_step.shape}, expected "
@@ -159,7 +168,9 @@ def run_fund(fund: Fund, equity_step: np.ndarray, fixed_income: np.ndarray,
                   np.ascontiguousarray(fund.flows.fixed_income_shift[:y], dtype=np.float64))
     res = FundOut(*(getattr(out, k) if monthly else dummy for k in MONTHLY_KEYS),
                   *(getattr(out, k) for k in YEARLY_KEYS), path=path)
-    K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly)
+    K.portfolio_nb(market, fund.rule, fund.trading, flows, res, monthly, stats)
+    if not stats:
+        return out._replace(**{k: None for k in STAT_KEYS})
     for j, k in enumerate(PATH_KEYS):
         getattr(out, k)[...] = path[:, j]
     return out

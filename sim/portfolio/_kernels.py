@@ -347,13 +347,17 @@ def _month_end(m, dynamic, floor_share, cash_lock, eq, fi, units, nav_a, value_a
 
 
 @njit(cache=True, nogil=True)
-def portfolio_nb(market, rule, trading, flows, out, monthly):
+def portfolio_nb(market, rule, trading, flows, out, monthly, stats=True):
     """Run one fund over a block of paths.
 
     ``market`` (:class:`~sim.portfolio.records.Market`) gives the returns step by step,
     ``rule`` the strategy, ``trading`` its rebalancing and costs, ``flows`` its money in and
     out; results go to ``out`` (:class:`~sim.portfolio.records.FundOut`), its monthly arrays only when
-    ``monthly`` is true.
+    ``monthly`` is true. Without ``stats`` the month-end statistics are not kept (Bilaga 2's
+    24-month window, the last 12 month-ends, the breaches, spells, cash lock and falls: a
+    third of a dynamic fund's time): nothing the fund trades on or holds depends on them, so
+    its values and accounting are the same, and the statistics' outputs hold no statistics
+    (:func:`~sim.portfolio.run_fund` leaves them out).
 
     The fund starts at the beginning of month ``flows.start_month`` (the month after the
     information date) with ``start_value``; before it the monthly results are NaN and the
@@ -528,17 +532,19 @@ def portfolio_nb(market, rule, trading, flows, out, monthly):
                 out.value[i, m] = value
                 out.equity_weight[i, m] = eq_a[i] / value if value > 0.0 else 0.0
                 out.floor[i, m] = floor_nav * units_a[i] if dynamic else math.nan
-        # Bilaga 2's yardstick: this month-end and the 23 before it
-        lim_pos = _window_in(lim, lim_pos, nav_a, lim_high_a, rescan, True, LIMIT_WINDOW)
-        _month_end(m, dynamic, floor_share, cash_lock, eq_a, fi_a, units_a, nav_a, value_a,
-                   ring_high_a, lim_high_a, past_high_a, nav_start_a, floor_start_a, m_eq_a,
-                   m_fi_a, m_cost_a, worst_depth_a, breach_months_a, y_breach_a, y_depth_a,
-                   first_breach_a, in_breach_a, y_spells_a, y_cushion_a, y_eq_a, y_fi_a,
-                   y_cost_a, y_move_a, lock_months_a, y_lock_a, y_fall_a, y_fall24_a)
-        # the 12 last month-ends (a window of its own length until it is full)
-        full = n_hist == 12
-        n_hist = min(n_hist + 1, 12)
-        hist_pos = _window_in(hist, hist_pos, nav_a, past_high_a, rescan, full, n_hist)
+        if stats:
+            # Bilaga 2's yardstick: this month-end and the 23 before it
+            lim_pos = _window_in(lim, lim_pos, nav_a, lim_high_a, rescan, True, LIMIT_WINDOW)
+            _month_end(m, dynamic, floor_share, cash_lock, eq_a, fi_a, units_a, nav_a, value_a,
+                       ring_high_a, lim_high_a, past_high_a, nav_start_a, floor_start_a,
+                       m_eq_a, m_fi_a, m_cost_a, worst_depth_a, breach_months_a, y_breach_a,
+                       y_depth_a, first_breach_a, in_breach_a, y_spells_a, y_cushion_a, y_eq_a,
+                       y_fi_a, y_cost_a, y_move_a, lock_months_a, y_lock_a, y_fall_a,
+                       y_fall24_a)
+            # the 12 last month-ends (a window of its own length until it is full)
+            full = n_hist == 12
+            n_hist = min(n_hist + 1, 12)
+            hist_pos = _window_in(hist, hist_pos, nav_a, past_high_a, rescan, full, n_hist)
         if m % 12 == 11 or m == n_months - 1:
             y = m // 12
             for i in range(n):

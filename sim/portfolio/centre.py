@@ -59,7 +59,7 @@ class Centre(NamedTuple):
 def _mean_return(fund: Fund, eq_step, fi, steps, market) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error over paths of each year's return on the year's start value;
     ``market``: the returns step by step (:func:`~sim.portfolio.step_market`), computed once."""
-    out = run_fund(fund, eq_step, fi, steps, monthly=False, market=market)
+    out = run_fund(fund, eq_step, fi, steps, monthly=False, market=market, stats=False)
     start = out.value_end - out.year_return
     r = np.where(start > 0, out.year_return / np.where(start > 0, start, 1.0), 0.0)
     return r.mean(axis=0), r.std(axis=0, ddof=1) / np.sqrt(r.shape[0])

@@ -237,7 +237,7 @@ def _funding(config: Path, overrides: tuple[str, ...], engines: list, fund: str,
         market = step_market(out.equity_step, out.fixed_income_return, e.steps)
         for fd in funds:
             r = run_fund(fd, out.equity_step, out.fixed_income_return, e.steps,
-                         monthly=False, market=market)
+                         monthly=False, market=market, stats=False)
             value = r.value_end[:, pre:]
             cov, _ = funding(value, fd.flows.net_flow[pre:])
             # an emptied fund (value 0) falls below the histogram's range

@@ -83,3 +83,35 @@ def test_one_step_market_serves_every_fund():
                      market=market)
         for key, x, y in zip(a._fields, a, b):
             np.testing.assert_array_equal(x, y, err_msg=key)
+
+
+def test_without_statistics_the_values_and_accounting_are_the_same():
+    """run_fund(stats=False), for the centring's pilot and the strategy's long horizon, skips
+    the month-end statistics: every value, monthly and yearly, and every accounting figure is
+    the same to the bit as with them, and the statistics are None. On the plan's funds
+    (weekly, from the information date) and on a fund with spells below its level, pay-outs
+    that empty it, a target value, a band and costs."""
+    from sim.portfolio import STAT_KEYS
+
+    cfg = load_config(DEFAULT_CONFIG, ["simulation.horizon_years=6"])
+    out = generate_arrays(esg_params(cfg), 129, 5, block_size=1000)
+    cases = [(p, out.equity_step, out.fixed_income_return, cfg.equity_steps)
+             for p in fund_params(cfg)]
+    rng = np.random.default_rng(11)
+    target = np.full(10, np.nan)
+    target[4] = 80.0
+    spells = dynamic(net_flow=np.array([0.0, -30.0, -90.0, 40.0, 0.0] + [5.0] * 5),
+                     target_value=target, no_trade_band=0.03, transaction_cost=0.002,
+                     rebalance_per_month=2, start_month=7, window=36, initial_high=0.9)
+    cases.append((spells, rng.normal(0.004, 0.06, (101, 120)),
+                  rng.normal(0.002, 0.004, (101, 60)), 2))
+    for p, eq, fi, steps in cases:
+        full = run_fund(p, eq, fi, steps)
+        bare = run_fund(p, eq, fi, steps, stats=False)
+        for key in full._fields:
+            if key in STAT_KEYS:
+                assert getattr(bare, key) is None, key
+            else:
+                np.testing.assert_array_equal(getattr(bare, key), getattr(full, key),
+                                              err_msg=f"{p.key}.{key}")
+    assert (full.breach_spells > 0).any()             # the last case has statistics to skip

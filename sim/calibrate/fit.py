@@ -114,7 +114,8 @@ def with_gradient(f: Callable[[np.ndarray], float], step: float = FD_STEP):
     |u_i|)`` where ``u_i + step == u_i``. This is the gradient L-BFGS-B makes for itself from
     ``f`` alone (scipy's ``approx_derivative``, 2-point, absolute step ``eps``), number for
     number (a test holds it to ``scipy.optimize.approx_fprime``), so the fits are those of
-    ``minimize(f)``; written out, it spends a third less time around ``f``'s evaluations."""
+    ``minimize(f)``; written out, without scipy's wrapping of each evaluation, the generator's
+    fits at the regions' backtest's eight origins take a quarter less time."""
     def f_and_g(u: np.ndarray) -> tuple[float, np.ndarray]:
         f0 = f(u)
         h = np.full(u.size, step)

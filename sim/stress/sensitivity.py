@@ -100,16 +100,23 @@ def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUni
     return FactorUnits(sd=sd, corr=corr)
 
 
-def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None) -> np.ndarray:
+def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None,
+             threads: int = 1) -> np.ndarray:
     """The deterministic model's balanskravsresultat (N, Y) at settings ``z`` (N, F), one
-    path per row."""
+    path per row; the rows in blocks of the engine's size on ``threads`` threads, put
+    together in order (each row's result depends on its own settings only)."""
+    from .. import blocks
+
     offset = plan_offset(e) if offset is None else offset
-    out = []
-    for lo in range(0, len(z), e.block_size):
-        zz = z[lo:lo + e.block_size]
-        out.append(e.run_block(zero_innovations(e.esg, len(zz)), shifts=units.shifts(zz),
-                               fund_offset=offset).budget.balance_requirement_result)
-    return np.concatenate(out)
+
+    def work(b: int) -> np.ndarray:
+        lo, hi = blocks.bounds(b, len(z), e.block_size)
+        zz = z[lo:hi]
+        return e.run_block(zero_innovations(e.esg, len(zz)), shifts=units.shifts(zz),
+                           fund_offset=offset).budget.balance_requirement_result
+
+    return np.concatenate([r for _, r in blocks.in_block_order(
+        work, blocks.n_blocks(len(z), e.block_size), threads)])
 
 
 def tornado(e: Engine, units: FactorUnits, n_paths: int, k: float = 1.0,
@@ -148,10 +155,12 @@ def tornado(e: Engine, units: FactorUnits, n_paths: int, k: float = 1.0,
     return res
 
 
-def sobol(e: Engine, units: FactorUnits, n_base: int, seed: int) -> dict[str, np.ndarray]:
+def sobol(e: Engine, units: FactorUnits, n_base: int, seed: int,
+          threads: int = 1) -> dict[str, np.ndarray]:
     """First- and total-order Sobol indices of each year's balanskravsresultat (SALib).
 
-    ``n_base`` (a power of two) Saltelli base samples: ``n_base * (F + 2)`` model runs.
+    ``n_base`` (a power of two) Saltelli base samples: ``n_base * (F + 2)`` model runs, on
+    ``threads`` threads (the indices do not depend on them).
     Returns arrays (F, Y): ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (95 % bootstrap half-widths);
     NaN for factors the model does not vary."""
     from SALib.analyze import sobol as sobol_analyze
@@ -164,7 +173,7 @@ def sobol(e: Engine, units: FactorUnits, n_base: int, seed: int) -> dict[str, np
     x = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     z = np.zeros((len(x), f))
     z[:, act] = x
-    out = evaluate(e, units, z)
+    out = evaluate(e, units, z, threads=threads)
     y = out.shape[1]
     res = {k: np.full((f, y), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     for t in range(y):
@@ -341,7 +350,7 @@ def run_sensitivity(cfg, seed: int, paths: int = TORNADO_PATHS, k: float = 1.0,
     bar = progress_bar(total, "Känslighet") if progress_bar else contextlib.nullcontext(None)
     with bar as advance:
         tor = tornado(e, units, paths, k, threads, advance)
-    ds = sensitivity_dataset(e, units, tor, sobol(e, units, sobol_samples, seed), k)
+    ds = sensitivity_dataset(e, units, tor, sobol(e, units, sobol_samples, seed, threads), k)
     ds.attrs.update({"paths": paths, "sobol_samples": sobol_samples,
                      "calibration_paths": calibration_paths, "setting_sd": k})
     return ds

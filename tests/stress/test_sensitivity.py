@@ -121,6 +121,21 @@ def test_sobol_indices_equal_the_closed_form(lg):
     assert np.isnan(res["S1"][:3]).all()
 
 
+def test_sobol_on_two_threads_is_sobol_on_one(cfg):
+    """sobol's model runs, in blocks of paths on threads, put together in order: the indices
+    and every run equal to the bit for one thread and two, with a last block that is not
+    full."""
+    from sim.stress.sensitivity import evaluate
+
+    e = Engine(cfg, 7)
+    units = calibrate(e, 2000, 7)
+    z = np.random.default_rng(5).normal(size=(2 * e.block_size + 37, len(FACTORS)))
+    np.testing.assert_array_equal(evaluate(e, units, z, threads=2), evaluate(e, units, z))
+    one, two = sobol(e, units, 256, 3), sobol(e, units, 256, 3, threads=2)
+    for key in one:
+        np.testing.assert_array_equal(two[key], one[key], err_msg=key)
+
+
 def test_reverse_stress_point_equals_the_closed_form_and_reruns_to_zero(lg, tmp_path):
     """min z' C^-1 z subject to b + w.z = 0: z* = -b C w / (w' C w), beta = b / sqrt(w' C w)."""
     cfg, e, units = lg

@@ -78,8 +78,9 @@ def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above,
     is seen, as NumPy's min and max). ``nan_to_zero`` applies NumPy's ``nan_to_num`` to the
     ratio first (NaN to 0, infinities to the largest finite numbers). Column by column, so a
     column's bins stay in the cache while its paths are counted; each column in two passes:
-    its ratios and their bins over a contiguous copy of the column, a loop without branches
-    that compiles to vector divisions, then the tally."""
+    its ratios and their bins over a contiguous copy of the column, a loop whose only branch
+    (``nan_to_zero``) is the same for every value, so it compiles to vector divisions, then
+    the tally."""
     n, p_count, months = values.shape
     xs = np.empty(n)
     fs = np.empty(n)
@@ -89,17 +90,12 @@ def count_fan(values, scale, nan_to_zero, lo, width, bins, counts, below, above,
             c = p * months + m
             for i in range(n):
                 xs[i] = values[i, p, m]
-            if nan_to_zero:
-                for i in range(n):
-                    x = xs[i] / s
+            for i in range(n):
+                x = xs[i] / s
+                if nan_to_zero:
                     x = 0.0 if x != x else min(max(x, -_MAX), _MAX)
-                    xs[i] = x
-                    fs[i] = np.floor((x - lo) / width)
-            else:
-                for i in range(n):
-                    x = xs[i] / s
-                    xs[i] = x
-                    fs[i] = np.floor((x - lo) / width)
+                xs[i] = x
+                fs[i] = np.floor((x - lo) / width)
             row = counts[c]
             lo_v, hi_v = vmin[c], vmax[c]
             nan_seen = lo_v != lo_v

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import blocks
 from ..catalogue import annotate
 from ..engine import Engine, paths_together
 from ..esg.model import Shifts, generate_arrays, zero_innovations
@@ -105,8 +106,6 @@ def evaluate(e: Engine, units: FactorUnits, z: np.ndarray, offset=None,
     """The deterministic model's balanskravsresultat (N, Y) at settings ``z`` (N, F), one
     path per row; the rows in blocks of the engine's size on ``threads`` threads, put
     together in order (each row's result depends on its own settings only)."""
-    from .. import blocks
-
     offset = plan_offset(e) if offset is None else offset
 
     def work(b: int) -> np.ndarray:

@@ -31,8 +31,8 @@ from .style import MIN_PRINTED_PT, PRINT_WIDTH, printed_min_pt, source_line
 
 
 __all__ = ["charts_for", "write_charts", "source_line", "figure_svg", "CHARTS", "draw_charts",
-           "render_charts", "Rendered", "chart_writers", "CHART_FORMATS", "close_figures", "printed_min_pt", "PRINT_WIDTH",
-           "MIN_PRINTED_PT",
+           "render_charts", "Rendered", "chart_writers", "CHART_FORMATS", "close_figures",
+           "printed_min_pt", "PRINT_WIDTH", "MIN_PRINTED_PT",
            "sd_text", "tornado", "pension_fan", "bkr_fan", "stress", "menu", "probabilities",
            "equity_share", "frontier", "funding_fan", "return_risk", "worst_fall",
            "backtest_chart", "region_backtest_chart"]
@@ -189,10 +189,9 @@ def chart_writers(ds, out: str | Path, drawn: dict,
             def write(tmp, fig=fig, f=form):
                 if f == "svg":
                     Path(tmp).write_text(figure_svg(fig), encoding="utf-8")
-                elif isinstance(fig, Rendered):
-                    Path(tmp).write_bytes(fig.files[f])
                 else:
-                    fig.savefig(tmp, format=f, dpi=150, metadata=_FILE_META[f])
+                    Path(tmp).write_bytes(fig.files[f] if isinstance(fig, Rendered)
+                                          else _file_bytes(fig, f))
             items.append((out / f"{name}.{form}", write))
         items.append((out / f"{name}.csv", csv_writer(rows)))
     return items

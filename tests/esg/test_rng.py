@@ -91,6 +91,26 @@ def test_path_states_are_reproducible_and_never_zero():
     assert not np.array_equal(a, R.path_states(np.random.SeedSequence(42, spawn_key=(4,)), 1000))
 
 
+@pytest.mark.parametrize("entropy, spawn_key, pool_size, n", [
+    (20230101, (5,), 4, 1000), (1, (), 4, 7), (42, (3,), 4, 1),
+    (2 ** 70 + 3, (1, 2, 3), 4, 999), (7, (0,), 8, 33), (0, (), 4, 0)])
+def test_path_states_are_numpys_generate_state(entropy, spawn_key, pool_size, n):
+    """The numba hash is numpy's ``SeedSequence.generate_state``, word for word (any pool
+    size, an odd number of paths, none)."""
+    ss = np.random.SeedSequence(entropy, spawn_key=spawn_key, pool_size=pool_size)
+    expected = ss.generate_state(2 * n, dtype=np.uint64).reshape(n, 2)
+    got = R.path_states(ss, n)
+    assert got.dtype == np.uint64 and got.shape == (n, 2)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_the_all_zero_state_is_avoided():
+    zero = np.uint64(0)
+    assert R.nonzero_state(zero, zero) == (1, 0)
+    for s in [(np.uint64(0), np.uint64(5)), (np.uint64(3), np.uint64(0))]:
+        assert R.nonzero_state(*s) == s
+
+
 def test_paths_of_a_block_are_independent():
     """Neighbouring paths' streams are uncorrelated (first 100 000 normals)."""
     states = R.path_states(np.random.SeedSequence(1), 2)

@@ -197,13 +197,24 @@ def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_ever
     """The equity steps ``k0 .. k0 + n_steps`` of one month for every path: the rebalancing
     (a trade where the rule is due, the fund not empty and the weight outside the band; its
     sale at average cost and its cost, from fixed income while it lasts), as selects, then
-    the step's growth and the EWMA variance (:func:`portfolio_nb`'s docstring)."""
+    the step's growth and the EWMA variance (:func:`portfolio_nb`'s docstring); a step at
+    which no path may trade (:func:`_due_anywhere`) is its growth alone."""
     band, cost = trading.no_trade_band, trading.transaction_cost
     n = eq.shape[0]
     for j in range(n_steps):
         k = k0 + j
         g_row = eq_growth[k]
         x_row = eq_step[k]
+        if not _due_anywhere(fi_only, eq, rebal_count):   # no trade on any path: growth alone
+            for i in range(n):
+                e = eq[i]
+                cnt = rebal_count[i]
+                skip = fi_only and e == 0.0
+                cnt2 = cnt + 1
+                cnt2 = 0 if cnt2 == rebalance_every else cnt2
+                _grow(rule, lam, i, e, fi[i], skip, cnt, cnt2, g_row[i] * shift, growth_fi[i],
+                      x_row[i], eq, fi, m_eq, m_fi, var, rebal_count)
+            continue
         for i in range(n):
             e = eq[i]
             f = fi[i]
@@ -245,13 +256,36 @@ def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_ever
             realized[i] = re2 if do else realized[i]
             costs[i] = costs[i] + c if do & paid else costs[i]
             m_cost[i] = m_cost[i] + c if do & paid else m_cost[i]
-            g = g_row[i] * shift
-            m_eq[i] = m_eq[i] if skip else m_eq[i] + e * (g - 1.0)
-            m_fi[i] += f * (gfi - 1.0)
-            eq[i] = e if skip else e * g
-            fi[i] = f * gfi
-            var[i] = var[i] if skip else ewma(rule, lam, var[i], x_row[i])
-            rebal_count[i] = cnt if skip else cnt2
+            _grow(rule, lam, i, e, f, skip, cnt, cnt2, g_row[i] * shift, gfi, x_row[i], eq, fi,
+                  m_eq, m_fi, var, rebal_count)
+
+
+@njit(cache=True, nogil=True)
+def _due_anywhere(fi_only, eq, rebal_count):
+    """Whether any path may trade at this step: its review is due (the counters of the paths
+    that are not skipped move together) and it holds something to rebalance. Where none may,
+    the step is its growth alone, the same numbers without the trade's arithmetic: three of a
+    month's four weekly steps for a mix reviewed monthly, every step of a fixed-income-only
+    fund."""
+    for i in range(eq.shape[0]):
+        if rebal_count[i] == 0 and not (fi_only and eq[i] == 0.0):
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _grow(rule, lam, i, e, f, skip, cnt, cnt2, g, gfi, x, eq, fi, m_eq, m_fi, var,
+          rebal_count):
+    """Path ``i``'s step after its trade (if any): equity ``e`` grows by ``g``, fixed income
+    ``f`` by ``gfi``, the month's results and the EWMA variance (log return ``x``) move on and
+    the review counter becomes ``cnt2``; a skipped path (no equity in a fixed-income-only mix)
+    keeps its equity, variance and counter ``cnt``."""
+    m_eq[i] = m_eq[i] if skip else m_eq[i] + e * (g - 1.0)
+    m_fi[i] += f * (gfi - 1.0)
+    eq[i] = e if skip else e * g
+    fi[i] = f * gfi
+    var[i] = var[i] if skip else ewma(rule, lam, var[i], x)
+    rebal_count[i] = cnt if skip else cnt2
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

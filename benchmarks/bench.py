@@ -144,6 +144,22 @@ def config(years: int, steps: int):
                                 "funds.pension.strategy.rebalance_per_month=1"])
 
 
+def draws(p, years: int) -> str:
+    """What the engine's generator draws for a path (:func:`sim.esg.model.draw_innovations`):
+    its months (the plan's and the pre-plan years', in which the information date falls) and
+    its variates."""
+    from sim.esg.model import ANNUAL_FACTORS, EQUITY_GARCH, EQUITY_RSLN2
+
+    infl = p.inflation
+    normals = p.steps + 2                           # equity's steps, short rate, inflation
+    other = ((p.steps if p.model == EQUITY_GARCH else 0) + (p.model == EQUITY_RSLN2)
+             + bool(infl.high_regime or infl.episodes) + bool(infl.episodes))
+    k = len(ANNUAL_FACTORS)
+    return (f"the engine's generator {p.n_months} months (the plan's {years * 12} and the "
+            f"pre-plan years') of {normals} normals and {other} other variates a month, and "
+            f"{k} normals and {k} jump counts a year")
+
+
 def median_time(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -266,6 +282,8 @@ def main(argv: list[str] | None = None) -> None:
                   "   (benchmarks/minimal.py: 5 factors, one fund with the floor rule)")
             print(f"  engine / minimal       {t2 / t_min:8.2f} x      (target <= 2.5 at "
                   "1 000 000 paths)")
+            print(f"  work per path          {draws(e.esg, years)}; the minimal model "
+                  f"{years * 12} months of {len(minimal.MEAN)} normals")
             if n == 1_000_000:
                 target(f"engine / minimal model, {name}", f"{t2 / t_min:.2f} x", "<= 2.5 x",
                        t2 / t_min <= 2.5)

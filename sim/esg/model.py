@@ -449,8 +449,13 @@ def _apply_shocks(inn: Innovations, shocks: dict[str, np.ndarray], lo: int,
 def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, threads: int = 1,
                     deterministic: bool = False, shocks: dict | None = None,
                     shifts: Shifts | None = None, block_order: list[int] | None = None,
-                    progress=None) -> EsgPaths:
-    """All paths, block by block (threads over blocks), gathered in block order."""
+                    progress=None, keep: tuple[str, ...] | None = None) -> EsgPaths:
+    """All paths, block by block (threads over blocks), gathered in block order; with
+    ``keep``, only those fields of :class:`EsgPaths` (the others None, never gathered)."""
+    if keep is not None and not set(keep) <= set(EsgPaths._fields):
+        raise ValueError(f"keep: {sorted(set(keep) - set(EsgPaths._fields))} are not fields "
+                         f"of EsgPaths; allowed: {', '.join(EsgPaths._fields)}")
+
     def run(b: int) -> EsgPaths:
         lo, hi = blocks.bounds(b, n_paths, block_size)
         inn = (zero_innovations(p, hi - lo) if deterministic
@@ -458,6 +463,8 @@ def generate_arrays(p: EsgParams, n_paths: int, seed: int, block_size: int, thre
         if shocks:
             inn = _apply_shocks(inn, shocks, lo, hi)
         res = simulate_block(p, inn, None if shifts is None else shifts.rows(lo, hi))
+        if keep is not None:
+            res = EsgPaths(*(v if k in keep else None for k, v in zip(res._fields, res)))
         if progress is not None:
             progress(hi - lo)
         return res

@@ -88,7 +88,9 @@ class FactorUnits:
 def calibrate(e: Engine, n_paths: int, seed: int, threads: int = 1) -> FactorUnits:
     """Measure each factor's yearly standard deviation on ``n_paths`` generator paths; the
     years before the plan (``e.n_pre``) get none, so a setting moves the plan years only."""
-    out = generate_arrays(e.esg, n_paths, seed, e.block_size, threads=threads)
+    out = generate_arrays(e.esg, n_paths, seed, e.block_size, threads=threads,
+                          keep=("equity_log_return", "short_rate", "kpif_annual",
+                                "annual_growth"))
     y = len(e.esg.years)
     yearly = [out.equity_log_return.reshape(n_paths, y, 12).sum(axis=2),
               out.short_rate.reshape(n_paths, y, 12).mean(axis=2),

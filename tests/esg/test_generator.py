@@ -379,6 +379,22 @@ def test_bit_identical_for_threads_and_block_order(cfg):
     assert one != digest(generate_arrays(p, 2500, 8, block_size=1000))
 
 
+def test_keep_gathers_only_the_fields_asked_for(cfg):
+    """generate_arrays(keep=...): the kept fields as the whole run has them, the rest None;
+    a field that does not exist is an error naming it and the allowed ones."""
+    p = esg_params(cfg)
+    full = generate_arrays(p, 1500, 7, block_size=1000)
+    keep = ("short_rate", "annual_growth")
+    part = generate_arrays(p, 1500, 7, block_size=1000, threads=2, keep=keep)
+    for key, v in part._asdict().items():
+        if key in keep:
+            np.testing.assert_array_equal(v, getattr(full, key), err_msg=key)
+        else:
+            assert v is None, key
+    with pytest.raises(ValueError, match="'rate'.*allowed: equity_step"):
+        generate_arrays(p, 10, 7, block_size=1000, keep=("rate",))
+
+
 @pytest.mark.parametrize("n_small", [2000, 2500])   # whole blocks, and a partial last block
 def test_a_larger_run_starts_with_the_smaller_one(cfg, n_small):
     p = esg_params(cfg)

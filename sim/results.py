@@ -246,14 +246,18 @@ def _child(i: int, conn) -> None:
 
 
 def in_processes(calls: list, processes: int, names: list[str],
-                 costs: list[float] | None = None) -> list:
+                 costs: list[float] | None = None, meanwhile=None) -> list:
     """``[call() for call in calls]``: in this process, or on Linux in up to ``processes``
     forked ones (one a call, the costliest by ``costs`` first; ``names`` say what each call
     does, for the messages: "writing riskanalys.pdf"). Each fork starts from this process's
     state, so a call computes what it would here, and its result comes back pickled. A call
     that fails raises its exception here; one that is ended (a signal) raises
     :class:`~sim.errors.Interrupted`; whatever ends this process's wait (its own signal, an
-    error) ends every process still running first, so none outlives the command."""
+    error) ends every process still running first, so none outlives the command.
+
+    ``meanwhile()``, when given, runs once in this process while the first forks work (after
+    they started, so they do not inherit what it does): work of the next step that needs none
+    of their results, such as an import; without forks, after the calls."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -266,6 +270,8 @@ def in_processes(calls: list, processes: int, names: list[str],
         for i in order:
             results[i] = calls[i]()
             check()
+        if meanwhile is not None:
+            meanwhile()
         return results
     global _PENDING
     _PENDING = list(calls)
@@ -295,6 +301,9 @@ def in_processes(calls: list, processes: int, names: list[str],
                     send.close()
                 running[receive] = (proc, receive, i)
                 check()                          # a signal dropped in the fork's callbacks
+            if meanwhile is not None:
+                meanwhile, later = None, meanwhile
+                later()
             # wait on the pipes, not the processes: a result larger than a pipe holds is read
             # while its process writes it (a process that ends without a word closes its pipe)
             for ready in wait(list(running)):

@@ -444,6 +444,29 @@ def test_results_larger_than_a_pipe_come_back_from_the_processes():
     assert all(g[2] == bytes([i]) * (1 << 20) for i, g in enumerate(got))
 
 
+def test_meanwhile_runs_once_here_while_the_first_forks_work():
+    """in_processes(meanwhile=...): called once, in this process, after the first forks
+    started (they do not see what it did; a fork started after it does), before the results
+    are read; without forks, once after the calls."""
+    import os
+
+    from sim.results import in_processes
+
+    seen = []
+
+    def call(i):
+        return i, os.getpid(), len(seen)
+
+    calls = [lambda i=i: call(i) for i in range(3)]
+    got = in_processes(calls, 2, ["a", "b", "c"], meanwhile=lambda: seen.append(os.getpid()))
+    assert seen == [os.getpid()]
+    assert [g[0] for g in got] == [0, 1, 2] and all(g[1] != os.getpid() for g in got)
+    assert [g[2] for g in got] == [0, 0, 1]
+    seen.clear()
+    got = in_processes(calls, 1, ["a", "b", "c"], meanwhile=lambda: seen.append(os.getpid()))
+    assert seen == [os.getpid()] and [g[2] for g in got] == [0, 0, 0]
+
+
 @pytest.mark.slow
 def test_a_second_run_to_the_same_out_is_refused(tmp_path):
     """Another process holds the lock: refused, nothing written. Once that process is killed

@@ -131,6 +131,13 @@ def _font_css() -> str:
     return "\n".join(faces) + "\nbody, svg text { font-family: 'Report Sans'; }\n"
 
 
+def load_pdf_renderer() -> None:
+    """Import WeasyPrint, half a second: the report does it while its charts are drawn in
+    other processes (:func:`sim.present.charts.render_charts`), before :func:`pdf_writer`
+    needs it."""
+    import weasyprint  # noqa: F401
+
+
 def pdf_writer(doc: Document):
     """``write(tmp)`` of the PDF from the same HTML: tagged (PDF/UA-1), fonts embedded,
     byte-identical for the same inputs (a fixed identifier, no dates)."""

@@ -80,7 +80,7 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     quarter of the report's time, which the documents themselves do not need)."""
     from ..present import fmt
     from ..present.charts import CHART_FORMATS, chart_writers, close_figures, render_charts
-    from ..present.document import build, html_writer, pdf_writer
+    from ..present.document import build, html_writer, load_pdf_renderer, pdf_writer
     from ..present.report import excel_writer
     from ..results import atomic_write_many, netcdf_writer
     from ..stress.settings import TORNADO_PATHS
@@ -126,8 +126,10 @@ def report(cfg: PlanConfig, out: Path, scenario_folder: Path, paths: int | None 
     drawn: list[dict] = []
     try:
         with fmt.nonbreaking():      # a number never breaks across a line on the page
-            # each chart drawn once, the Datasets' charts in forked processes side by side
-            drawn = render_charts(shown, threads_or_cores(threads), formats)
+            # each chart drawn once, the Datasets' charts in forked processes side by side,
+            # while this process imports the PDF's renderer
+            drawn = render_charts(shown, threads_or_cores(threads), formats,
+                                  meanwhile=load_pdf_renderer)
             try:
                 doc = build(mc, st, sens, models=models, backtest=given.get("backtest"),
                             figures={k: v for d in drawn for k, v in d.items()},

@@ -116,13 +116,15 @@ def _file_bytes(fig, form: str) -> bytes:
     return buf.getvalue()
 
 
-def render_charts(datasets: list, processes: int = 1, formats=("svg",)) -> list[dict]:
+def render_charts(datasets: list, processes: int = 1, formats=("svg",),
+                  meanwhile=None) -> list[dict]:
     """:func:`draw_charts` of each Dataset, each chart rendered (:class:`Rendered`: its SVG and
     its ``formats``' other files): name -> (Rendered, its data rows), a dict per Dataset. With
     ``processes`` > 1 the Datasets are drawn in forked processes side by side
     (:func:`sim.results.in_processes`), the most charts first; a fork draws from the state this
     process holds, so the files are the bytes drawn here (a test holds the report's files
-    equal for one process and two). No figure is left open."""
+    equal for one process and two). No figure is left open. ``meanwhile()`` runs in this
+    process while the forks draw (:func:`sim.results.in_processes`)."""
     from ...results import in_processes
 
     def render(indices: list[int]) -> list[dict]:
@@ -144,7 +146,7 @@ def render_charts(datasets: list, processes: int = 1, formats=("svg",)) -> list[
     groups = [g for g in groups if g]
     parts = in_processes([partial(render, g) for g in groups], processes,
                          [f"drawing {sum(cost[j] for j in g)} charts" for g in groups],
-                         [sum(cost[j] for j in g) for g in groups])
+                         [sum(cost[j] for j in g) for g in groups], meanwhile)
     out: list = [None] * len(datasets)
     for g, rendered in zip(groups, parts):
         for i, d in zip(g, rendered):

@@ -208,12 +208,9 @@ def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_ever
         if not _due_anywhere(fi_only, eq, rebal_count):   # no trade on any path: growth alone
             for i in range(n):
                 e = eq[i]
-                cnt = rebal_count[i]
-                skip = fi_only and e == 0.0
-                cnt2 = cnt + 1
-                cnt2 = 0 if cnt2 == rebalance_every else cnt2
-                _grow(rule, lam, i, e, fi[i], skip, cnt, cnt2, g_row[i] * shift, growth_fi[i],
-                      x_row[i], eq, fi, m_eq, m_fi, var, rebal_count)
+                _grow(rule, lam, i, e, fi[i], fi_only and e == 0.0, rebalance_every,
+                      g_row[i] * shift, growth_fi[i], x_row[i], eq, fi, m_eq, m_fi, var,
+                      rebal_count)
             continue
         for i in range(n):
             e = eq[i]
@@ -221,11 +218,8 @@ def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_ever
             be = b_eq[i]
             bf = b_fi[i]
             gfi = growth_fi[i]
-            cnt = rebal_count[i]
             skip = fi_only and e == 0.0           # nothing to rebalance, no equity
-            due = cnt == 0
-            cnt2 = cnt + 1
-            cnt2 = 0 if cnt2 == rebalance_every else cnt2
+            due = rebal_count[i] == 0
             value = e + f
             u = units[i]
             nav = value / u
@@ -256,8 +250,8 @@ def _steps(k0, n_steps, eq_growth, eq_step, shift, rule, trading, rebalance_ever
             realized[i] = re2 if do else realized[i]
             costs[i] = costs[i] + c if do & paid else costs[i]
             m_cost[i] = m_cost[i] + c if do & paid else m_cost[i]
-            _grow(rule, lam, i, e, f, skip, cnt, cnt2, g_row[i] * shift, gfi, x_row[i], eq, fi,
-                  m_eq, m_fi, var, rebal_count)
+            _grow(rule, lam, i, e, f, skip, rebalance_every, g_row[i] * shift, gfi, x_row[i],
+                  eq, fi, m_eq, m_fi, var, rebal_count)
 
 
 @njit(cache=True, nogil=True)
@@ -274,18 +268,20 @@ def _due_anywhere(fi_only, eq, rebal_count):
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _grow(rule, lam, i, e, f, skip, cnt, cnt2, g, gfi, x, eq, fi, m_eq, m_fi, var,
+def _grow(rule, lam, i, e, f, skip, rebalance_every, g, gfi, x, eq, fi, m_eq, m_fi, var,
           rebal_count):
     """Path ``i``'s step after its trade (if any): equity ``e`` grows by ``g``, fixed income
     ``f`` by ``gfi``, the month's results and the EWMA variance (log return ``x``) move on and
-    the review counter becomes ``cnt2``; a skipped path (no equity in a fixed-income-only mix)
-    keeps its equity, variance and counter ``cnt``."""
+    the review counter one step on (back to 0 every ``rebalance_every``); a skipped path (no
+    equity in a fixed-income-only mix) keeps its equity, variance and counter."""
     m_eq[i] = m_eq[i] if skip else m_eq[i] + e * (g - 1.0)
     m_fi[i] += f * (gfi - 1.0)
     eq[i] = e if skip else e * g
     fi[i] = f * gfi
     var[i] = var[i] if skip else ewma(rule, lam, var[i], x)
-    rebal_count[i] = cnt if skip else cnt2
+    cnt = rebal_count[i]
+    cnt2 = cnt + 1
+    rebal_count[i] = cnt if skip else (0 if cnt2 == rebalance_every else cnt2)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

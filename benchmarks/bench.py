@@ -148,13 +148,13 @@ def draws(p, years: int) -> str:
     """What the engine's generator draws for a path (:func:`sim.esg.model.draw_innovations`):
     its months (the plan's and the pre-plan years', in which the information date falls) and
     its variates."""
-    from sim.esg.model import ANNUAL_FACTORS, EQUITY_GARCH, EQUITY_RSLN2
+    from sim.esg.model import draw_spec
 
-    infl = p.inflation
+    spec = draw_spec(p)
     normals = p.steps + 2                           # equity's steps, short rate, inflation
-    other = ((p.steps if p.model == EQUITY_GARCH else 0) + (p.model == EQUITY_RSLN2)
-             + bool(infl.high_regime or infl.episodes) + bool(infl.episodes))
-    k = len(ANNUAL_FACTORS)
+    other = ((p.steps if spec.garch else 0) + spec.equity_regime + spec.inflation_regime
+             + spec.episodes)
+    k = len(spec.jump_rate)
     return (f"the engine's generator {p.n_months} months (the plan's {years * 12} and the "
             f"pre-plan years') of {normals} normals and {other} other variates a month, and "
             f"{k} normals and {k} jump counts a year")

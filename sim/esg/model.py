@@ -37,8 +37,8 @@ from .records import (EQUITY_GARCH, EQUITY_MODELS, EQUITY_RSLN2, AnnualFactors, 
                       Rsln2, ShortRate)
 from .schema import ANNUAL_FACTORS, FACTORS, MONTHLY_FACTORS, EsgConfig
 
-__all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "zero_innovations", "simulate_block",
-           "generate_arrays", "block_seed", "OUTPUT_DIMS"]
+__all__ = ["EsgParams", "Innovations", "Shifts", "draw_innovations", "draw_spec",
+           "zero_innovations", "simulate_block", "generate_arrays", "block_seed", "OUTPUT_DIMS"]
 
 
 def _psd_factor(c: np.ndarray, what: str) -> np.ndarray:
@@ -322,16 +322,21 @@ def draw_innovations(p: EsgParams, seed: np.random.SeedSequence, n: int,
     inn = Innovations(np.empty((n, m * s)), np.empty((n, m * s)), np.empty((n, m)),
                       np.empty((n, m)), np.empty((n, m)), np.empty((n, m)),
                       np.empty((n, y, k)), np.empty((n, y, k)), np.empty((n, m)))
+    K.draw_nb(path_states(seed, n), draw_spec(p), inn)
+    return inn
+
+
+def draw_spec(p: EsgParams) -> DrawSpec:
+    """What :func:`draw_innovations` draws for the models of ``p`` (:class:`DrawSpec`)."""
     infl = p.inflation
-    spec = DrawSpec(steps_per_month=s, chol_monthly=p.chol_monthly, cond_mean=p.cond_mean,
-                    cond_factor=p.cond_factor, equity_regime=p.model == EQUITY_RSLN2,
+    return DrawSpec(steps_per_month=p.steps, chol_monthly=p.chol_monthly,
+                    cond_mean=p.cond_mean, cond_factor=p.cond_factor,
+                    equity_regime=p.model == EQUITY_RSLN2,
                     # the regime uniforms also draw the regimes at the information date
                     inflation_regime=infl.high_regime or infl.episodes,
                     episodes=infl.episodes, garch=p.model == EQUITY_GARCH,
                     nu=float(p.equity.garch.nu), jump_rate=p.annual.jump_rate,
                     jump_mean=p.annual.jump_mean)
-    K.draw_nb(path_states(seed, n), spec, inn)
-    return inn
 
 
 def zero_innovations(p: EsgParams, n: int) -> Innovations:
